@@ -1,0 +1,53 @@
+/**
+ * @module Dead-letter port: where rejected events go with their raw text, reason and Event Hub coordinates,
+ * so that nothing is lost silently. Implementations: `InMemoryDeadLetterStore` (tests, replay) and
+ * `TableDeadLetterStore` (shared/storage/table). Both pass test/contracts/deadLetterStoreContract.ts.
+ */
+
+/** One rejected input, as stored. `raw` is bounded by the producer (see `MAX_DEAD_LETTER_RAW_CHARS`). */
+export interface DeadLetter {
+    /** Stable identity: the same input in a replayed batch maps to the same id, so a retry does not duplicate. */
+    id: string;
+    reason: string;
+    detail: string;
+    raw: string;
+    rawTruncated: boolean;
+    /** Bytes (UTF-8) of the whole rejected input, before truncation. */
+    rawBytes: number;
+    partitionId?: string;
+    sequenceNumber?: number;
+    offset?: string;
+    enqueuedTime?: string;
+    messageIndex: number;
+    recordIndex: number;
+    /** ISO time the rejection was recorded. */
+    rejectedAt: string;
+}
+
+/**
+ * Raw text kept per dead letter. A Table Storage string property holds at most 64 KiB, i.e. 32 Ki UTF-16
+ * characters (learn.microsoft.com "Understanding the Table service data model", property types).
+ */
+export const MAX_DEAD_LETTER_RAW_CHARS = 30_000;
+
+export interface DeadLetterStore {
+    /** Stores the letters; idempotent by `id`. Throws `StorageUnavailableError` when the store fails. */
+    putMany(letters: readonly DeadLetter[]): Promise<void>;
+    /** Lists the letters, newest partition first; for operators and tests. */
+    list(options?: { limit?: number }): Promise<DeadLetter[]>;
+}
+
+/** Keeps dead letters in process memory (tests and `hollowtrace replay`). */
+export class InMemoryDeadLetterStore implements DeadLetterStore {
+    private readonly letters = new Map<string, DeadLetter>();
+
+    putMany(letters: readonly DeadLetter[]): Promise<void> {
+        for (const letter of letters) this.letters.set(letter.id, { ...letter });
+        return Promise.resolve();
+    }
+
+    list(options?: { limit?: number }): Promise<DeadLetter[]> {
+        const all = [...this.letters.values()].map((l) => ({ ...l }));
+        return Promise.resolve(all.slice(0, options?.limit ?? all.length));
+    }
+}

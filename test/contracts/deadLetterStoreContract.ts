@@ -1,0 +1,161 @@
+/**
+ * @module Behaviour every `DeadLetterStore` must show, run against each implementation
+ * (test/unit/ingest/inMemoryDeadLetterStore.test.ts, test/integration/tableDeadLetterStore.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_DEAD_LETTER_RAW_CHARS, type DeadLetter, type DeadLetterStore } from '../../shared/ingest/deadLetter.js';
+
+const OLDER_DAY = '2026-11-24';
+const NEWER_DAY = '2026-11-25';
+
+/** A complete letter; optional fields are left out (not set to undefined) unless given, so strict equality holds. */
+function letter(id: string, overrides: Partial<DeadLetter> = {}): DeadLetter {
+    return {
+        id,
+        reason: 'malformed-xml',
+        detail: 'Unexpected end of input at line 1',
+        raw: '<Event><System><EventID>8</EventID>',
+        rawTruncated: false,
+        rawBytes: 35,
+        messageIndex: 0,
+        recordIndex: 0,
+        rejectedAt: `${NEWER_DAY}T10:00:00.000Z`,
+        ...overrides,
+    };
+}
+
+/** Exactly `length` UTF-16 code units from repeating `pattern`, never splitting a surrogate pair. */
+function fill(pattern: string, length: number): string {
+    const codePoints = Array.from(pattern);
+    let out = '';
+    for (let i = 0; out.length < length; i++) {
+        const next = codePoints[i % codePoints.length] ?? 'x';
+        out += out.length + next.length <= length ? next : 'x';
+    }
+    return out;
+}
+
+function byId(letters: readonly DeadLetter[]): DeadLetter[] {
+    return [...letters].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Day of a letter's `rejectedAt`, which is how stores partition and order letters. */
+function dayOf(l: DeadLetter): string {
+    return new Date(l.rejectedAt).toISOString().slice(0, 10);
+}
+
+/**
+ * Declares the dead-letter contract for one implementation.
+ * @param name Shown in the test report.
+ * @param makeStore Returns a fresh, empty store for each case.
+ */
+export function deadLetterStoreContract(name: string, makeStore: () => Promise<DeadLetterStore>): void {
+    describe(`DeadLetterStore contract: ${name}`, () => {
+        it('lists nothing when empty', async () => {
+            const store = await makeStore();
+            await expect(store.list()).resolves.toStrictEqual([]);
+        });
+
+        it('accepts an empty batch', async () => {
+            const store = await makeStore();
+            await store.putMany([]);
+            await expect(store.list()).resolves.toStrictEqual([]);
+        });
+
+        it('round-trips every field exactly', async () => {
+            const store = await makeStore();
+            const raw = fill('<Data Name="CommandLine">"C:\\Temp\\a.exe" & \'x\' Ωé漢字😀\t\r\n</Data>', MAX_DEAD_LETTER_RAW_CHARS);
+            const full = letter('full', {
+                reason: 'schema-mismatch <EventData> & "quotes" \'single\'',
+                detail: 'Champ « ProcessGuid » manquant — 进程 😀 \u2028 end',
+                raw,
+                rawTruncated: true,
+                rawBytes: 4_000_123,
+                partitionId: '3',
+                sequenceNumber: 9_007_199_254_740_991,
+                offset: '12884901888',
+                enqueuedTime: '2026-11-25T09:59:58.123Z',
+                messageIndex: 41,
+                recordIndex: 7,
+                rejectedAt: '2026-11-25T10:00:00.456Z',
+            });
+            const minimal = letter('minimal', { reason: '', detail: '', raw: '', rawBytes: 0 });
+            await store.putMany([full, minimal]);
+            const listed = await store.list();
+            expect(listed.find((l) => l.id === 'full')?.raw.length).toBe(MAX_DEAD_LETTER_RAW_CHARS);
+            expect(byId(listed)).toStrictEqual(byId([full, minimal]));
+        });
+
+        it('is idempotent by id across calls: one letter, the second write wins', async () => {
+            const store = await makeStore();
+            await store.putMany([letter('dup', { detail: 'first' })]);
+            await store.putMany([letter('dup', { detail: 'second', recordIndex: 2 })]);
+            await expect(store.list()).resolves.toStrictEqual([letter('dup', { detail: 'second', recordIndex: 2 })]);
+        });
+
+        it('is idempotent by id within one call: the last occurrence wins', async () => {
+            const store = await makeStore();
+            await store.putMany([letter('dup', { detail: 'first' }), letter('dup', { detail: 'second' })]);
+            await expect(store.list()).resolves.toStrictEqual([letter('dup', { detail: 'second' })]);
+        });
+
+        it('stores 250 letters from one call (more than one 100-operation transaction)', async () => {
+            const store = await makeStore();
+            const letters = Array.from({ length: 250 }, (_, i) =>
+                letter(`0:${String(1000 + i)}:${String(i % 3)}`, { messageIndex: i, recordIndex: i % 3 }));
+            await store.putMany(letters);
+            // Replaying the same batch must not duplicate.
+            await store.putMany(letters);
+            const listed = await store.list();
+            expect(listed).toHaveLength(250);
+            expect(byId(listed)).toStrictEqual(byId(letters));
+        });
+
+        it('stores a batch larger than a 4 MiB transaction payload', async () => {
+            const store = await makeStore();
+            // ~90 KB of UTF-8 each, ~9 MB in total: must be split by size, not only by count.
+            const raw = fill('漢字', MAX_DEAD_LETTER_RAW_CHARS);
+            const letters = Array.from({ length: 100 }, (_, i) => letter(`big-${String(i).padStart(3, '0')}`, { raw }));
+            await store.putMany(letters);
+            const listed = await store.list();
+            expect(listed).toHaveLength(100);
+            expect(byId(listed)).toStrictEqual(letters);
+        });
+
+        it('round-trips ids with characters forbidden in Table keys', async () => {
+            const store = await makeStore();
+            const ids = [
+                'a/b', 'a\\b', 'a#b', 'a?b', 'a%b', '%2F', '%%', 'tab\there', 'nl\nhere', 'c1\u0085', 'del\u007f',
+                '/\\#?%', 'plain', 'ünï😀',
+            ];
+            const letters = ids.map((id) => letter(id));
+            await store.putMany(letters);
+            const listed = await store.list();
+            // '%2F' and 'a/b'-style ids must stay distinct after escaping.
+            expect(listed).toHaveLength(ids.length);
+            expect(byId(listed)).toStrictEqual(byId(letters));
+        });
+
+        it('lists letters of two days, newest day first', async () => {
+            const store = await makeStore();
+            const older = letter('older', { rejectedAt: `${OLDER_DAY}T23:59:59.999Z` });
+            const newer = letter('newer', { rejectedAt: `${NEWER_DAY}T00:00:00.000Z` });
+            await store.putMany([older, newer]);
+            const listed = await store.list();
+            expect(listed.map(dayOf)).toStrictEqual([NEWER_DAY, OLDER_DAY]);
+            expect(listed).toStrictEqual([newer, older]);
+        });
+
+        it('honours limit, keeping the newest day', async () => {
+            const store = await makeStore();
+            const older = Array.from({ length: 3 }, (_, i) => letter(`old-${String(i)}`, { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` }));
+            const newer = Array.from({ length: 3 }, (_, i) => letter(`new-${String(i)}`));
+            await store.putMany([...older, ...newer]);
+            const two = await store.list({ limit: 2 });
+            expect(two).toHaveLength(2);
+            expect(two.map(dayOf)).toStrictEqual([NEWER_DAY, NEWER_DAY]);
+            await expect(store.list({ limit: 0 })).resolves.toStrictEqual([]);
+            await expect(store.list({ limit: 100 })).resolves.toHaveLength(6);
+        });
+    });
+}

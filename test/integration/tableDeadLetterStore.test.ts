@@ -1,0 +1,83 @@
+/**
+ * Runs the dead-letter contract against Azure Table Storage, emulated by the Azurite instance that
+ * test/support/azuriteGlobalSetup.ts starts in-process. Each store gets its own table, dropped in `afterAll`.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { StorageUnavailableError } from '../../shared/errors.js';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+    decodeTableKey,
+    encodeTableKey,
+} from '../../shared/storage/table/tableDeadLetterStore.js';
+import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract.js';
+import type { DeadLetter } from '../../shared/ingest/deadLetter.js';
+
+/** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
+const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+// Table names: alphanumeric, 3-63 chars, starting with a letter. Unique per run so parallel runs do not collide.
+const runPrefix = `deadletters${randomBytes(4).toString('hex')}`;
+const connectionString = inject('tablesConnectionString');
+const createdTables: string[] = [];
+
+async function makeStore(): Promise<TableDeadLetterStore> {
+    const tableName = `${runPrefix}n${String(createdTables.length)}`;
+    createdTables.push(tableName);
+    return TableDeadLetterStore.create(createTableClientFromConnectionString(connectionString, tableName));
+}
+
+afterAll(async () => {
+    await Promise.all(createdTables.map((t) => createTableClientFromConnectionString(connectionString, t).deleteTable()));
+});
+
+deadLetterStoreContract('TableDeadLetterStore on Azurite', makeStore);
+
+describe('TableDeadLetterStore', () => {
+    it('creating twice is harmless (409 TableAlreadyExists is ignored)', async () => {
+        const store = await makeStore();
+        await store.ensureTable();
+        await expect(store.list()).resolves.toStrictEqual([]);
+    });
+
+    it('escapes keys reversibly', () => {
+        for (const id of ['a/b\\c#d?e%f', '%2F', 'x\u0000\u001f\u007f\u009fy', 'plain']) {
+            const key = encodeTableKey(id);
+            expect(key).not.toMatch(/[/\\#?\u0000-\u001f\u007f-\u009f]/);
+            expect(decodeTableKey(key)).toBe(id);
+        }
+        expect(encodeTableKey('a/b%')).toBe('a%2Fb%25');
+    });
+
+    it('rejects with StorageUnavailableError when the service is unreachable', async () => {
+        const closed = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};`
+            + 'TableEndpoint=http://127.0.0.1:1/devstoreaccount1;';
+        const client = createTableClientFromConnectionString(closed, 'unreachable', { retryOptions: { maxRetries: 0 } });
+        const store = new TableDeadLetterStore(client);
+        const letter: DeadLetter = {
+            id: 'x', reason: 'r', detail: 'd', raw: '', rawTruncated: false, rawBytes: 0,
+            messageIndex: 0, recordIndex: 0, rejectedAt: '2026-11-25T00:00:00.000Z',
+        };
+        const error: unknown = await store.putMany([letter]).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(StorageUnavailableError);
+        const e = error as StorageUnavailableError;
+        expect(e.code).toBe('storage-unavailable');
+        expect(e.message).toContain("'unreachable'");
+        expect(e.message).not.toContain(DEV_ACCOUNT_KEY);
+        expect(e.cause).toBeDefined();
+    });
+
+    it('reports the table name and HTTP status when the service refuses', async () => {
+        // A table that was never created: the transaction gets a 404 from Azurite.
+        const client = createTableClientFromConnectionString(connectionString, `${runPrefix}missing`);
+        const store = new TableDeadLetterStore(client);
+        const letter: DeadLetter = {
+            id: 'x', reason: 'r', detail: 'd', raw: '', rawTruncated: false, rawBytes: 0,
+            messageIndex: 0, recordIndex: 0, rejectedAt: '2026-11-25T00:00:00.000Z',
+        };
+        const error: unknown = await store.putMany([letter]).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(StorageUnavailableError);
+        expect((error as Error).message).toMatch(new RegExp(`'${runPrefix}missing'.*HTTP 404`));
+    });
+});

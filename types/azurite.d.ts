@@ -1,0 +1,13 @@
+// azurite ships no typings for its deep imports (../shared/reference/toolchain-facts.md §4.5).
+declare module 'azurite/dist/src/table/TableServer' {
+    const TableServer: new (config: unknown) => {
+        start(): Promise<void>;
+        close(): Promise<void>;
+        getHttpServerAddress(): string;
+    };
+    export default TableServer;
+}
+declare module 'azurite/dist/src/table/TableConfiguration' {
+    const TableConfiguration: new (...args: unknown[]) => unknown;
+    export default TableConfiguration;
+}
