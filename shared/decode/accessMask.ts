@@ -93,7 +93,8 @@ export const THREAD_ACCESS_RIGHTS = [
 ] as const satisfies readonly AccessRight[];
 
 // Standard (bits 16-20), SACL (24), MAXIMUM_ALLOWED (25) and generic (28-31) rights, common to every object type.
-// Source: Microsoft Learn "Access Mask Format" (https://learn.microsoft.com/en-us/windows/win32/secauthz/access-mask-format).
+// Source: Microsoft Learn "Access Mask Format"
+// (https://learn.microsoft.com/en-us/windows/win32/secauthz/access-mask-format).
 // Generic bits are mapped to specific rights before a handle is granted, so a granted mask should not carry them;
 // they are named anyway so that an odd mask is still readable.
 export const STANDARD_ACCESS_RIGHTS = [

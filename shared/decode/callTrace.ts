@@ -211,15 +211,17 @@ export function describeCallTraceFacts(facts: CallTraceFacts): string[] {
         );
     }
     if (facts.startsOutsideNtdll) {
-        sentences.push(
-            `the call did not go through ntdll first: a direct system call (first frame: ${facts.firstModule ?? UNKNOWN_MODULE})`,
-        );
+        const firstModule = facts.firstModule ?? UNKNOWN_MODULE;
+        sentences.push(`the call did not go through ntdll first: a direct system call (first frame: ${firstModule})`);
     }
     if (facts.cobaltStrikeBofPattern) {
-        sentences.push('the stack matches the Cobalt Strike BOF injection pattern (ntdll, KERNELBASE, unbacked memory)');
+        sentences.push(
+            'the stack matches the Cobalt Strike BOF injection pattern (ntdll, KERNELBASE, unbacked memory)',
+        );
     }
     if (facts.nonSystemModules.length > 0) {
-        sentences.push(`the call passed through modules outside the Windows folders: ${facts.nonSystemModules.join(', ')}`);
+        const modules = facts.nonSystemModules.join(', ');
+        sentences.push(`the call passed through modules outside the Windows folders: ${modules}`);
     }
     if (facts.passesThroughProcessCreation) {
         sentences.push('the call may come from process creation (KERNELBASE called from kernel32; a weak hint)');

@@ -208,17 +208,18 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
     const origin = originOf(message, messageIndex, 0);
     let body = message.body;
 
-    if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
-        if (body.byteLength > limits.maxMessageBytes) {
-            sink.reject('too-large', `message is ${body.byteLength} bytes, limit ${limits.maxMessageBytes}`, origin, () =>
-                Buffer.from(body as Uint8Array).toString('utf8', 0, limits.maxDeadLetterRawChars),
+    if (body instanceof Uint8Array) {
+        const bytes = body;
+        if (bytes.byteLength > limits.maxMessageBytes) {
+            sink.reject('too-large', `message is ${bytes.byteLength} bytes, limit ${limits.maxMessageBytes}`, origin, () =>
+                Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, limits.maxDeadLetterRawChars)).toString('utf8'),
             );
             return;
         }
         try {
-            body = utf8.decode(body);
+            body = utf8.decode(bytes);
         } catch {
-            const bytes = body;
+            // Kept as base64 so the exact bytes survive for inspection.
             sink.reject('invalid-utf8', 'message body is not valid UTF-8', origin, () => Buffer.from(bytes).toString('base64'));
             return;
         }

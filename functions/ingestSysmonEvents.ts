@@ -1,0 +1,40 @@
+/**
+ * Stage 1 trigger: Sysmon events from the source Event Hub, normalized, dead-lettered or forwarded by host.
+ * Thin: converts the trigger's shapes to plain values and calls shared/ingest/ingestService.
+ */
+import { app } from '@azure/functions';
+import type { EventHubHandler, InvocationContext } from '@azure/functions';
+import { processIngestBatch } from '../shared/ingest/ingestService';
+import type { IngestDependencies } from '../shared/ingest/ingestService';
+import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
+import { getIngestDependencies } from './composition';
+
+/** Builds the handler around a dependency source; tests pass their own (Azurite, in-memory forwarder). */
+export function ingestSysmonEventsWith(dependencies: () => Promise<IngestDependencies>, now: () => Date = () => new Date()): EventHubHandler {
+    return async (messages: unknown, context: InvocationContext): Promise<void> => {
+        const batch = Array.isArray(messages) ? messages : [messages];
+        const outcome = await processIngestBatch(withTriggerCoordinates(batch, context.triggerMetadata), await dependencies(), now());
+        const { report } = outcome;
+        const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;
+        if (report.rejected > 0) context.warn(line, { rejectedByReason: report.rejectedByReason });
+        else context.info(line, { ignoredByReason: report.ignoredByReason });
+    };
+}
+
+export const ingestSysmonEvents = ingestSysmonEventsWith(getIngestDependencies);
+
+app.eventHub('ingestSysmonEvents', {
+    // App setting prefix: `SourceEventHub` (a connection string) or `SourceEventHub__fullyQualifiedNamespace`
+    // for an identity-based connection (learn.microsoft.com, "Azure Event Hubs trigger", connections).
+    connection: 'SourceEventHub',
+    eventHubName: '%SOURCE_EVENTHUB_NAME%',
+    consumerGroup: '%SOURCE_EVENTHUB_CONSUMER_GROUP%',
+    cardinality: 'many',
+    // Strings, not host-parsed JSON: raw event XML and NXLog lines are not JSON, and binding them as objects
+    // fails on the host (integration-and-perf.md A0). The core parses JSON itself and rejects what is broken.
+    ...({ dataType: 'string' } as object),
+    // Whole-batch retries only for infrastructure failures (bad events never throw). Bounded and under a minute
+    // apart: while retrying, the partition is paused (learn.microsoft.com, "Azure Functions error handling and retries").
+    retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 60 } },
+    handler: ingestSysmonEvents,
+});

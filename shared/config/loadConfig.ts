@@ -1,0 +1,102 @@
+/**
+ * @module The one place where app settings are read and validated. Everything else receives a `HollowtraceConfig`.
+ * The README's configuration table lists the same settings; keep the two in step.
+ */
+import { ConfigurationError } from '../errors';
+import { DEFAULT_INGEST_LIMITS } from '../ingest/ingestBatch';
+import type { IngestLimits } from '../ingest/ingestBatch';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** How Table Storage is reached: a connection string (Azurite, local) or an account URL with managed identity. */
+export type StorageConfig =
+    | { kind: 'connectionString'; connectionString: string }
+    | { kind: 'managedIdentity'; tableEndpoint: string; clientId?: string };
+
+/** Where stage 1 sends the events correlation needs. */
+export type ForwardingConfig =
+    | { mode: 'none' }
+    | {
+          mode: 'eventHub';
+          eventHubName: string;
+          connection: { kind: 'connectionString'; connectionString: string } | { kind: 'managedIdentity'; fullyQualifiedNamespace: string; clientId?: string };
+      };
+
+export interface HollowtraceConfig {
+    storage: StorageConfig;
+    deadLetterTable: string;
+    ingestLimits: IngestLimits;
+    forwarding: ForwardingConfig;
+}
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/; // Table service naming rules (learn.microsoft.com, "Understanding the Table service data model")
+
+function positiveInteger(env: Environment, name: string, fallback: number, problems: string[]): number {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value <= 0) {
+        problems.push(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+        return fallback;
+    }
+    return value;
+}
+
+function tableName(env: Environment, name: string, fallback: string, problems: string[]): string {
+    const value = env[name]?.trim() || fallback;
+    if (!TABLE_NAME.test(value)) problems.push(`${name} must be 3-63 letters or digits starting with a letter, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+function readStorage(env: Environment, problems: string[]): StorageConfig {
+    const connectionString = env.HOLLOWTRACE_STORAGE_CONNECTION_STRING?.trim();
+    if (connectionString) return { kind: 'connectionString', connectionString };
+    const accountName = env.HOLLOWTRACE_STORAGE_ACCOUNT?.trim();
+    const tableEndpoint = env.HOLLOWTRACE_TABLE_ENDPOINT?.trim() || (accountName ? `https://${accountName}.table.core.windows.net` : undefined);
+    if (!tableEndpoint) {
+        problems.push('set HOLLOWTRACE_STORAGE_CONNECTION_STRING (local, Azurite) or HOLLOWTRACE_STORAGE_ACCOUNT / HOLLOWTRACE_TABLE_ENDPOINT (managed identity)');
+        return { kind: 'connectionString', connectionString: '' };
+    }
+    if (!/^https:\/\//.test(tableEndpoint)) problems.push('HOLLOWTRACE_TABLE_ENDPOINT must be an https:// URL (managed identity tokens need TLS)');
+    const clientId = env.AZURE_CLIENT_ID?.trim();
+    return { kind: 'managedIdentity', tableEndpoint, ...(clientId && { clientId }) };
+}
+
+function readForwarding(env: Environment, problems: string[]): ForwardingConfig {
+    const mode = (env.HOLLOWTRACE_FORWARD_MODE?.trim() || 'none').toLowerCase();
+    if (mode === 'none') return { mode: 'none' };
+    if (mode !== 'eventhub') {
+        problems.push(`HOLLOWTRACE_FORWARD_MODE must be "none" or "eventHub", got ${JSON.stringify(env.HOLLOWTRACE_FORWARD_MODE)}`);
+        return { mode: 'none' };
+    }
+    const eventHubName = env.CORRELATION_EVENTHUB_NAME?.trim() ?? '';
+    if (!eventHubName) problems.push('CORRELATION_EVENTHUB_NAME is required when HOLLOWTRACE_FORWARD_MODE is eventHub');
+    const connectionString = env.CorrelationEventHub?.trim();
+    if (connectionString) return { mode: 'eventHub', eventHubName, connection: { kind: 'connectionString', connectionString } };
+    const fullyQualifiedNamespace = env.CorrelationEventHub__fullyQualifiedNamespace?.trim() ?? '';
+    if (!fullyQualifiedNamespace) {
+        problems.push('set CorrelationEventHub (connection string) or CorrelationEventHub__fullyQualifiedNamespace (managed identity)');
+    }
+    const clientId = env.CorrelationEventHub__clientId?.trim() || env.AZURE_CLIENT_ID?.trim();
+    return { mode: 'eventHub', eventHubName, connection: { kind: 'managedIdentity', fullyQualifiedNamespace, ...(clientId && { clientId }) } };
+}
+
+/**
+ * Reads and validates every setting at once; throws one `ConfigurationError` listing all problems.
+ * @example loadConfig({ HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).deadLetterTable // 'hollowtracedeadletters'
+ */
+export function loadConfig(env: Environment): HollowtraceConfig {
+    const problems: string[] = [];
+    const config: HollowtraceConfig = {
+        storage: readStorage(env, problems),
+        deadLetterTable: tableName(env, 'HOLLOWTRACE_DEAD_LETTER_TABLE', 'hollowtracedeadletters', problems),
+        ingestLimits: {
+            maxMessageBytes: positiveInteger(env, 'HOLLOWTRACE_MAX_MESSAGE_BYTES', DEFAULT_INGEST_LIMITS.maxMessageBytes, problems),
+            maxDepth: positiveInteger(env, 'HOLLOWTRACE_MAX_NESTING', DEFAULT_INGEST_LIMITS.maxDepth, problems),
+            maxDeadLetterRawChars: DEFAULT_INGEST_LIMITS.maxDeadLetterRawChars,
+        },
+        forwarding: readForwarding(env, problems),
+    };
+    if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+    return config;
+}

@@ -1,0 +1,33 @@
+/**
+ * @module Stage 1 use case: normalize a batch, keep every rejected event in the dead-letter store, forward the rest.
+ * Infrastructure failures (dead-letter store, forwarding) throw typed errors, so the function's retry policy
+ * re-runs the whole batch; both writes are idempotent, so a re-run does not duplicate.
+ */
+import type { DeadLetterStore } from './deadLetter';
+import type { EventForwarder } from './forwarder';
+import { ingestBatch } from './ingestBatch';
+import type { IngestLimits, IngestMessage, IngestReport } from './ingestBatch';
+
+export interface IngestDependencies {
+    deadLetters: DeadLetterStore;
+    forwarder: EventForwarder;
+    limits: IngestLimits;
+}
+
+export interface IngestOutcome {
+    report: IngestReport;
+    forwarded: number;
+    deadLettered: number;
+}
+
+/**
+ * Runs stage 1 over one delivered batch.
+ * @throws StorageUnavailableError when dead letters cannot be stored; ForwardingFailedError when forwarding fails.
+ */
+export async function processIngestBatch(messages: readonly IngestMessage[], deps: IngestDependencies, now: Date): Promise<IngestOutcome> {
+    const result = ingestBatch(messages, now, deps.limits);
+    // Dead letters first: if forwarding then fails, the retry rewrites the same letters (same ids), nothing is lost.
+    if (result.deadLetters.length > 0) await deps.deadLetters.putMany(result.deadLetters);
+    if (result.events.length > 0) await deps.forwarder.forward(result.events);
+    return { report: result.report, forwarded: result.events.length, deadLettered: result.deadLetters.length };
+}
