@@ -33,7 +33,7 @@ export const MAX_DEAD_LETTER_RAW_CHARS = 30_000;
 export interface DeadLetterStore {
     /** Stores the letters; idempotent by `id`. Throws `StorageUnavailableError` when the store fails. */
     putMany(letters: readonly DeadLetter[]): Promise<void>;
-    /** Lists the letters, newest partition first; for operators and tests. */
+    /** Lists the letters, newest day (enqueued, else rejected) first, then by id; for operators and tests. */
     list(options?: { limit?: number }): Promise<DeadLetter[]>;
 }
 
@@ -47,7 +47,11 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     list(options?: { limit?: number }): Promise<DeadLetter[]> {
-        const all = [...this.letters.values()].map((l) => ({ ...l }));
+        // Same order as the Table store: newest day first, then by id.
+        const day = (l: DeadLetter): string => (l.enqueuedTime ?? l.rejectedAt).slice(0, 10);
+        const all = [...this.letters.values()]
+            .map((l) => ({ ...l }))
+            .sort((a, b) => (day(a) < day(b) ? 1 : day(a) > day(b) ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         return Promise.resolve(all.slice(0, options?.limit ?? all.length));
     }
 }

@@ -146,6 +146,16 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             expect(listed).toStrictEqual([newer, older]);
         });
 
+        it('a batch retried on a later day overwrites its letters (the day comes from the enqueued time)', async () => {
+            const store = await makeStore();
+            const enqueuedTime = `${OLDER_DAY}T23:59:59.000Z`;
+            await store.putMany([letter('retried', { enqueuedTime, rejectedAt: `${OLDER_DAY}T23:59:59.500Z` })]);
+            await store.putMany([letter('retried', { enqueuedTime, rejectedAt: `${NEWER_DAY}T00:00:01.000Z` })]);
+            const listed = await store.list();
+            expect(listed).toHaveLength(1);
+            expect(listed[0]!.rejectedAt).toBe(`${NEWER_DAY}T00:00:01.000Z`);
+        });
+
         it('honours limit, keeping the newest day', async () => {
             const store = await makeStore();
             const older = Array.from({ length: 3 }, (_, i) => letter(`old-${String(i)}`, { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` }));

@@ -3,7 +3,13 @@
  * rejection day (UTC `YYYY-MM-DD`) so an operator can list a day, RowKey is the escaped letter id so a replayed
  * batch overwrites instead of duplicating. Passes test/contracts/deadLetterStoreContract.ts.
  */
-import { RestError, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import {
+    RestError,
+    TableClient,
+    type TableEntity,
+    type TableServiceClientOptions,
+    type TransactionAction,
+} from '@azure/data-tables';
 import { StorageUnavailableError } from '../../errors.js';
 import type { DeadLetter, DeadLetterStore } from '../../ingest/deadLetter.js';
 
@@ -19,7 +25,7 @@ const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
 /** Multipart headers and request line (which repeats both keys) per operation; generous on purpose. */
 const PER_ACTION_OVERHEAD_BYTES = 2048;
 
-/** Listed first-to-last when `rejectedAt` has no parsable day; sorts after every real day. */
+/** Partition for a `rejectedAt` with no parsable day: it sorts after every real day, so those letters list last. */
 const UNKNOWN_DAY = '0000-00-00';
 
 /**
@@ -27,6 +33,7 @@ const UNKNOWN_DAY = '0000-00-00';
  * (learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model,
  * "Characters disallowed in key fields"). `%` is escaped too so that the encoding stays reversible.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the service forbids
 const KEY_UNSAFE = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 
 /**
@@ -44,13 +51,13 @@ export function decodeTableKey(key: string): string {
 
 /**
  * Builds a `TableClient` from a connection string. Plain http is allowed only for an http:// endpoint or
- * `UseDevelopmentStorage=true` (Azurite); the SDK refuses to send a shared key over http otherwise.
+ * `UseDevelopmentStorage=true` (Azurite): the SDK rejects plain-http requests without `allowInsecureConnection`.
  * `options` is for tests (e.g. `retryOptions`).
  */
 export function createTableClientFromConnectionString(
     connectionString: string,
     tableName: string,
-    options?: ConstructorParameters<typeof TableClient>[3],
+    options?: TableServiceClientOptions,
 ): TableClient {
     const settings = new Map<string, string>();
     for (const part of connectionString.split(';')) {
@@ -82,17 +89,19 @@ export class TableDeadLetterStore implements DeadLetterStore {
         return store;
     }
 
-    /** Creates the table if missing; the SDK already treats 409 TableAlreadyExists as success. */
+    /** Creates the table if missing. 409 TableAlreadyExists means it is there (the SDK swallows it too). */
     async ensureTable(): Promise<void> {
         try {
             await this.client.createTable();
         } catch (e) {
+            if (e instanceof RestError && e.statusCode === 409) return;
             throw this.wrap('create table', e);
         }
     }
 
     async putMany(letters: readonly DeadLetter[]): Promise<void> {
-        for (const group of planTransactions(letters.map(toEntity))) {
+        const { transactions, singles } = planWrites(letters.map(toEntity));
+        for (const group of transactions) {
             const actions: TransactionAction[] = group.map((entity) => ['upsert', entity, 'Replace']);
             try {
                 await this.client.submitTransaction(actions);
@@ -100,12 +109,21 @@ export class TableDeadLetterStore implements DeadLetterStore {
                 throw this.wrap('write dead letters to', e);
             }
         }
+        for (const entity of singles) {
+            try {
+                await this.client.upsertEntity(entity, 'Replace');
+            } catch (e) {
+                throw this.wrap('write a dead letter to', e);
+            }
+        }
     }
 
     async list(options?: { limit?: number }): Promise<DeadLetter[]> {
         const entities: DeadLetterEntity[] = [];
         try {
-            for await (const entity of this.client.listEntities<Record<string, unknown>>()) entities.push(entity);
+            for await (const entity of this.client.listEntities<Record<string, unknown>>()) {
+                entities.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+            }
         } catch (e) {
             throw this.wrap('list dead letters in', e);
         }
@@ -120,21 +138,43 @@ export class TableDeadLetterStore implements DeadLetterStore {
      */
     private wrap(action: string, e: unknown): unknown {
         if (!isStorageFailure(e)) return e;
-        const status = e instanceof RestError && e.statusCode !== undefined ? `HTTP ${e.statusCode}` : 'no HTTP response';
+        const statusCode = e instanceof RestError ? e.statusCode : undefined;
+        const status = statusCode !== undefined ? `HTTP ${String(statusCode)}` : 'no HTTP response';
         const code = errorCode(e);
         return new StorageUnavailableError(
-            `Could not ${action} table '${this.client.tableName}': ${status}${code ? ` (${code})` : ''}`,
-            { cause: e },
+            `Could not ${action} table '${this.client.tableName}': ${status}${code !== undefined ? ` (${code})` : ''}`,
+            { cause: sanitize(e, statusCode, code) },
         );
     }
+}
+
+/**
+ * A copy of the failure without `request`/`response`: a RestError keeps the signed `Authorization` header
+ * (and a SAS in the URL) plus the whole payload, and test reporters and JSON loggers print them verbatim.
+ */
+function sanitize(e: Error, statusCode: number | undefined, code: string | undefined): Error {
+    const copy = new RestError(e.message, { ...(statusCode !== undefined ? { statusCode } : {}), ...(code !== undefined ? { code } : {}) });
+    copy.name = e.name;
+    if (e.stack !== undefined) copy.stack = e.stack;
+    return copy;
 }
 
 function compare(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Splits entities into transactions: one partition each, at most 100 actions and ~3 MiB. */
-function planTransactions(entities: readonly DeadLetterEntity[]): DeadLetterEntity[][] {
+/**
+ * Azurite 3.35 cuts a transaction sub-request's JSON body at U+2028/U+2029 (its batch parser matches the body
+ * with `/{+.+}+/`, and `.` stops at line terminators; JSON.stringify leaves them unescaped), answering 400/500.
+ * Letters carrying them are written one by one instead: same result, still idempotent.
+ */
+const LINE_TERMINATOR_UNSAFE_IN_BATCH = /[\u2028\u2029]/;
+
+/**
+ * Plans the writes: transactions of one partition each, at most 100 actions and ~3 MiB, plus the single
+ * upserts that must bypass transactions. Duplicate ids in one call collapse to the last occurrence.
+ */
+function planWrites(entities: readonly DeadLetterEntity[]): { transactions: DeadLetterEntity[][]; singles: DeadLetterEntity[] } {
     const byPartition = new Map<string, Map<string, DeadLetterEntity>>();
     for (const entity of entities) {
         // Last write wins within one call too: a transaction may not touch the same entity twice (400).
@@ -143,12 +183,18 @@ function planTransactions(entities: readonly DeadLetterEntity[]): DeadLetterEnti
         partition.set(entity.rowKey, entity);
         byPartition.set(entity.partitionKey, partition);
     }
+    const singles: DeadLetterEntity[] = [];
     const groups: DeadLetterEntity[][] = [];
     for (const partition of byPartition.values()) {
         let group: DeadLetterEntity[] = [];
         let bytes = 0;
         for (const entity of partition.values()) {
-            const size = Buffer.byteLength(JSON.stringify(entity), 'utf8') + PER_ACTION_OVERHEAD_BYTES;
+            const json = JSON.stringify(entity);
+            if (LINE_TERMINATOR_UNSAFE_IN_BATCH.test(json)) {
+                singles.push(entity);
+                continue;
+            }
+            const size = Buffer.byteLength(json, 'utf8') + PER_ACTION_OVERHEAD_BYTES;
             if (group.length > 0 && (group.length >= MAX_TRANSACTION_ACTIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
                 groups.push(group);
                 group = [];
@@ -159,7 +205,7 @@ function planTransactions(entities: readonly DeadLetterEntity[]): DeadLetterEnti
         }
         if (group.length > 0) groups.push(group);
     }
-    return groups;
+    return { transactions: groups, singles };
 }
 
 /** UTC day of `rejectedAt`; an unparsable time still gets stored (in {@link UNKNOWN_DAY}) rather than lost. */
@@ -174,7 +220,8 @@ function double(value: number): { value: number; type: 'Double' } {
 
 function toEntity(letter: DeadLetter): DeadLetterEntity {
     const entity: DeadLetterEntity = {
-        partitionKey: dayOf(letter.rejectedAt),
+        // The enqueued day is fixed for a given input, so a batch retried after midnight overwrites its own letters.
+        partitionKey: dayOf(letter.enqueuedTime ?? letter.rejectedAt),
         rowKey: encodeTableKey(letter.id),
         id: letter.id,
         reason: letter.reason,
@@ -195,7 +242,8 @@ function toEntity(letter: DeadLetter): DeadLetterEntity {
 }
 
 function str(value: unknown): string {
-    return typeof value === 'string' ? value : String(value ?? '');
+    if (typeof value === 'string') return value;
+    return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }
 
 function num(value: unknown): number {
