@@ -1,0 +1,51 @@
+/**
+ * Captures `app.*` registrations with their full binding metadata, the way the Functions host would see them,
+ * by standing in for `@azure/functions-core` (which only exists inside the host) before the library first asks
+ * for it (../shared/reference/toolchain-facts.md §3.4). Import this before any functions/ module.
+ */
+import Module from 'node:module';
+
+export interface RegisteredFunction {
+    metadata: { name: string; bindings: Record<string, Record<string, unknown>>; retryOptions?: Record<string, unknown> };
+    callback: (...args: unknown[]) => unknown;
+}
+
+export const registered: RegisteredFunction[] = [];
+
+const FAKE_ID = '/__fake__/@azure/functions-core.js';
+const fakeCore = {
+    setProgrammingModel(): void {},
+    registerFunction(metadata: RegisteredFunction['metadata'], callback: RegisteredFunction['callback']) {
+        registered.push({ metadata, callback });
+        return { dispose(): void {} };
+    },
+    registerHook() {
+        return { dispose(): void {} };
+    },
+    log(): void {},
+};
+
+interface ModuleInternals {
+    _resolveFilename: (request: string, ...rest: unknown[]) => string;
+    _cache: Record<string, unknown>;
+    new (id: string): { filename: string; loaded: boolean; exports: unknown };
+}
+const internals = Module as unknown as ModuleInternals;
+const originalResolve = internals._resolveFilename;
+internals._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
+    return request === '@azure/functions-core' ? FAKE_ID : originalResolve.call(this, request, ...rest);
+};
+const fake = new internals(FAKE_ID);
+fake.filename = FAKE_ID;
+fake.loaded = true;
+fake.exports = fakeCore;
+internals._cache[FAKE_ID] = fake;
+
+/** The trigger binding (the one with direction `in` and a `*Trigger` type) of a registered function. */
+export function triggerBinding(name: string): Record<string, unknown> {
+    const fn = registered.find((r) => r.metadata.name === name);
+    if (!fn) throw new Error(`function ${name} was not registered; registered: ${registered.map((r) => r.metadata.name).join(', ')}`);
+    const binding = Object.values(fn.metadata.bindings).find((b) => String(b.type).endsWith('Trigger'));
+    if (!binding) throw new Error(`function ${name} has no trigger binding`);
+    return binding;
+}
