@@ -36,13 +36,14 @@ export interface XmlLimits {
     maxDepth: number;
 }
 
-const SYSTEM_TEXT_FIELDS: Record<string, keyof XmlSystemFields> = {
-    EventID: 'eventId',
-    Version: 'version',
-    Channel: 'channel',
-    Computer: 'computer',
-    EventRecordID: 'eventRecordId',
-};
+// Maps, not object literals: a lookup by element or entity name must never reach Object.prototype (`&toString;`).
+const SYSTEM_TEXT_FIELDS = new Map<string, keyof XmlSystemFields>([
+    ['EventID', 'eventId'],
+    ['Version', 'version'],
+    ['Channel', 'channel'],
+    ['Computer', 'computer'],
+    ['EventRecordID', 'eventRecordId'],
+]);
 
 class ScanError extends Error {
     constructor(
@@ -53,7 +54,30 @@ class ScanError extends Error {
     }
 }
 
-const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const PREDEFINED_ENTITIES = new Map<string, string>([
+    ['lt', '<'],
+    ['gt', '>'],
+    ['amp', '&'],
+    ['quot', '"'],
+    ['apos', "'"],
+]);
+
+/** XML 1.0 `Char` production (§2.2): what a character reference may denote. */
+function isXmlChar(code: number): boolean {
+    return (
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff)
+    );
+}
+
+/** XML 1.0 §2.11: a literal CR LF or lone CR in the document reads as LF (character references are not affected). */
+function normalizeLineEnds(text: string): string {
+    return text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+}
 
 /**
  * Decodes the predefined XML entities and numeric character references in `text`.
@@ -67,19 +91,18 @@ export function decodeXmlEntities(text: string): string | undefined {
     let from = 0;
     while (amp !== -1) {
         const semi = text.indexOf(';', amp + 1);
-        if (semi === -1 || semi - amp > 12) return undefined;
+        if (semi === -1 || semi - amp > 40) return undefined;
         const name = text.slice(amp + 1, semi);
         let decoded: string | undefined;
         if (name.charCodeAt(0) === 35 /* # */) {
             const isHex = name.charCodeAt(1) === 120 /* x */;
-            const digits = isHex ? name.slice(2) : name.slice(1);
+            const digits = (isHex ? name.slice(2) : name.slice(1)).replace(/^0+(?=.)/, '');
             const valid = isHex ? /^[0-9a-fA-F]{1,6}$/.test(digits) : /^[0-9]{1,7}$/.test(digits);
             const code = valid ? parseInt(digits, isHex ? 16 : 10) : NaN;
-            // XML 1.0 Char production: no NUL, no surrogates, at most U+10FFFF.
-            if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+            if (!isXmlChar(code)) return undefined;
             decoded = String.fromCodePoint(code);
         } else {
-            decoded = PREDEFINED_ENTITIES[name];
+            decoded = PREDEFINED_ENTITIES.get(name);
         }
         if (decoded === undefined) return undefined;
         out += text.slice(from, amp) + decoded;
@@ -93,13 +116,14 @@ export function decodeXmlEntities(text: string): string | undefined {
 export function decodeXmlEntitiesLenient(text: string): string {
     if (text.indexOf('&') === -1) return text;
     return text.replace(/&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/g, (whole, name: string) => {
-        if (name.charCodeAt(0) !== 35) return PREDEFINED_ENTITIES[name] ?? whole;
+        if (name.charCodeAt(0) !== 35) return PREDEFINED_ENTITIES.get(name) ?? whole;
         const code = name.charCodeAt(1) === 120 ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+        return isXmlChar(code) ? String.fromCodePoint(code) : whole;
     });
 }
 
-function decodeOrThrow(text: string): string {
+function decodeOrThrow(raw: string): string {
+    const text = normalizeLineEnds(raw);
     const decoded = decodeXmlEntities(text);
     if (decoded === undefined) {
         throw new ScanError('xml-undefined-entity', `entity or character reference not allowed: ${text.slice(0, 60)}`);
@@ -231,7 +255,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                 const end = xml.indexOf(']]>', lt + 9);
                 if (end === -1) throw new ScanError('malformed-xml', 'unterminated CDATA section');
                 if (stack.length === 0) throw new ScanError('malformed-xml', 'CDATA outside the root element');
-                if (collectDepth !== -1) text += xml.slice(lt + 9, end);
+                if (collectDepth !== -1) text += normalizeLineEnds(xml.slice(lt + 9, end));
                 pos = end + 3;
                 continue;
             }
@@ -253,7 +277,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
             }
             const local = localName(name);
             if (stack.length === collectDepth) {
-                if (collectData !== undefined && current) current.data[collectData] = text;
+                if (collectData !== undefined && current) setOwn(current.data, collectData, text);
                 else if (collectSystem !== undefined && current) current.system[collectSystem] = text;
                 collectData = undefined;
                 collectSystem = undefined;
@@ -285,10 +309,6 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         if (stack.length + 1 > limits.maxDepth) {
             throw new ScanError('nesting-too-deep', `elements nest deeper than ${limits.maxDepth}`);
         }
-        if (collectDepth !== -1 && !selfClosing) {
-            // Markup inside a leaf we collect: keep scanning, the text stays what was seen at the leaf level.
-        }
-
         if (local === 'Event') {
             if (current) throw new ScanError('malformed-xml', 'nested <Event> elements');
             sawEventElement = true;
@@ -306,7 +326,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
             if (local === 'Data') {
                 const dataName = attributes.Name;
                 if (dataName !== undefined && collectDepth === -1) {
-                    if (selfClosing) current.data[dataName] = '';
+                    if (selfClosing) setOwn(current.data, dataName, '');
                     else {
                         collectData = dataName;
                         collectDepth = stack.length;
@@ -319,7 +339,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                 current.system.systemTime = attributes.SystemTime;
             }
         } else if (current && inSystem && collectDepth === -1 && !selfClosing) {
-            const field = SYSTEM_TEXT_FIELDS[local];
+            const field = SYSTEM_TEXT_FIELDS.get(local);
             if (field) {
                 collectSystem = field;
                 collectDepth = stack.length;
@@ -327,12 +347,22 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
             }
         }
         if (!selfClosing) stack.push(name);
+        else if (local === 'Event' && current) {
+            events.push(current); // <Event/>: an event with nothing in it, which normalization then rejects
+            current = undefined;
+        }
         pos = gt + 1;
     }
     if (stack.length > 0) throw new ScanError('malformed-xml', `input ends inside <${stack[stack.length - 1] ?? ''}>`);
     if (!sawRoot) throw new ScanError('malformed-xml', 'no root element');
     if (current && !sawEventElement) events.push(current);
     return events;
+}
+
+/** Sets an own property even for names like `__proto__`, which plain assignment would swallow. */
+function setOwn(target: Record<string, string>, key: string, value: string): void {
+    if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    else target[key] = value;
 }
 
 /** Attributes we do not read must still be well-formed enough not to hide markup; a cheap check. */

@@ -112,19 +112,21 @@ class BatchSink {
         if (reason === 'event-id-not-correlated' && eventId !== undefined) this.countEventId(eventId);
     }
 
-    reject(reason: RejectReason, detail: string, origin: EventOrigin, raw: () => string): void {
+    /** `rawBytes` overrides the byte count when `raw` is a rendering (base64, a prefix) rather than the input itself. */
+    reject(reason: RejectReason, detail: string, origin: EventOrigin, raw: () => string, rawBytes?: number): void {
         this.report.received++;
         this.report.rejected++;
         this.report.rejectedByReason[reason] = (this.report.rejectedByReason[reason] ?? 0) + 1;
         const text = safeRawText(raw);
         const max = this.limits.maxDeadLetterRawChars;
+        const bytes = rawBytes ?? Buffer.byteLength(text, 'utf8');
         this.deadLetters.push({
             id: deadLetterId(origin),
             reason,
             detail,
             raw: text.length > max ? text.slice(0, max) : text,
-            rawTruncated: text.length > max,
-            rawBytes: Buffer.byteLength(text, 'utf8'),
+            rawTruncated: text.length > max || (rawBytes !== undefined && rawBytes > Buffer.byteLength(text, 'utf8') && reason !== 'invalid-utf8'),
+            rawBytes: bytes,
             ...(origin.partitionId !== undefined && { partitionId: origin.partitionId }),
             ...(origin.sequenceNumber !== undefined && { sequenceNumber: origin.sequenceNumber }),
             ...(origin.offset !== undefined && { offset: origin.offset }),
@@ -143,7 +145,9 @@ class BatchSink {
 
 function safeRawText(raw: () => string): string {
     try {
-        return raw();
+        const text: unknown = raw();
+        // JSON.stringify(undefined) gives undefined rather than throwing.
+        return typeof text === 'string' ? text : String(text);
     } catch {
         return '<raw text unavailable>'; // e.g. a circular object from a custom caller; the reason still says why
     }
@@ -155,7 +159,8 @@ function safeRawText(raw: () => string): string {
  */
 function deadLetterId(origin: EventOrigin): string {
     const where = origin.sequenceNumber !== undefined ? `s${origin.sequenceNumber}` : `m${origin.messageIndex}`;
-    return `p${origin.partitionId ?? '-'}-${where}-r${origin.recordIndex}`;
+    const wrapper = origin.wrapperIndex !== undefined ? `w${origin.wrapperIndex}-` : '';
+    return `p${origin.partitionId ?? '-'}-${where}-${wrapper}r${origin.recordIndex}`;
 }
 
 /**
@@ -176,8 +181,9 @@ export function ingestBatch(
     return { events: sink.events, deadLetters: sink.deadLetters, report: sink.report };
 }
 
-function originOf(message: IngestMessage, messageIndex: number, recordIndex: number): EventOrigin {
+function originOf(message: IngestMessage, messageIndex: number, recordIndex: number, wrapperIndex?: number): EventOrigin {
     const origin: EventOrigin = { messageIndex, recordIndex };
+    if (wrapperIndex !== undefined) origin.wrapperIndex = wrapperIndex;
     if (message.partitionId !== undefined) origin.partitionId = message.partitionId;
     if (message.sequenceNumber !== undefined) origin.sequenceNumber = message.sequenceNumber;
     if (message.offset !== undefined) origin.offset = message.offset;
@@ -211,16 +217,16 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
     if (body instanceof Uint8Array) {
         const bytes = body;
         if (bytes.byteLength > limits.maxMessageBytes) {
-            sink.reject('too-large', `message is ${bytes.byteLength} bytes, limit ${limits.maxMessageBytes}`, origin, () =>
-                Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, limits.maxDeadLetterRawChars)).toString('utf8'),
-            );
+            const prefix = (): string =>
+                Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, limits.maxDeadLetterRawChars)).toString('utf8');
+            sink.reject('too-large', `message is ${bytes.byteLength} bytes, limit ${limits.maxMessageBytes}`, origin, prefix, bytes.byteLength);
             return;
         }
         try {
             body = utf8.decode(bytes);
         } catch {
             // Kept as base64 so the exact bytes survive for inspection.
-            sink.reject('invalid-utf8', 'message body is not valid UTF-8', origin, () => Buffer.from(bytes).toString('base64'));
+            sink.reject('invalid-utf8', 'message body is not valid UTF-8 (raw kept as base64)', origin, () => Buffer.from(bytes).toString('base64'), bytes.byteLength);
             return;
         }
     }
@@ -236,14 +242,21 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
     const measured = measureJson(body, limits.maxDepth, limits.maxMessageBytes);
     if (measured !== 'ok') {
         const detail = measured === 'too-large' ? `message holds more than ${limits.maxMessageBytes} characters` : `JSON nests deeper than ${limits.maxDepth}`;
-        sink.reject(measured, detail, origin, () => JSON.stringify(body).slice(0, limits.maxDeadLetterRawChars));
+        sink.reject(measured, detail, origin, () => JSON.stringify(body));
         return;
     }
     ingestJsonValue(body, message, messageIndex, sink, limits);
 }
 
-function ingestText(text: string, message: IngestMessage, messageIndex: number, sink: BatchSink, limits: IngestLimits): void {
-    const origin = originOf(message, messageIndex, 0);
+function ingestText(
+    text: string,
+    message: IngestMessage,
+    messageIndex: number,
+    sink: BatchSink,
+    limits: IngestLimits,
+    wrapperIndex?: number,
+): void {
+    const origin = originOf(message, messageIndex, 0, wrapperIndex);
     // A UTF-16 code unit takes at most 3 UTF-8 bytes, so most strings skip the exact count.
     if (text.length * 3 > limits.maxMessageBytes && Buffer.byteLength(text, 'utf8') > limits.maxMessageBytes) {
         sink.reject('too-large', `message is over ${limits.maxMessageBytes} bytes`, origin, () => text);
@@ -256,7 +269,7 @@ function ingestText(text: string, message: IngestMessage, messageIndex: number, 
     }
     const first = text.charCodeAt(start);
     if (first === 60 /* < */) {
-        ingestXmlText(text, message, messageIndex, sink, limits);
+        ingestXmlText(text, message, messageIndex, sink, limits, wrapperIndex);
         return;
     }
     if (first === 123 /* { */ || first === 91 /* [ */) {
@@ -273,7 +286,7 @@ function ingestText(text: string, message: IngestMessage, messageIndex: number, 
             sink.reject(measured, `JSON nests deeper than ${limits.maxDepth}`, origin, () => text);
             return;
         }
-        ingestJsonValue(value, message, messageIndex, sink, limits);
+        ingestJsonValue(value, message, messageIndex, sink, limits, wrapperIndex);
         return;
     }
     sink.reject('unrecognized-format', 'message is neither JSON nor XML', origin, () => text);
@@ -287,18 +300,25 @@ function firstNonSpace(text: string): number {
     return -1;
 }
 
-function ingestXmlText(text: string, message: IngestMessage, messageIndex: number, sink: BatchSink, limits: IngestLimits): void {
+function ingestXmlText(
+    text: string,
+    message: IngestMessage,
+    messageIndex: number,
+    sink: BatchSink,
+    limits: IngestLimits,
+    wrapperIndex?: number,
+): void {
     const scanned = scanEventXml(text, { maxDepth: limits.maxDepth });
     if (!scanned.ok) {
-        sink.reject(scanned.problem, scanned.detail, originOf(message, messageIndex, 0), () => text);
+        sink.reject(scanned.problem, scanned.detail, originOf(message, messageIndex, 0, wrapperIndex), () => text);
         return;
     }
     if (scanned.events.length === 0) {
-        sink.reject('unrecognized-format', 'XML holds no <Event> and no <EventData>', originOf(message, messageIndex, 0), () => text);
+        sink.reject('unrecognized-format', 'XML holds no <Event> and no <EventData>', originOf(message, messageIndex, 0, wrapperIndex), () => text);
         return;
     }
     scanned.events.forEach((xmlEvent, recordIndex) => {
-        const origin = originOf(message, messageIndex, recordIndex);
+        const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
         normalizeInto(sink, xmlEnvelope(xmlEvent), new FieldBag(xmlEvent.data), origin, () => text);
     });
 }
@@ -325,20 +345,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function ingestJsonValue(value: unknown, message: IngestMessage, messageIndex: number, sink: BatchSink, limits: IngestLimits): void {
-    if (Array.isArray(value)) {
-        value.forEach((item, recordIndex) => {
-            ingestJsonRecord(item, message, messageIndex, recordIndex, sink, limits);
-        });
+function ingestJsonValue(
+    value: unknown,
+    message: IngestMessage,
+    messageIndex: number,
+    sink: BatchSink,
+    limits: IngestLimits,
+    wrapperIndex?: number,
+): void {
+    const rows = Array.isArray(value) ? value : isPlainObject(value) && Array.isArray(value.records) ? (value.records as unknown[]) : undefined;
+    if (rows === undefined) {
+        ingestJsonRecord(value, message, messageIndex, 0, sink, limits, wrapperIndex);
         return;
     }
-    if (isPlainObject(value) && Array.isArray(value.records)) {
-        value.records.forEach((row, recordIndex) => {
-            ingestJsonRecord(row, message, messageIndex, recordIndex, sink, limits);
-        });
+    if (rows.length === 0) {
+        sink.ignore('no-events', undefined); // an export or list with no rows: counted, nothing to keep
         return;
     }
-    ingestJsonRecord(value, message, messageIndex, 0, sink, limits);
+    rows.forEach((row, recordIndex) => {
+        ingestJsonRecord(row, message, messageIndex, recordIndex, sink, limits, wrapperIndex);
+    });
 }
 
 /** One JSON record of any known shape (a Log Analytics row, a Winlogbeat document, a flat event, a Cribl wrapper). */
@@ -349,8 +375,9 @@ function ingestJsonRecord(
     recordIndex: number,
     sink: BatchSink,
     limits: IngestLimits,
+    wrapperIndex?: number,
 ): void {
-    const origin = originOf(message, messageIndex, recordIndex);
+    const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
     const raw = (): string => JSON.stringify(record);
     if (!isPlainObject(record)) {
         sink.reject('unrecognized-format', `record is ${Array.isArray(record) ? 'an array' : typeof record}, expected an object`, origin, raw);
@@ -371,8 +398,13 @@ function ingestJsonRecord(
         return;
     }
     if (typeof record._raw === 'string') {
-        // Cribl keeps the original payload in `_raw` (integration-and-perf.md A4): read it as a message of its own.
-        ingestText(record._raw, { ...message }, messageIndex, sink, limits);
+        // Cribl keeps the original payload in `_raw` (integration-and-perf.md A4): read it as a message of its own,
+        // one level deep only (a `_raw` inside `_raw` is not unwrapped again).
+        if (wrapperIndex !== undefined) {
+            sink.reject('unrecognized-format', 'nested _raw wrappers are not unwrapped', origin, raw);
+            return;
+        }
+        ingestText(record._raw, message, messageIndex, sink, limits, recordIndex);
         return;
     }
     if (record.EventID !== undefined || record.EventId !== undefined || record.eventId !== undefined) {

@@ -11,7 +11,7 @@ import type { EventOrigin, SysmonEvent } from './types';
 import { CORRELATED_EVENT_IDS } from './types';
 
 /** Reason codes for inputs that are not Sysmon events hollowtrace correlates (counted, not stored). */
-export type IgnoreReason = 'not-sysmon' | 'event-id-not-correlated';
+export type IgnoreReason = 'not-sysmon' | 'event-id-not-correlated' | 'no-events';
 
 /** Reason codes for inputs that are broken; each goes to the dead-letter store with its raw text. */
 export type RejectReason =

@@ -21,6 +21,8 @@ export interface EventOrigin {
     messageIndex: number;
     /** Index of the event within its message (a Log Analytics export or `<Events>` list holds many). */
     recordIndex: number;
+    /** Index of the Cribl-style `{ "_raw": ... }` record the event was unwrapped from, when it was. */
+    wrapperIndex?: number;
 }
 
 interface SysmonEventBase {
