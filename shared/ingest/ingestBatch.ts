@@ -17,8 +17,8 @@
 import type { DeadLetter } from './deadLetter';
 import { scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, normalizeSysmonRecord } from '../sysmon/normalize';
-import type { IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
+import { FieldBag, MapFields, normalizeSysmonRecord } from '../sysmon/normalize';
+import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 
 /** One Event Hub message as the trigger adapter hands it over: the body and its coordinates, plain values. */
@@ -319,7 +319,7 @@ function ingestXmlText(
     }
     scanned.events.forEach((xmlEvent, recordIndex) => {
         const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
-        normalizeInto(sink, xmlEnvelope(xmlEvent), new FieldBag(xmlEvent.data), origin, () => text);
+        normalizeInto(sink, xmlEnvelope(xmlEvent), new MapFields(xmlEvent.data), origin, () => text);
     });
 }
 
@@ -334,7 +334,7 @@ function xmlEnvelope(xmlEvent: XmlEvent): RecordEnvelope {
     };
 }
 
-function normalizeInto(sink: BatchSink, envelope: RecordEnvelope, bag: FieldBag, origin: EventOrigin, raw: () => string): void {
+function normalizeInto(sink: BatchSink, envelope: RecordEnvelope, bag: FieldSource, origin: EventOrigin, raw: () => string): void {
     const outcome = normalizeSysmonRecord(envelope, bag, origin);
     if (outcome.kind === 'accepted') sink.accept(outcome.event);
     else if (outcome.kind === 'ignored') sink.ignore(outcome.reason, outcome.eventId);
@@ -448,8 +448,7 @@ function ingestLogAnalyticsEventRow(
         sink.reject(scanned.problem, `EventData: ${scanned.detail}`, origin, raw);
         return;
     }
-    const data = scanned.events[0]?.data ?? {};
-    normalizeInto(sink, envelope, new FieldBag(data), origin, raw);
+    normalizeInto(sink, envelope, new MapFields(scanned.events[0]?.data ?? new Map<string, string>()), origin, raw);
 }
 
 function isSysmonSource(provider: unknown, channel: unknown): boolean {
@@ -499,7 +498,8 @@ function ingestLogAnalyticsWindowsEventRow(
             sink.reject(scanned.problem, `RawEventData: ${scanned.detail}`, origin, raw);
             return;
         }
-        eventData = scanned.events[0]?.data ?? {};
+        normalizeInto(sink, envelope, new MapFields(scanned.events[0]?.data ?? new Map<string, string>()), origin, raw);
+        return;
     }
     if (!isPlainObject(eventData)) {
         const reason = eventData === null || eventData === undefined ? 'missing-field' : 'wrong-type';

@@ -26,7 +26,7 @@ function expectProblem(xml: string, problem: XmlProblem, maxDepth = LIMITS.maxDe
 function okEvents(xml: string): { system: Record<string, string | undefined>; data: Record<string, string> }[] {
     const result = scan(xml);
     if (!result.ok) throw new Error(`expected ok, got ${result.problem}: ${result.detail}`);
-    return result.events as { system: Record<string, string | undefined>; data: Record<string, string> }[];
+    return result.events.map((e) => ({ system: e.system as Record<string, string | undefined>, data: Object.fromEntries(e.data) }));
 }
 
 /** A Sysmon EID 1 as `wevtutil qe /f:xml` renders it (whitespace between elements added for realism). */
@@ -220,7 +220,7 @@ describe('scanEventXml: accepted shapes', () => {
     // Input `<Events><Event/><Event/></Events>`: expected ok (two empty events, or at least ok); actual malformed-xml.
     it('regression: accepts self-closing <Event/> elements in an <Events> list', () => {
         const result = scan(`<Events><Event xmlns="${NS}"/><Event xmlns="${NS}"/></Events>`);
-        expect(result).toEqual({ ok: true, events: [{ system: {}, data: {} }, { system: {}, data: {} }] });
+        expect(result).toEqual({ ok: true, events: [{ system: {}, data: new Map() }, { system: {}, data: new Map() }] });
     });
 
     // Spec conformance, fixed (XML 1.0 §2.11 end-of-line handling): a parser must pass "\r\n" and lone "\r" in character data
@@ -459,7 +459,7 @@ describe('scanEventXml: properties', () => {
             fc.property(dataMapArb, (entries) => {
                 const xml = dataItem(buildDataElements(entries));
                 const expected = Object.fromEntries(entries);
-                expect(scan(xml)).toEqual({ ok: true, events: [{ system: {}, data: expected }] });
+                expect(scan(xml)).toEqual({ ok: true, events: [{ system: {}, data: new Map(Object.entries(expected)) }] });
                 // fast-xml-parser with htmlEntities:false leaves numeric character references (our &#13;) undecoded,
                 // contrary to XML 1.0 §4.1; everything else must agree.
                 const fxpExpected = Object.fromEntries(entries.map(([n, v]) => [n, v.replace(/\r/g, '&#13;')]));
@@ -483,7 +483,7 @@ describe('scanEventXml: properties', () => {
                     events: [
                         {
                             system: { provider, eventId: '1', computer, systemTime: '2024-05-01T10:15:01.000Z' },
-                            data: expected,
+                            data: new Map(Object.entries(expected)),
                         },
                     ],
                 });
@@ -501,7 +501,7 @@ describe('scanEventXml: properties', () => {
                 const xml = dataItem(entries.map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join(''));
                 const ours = scan(xml);
                 expect(ours.ok).toBe(true);
-                if (ours.ok) expect(ours.events[0]?.data).toEqual(fxpData(parser.parse(xml), ['DataItem', 'EventData', 'Data']));
+                if (ours.ok) expect(Object.fromEntries(ours.events[0]?.data ?? [])).toEqual(fxpData(parser.parse(xml), ['DataItem', 'EventData', 'Data']));
             }),
             { numRuns: 300 },
         );
@@ -545,7 +545,7 @@ describe('scanEventXml: properties', () => {
             expect(Array.isArray(result.events)).toBe(true);
             for (const event of result.events) {
                 expect(typeof event.system).toBe('object');
-                for (const value of Object.values(event.data)) expect(typeof value).toBe('string');
+                for (const value of event.data.values()) expect(typeof value).toBe('string');
             }
         } else if (result) {
             expect(PROBLEMS).toContain(result.problem);
