@@ -35,6 +35,11 @@ export type XmlScanResult = { ok: true; events: XmlEvent[] } | { ok: false; prob
 
 export interface XmlLimits {
     maxDepth: number;
+    /**
+     * Events whose System `EventID` this returns true for get no `data`: their `<EventData>` is skipped unread, since
+     * nothing downstream looks at it. The skipped part is not checked for well-formedness.
+     */
+    skipDataOf?: (eventId: string) => boolean;
 }
 
 // Maps, not object literals: a lookup by element or entity name must never reach Object.prototype (`&toString;`).
@@ -398,9 +403,19 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         }
         if (!selfClosing) {
             stack.push(name);
-            if (local === 'EventData' && current && collectDepth === -1 && stack.length < limits.maxDepth) {
-                pos = fastDataRun(xml, gt + 1, current.data);
-                continue;
+            if (local === 'EventData' && current && collectDepth === -1) {
+                const eventId = current.system.eventId;
+                if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
+                    const close = xml.indexOf(`</${name}>`, gt + 1);
+                    if (close !== -1) {
+                        pos = close;
+                        continue;
+                    }
+                }
+                if (stack.length < limits.maxDepth) {
+                    pos = fastDataRun(xml, gt + 1, current.data);
+                    continue;
+                }
             }
         } else if (local === 'Event' && current) {
             events.push(current); // <Event/>: an event with nothing in it, which normalization then rejects

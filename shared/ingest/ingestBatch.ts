@@ -17,7 +17,7 @@
 import type { DeadLetter } from './deadLetter';
 import { scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, MapFields, normalizeSysmonRecord } from '../sysmon/normalize';
+import { FieldBag, MapFields, isUncorrelatedEventId, normalizeSysmonRecord } from '../sysmon/normalize';
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 
@@ -308,7 +308,7 @@ function ingestXmlText(
     limits: IngestLimits,
     wrapperIndex?: number,
 ): void {
-    const scanned = scanEventXml(text, { maxDepth: limits.maxDepth });
+    const scanned = scanEventXml(text, { maxDepth: limits.maxDepth, skipDataOf: isUncorrelatedEventId });
     if (!scanned.ok) {
         sink.reject(scanned.problem, scanned.detail, originOf(message, messageIndex, 0, wrapperIndex), () => text);
         return;
@@ -438,6 +438,11 @@ function ingestLogAnalyticsEventRow(
         sink.ignore('not-sysmon', undefined);
         return;
     }
+    if (isUncorrelatedEventId(row.EventID)) {
+        // Dropped by EventID before its XML is read: correlation never needs it (about half of a real feed).
+        normalizeInto(sink, envelope, NO_FIELDS, origin, raw);
+        return;
+    }
     const eventData = row.EventData;
     if (typeof eventData !== 'string') {
         sink.reject(eventData === undefined || eventData === null ? 'missing-field' : 'wrong-type', 'EventData must be an XML string', origin, raw);
@@ -450,6 +455,8 @@ function ingestLogAnalyticsEventRow(
     }
     normalizeInto(sink, envelope, new MapFields(scanned.events[0]?.data ?? new Map<string, string>()), origin, raw);
 }
+
+const NO_FIELDS = new MapFields(new Map<string, string>());
 
 function isSysmonSource(provider: unknown, channel: unknown): boolean {
     if (typeof provider === 'string') return provider.toLowerCase() === 'microsoft-windows-sysmon';

@@ -99,6 +99,15 @@ const SYSMON_CHANNEL = 'microsoft-windows-sysmon/operational';
 const SYSMON_PROVIDER = 'microsoft-windows-sysmon';
 const CORRELATED = new Set<number>(CORRELATED_EVENT_IDS);
 
+/**
+ * True when `eventId` (as a feed writes it) is an EventID correlation does not use, so its data need not be parsed.
+ * False for anything unparsable: such a record goes on to normalization, which names the problem.
+ */
+export function isUncorrelatedEventId(eventId: unknown): boolean {
+    const n = typeof eventId === 'number' ? eventId : typeof eventId === 'string' && /^\s*\d{1,9}\s*$/.test(eventId) ? Number(eventId) : NaN;
+    return Number.isInteger(n) && !CORRELATED.has(n);
+}
+
 class RecordRejected extends Error {
     constructor(
         readonly reason: RejectReason,
