@@ -214,7 +214,7 @@ function findTagEnd(xml: string, from: number): number {
  * in a value, other attributes, the end of the run) and the general scanner carries on from there, so the fast
  * path never decides anything the general one would decide differently: it only skips its per-tag bookkeeping.
  */
-function fastDataRun(xml: string, from: number, data: Map<string, string>): number {
+function fastDataRun(xml: string, from: number, data: Map<string, string>, plain: boolean): number {
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -226,16 +226,16 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>): numb
         if (rawName.indexOf('<') !== -1) return i;
         const after = xml.charCodeAt(nameEnd + 1);
         if (after === 47 /* / */ && xml.charCodeAt(nameEnd + 2) === 62) {
-            data.set(decodeOrThrow(rawName), '');
+            data.set(plain ? rawName : decodeOrThrow(rawName), '');
             i = nameEnd + 3;
             continue;
         }
         if (after !== 62 /* > */) return i;
-        const close = xml.indexOf('</Data>', nameEnd + 2);
-        if (close === -1) return i;
+        // The next markup must be this element's end tag; anything else (CDATA, a comment, a child) goes the general way.
+        const close = xml.indexOf('<', nameEnd + 2);
+        if (close === -1 || !xml.startsWith('</Data>', close)) return i;
         const rawValue = xml.slice(nameEnd + 2, close);
-        if (rawValue.indexOf('<') !== -1) return i;
-        data.set(decodeOrThrow(rawName), decodeOrThrow(rawValue));
+        data.set(plain ? rawName : decodeOrThrow(rawName), plain ? rawValue : decodeOrThrow(rawValue));
         i = close + 7;
     }
 }
@@ -276,6 +276,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
     let collectDepth = -1;
     let text = '';
     let sawRoot = false;
+    let plain: boolean | undefined;
 
     const length = xml.length;
     let pos = 0;
@@ -413,7 +414,9 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                     }
                 }
                 if (stack.length < limits.maxDepth) {
-                    pos = fastDataRun(xml, gt + 1, current.data);
+                    // One look at the whole document for `&` and CR spares two searches per value in the common case.
+                    plain ??= xml.indexOf('&') === -1 && xml.indexOf('\r') === -1;
+                    pos = fastDataRun(xml, gt + 1, current.data, plain);
                     continue;
                 }
             }

@@ -17,7 +17,7 @@
 import type { DeadLetter } from './deadLetter';
 import { scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, MapFields, isUncorrelatedEventId, normalizeSysmonRecord } from '../sysmon/normalize';
+import { FieldBag, MapFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, normalizeSysmonRecord } from '../sysmon/normalize';
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 
@@ -191,19 +191,39 @@ function originOf(message: IngestMessage, messageIndex: number, recordIndex: num
     return origin;
 }
 
-/** Walks a parsed JSON value iteratively and reports whether it nests too deep or holds too much text. */
+/**
+ * Walks a parsed JSON value iteratively and reports whether it nests too deep or holds too much text. Parallel
+ * stacks rather than [node, depth] pairs: this runs once per message on the hot path.
+ */
 function measureJson(value: unknown, maxDepth: number, maxChars: number): 'ok' | 'nesting-too-deep' | 'too-large' {
     if (value === null || typeof value !== 'object') return 'ok';
-    const stack: [unknown, number][] = [[value, 1]];
+    const nodes: object[] = [value];
+    const depths: number[] = [1];
     let chars = 0;
-    while (stack.length > 0) {
-        const [node, depth] = stack.pop() as [unknown, number];
+    while (nodes.length > 0) {
+        const node = nodes.pop() as object;
+        const depth = depths.pop() as number;
         if (depth > maxDepth) return 'nesting-too-deep';
-        const values = Array.isArray(node) ? node : Object.values(node as object);
-        if (!Array.isArray(node)) for (const key in node as object) chars += key.length;
-        for (const child of values) {
-            if (typeof child === 'string') chars += child.length;
-            else if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+        if (Array.isArray(node)) {
+            for (let i = 0; i < node.length; i++) {
+                const child: unknown = node[i];
+                if (typeof child === 'string') chars += child.length;
+                else if (child !== null && typeof child === 'object') {
+                    nodes.push(child);
+                    depths.push(depth + 1);
+                }
+            }
+        } else {
+            const record = node as Record<string, unknown>;
+            for (const key in record) {
+                chars += key.length;
+                const child = record[key];
+                if (typeof child === 'string') chars += child.length;
+                else if (child !== null && typeof child === 'object') {
+                    nodes.push(child);
+                    depths.push(depth + 1);
+                }
+            }
         }
         if (chars > maxChars) return 'too-large';
     }
@@ -293,6 +313,8 @@ function ingestText(
 }
 
 function firstNonSpace(text: string): number {
+    const c0 = text.charCodeAt(0);
+    if (c0 === 123 || c0 === 91 || c0 === 60) return 0; // '{', '[', '<': the usual first character
     for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
         if (c !== 32 && c !== 10 && c !== 13 && c !== 9 && c !== 0xfeff) return i;
@@ -459,8 +481,8 @@ function ingestLogAnalyticsEventRow(
 const NO_FIELDS = new MapFields(new Map<string, string>());
 
 function isSysmonSource(provider: unknown, channel: unknown): boolean {
-    if (typeof provider === 'string') return provider.toLowerCase() === 'microsoft-windows-sysmon';
-    if (typeof channel === 'string') return channel.toLowerCase() === 'microsoft-windows-sysmon/operational';
+    if (typeof provider === 'string') return isSysmonProvider(provider);
+    if (typeof channel === 'string') return isSysmonChannel(channel);
     return false;
 }
 

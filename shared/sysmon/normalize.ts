@@ -97,6 +97,21 @@ export type NormalizeOutcome =
 
 const SYSMON_CHANNEL = 'microsoft-windows-sysmon/operational';
 const SYSMON_PROVIDER = 'microsoft-windows-sysmon';
+const SYSMON_CHANNEL_CANONICAL = 'Microsoft-Windows-Sysmon/Operational';
+const SYSMON_PROVIDER_CANONICAL = 'Microsoft-Windows-Sysmon';
+
+/** Case-insensitive equality that allocates nothing when the feed uses the canonical spelling (nearly always). */
+export function sameIgnoringCase(value: string, canonical: string, lowerCase: string): boolean {
+    return value === canonical || (value.length === lowerCase.length && value.toLowerCase() === lowerCase);
+}
+
+/** True when a provider or channel name is Sysmon's. */
+export function isSysmonProvider(provider: string): boolean {
+    return sameIgnoringCase(provider, SYSMON_PROVIDER_CANONICAL, SYSMON_PROVIDER);
+}
+export function isSysmonChannel(channel: string): boolean {
+    return sameIgnoringCase(channel, SYSMON_CHANNEL_CANONICAL, SYSMON_CHANNEL);
+}
 const CORRELATED = new Set<number>(CORRELATED_EVENT_IDS);
 
 /**
@@ -195,28 +210,74 @@ function parseInteger(name: string, value: unknown): number | undefined {
     if (typeof value !== 'string') {
         throw new RecordRejected('wrong-type', `${name} is ${describe(value)}, expected an integer`);
     }
-    const text = value.trim();
-    if (isAbsentText(text)) return undefined;
-    let parsed = NaN;
-    if (/^[0-9]{1,16}$/.test(text)) parsed = Number(text);
-    else if (/^0[xX][0-9a-fA-F]{1,13}$/.test(text)) parsed = parseInt(text.slice(2), 16);
-    if (!Number.isSafeInteger(parsed)) {
+    if (isAbsentText(value)) return undefined;
+    const parsed = parseIntegerText(value.trim());
+    if (parsed === undefined) {
         throw new RecordRejected('wrong-type', `${name} is ${describe(value)}, expected a decimal or 0x integer`);
     }
     return parsed;
 }
 
-const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Decimal (up to 16 digits) or `0x` hexadecimal (up to 13 digits) text to a safe integer; a char loop, not a regex. */
+function parseIntegerText(text: string): number | undefined {
+    const length = text.length;
+    if (length === 0) return undefined;
+    if (length > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 0x20) === 120 /* 0x or 0X */) {
+        if (length > 15) return undefined;
+        let value = 0;
+        for (let i = 2; i < length; i++) {
+            const c = text.charCodeAt(i);
+            const digit = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+            if (digit < 0) return undefined;
+            value = value * 16 + digit;
+        }
+        return value;
+    }
+    if (length > 16) return undefined;
+    let value = 0;
+    for (let i = 0; i < length; i++) {
+        const digit = text.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9) return undefined;
+        value = value * 10 + digit;
+    }
+    return Number.isSafeInteger(value) ? value : undefined;
+}
 
+/**
+ * `{3710B5C6-1243-6182-8303-000000000A00}` or `3710b5c6-…` to lower case without braces; rejects anything that is
+ * not 8-4-4-4-12 hex digits. A char loop that lower-cases only when needed: this runs for most fields of most events.
+ */
 function normalizeGuid(name: string, text: string): string {
-    let guid = text.trim().toLowerCase();
-    if (guid.charCodeAt(0) === 123 /* { */ && guid.charCodeAt(guid.length - 1) === 125 /* } */) {
-        guid = guid.slice(1, -1);
+    let from = 0;
+    let to = text.length;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    if (text.charCodeAt(from) === 123 /* { */ && text.charCodeAt(to - 1) === 125 /* } */) {
+        from++;
+        to--;
     }
-    if (!GUID_PATTERN.test(guid)) {
-        throw new RecordRejected('invalid-value', `${name} is not a GUID: ${JSON.stringify(text.slice(0, 60))}`);
+    if (to - from !== 36) throw notAGuid(name, text);
+    let upper = false;
+    for (let i = 0; i < 36; i++) {
+        const c = text.charCodeAt(from + i);
+        if (i === 8 || i === 13 || i === 18 || i === 23) {
+            if (c !== 45) throw notAGuid(name, text);
+        } else if (c >= 65 && c <= 70) {
+            upper = true;
+        } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+            throw notAGuid(name, text);
+        }
     }
-    return guid;
+    const guid = from === 0 && to === text.length ? text : text.slice(from, to);
+    return upper ? guid.toLowerCase() : guid;
+}
+
+function isBlank(code: number): boolean {
+    return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function notAGuid(name: string, text: string): RecordRejected {
+    return new RecordRejected('invalid-value', `${name} is not a GUID: ${JSON.stringify(text.slice(0, 60))}`);
 }
 
 function digits(text: string, from: number, count: number): number {
@@ -303,11 +364,11 @@ function envelopeText(name: string, value: unknown): string | undefined {
 
 function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: EventOrigin): NormalizeOutcome {
     const channel = envelopeText('Channel', envelope.channel);
-    if (channel !== undefined && channel.toLowerCase() !== SYSMON_CHANNEL) {
+    if (channel !== undefined && !sameIgnoringCase(channel, SYSMON_CHANNEL_CANONICAL, SYSMON_CHANNEL)) {
         return { kind: 'ignored', reason: 'not-sysmon', detail: `channel ${channel}` };
     }
     const provider = envelopeText('Provider', envelope.provider);
-    if (provider !== undefined && provider.toLowerCase() !== SYSMON_PROVIDER) {
+    if (provider !== undefined && !sameIgnoringCase(provider, SYSMON_PROVIDER_CANONICAL, SYSMON_PROVIDER)) {
         return { kind: 'ignored', reason: 'not-sysmon', detail: `provider ${provider}` };
     }
     const eventId = parseInteger('EventID', envelope.eventId);
