@@ -240,6 +240,42 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>, plain
     }
 }
 
+/**
+ * Reads the children of `<System>` (simple text leaves and empty elements with attributes) from `from`, and
+ * returns where it stopped; like `fastDataRun`, it hands anything unusual back to the general scanner.
+ */
+function fastSystemRun(xml: string, from: number, system: XmlSystemFields): number {
+    let i = from;
+    for (;;) {
+        while (isWhitespace(xml.charCodeAt(i))) i++;
+        if (xml.charCodeAt(i) !== 60 /* < */) return i;
+        const next = xml.charCodeAt(i + 1);
+        if (next === 47 || next === 33 || next === 63) return i; // an end tag, a declaration, a processing instruction
+        let nameEnd = i + 1;
+        while (isNameChar(xml.charCodeAt(nameEnd))) nameEnd++;
+        if (nameEnd === i + 1) return i;
+        const gt = findTagEnd(xml, nameEnd);
+        if (gt < 0) return i;
+        const name = xml.slice(i + 1, nameEnd);
+        const local = localName(name);
+        if (xml.charCodeAt(gt - 1) === 47 /* / */) {
+            if (local === 'Provider') system.provider = readAttributes(xml, nameEnd, gt - 1).Name;
+            else if (local === 'TimeCreated') system.systemTime = readAttributes(xml, nameEnd, gt - 1).SystemTime;
+            i = gt + 1;
+            continue;
+        }
+        if (nameEnd !== gt) return i; // attributes on an element with content: the general path
+        const lt = xml.indexOf('<', gt + 1);
+        if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || !xml.startsWith(name, lt + 2) || xml.charCodeAt(lt + 2 + name.length) !== 62) {
+            return i;
+        }
+        const field = SYSTEM_TEXT_FIELDS.get(local);
+        if (field) system[field] = decodeOrThrow(xml.slice(gt + 1, lt));
+        else if (xml.indexOf('&', gt + 1) < lt && xml.indexOf('&', gt + 1) !== -1) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
+        i = lt + name.length + 3;
+    }
+}
+
 /** `<Data Name="X">`, the shape of nearly every element: reads X without the general attribute reader. */
 function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | undefined {
     if (!xml.startsWith(' Name="', nameEnd)) return undefined;
@@ -404,6 +440,10 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         }
         if (!selfClosing) {
             stack.push(name);
+            if (local === 'System' && current && collectDepth === -1 && stack.length < limits.maxDepth) {
+                pos = fastSystemRun(xml, gt + 1, current.system);
+                continue;
+            }
             if (local === 'EventData' && current && collectDepth === -1) {
                 const eventId = current.system.eventId;
                 if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
