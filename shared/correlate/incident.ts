@@ -1,0 +1,96 @@
+/**
+ * @module The incident hollowtrace publishes for a chain, and its projections (replay JSON, one-line summaries).
+ */
+import type { SignalName } from './config';
+import type { ProcessSummary, Severity, Technique } from './evaluate';
+import { techniqueName } from './evaluate';
+import type { IncidentChange } from './reducer';
+
+export interface IncidentSignal {
+    name: SignalName;
+    eventId: number;
+    recordId?: number;
+    time: string;
+    detail: string;
+    points: number;
+    partitionId?: string;
+    sequenceNumber?: number;
+}
+
+export interface Incident {
+    id: string;
+    version: number;
+    host: string;
+    technique: Technique;
+    techniqueName: string;
+    score: number;
+    severity: Severity;
+    injector: ProcessSummary;
+    target: ProcessSummary;
+    firstSeen: string;
+    lastSeen: string;
+    signals: IncidentSignal[];
+    contributions: { signal: SignalName; points: number }[];
+    explanation: string;
+    createdAt: string;
+    updatedAt: string;
+}
+
+/** Signal hits shown per signal name; the rest are summarized by the chain's own counts. */
+const MAX_HITS_PER_SIGNAL = 3;
+
+export function toIncident(change: IncidentChange): Incident {
+    const evaluation = change.evaluation;
+    const perName = new Map<string, number>();
+    const signals: IncidentSignal[] = [];
+    for (const hit of evaluation.signals) {
+        const seen = perName.get(hit.name) ?? 0;
+        perName.set(hit.name, seen + 1);
+        if (seen >= MAX_HITS_PER_SIGNAL) continue;
+        const signal: IncidentSignal = { name: hit.name, eventId: hit.eventId, time: hit.time, detail: hit.detail, points: hit.points };
+        if (hit.recordId !== undefined) signal.recordId = hit.recordId;
+        if (hit.partitionId !== undefined) signal.partitionId = hit.partitionId;
+        if (hit.sequenceNumber !== undefined) signal.sequenceNumber = hit.sequenceNumber;
+        signals.push(signal);
+    }
+    return {
+        id: change.id,
+        version: change.version,
+        host: change.host,
+        technique: evaluation.technique,
+        techniqueName: techniqueName(evaluation.technique),
+        score: evaluation.score,
+        severity: evaluation.severity,
+        injector: evaluation.injector,
+        target: evaluation.target,
+        firstSeen: evaluation.firstSeen,
+        lastSeen: evaluation.lastSeen,
+        signals,
+        contributions: evaluation.contributions,
+        explanation: evaluation.explanation,
+        createdAt: change.createdAt,
+        updatedAt: change.updatedAt,
+    };
+}
+
+/** The incident as `hollowtrace replay --json` prints it (the documented shape, nothing more). */
+export function toReplayJson(incident: Incident): Record<string, unknown> {
+    return {
+        id: incident.id,
+        host: incident.host,
+        technique: incident.technique,
+        score: incident.score,
+        severity: incident.severity,
+        injector: { image: incident.injector.image ?? null, processGuid: incident.injector.processGuid, processId: incident.injector.processId ?? null },
+        target: {
+            image: incident.target.image ?? null,
+            processGuid: incident.target.processGuid,
+            processId: incident.target.processId ?? null,
+            commandLine: incident.target.commandLine ?? null,
+        },
+        firstSeen: incident.firstSeen,
+        lastSeen: incident.lastSeen,
+        signals: incident.signals.map((s) => ({ name: s.name, eventId: s.eventId, recordId: s.recordId ?? null, time: s.time, detail: s.detail })),
+        explanation: incident.explanation,
+    };
+}

@@ -1,0 +1,159 @@
+/**
+ * @module The per-host correlation state: what is remembered about processes, image files and chains.
+ * A chain is keyed by (host, target process GUID); the host is the storage partition, so keys here are per host.
+ * Every record is plain JSON so a store can persist it as is (state stores keep one entity per key).
+ */
+import type { SysmonEvent } from '../sysmon/types';
+
+/** What a process creation (EID 1) told us, plus bounded follow-up activity of that process. */
+export interface ProcessRecord {
+    guid: string;
+    image?: string;
+    processId?: number;
+    commandLine?: string;
+    user?: string;
+    parentGuid?: string;
+    parentImage?: string;
+    parentProcessId?: number;
+    /** Event time of the EID 1, when it was seen. */
+    createdMs?: number;
+    created?: EvidenceRef;
+    followUps: FollowUp[];
+    /** Wall-clock ms of the last change, for expiry. */
+    updatedAt: number;
+}
+
+/** Where an event came from, enough to cite it as evidence. */
+export interface EvidenceRef {
+    key: string;
+    eventId: number;
+    recordId?: number;
+    time: string;
+    timeMs: number;
+    partitionId?: string;
+    sequenceNumber?: number;
+}
+
+export interface FollowUp extends EvidenceRef {
+    kind: 'network' | 'child' | 'unsigned-image';
+    detail: string;
+}
+
+/** Recent writes of one executable path (EID 11), for the image-written-before-start check. */
+export interface FileRecord {
+    path: string;
+    writes: (EvidenceRef & { writerGuid: string; writerImage?: string })[];
+    updatedAt: number;
+}
+
+/** Access facts computed once from the full call trace when the evidence is stored (the stored trace may be cut). */
+export interface StoredAccessFacts {
+    codeRights: boolean;
+    allAccess: boolean;
+    directSyscall: boolean;
+    originUnbacked: boolean;
+    originModule?: string;
+    managedRuntime: boolean;
+    nativeCaller?: string;
+    unknownFrames: number;
+}
+
+export interface Evidence {
+    event: SysmonEvent;
+    access?: StoredAccessFacts;
+}
+
+/** The published state of a chain's incident: created once, then versioned as evidence grows. */
+export interface IncidentMarker {
+    id: string;
+    version: number;
+    fingerprint: string;
+    createdAt: string;
+    updatedAt: string;
+}
+
+export interface ChainRecord {
+    targetGuid: string;
+    evidence: Evidence[];
+    /** Evidence events evicted by earlier ones once the chain held `maxEvidencePerChain`. */
+    droppedEvidence: number;
+    incident?: IncidentMarker;
+    updatedAt: number;
+}
+
+export interface HostState {
+    host: string;
+    processes: Map<string, ProcessRecord>;
+    files: Map<string, FileRecord>;
+    chains: Map<string, ChainRecord>;
+}
+
+export function emptyHostState(host: string): HostState {
+    return { host, processes: new Map(), files: new Map(), chains: new Map() };
+}
+
+/** Storage keys of the records: one entity each. */
+export const stateKey = {
+    process: (guid: string): string => `p:${guid}`,
+    file: (path: string): string => `f:${hash53(path)}`,
+    chain: (guid: string): string => `c:${guid}`,
+};
+
+export type StateRecord = { kind: 'process'; value: ProcessRecord } | { kind: 'file'; value: FileRecord } | { kind: 'chain'; value: ChainRecord };
+
+/** The record stored under `key`, if any. */
+export function recordAt(state: HostState, key: string): StateRecord | undefined {
+    const id = key.slice(2);
+    if (key.startsWith('p:')) {
+        const value = state.processes.get(id);
+        return value && { kind: 'process', value };
+    }
+    if (key.startsWith('c:')) {
+        const value = state.chains.get(id);
+        return value && { kind: 'chain', value };
+    }
+    for (const value of state.files.values()) if (stateKey.file(value.path) === key) return { kind: 'file', value };
+    return undefined;
+}
+
+/** Puts a loaded record back into a state (stores rebuild state this way). */
+export function putRecord(state: HostState, record: StateRecord): void {
+    if (record.kind === 'process') state.processes.set(record.value.guid, record.value);
+    else if (record.kind === 'chain') state.chains.set(record.value.targetGuid, record.value);
+    else state.files.set(record.value.path, record.value);
+}
+
+/**
+ * cyrb53 (public domain, bryc): a fast 53-bit string hash, as 14 hex digits, for stable ids and keys (not security).
+ * Two Math.imul lanes instead of BigInt FNV: this runs for every stored event.
+ */
+export function hash53(text: string, seed = 0): string {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < text.length; i++) {
+        const ch = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ ch, 2654435761);
+        h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
+
+/**
+ * The identity of an event for de-duplication: the record id when the feed carries one, otherwise a hash of the
+ * event's content (the Log Analytics `Event` table has no record id: integration-and-perf.md A1, D1).
+ */
+export function eventKey(event: SysmonEvent): string {
+    if (event.recordId !== undefined) return `${event.eventId}:r${event.recordId}`;
+    const { origin: _origin, ...content } = event;
+    return `${event.eventId}:h${hash53(JSON.stringify(content))}`;
+}
+
+export function evidenceRef(event: SysmonEvent): EvidenceRef {
+    const ref: EvidenceRef = { key: eventKey(event), eventId: event.eventId, time: event.time, timeMs: event.timeMs };
+    if (event.recordId !== undefined) ref.recordId = event.recordId;
+    if (event.origin.partitionId !== undefined) ref.partitionId = event.origin.partitionId;
+    if (event.origin.sequenceNumber !== undefined) ref.sequenceNumber = event.origin.sequenceNumber;
+    return ref;
+}
