@@ -1,0 +1,28 @@
+/**
+ * Starts Azurite's Table service in this process, in memory, on a free loopback port: for tests, the demo and
+ * `hollowtrace replay --store table` without a configured account. Deep imports because `require('azurite')`
+ * pulls in the VS Code extension (../shared/reference/toolchain-facts.md §4.5).
+ */
+import TableServer from 'azurite/dist/src/table/TableServer';
+import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+
+/** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface LocalAzurite {
+    connectionString: string;
+    close(): Promise<void>;
+}
+
+export async function startLocalAzuriteTable(port = 0): Promise<LocalAzurite> {
+    // Positional: host, port, keepAliveTimeout, metadataDBPath, enableDebugLog, enableAccessLog, accessLogWriteStream,
+    // debugLogFilePath, loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, isMemoryPersistence.
+    const config = new TableConfiguration('127.0.0.1', port, 5, '__azurite_db_table__.json', false, false, undefined, undefined, false, true, '', '', '', undefined, false, true);
+    const server = new TableServer(config);
+    await server.start();
+    const address = server.getHttpServerAddress();
+    return {
+        connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=${address}/devstoreaccount1;`,
+        close: () => server.close(),
+    };
+}
