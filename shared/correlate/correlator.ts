@@ -12,6 +12,7 @@ import { toIncident } from './incident';
 import type { Incident } from './incident';
 import type { IncidentStore } from './incidentStore';
 import { applyEvents, expireState } from './reducer';
+import { stateKey } from './state';
 import type { HostStateStore, LoadedHostState } from './stateStore';
 
 export interface CorrelatorOptions {
@@ -29,6 +30,12 @@ export interface CorrelationOutcome {
     hosts: number;
     conflicts: number;
     transactions: number;
+}
+
+/** Bumps the host meta record and puts it first, so it lands in the first (or only) transaction of the save. */
+function withMeta(loaded: LoadedHostState, changed: ReadonlySet<string>, now: Date): Set<string> {
+    loaded.state.meta = { saves: loaded.state.meta.saves + 1, updatedAt: now.getTime() };
+    return new Set([stateKey.meta, ...changed]);
 }
 
 export class Correlator {
@@ -60,7 +67,11 @@ export class Correlator {
             const loaded = await this.loaded(host);
             try {
                 const result = applyEvents(loaded.state, events, now.getTime(), this.options.config);
-                const stats = await this.options.store.save(host, loaded, result.changed, new Set());
+                if (result.changed.size === 0) {
+                    this.remember(host, loaded);
+                    return;
+                }
+                const stats = await this.options.store.save(host, loaded, withMeta(loaded, result.changed, now), new Set());
                 outcome.transactions += stats.transactions;
                 this.remember(host, loaded);
                 outcome.incidents.push(...result.incidents.map(toIncident));
@@ -81,7 +92,7 @@ export class Correlator {
                 const loaded = await this.options.store.load(host);
                 const removed = expireState(loaded.state, now.getTime(), this.options.config);
                 try {
-                    if (removed.size > 0) await this.options.store.save(host, loaded, new Set(), removed);
+                    if (removed.size > 0) await this.options.store.save(host, loaded, withMeta(loaded, new Set(), now), removed);
                     this.cache.delete(host);
                     removedTotal += removed.size;
                     break;

@@ -81,29 +81,46 @@ export interface ChainRecord {
     updatedAt: number;
 }
 
+/**
+ * Written with every save of a host's state. Two correlators that both hold the host then always touch one common
+ * record, so the second writer's ETag check fails even when their other records do not overlap: the stale one
+ * re-reads everything instead of scoring with a process record it never saw.
+ */
+export interface HostMeta {
+    saves: number;
+    updatedAt: number;
+}
+
 export interface HostState {
     host: string;
+    meta: HostMeta;
     processes: Map<string, ProcessRecord>;
     files: Map<string, FileRecord>;
     chains: Map<string, ChainRecord>;
 }
 
 export function emptyHostState(host: string): HostState {
-    return { host, processes: new Map(), files: new Map(), chains: new Map() };
+    return { host, meta: { saves: 0, updatedAt: 0 }, processes: new Map(), files: new Map(), chains: new Map() };
 }
 
 /** Storage keys of the records: one entity each. */
 export const stateKey = {
+    meta: 'm:host',
     process: (guid: string): string => `p:${guid}`,
     file: (path: string): string => `f:${hash53(path)}`,
     chain: (guid: string): string => `c:${guid}`,
 };
 
-export type StateRecord = { kind: 'process'; value: ProcessRecord } | { kind: 'file'; value: FileRecord } | { kind: 'chain'; value: ChainRecord };
+export type StateRecord =
+    | { kind: 'meta'; value: HostMeta }
+    | { kind: 'process'; value: ProcessRecord }
+    | { kind: 'file'; value: FileRecord }
+    | { kind: 'chain'; value: ChainRecord };
 
 /** The record stored under `key`, if any. */
 export function recordAt(state: HostState, key: string): StateRecord | undefined {
     const id = key.slice(2);
+    if (key === stateKey.meta) return { kind: 'meta', value: state.meta };
     if (key.startsWith('p:')) {
         const value = state.processes.get(id);
         return value && { kind: 'process', value };
@@ -118,7 +135,8 @@ export function recordAt(state: HostState, key: string): StateRecord | undefined
 
 /** Puts a loaded record back into a state (stores rebuild state this way). */
 export function putRecord(state: HostState, record: StateRecord): void {
-    if (record.kind === 'process') state.processes.set(record.value.guid, record.value);
+    if (record.kind === 'meta') state.meta = record.value;
+    else if (record.kind === 'process') state.processes.set(record.value.guid, record.value);
     else if (record.kind === 'chain') state.chains.set(record.value.targetGuid, record.value);
     else state.files.set(record.value.path, record.value);
 }
