@@ -15,7 +15,7 @@ export default defineConfig(
             '@typescript-eslint/only-throw-error': 'error',
             '@typescript-eslint/switch-exhaustiveness-check': 'error', // Sysmon EID unions
             '@typescript-eslint/consistent-type-imports': 'error',
-            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
             'no-restricted-properties': [
                 'error',
                 { object: 'process', property: 'env', message: 'Read configuration through shared/config/loadConfig.' },

@@ -13,9 +13,12 @@ export type StorageConfig =
     | { kind: 'connectionString'; connectionString: string }
     | { kind: 'managedIdentity'; tableEndpoint: string; clientId?: string };
 
-/** Where stage 1 sends the events correlation needs. */
+/**
+ * Where stage 1 sends the events correlation needs: correlated in the same invocation (`inline`, for small
+ * deployments whose source hub is already keyed by host), or forwarded to the host-keyed hub of stage 2.
+ */
 export type ForwardingConfig =
-    | { mode: 'none' }
+    | { mode: 'inline' }
     | {
           mode: 'eventHub';
           eventHubName: string;
@@ -25,6 +28,8 @@ export type ForwardingConfig =
 export interface HollowtraceConfig {
     storage: StorageConfig;
     deadLetterTable: string;
+    stateTable: string;
+    incidentTable: string;
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
 }
@@ -63,14 +68,14 @@ function readStorage(env: Environment, problems: string[]): StorageConfig {
 }
 
 function readForwarding(env: Environment, problems: string[]): ForwardingConfig {
-    const mode = (env.HOLLOWTRACE_FORWARD_MODE?.trim() || 'none').toLowerCase();
-    if (mode === 'none') return { mode: 'none' };
+    const mode = (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
+    if (mode === 'inline') return { mode: 'inline' };
     if (mode !== 'eventhub') {
-        problems.push(`HOLLOWTRACE_FORWARD_MODE must be "none" or "eventHub", got ${JSON.stringify(env.HOLLOWTRACE_FORWARD_MODE)}`);
-        return { mode: 'none' };
+        problems.push(`HOLLOWTRACE_CORRELATION must be "inline" or "eventHub", got ${JSON.stringify(env.HOLLOWTRACE_CORRELATION)}`);
+        return { mode: 'inline' };
     }
     const eventHubName = env.CORRELATION_EVENTHUB_NAME?.trim() ?? '';
-    if (!eventHubName) problems.push('CORRELATION_EVENTHUB_NAME is required when HOLLOWTRACE_FORWARD_MODE is eventHub');
+    if (!eventHubName) problems.push('CORRELATION_EVENTHUB_NAME is required when HOLLOWTRACE_CORRELATION is eventHub');
     const connectionString = env.CorrelationEventHub?.trim();
     if (connectionString) return { mode: 'eventHub', eventHubName, connection: { kind: 'connectionString', connectionString } };
     const fullyQualifiedNamespace = env.CorrelationEventHub__fullyQualifiedNamespace?.trim() ?? '';
@@ -90,6 +95,8 @@ export function loadConfig(env: Environment): HollowtraceConfig {
     const config: HollowtraceConfig = {
         storage: readStorage(env, problems),
         deadLetterTable: tableName(env, 'HOLLOWTRACE_DEAD_LETTER_TABLE', 'hollowtracedeadletters', problems),
+        stateTable: tableName(env, 'HOLLOWTRACE_STATE_TABLE', 'hollowtracestate', problems),
+        incidentTable: tableName(env, 'HOLLOWTRACE_INCIDENT_TABLE', 'hollowtraceincidents', problems),
         ingestLimits: {
             maxMessageBytes: positiveInteger(env, 'HOLLOWTRACE_MAX_MESSAGE_BYTES', DEFAULT_INGEST_LIMITS.maxMessageBytes, problems),
             maxDepth: positiveInteger(env, 'HOLLOWTRACE_MAX_NESTING', DEFAULT_INGEST_LIMITS.maxDepth, problems),

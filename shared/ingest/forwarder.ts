@@ -36,10 +36,3 @@ export class InMemoryEventForwarder implements EventForwarder {
         return Promise.resolve();
     }
 }
-
-/** Forwards nothing: for deployments where correlation runs inline in stage 1. */
-export class NoForwarding implements EventForwarder {
-    forward(): Promise<void> {
-        return Promise.resolve();
-    }
-}

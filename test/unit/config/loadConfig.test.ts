@@ -1,0 +1,51 @@
+/** Configuration is read and validated in one place; every problem is reported at once. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config/loadConfig';
+import { ConfigurationError } from '../../../shared/errors';
+
+const LOCAL = { HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+
+describe('loadConfig', () => {
+    it('defaults: inline correlation, default table names and limits', () => {
+        const config = loadConfig(LOCAL);
+        expect(config).toMatchObject({
+            storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+            deadLetterTable: 'hollowtracedeadletters',
+            stateTable: 'hollowtracestate',
+            incidentTable: 'hollowtraceincidents',
+            forwarding: { mode: 'inline' },
+            ingestLimits: { maxMessageBytes: 1048576, maxDepth: 32 },
+        });
+    });
+
+    it('managed identity storage from an account name, with a user-assigned client id', () => {
+        expect(loadConfig({ HOLLOWTRACE_STORAGE_ACCOUNT: 'acct', AZURE_CLIENT_ID: 'id-1' }).storage).toEqual({
+            kind: 'managedIdentity',
+            tableEndpoint: 'https://acct.table.core.windows.net',
+            clientId: 'id-1',
+        });
+    });
+
+    it('forwarding to Event Hubs by identity', () => {
+        const config = loadConfig({ ...LOCAL, HOLLOWTRACE_CORRELATION: 'eventHub', CORRELATION_EVENTHUB_NAME: 'byhost', CorrelationEventHub__fullyQualifiedNamespace: 'ns.servicebus.windows.net' });
+        expect(config.forwarding).toEqual({ mode: 'eventHub', eventHubName: 'byhost', connection: { kind: 'managedIdentity', fullyQualifiedNamespace: 'ns.servicebus.windows.net' } });
+    });
+
+    it('reports every problem in one error', () => {
+        const attempt = () =>
+            loadConfig({ HOLLOWTRACE_CORRELATION: 'eventHub', HOLLOWTRACE_MAX_NESTING: '-1', HOLLOWTRACE_STATE_TABLE: 'bad-name', HOLLOWTRACE_TABLE_ENDPOINT: 'http://insecure' });
+        expect(attempt).toThrow(ConfigurationError);
+        try {
+            attempt();
+        } catch (error) {
+            const message = (error as Error).message;
+            for (const fragment of ['HOLLOWTRACE_MAX_NESTING', 'HOLLOWTRACE_STATE_TABLE', 'CORRELATION_EVENTHUB_NAME', 'CorrelationEventHub', 'https://']) {
+                expect(message).toContain(fragment);
+            }
+        }
+    });
+
+    it('rejects an unknown correlation mode', () => {
+        expect(() => loadConfig({ ...LOCAL, HOLLOWTRACE_CORRELATION: 'kafka' })).toThrow(/HOLLOWTRACE_CORRELATION/);
+    });
+});
