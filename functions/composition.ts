@@ -8,21 +8,26 @@ import type { TokenCredential } from '@azure/identity';
 import { loadConfig } from '../shared/config/loadConfig';
 import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/eventHubForwarder';
-import { NoForwarding } from '../shared/ingest/forwarder';
-import type { EventForwarder } from '../shared/ingest/forwarder';
+import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
+import { InlineCorrelation } from '../shared/correlate/correlationService';
+import type { CorrelationDependencies } from '../shared/correlate/correlationService';
+import { Correlator } from '../shared/correlate/correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
+import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
+import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
 
 let config: HollowtraceConfig | undefined;
 let credential: TokenCredential | undefined;
-let ingestDependencies: Promise<IngestDependencies> | undefined;
+let ingest: Promise<IngestDependencies> | undefined;
+let correlation: Promise<CorrelationDependencies> | undefined;
 
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
     return config;
 }
 
-/** Managed identity in Azure: a user-assigned identity when AZURE_CLIENT_ID is set, otherwise the default chain. */
+/** Managed identity in Azure: a user-assigned identity when a client id is set, otherwise the default chain. */
 function azureCredential(clientId?: string): TokenCredential {
     credential ??= clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
     return credential;
@@ -30,25 +35,58 @@ function azureCredential(clientId?: string): TokenCredential {
 
 function tableClient(storage: StorageConfig, table: string): TableClient {
     if (storage.kind === 'connectionString') return createTableClientFromConnectionString(storage.connectionString, table);
-    return new TableClient(`${storage.tableEndpoint.replace(/\/$/, '')}`, table, azureCredential(storage.clientId));
+    return new TableClient(storage.tableEndpoint.replace(/\/$/, ''), table, azureCredential(storage.clientId));
 }
 
-function forwarder(cfg: HollowtraceConfig): EventForwarder {
-    if (cfg.forwarding.mode === 'none') return new NoForwarding();
-    const forwarding = cfg.forwarding;
-    const clientId = forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
-    return new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
-}
-
-/** Stage 1 dependencies, built on first use; a failed build is retried on the next invocation. */
-export function getIngestDependencies(): Promise<IngestDependencies> {
-    ingestDependencies ??= (async () => {
-        const cfg = appConfig();
-        const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
-        return { deadLetters, forwarder: forwarder(cfg), limits: cfg.ingestLimits };
-    })().catch((error: unknown) => {
-        ingestDependencies = undefined;
+/** Builds once; a failed build is forgotten so the next invocation tries again. */
+function once<T>(get: () => Promise<T> | undefined, set: (value: Promise<T> | undefined) => void, build: () => Promise<T>): Promise<T> {
+    const existing = get();
+    if (existing) return existing;
+    const built = build().catch((error: unknown) => {
+        set(undefined);
         throw error;
     });
-    return ingestDependencies;
+    set(built);
+    return built;
+}
+
+/** Stage 2 dependencies (also used by stage 1 in inline mode and by the expiry timer). */
+export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
+    return once(
+        () => correlation,
+        (v) => {
+            correlation = v;
+        },
+        async () => {
+            const cfg = appConfig();
+            const [store, incidents, deadLetters] = await Promise.all([
+                TableHostStateStore.create(tableClient(cfg.storage, cfg.stateTable)),
+                TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
+                TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+            ]);
+            return { correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents }), deadLetters };
+        },
+    );
+}
+
+/** Stage 1 dependencies. */
+export function getIngestDependencies(): Promise<IngestDependencies> {
+    return once(
+        () => ingest,
+        (v) => {
+            ingest = v;
+        },
+        async () => {
+            const cfg = appConfig();
+            if (cfg.forwarding.mode === 'inline') {
+                const { correlator, deadLetters } = await getCorrelationDependencies();
+                return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits };
+            }
+            const forwarding = cfg.forwarding;
+            const clientId = forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
+            const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
+            const forwarder = new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
+            return { deadLetters, forwarder, limits: cfg.ingestLimits };
+        },
+    );
 }

@@ -1,0 +1,50 @@
+/**
+ * The `hollowtrace` command line: `hollowtrace replay [--json] [--store memory|table] <file-or-dir>...`.
+ * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import { runReplay } from './replayCommand';
+
+const USAGE = `usage:
+  hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
+      Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports; directories recursively)
+      through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
+      Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (command === 'replay') {
+        let parsed;
+        try {
+            parsed = parseArgs({
+                args: [...rest],
+                allowPositionals: true,
+                options: { json: { type: 'boolean', default: false }, store: { type: 'string', default: 'memory' }, 'batch-size': { type: 'string', default: '256' } },
+            });
+        } catch (error) {
+            process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+            return 2;
+        }
+        const { values, positionals } = parsed;
+        const batchSize = Number(values['batch-size']);
+        if (positionals.length === 0 || (values.store !== 'memory' && values.store !== 'table') || !Number.isSafeInteger(batchSize) || batchSize < 1) {
+            process.stderr.write(`${USAGE}\n`);
+            return 2;
+        }
+        return runReplay({ paths: positionals, json: values.json === true, store: values.store, batchSize });
+    }
+    process.stderr.write(`${command === undefined || command === '--help' || command === 'help' ? '' : `unknown command: ${command}\n`}${USAGE}\n`);
+    return command === '--help' || command === 'help' ? 0 : 2;
+}
+
+if (require.main === module || process.argv[1]?.endsWith('hollowtrace.js')) {
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            process.stderr.write(`hollowtrace: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.exitCode = 1;
+        },
+    );
+}

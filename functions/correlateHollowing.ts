@@ -1,0 +1,36 @@
+/**
+ * Stage 2 trigger: the host-keyed hub stage 1 forwards to. One instance owns a partition, hence each host's state.
+ * Thin: converts the trigger's shapes to plain values and calls shared/correlate/correlationService.
+ */
+import { app } from '@azure/functions';
+import type { EventHubHandler, InvocationContext } from '@azure/functions';
+import { processCorrelationBatch } from '../shared/correlate/correlationService';
+import type { CorrelationDependencies } from '../shared/correlate/correlationService';
+import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
+import { getCorrelationDependencies } from './composition';
+
+export function correlateHollowingWith(dependencies: () => Promise<CorrelationDependencies>, now: () => Date = () => new Date()): EventHubHandler {
+    return async (messages: unknown, context: InvocationContext): Promise<void> => {
+        const batch = Array.isArray(messages) ? messages : [messages];
+        const outcome = await processCorrelationBatch(withTriggerCoordinates(batch, context.triggerMetadata), await dependencies(), now());
+        const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered`;
+        if (outcome.deadLettered > 0) context.warn(line);
+        else context.info(line);
+        for (const incident of outcome.incidents) {
+            context.info(`incident ${incident.id} v${incident.version}: ${incident.explanation}`);
+        }
+    };
+}
+
+export const correlateHollowing = correlateHollowingWith(getCorrelationDependencies);
+
+app.eventHub('correlateHollowing', {
+    // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
+    connection: 'CorrelationEventHub',
+    eventHubName: '%CORRELATION_EVENTHUB_NAME%',
+    consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
+    cardinality: 'many',
+    // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
+    retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 60 } },
+    handler: correlateHollowing,
+});

@@ -1,0 +1,11 @@
+/**
+ * Runs the host-state and incident contracts against the in-memory reference stores, the semantics the Table
+ * stores (test/integration/tableStores.test.ts) must match.
+ */
+import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore.js';
+import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore.js';
+import { hostStateStoreContract } from '../../contracts/hostStateStoreContract.js';
+import { incidentStoreContract } from '../../contracts/incidentStoreContract.js';
+
+hostStateStoreContract('InMemoryHostStateStore', () => Promise.resolve(new InMemoryHostStateStore()));
+incidentStoreContract('InMemoryIncidentStore', () => Promise.resolve(new InMemoryIncidentStore()));
