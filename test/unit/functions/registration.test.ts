@@ -32,4 +32,19 @@ describe('function registrations', () => {
         const fn = registered.find((r) => r.metadata.name === 'ingestSysmonEvents')!;
         expect(fn.metadata.retryOptions).toMatchObject({ strategy: 'exponentialBackoff', maxRetryCount: 5 });
     });
+
+    it('correlateHollowing: Event Hub trigger on the host-keyed hub, batches, bounded retry', () => {
+        expect(triggerBinding('correlateHollowing')).toMatchObject({
+            type: 'eventHubTrigger',
+            cardinality: 'many',
+            connection: 'CorrelationEventHub',
+            eventHubName: '%CORRELATION_EVENTHUB_NAME%',
+            consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
+        });
+        expect(registered.find((r) => r.metadata.name === 'correlateHollowing')!.metadata.retryOptions).toMatchObject({ strategy: 'exponentialBackoff', maxRetryCount: 5 });
+    });
+
+    it('expireCorrelationState: a timer every 15 minutes', () => {
+        expect(triggerBinding('expireCorrelationState')).toMatchObject({ type: 'timerTrigger', schedule: '0 */15 * * * *' });
+    });
 });
