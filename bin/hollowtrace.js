@@ -4,9 +4,5 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const compiled = join(__dirname, '..', 'dist', 'cli', 'hollowtrace.js');
-if (existsSync(compiled)) {
-    require(compiled);
-} else {
-    require('tsx/cjs/api').register();
-    require(join(__dirname, '..', 'cli', 'hollowtrace.ts'));
-}
+if (!existsSync(compiled)) require('tsx/cjs/api').register();
+require(existsSync(compiled) ? compiled : join(__dirname, '..', 'cli', 'hollowtrace.ts')).runCli();

@@ -37,7 +37,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === '--help' || command === 'help' ? 0 : 2;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('hollowtrace.js')) {
+/** Runs the CLI with the process's arguments and sets the exit code (used by bin/hollowtrace.js). */
+export function runCli(): void {
     main(process.argv.slice(2)).then(
         (code) => {
             process.exitCode = code;
@@ -48,3 +49,5 @@ if (require.main === module || process.argv[1]?.endsWith('hollowtrace.js')) {
         },
     );
 }
+
+if (require.main === module) runCli();

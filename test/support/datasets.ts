@@ -10,6 +10,11 @@ export const DATASETS_DIR = resolve(__dirname, '../../../shared/datasets');
 export const DATASETS_PRESENT = existsSync(resolve(DATASETS_DIR, 'README.md'));
 export const DATASETS_SKIP_REASON = `skipped: ${DATASETS_DIR} not found (recordings live beside the checkout, never in the repo)`;
 
+if (!DATASETS_PRESENT) {
+    // Visible in every run that skips, not only in verbose reporters.
+    console.warn(`[hollowtrace tests] real-recording tests ${DATASETS_SKIP_REASON}`);
+}
+
 export interface DatasetSummaryRow {
     /** Path of the flat `.sysmon.jsonl.gz` file, relative to DATASETS_DIR. */
     file: string;
