@@ -13,6 +13,8 @@ import { InlineCorrelation } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { Correlator } from '../shared/correlate/correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
 import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
@@ -21,6 +23,7 @@ let config: HollowtraceConfig | undefined;
 let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
+let api: Promise<IncidentsApiDependencies> | undefined;
 
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
@@ -87,6 +90,24 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
             const forwarder = new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
             return { deadLetters, forwarder, limits: cfg.ingestLimits };
+        },
+    );
+}
+
+/** HTTP API dependencies: the incident store, the enrichment cache, and the workspace enricher when configured. */
+export function getApiDependencies(): Promise<IncidentsApiDependencies> {
+    return once(
+        () => api,
+        (v) => {
+            api = v;
+        },
+        async () => {
+            const cfg = appConfig();
+            const [incidents, enrichmentStore] = await Promise.all([
+                TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
+                TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
+            ]);
+            return { incidents, enrichmentStore };
         },
     );
 }

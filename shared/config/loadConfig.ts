@@ -30,6 +30,7 @@ export interface HollowtraceConfig {
     deadLetterTable: string;
     stateTable: string;
     incidentTable: string;
+    enrichmentTable: string;
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
 }
@@ -97,6 +98,7 @@ export function loadConfig(env: Environment): HollowtraceConfig {
         deadLetterTable: tableName(env, 'HOLLOWTRACE_DEAD_LETTER_TABLE', 'hollowtracedeadletters', problems),
         stateTable: tableName(env, 'HOLLOWTRACE_STATE_TABLE', 'hollowtracestate', problems),
         incidentTable: tableName(env, 'HOLLOWTRACE_INCIDENT_TABLE', 'hollowtraceincidents', problems),
+        enrichmentTable: tableName(env, 'HOLLOWTRACE_ENRICHMENT_TABLE', 'hollowtraceenrichment', problems),
         ingestLimits: {
             maxMessageBytes: positiveInteger(env, 'HOLLOWTRACE_MAX_MESSAGE_BYTES', DEFAULT_INGEST_LIMITS.maxMessageBytes, problems),
             maxDepth: positiveInteger(env, 'HOLLOWTRACE_MAX_NESTING', DEFAULT_INGEST_LIMITS.maxDepth, problems),

@@ -24,6 +24,8 @@ export interface SignalHit extends EvidenceRef {
     detail: string;
     /** The process that did it (injector candidate), when the event names one. */
     actorGuid?: string;
+    /** The GrantedAccess of an EID 10 hit, for decoding in answers. */
+    grantedAccess?: number;
 }
 
 export interface ProcessSummary {
@@ -125,7 +127,7 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
                 hits.push(hit('access-from-user-writable-module', ref, `the request came from ${facts.originModule ?? ''}`, event.sourceProcessGuid));
             }
         }
-        return hits;
+        return withAccess(hits, event.grantedAccess);
     }
     if (facts.codeRights && unbackedNotManaged) {
         hits.push(hit('third-party-access-from-unbacked-code', ref, `${who} opened it (${mask}) from unbacked code`, event.sourceProcessGuid));
@@ -136,6 +138,11 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     if (facts.codeRights && userWritableOrigin) {
         hits.push(hit('access-from-user-writable-module', ref, `the request came from ${facts.originModule ?? ''}`, event.sourceProcessGuid));
     }
+    return withAccess(hits, event.grantedAccess);
+}
+
+function withAccess(hits: SignalHit[], grantedAccess: number): SignalHit[] {
+    for (const h of hits) h.grantedAccess = grantedAccess;
     return hits;
 }
 

@@ -15,6 +15,8 @@ export interface IncidentSignal {
     points: number;
     partitionId?: string;
     sequenceNumber?: number;
+    /** GrantedAccess of an EID 10 signal. */
+    grantedAccess?: number;
 }
 
 export interface Incident {
@@ -51,6 +53,7 @@ export function toIncident(change: IncidentChange): Incident {
         if (hit.recordId !== undefined) signal.recordId = hit.recordId;
         if (hit.partitionId !== undefined) signal.partitionId = hit.partitionId;
         if (hit.sequenceNumber !== undefined) signal.sequenceNumber = hit.sequenceNumber;
+        if (hit.grantedAccess !== undefined) signal.grantedAccess = hit.grantedAccess;
         signals.push(signal);
     }
     return {

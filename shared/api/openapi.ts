@@ -1,0 +1,154 @@
+/**
+ * @module The OpenAPI 2.0 (Swagger) document of the playbook API. Logic Apps custom connectors import OpenAPI 2.0
+ * (learn.microsoft.com, "Create a custom connector from an OpenAPI definition"): every operation has an operationId,
+ * a summary and schemas, and the function key travels as the `x-functions-key` header (api key security).
+ */
+
+const processSummary = {
+    type: 'object',
+    properties: {
+        image: { type: 'string' },
+        processGuid: { type: 'string' },
+        processId: { type: 'integer' },
+        commandLine: { type: 'string' },
+    },
+};
+
+const incident = {
+    type: 'object',
+    required: ['id', 'version', 'host', 'technique', 'score', 'severity', 'injector', 'target', 'signals', 'explanation'],
+    properties: {
+        id: { type: 'string', description: 'Stable id of the chain (hti-<14 hex digits>)' },
+        version: { type: 'integer', description: 'Grows as evidence is added' },
+        host: { type: 'string' },
+        technique: { type: 'string', enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'] },
+        techniqueName: { type: 'string' },
+        score: { type: 'integer', minimum: 0, maximum: 100 },
+        severity: { type: 'string', enum: ['High', 'Medium', 'Low'] },
+        injector: { $ref: '#/definitions/ProcessSummary' },
+        target: { $ref: '#/definitions/ProcessSummary' },
+        firstSeen: { type: 'string', format: 'date-time' },
+        lastSeen: { type: 'string', format: 'date-time' },
+        signals: { type: 'array', items: { $ref: '#/definitions/Signal' } },
+        contributions: { type: 'array', items: { type: 'object', properties: { signal: { type: 'string' }, points: { type: 'integer' } } } },
+        explanation: { type: 'string' },
+        createdAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+    },
+};
+
+const signal = {
+    type: 'object',
+    properties: {
+        name: { type: 'string' },
+        eventId: { type: 'integer' },
+        recordId: { type: 'integer' },
+        time: { type: 'string', format: 'date-time' },
+        detail: { type: 'string' },
+        points: { type: 'integer' },
+        grantedAccess: { type: 'integer' },
+        access: {
+            type: 'object',
+            properties: { mask: { type: 'string' }, rights: { type: 'array', items: { type: 'string' } }, capabilities: { type: 'array', items: { type: 'string' } } },
+        },
+    },
+};
+
+const problem = {
+    type: 'object',
+    required: ['status', 'code', 'detail'],
+    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
+};
+
+const errors = {
+    '400': { description: 'Invalid request (application/problem+json naming the code and the field)', schema: { $ref: '#/definitions/Problem' } },
+    '503': { description: 'Storage unavailable; retry', schema: { $ref: '#/definitions/Problem' } },
+};
+
+/** Builds the document; `host` and `basePath` describe where the API is served. */
+export function openApiDocument(host: string, basePath = '/api', scheme: 'https' | 'http' = 'https'): Record<string, unknown> {
+    return {
+        swagger: '2.0',
+        info: {
+            title: 'hollowtrace',
+            version: '1.0.0',
+            description: 'Process hollowing (T1055.012) and process injection chains from Sysmon, for Microsoft Sentinel playbooks.',
+        },
+        host,
+        basePath,
+        schemes: [scheme],
+        consumes: ['application/json'],
+        produces: ['application/json'],
+        securityDefinitions: { functionKey: { type: 'apiKey', name: 'x-functions-key', in: 'header' } },
+        security: [{ functionKey: [] }],
+        paths: {
+            '/incidents/enrich': {
+                post: {
+                    operationId: 'EnrichIncident',
+                    summary: 'Enrich a Sentinel incident',
+                    description: 'Takes the Microsoft Sentinel incident trigger body (or an alert with Entities, or a list of entities) and returns the matching chains, a comment, tags and a severity.',
+                    parameters: [{ name: 'body', in: 'body', required: true, schema: { type: 'object', description: 'Sentinel incident trigger body, alert, or entity list' } }],
+                    responses: {
+                        '200': {
+                            description: 'Matching chains with a ready-to-post comment',
+                            schema: {
+                                type: 'object',
+                                properties: {
+                                    incidentArmId: { type: 'string' },
+                                    matched: { type: 'array', items: { $ref: '#/definitions/Incident' } },
+                                    comment: { type: 'object', properties: { html: { type: 'string' }, markdown: { type: 'string' } } },
+                                    tags: { type: 'array', items: { type: 'string' } },
+                                    severity: { type: 'string', enum: ['High', 'Medium', 'Low'] },
+                                },
+                            },
+                        },
+                        '413': { description: 'Body too large', schema: { $ref: '#/definitions/Problem' } },
+                        ...errors,
+                    },
+                },
+            },
+            '/incidents': {
+                get: {
+                    operationId: 'ListIncidents',
+                    summary: 'List incidents',
+                    parameters: [
+                        { name: 'host', in: 'query', type: 'string', required: false, description: 'Host name (case-insensitive)' },
+                        { name: 'since', in: 'query', type: 'string', format: 'date-time', required: false },
+                        { name: 'until', in: 'query', type: 'string', format: 'date-time', required: false },
+                        { name: 'technique', in: 'query', type: 'string', enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'], required: false },
+                        { name: 'minScore', in: 'query', type: 'integer', minimum: 0, maximum: 100, required: false },
+                        { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: 1000, required: false },
+                        { name: 'continuationToken', in: 'query', type: 'string', required: false },
+                    ],
+                    responses: {
+                        '200': {
+                            description: 'A page of incidents',
+                            schema: { type: 'object', properties: { incidents: { type: 'array', items: { $ref: '#/definitions/Incident' } }, continuationToken: { type: 'string' } } },
+                        },
+                        ...errors,
+                    },
+                },
+            },
+            '/incidents/{id}': {
+                get: {
+                    operationId: 'GetIncident',
+                    summary: 'Get one incident',
+                    parameters: [{ name: 'id', in: 'path', type: 'string', required: true }],
+                    responses: { '200': { description: 'The incident', schema: { $ref: '#/definitions/Incident' } }, '404': { description: 'Unknown id', schema: { $ref: '#/definitions/Problem' } }, ...errors },
+                },
+            },
+            '/health': {
+                get: {
+                    operationId: 'GetHealth',
+                    summary: 'Whether storage answers',
+                    security: [],
+                    responses: {
+                        '200': { description: 'Healthy', schema: { type: 'object', properties: { status: { type: 'string' }, storage: { type: 'string' }, latencyMs: { type: 'integer' } } } },
+                        '503': { description: 'Storage unavailable', schema: { type: 'object', properties: { status: { type: 'string' }, storage: { type: 'string' } } } },
+                    },
+                },
+            },
+        },
+        definitions: { Incident: incident, ProcessSummary: processSummary, Signal: signal, Problem: problem },
+    };
+}

@@ -1,0 +1,190 @@
+/**
+ * The playbook API end to end over HTTP: the local server runs the HTTP functions' own handlers, state and incidents
+ * live in Table Storage on Azurite, incidents come from the real correlator. Sentinel payload shapes from
+ * ../shared/reference/integration-and-perf.md B1-B2; hostile input throughout.
+ */
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalServer } from '../../cli/localServer';
+import type { LocalServer } from '../../cli/localServer';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
+import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
+import { Correlator } from '../../shared/correlate/correlator';
+import type { Incident } from '../../shared/correlate/incident';
+import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
+import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
+import { createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
+import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { CREATE_PROCESS_TRACE, processAccess, processCreate, remoteThread, resetRecordIds } from '../helpers/sysmonBuilders';
+
+const KEY = 'test-function-key';
+const HOSTILE_COMMAND_LINE = 'C:\\Windows\\System32\\rundll32.exe "<img src=x onerror=alert(1)>" </td><script>alert(2)</script>';
+const DROPPER = 'C:\\Users\\u\\Downloads\\<b>invoice</b>.exe';
+const suffix = Date.now().toString(36);
+const clients = ['incidents', 'enrichment'].map((t) => createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`));
+let server: LocalServer;
+let incident: Incident;
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-functions-key': KEY }) {
+    const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+beforeAll(async () => {
+    const [incidents, enrichmentStore] = await Promise.all([TableIncidentStore.create(clients[0]!), TableEnrichmentStore.create(clients[1]!)]);
+    resetRecordIds();
+    const rundll = 'C:\\Windows\\System32\\rundll32.exe';
+    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: new InMemoryHostStateStore(), incidents });
+    const outcome = await correlator.process(
+        [
+            processAccess(0, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
+            { ...processCreate(2, 'rundll', rundll, 'dropper', DROPPER, HOSTILE_COMMAND_LINE), processId: 7916 },
+            remoteThread(30, 'dropper', DROPPER, 'rundll', rundll),
+        ],
+        new Date('2024-05-01T10:20:00Z'),
+    );
+    incident = outcome.incidents[0]!;
+    const deps: IncidentsApiDependencies = { incidents, enrichmentStore };
+    server = await startLocalServer({ port: 0, dependencies: deps, functionKey: KEY });
+});
+
+afterAll(async () => {
+    await server.close();
+    await Promise.all(clients.map((c) => c.deleteTable()));
+});
+
+const incidentTriggerBody = () => ({
+    eventUniqueId: 'e1',
+    objectSchemaType: 'Incident',
+    objectEventType: 'Create',
+    workspaceInfo: { SubscriptionId: 's', ResourceGroupName: 'rg-sec', WorkspaceName: 'law-sec' },
+    object: {
+        id: '/subscriptions/s/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec/providers/Microsoft.SecurityInsights/Incidents/abc',
+        properties: {
+            title: 'Possible process injection',
+            severity: 'Medium',
+            relatedEntities: [
+                { id: 'h', kind: 'Host', properties: { hostName: 'WS01', dnsDomain: 'contoso.local', netBiosName: 'WS01', osFamily: 'Windows' } },
+                { id: 'p', kind: 'Process', properties: { processId: '7916', commandLine: HOSTILE_COMMAND_LINE, creationTimeUtc: '2024-05-01T10:15:00.002Z' } },
+            ],
+        },
+    },
+});
+
+describe('POST /api/incidents/enrich', () => {
+    it('the Sentinel incident trigger body (camelCase) gets the chain, a safe comment, tags and severity', async () => {
+        const { status, json } = await call('POST', '/incidents/enrich', incidentTriggerBody());
+        expect(status).toBe(200);
+        expect(json!.incidentArmId).toMatch(/Microsoft.SecurityInsights\/Incidents\/abc$/);
+        const matched = json!.matched as Record<string, unknown>[];
+        expect(matched.map((m) => m.id)).toEqual([incident.id]);
+        expect(json!.tags).toEqual(['hollowtrace', 'T1055.012', 'process-hollowing']);
+        expect(json!.severity).toBe(incident.severity);
+        const comment = json!.comment as { html: string; markdown: string };
+        expect(comment.html).not.toMatch(/<script|<img|<b>invoice|<\/td><script/);
+        expect(comment.html).toContain('&lt;script&gt;');
+        expect(comment.markdown).not.toMatch(/<script|<img/);
+        expect(comment.html.length).toBeLessThanOrEqual(30_000);
+    });
+
+    it('an alert payload with PascalCase Entities as a JSON string, $ref references and a hex ProcessId', async () => {
+        const entities = [
+            { $id: '2', HostName: 'ws01', DnsDomain: 'CONTOSO.local', Type: 'host' },
+            { $id: '3', ProcessId: '0x1eec', CommandLine: 'other', Host: { $ref: '2' }, Type: 'process' },
+        ];
+        const { status, json } = await call('POST', '/incidents/enrich', { SystemAlertId: 'a1', Entities: JSON.stringify(entities) });
+        expect(status).toBe(200);
+        expect((json!.matched as { id: string }[]).map((m) => m.id)).toEqual([incident.id]);
+    });
+
+    it('matched incidents carry decoded access masks', async () => {
+        const { json } = await call('POST', '/incidents/enrich', [{ kind: 'Host', properties: { hostName: 'ws01.contoso.local' } }]);
+        expect((json!.matched as unknown[]).length).toBe(1);
+        const { json: byId } = await call('GET', `/incidents/${incident.id}`);
+        expect(byId!.id).toBe(incident.id);
+    });
+
+    it('OData and KQL metacharacters in host names are data, never syntax', async () => {
+        for (const hostName of ["ws01' or PartitionKey ne '", 'ws01" | union SecurityEvent //', "x'; drop table --"]) {
+            const { status, json } = await call('POST', '/incidents/enrich', [{ kind: 'Host', properties: { hostName } }]);
+            expect(status).toBe(200);
+            expect(json!.matched).toEqual([]);
+            expect(json!.severity).toBeNull();
+        }
+        const { status, json } = await call('GET', `/incidents?host=${encodeURIComponent("ws01.contoso.local' or '1' eq '1")}`);
+        expect(status).toBe(200);
+        expect(json!.incidents).toEqual([]);
+    });
+
+    it.each([
+        ['not JSON', '{"object":', 400, 'invalid-json', 'body'],
+        ['Entities of the wrong type', { Entities: 5 }, 400, 'wrong-type', 'Entities'],
+        ['Entities a string that is not JSON', { Entities: '[{' }, 400, 'invalid-json', 'Entities'],
+        ['an unrecognized body', { hello: 'world' }, 400, 'unrecognized-body', 'body'],
+        ['an incident without properties', { object: { id: 'x' } }, 400, 'missing-field', 'object.properties'],
+    ])('%s: a problem+json 400 naming the code and the field', async (_name, body, status, code, field) => {
+        const response = await call('POST', '/incidents/enrich', body);
+        expect(response.status).toBe(status);
+        expect(response.type).toMatch(/^application\/problem\+json/);
+        expect(response.json).toMatchObject({ status, code, field });
+        expect(response.text).not.toMatch(/\n\s+at |Error:|AccountKey|DefaultEndpointsProtocol/);
+    });
+
+    it('a 10 MB body is refused with 413 and nothing else', async () => {
+        const huge = JSON.stringify({ Entities: [{ Type: 'host', HostName: 'x'.repeat(10 * 1024 * 1024) }] });
+        const response = await call('POST', '/incidents/enrich', huge);
+        expect(response.status).toBe(413);
+        expect(response.json).toMatchObject({ code: 'body-too-large' });
+    });
+});
+
+describe('GET /api/incidents, /api/incidents/{id}, /api/health, /api/openapi.json', () => {
+    it('lists with filters and validates them', async () => {
+        expect((await call('GET', '/incidents?technique=T1055.012&minScore=50')).json!.incidents).toHaveLength(1);
+        expect((await call('GET', '/incidents?minScore=100')).json!.incidents).toHaveLength(0);
+        expect((await call('GET', '/incidents?host=WS01.CONTOSO.LOCAL')).json!.incidents).toHaveLength(1);
+        for (const [query, field] of [
+            ['minScore=abc', 'minScore'],
+            ['limit=0', 'limit'],
+            ['since=yesterday', 'since'],
+            ['technique=T9999', 'technique'],
+        ]) {
+            const response = await call('GET', `/incidents?${query}`);
+            expect(response.status).toBe(400);
+            expect(response.json).toMatchObject({ field });
+        }
+    });
+
+    it('unknown ids are 404, malformed ids 400', async () => {
+        expect((await call('GET', '/incidents/hti-00000000000000')).status).toBe(404);
+        const malformed = await call('GET', `/incidents/${encodeURIComponent("x' or 1 eq 1")}`);
+        expect(malformed.status).toBe(400);
+        expect(malformed.json).toMatchObject({ code: 'invalid-id', field: 'id' });
+    });
+
+    it('every function but health needs the function key', async () => {
+        expect((await call('GET', '/incidents', undefined, {})).status).toBe(401);
+        expect((await call('POST', '/incidents/enrich', [], { 'x-functions-key': 'wrong' })).status).toBe(401);
+        expect((await call('GET', '/openapi.json', undefined, {})).status).toBe(401);
+        const health = await call('GET', '/health', undefined, {});
+        expect(health.status).toBe(200);
+        expect(health.json).toMatchObject({ status: 'ok', storage: 'ok' });
+    });
+
+    it('openapi.json is a valid OpenAPI 2.0 document with an operationId and summary on every operation', async () => {
+        const { json } = await call('GET', '/openapi.json');
+        const api = await SwaggerParser.validate(structuredClone(json) as never);
+        expect((api as { swagger?: string }).swagger).toBe('2.0');
+        const operations = Object.values(json!.paths as Record<string, Record<string, { operationId?: string; summary?: string }>>).flatMap((p) => Object.values(p));
+        expect(operations.length).toBe(4);
+        for (const operation of operations) {
+            expect(operation.operationId).toMatch(/^[A-Z]\w+$/);
+            expect(operation.summary).toBeTruthy();
+        }
+    });
+});
