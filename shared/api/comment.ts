@@ -27,7 +27,7 @@ export function escapeHtml(text: string): string {
 
 /** Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). */
 export function escapeMarkdown(text: string): string {
-    return escapeHtml(text.replace(/[\\*_[\]()#+\-!|{}~>`]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' '));
+    return escapeHtml(text.replace(/[\\*_[\]()#+\-!|{}~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' '));
 }
 
 function shorten(text: string | undefined, max = MAX_FIELD): string {

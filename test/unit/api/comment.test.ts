@@ -1,0 +1,59 @@
+/** The incident comment: attacker-controlled strings escaped, Sentinel's 30,000-character limit kept with a note. */
+import { describe, expect, it } from 'vitest';
+import { SENTINEL_COMMENT_LIMIT, escapeHtml, escapeMarkdown, renderComment } from '../../../shared/api/comment';
+import type { Incident } from '../../../shared/correlate/incident';
+
+function incident(id: string, commandLine: string): Incident {
+    return {
+        id,
+        version: 1,
+        host: 'ws01.contoso.local',
+        technique: 'T1055.012',
+        techniqueName: 'Process Injection: Process Hollowing',
+        score: 85,
+        severity: 'High',
+        injector: { processGuid: 'a', image: 'C:\\Users\\u\\<img src=x onerror=alert(1)>.exe', processId: 1 },
+        target: { processGuid: 'b', image: 'C:\\Windows\\System32\\svchost.exe', processId: 2, commandLine },
+        firstSeen: '2024-05-01T10:15:00.000Z',
+        lastSeen: '2024-05-01T10:15:01.000Z',
+        signals: [{ name: 'image-replaced', eventId: 25, time: '2024-05-01T10:15:00.040Z', detail: 'EID 25: <script>alert(1)</script>', points: 60 }],
+        contributions: [{ signal: 'image-replaced', points: 60 }],
+        explanation: 'x -> svchost.exe: <b>bold</b>',
+        createdAt: '2024-05-01T10:20:00.000Z',
+        updatedAt: '2024-05-01T10:20:00.000Z',
+    };
+}
+
+describe('incident comment', () => {
+    it('escapes every attacker-controlled string in HTML and Markdown', () => {
+        const { html, markdown } = renderComment([{ incident: incident('hti-00000000000001', '"</td><script>alert(2)</script>" & more') }]);
+        expect(html).not.toMatch(/<script|<img|<b>bold|<\/td><script/);
+        expect(html).toContain('&lt;script&gt;');
+        expect(markdown).not.toMatch(/<script|<img|<b>/);
+        expect(markdown).toContain('&lt;script&gt;');
+    });
+
+    it('stays within 30,000 characters and says what it left out', () => {
+        const many = Array.from({ length: 200 }, (_, i) => ({ incident: incident(`hti-${String(i).padStart(14, '0')}`, 'x'.repeat(2000)) }));
+        const { html, markdown } = renderComment(many);
+        for (const text of [html, markdown]) {
+            expect(text.length).toBeLessThanOrEqual(SENTINEL_COMMENT_LIMIT);
+            expect(text).toMatch(/Comment cut at Sentinel's 30,000-character limit: \d+ more chain/);
+        }
+    });
+
+    it('no match: a short comment saying so', () => {
+        expect(renderComment([]).markdown).toMatch(/found no process-injection chain/);
+    });
+
+    it.each([
+        ['<a href="x">', '&lt;a href=&quot;x&quot;&gt;'],
+        ["it's `code`", 'it&#39;s &#96;code&#96;'],
+    ])('escapeHtml(%s)', (input, expected) => {
+        expect(escapeHtml(input)).toBe(expected);
+    });
+
+    it('escapeMarkdown neutralizes links, emphasis and HTML', () => {
+        expect(escapeMarkdown('[x](javascript:alert(1)) **b** <i>')).toBe('\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;i&gt;');
+    });
+});
