@@ -15,6 +15,8 @@ import { Correlator } from '../shared/correlate/correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
 import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
+import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
+import { createWorkspaceQuery } from '../shared/clients/logAnalyticsWorkspace';
 import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
@@ -107,7 +109,12 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
             ]);
-            return { incidents, enrichmentStore };
+            const workspace = cfg.workspace;
+            const port = workspace
+                ? createWorkspaceQuery({ workspaceId: workspace.workspaceId, endpoint: workspace.endpoint, scopes: [workspace.scope], credential: azureCredential(workspace.clientId) })
+                : undefined;
+            // Without a workspace the answers still come, with enrichment marked unavailable and why.
+            return { incidents, enrichmentStore, enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000) };
         },
     );
 }

@@ -25,6 +25,15 @@ export type ForwardingConfig =
           connection: { kind: 'connectionString'; connectionString: string } | { kind: 'managedIdentity'; fullyQualifiedNamespace: string; clientId?: string };
       };
 
+/** The Sentinel (Log Analytics) workspace queried for enrichment; absent when not configured. */
+export interface WorkspaceConfig {
+    workspaceId: string;
+    endpoint: string;
+    scope: string;
+    timeoutMs: number;
+    clientId?: string;
+}
+
 export interface HollowtraceConfig {
     storage: StorageConfig;
     deadLetterTable: string;
@@ -33,6 +42,7 @@ export interface HollowtraceConfig {
     enrichmentTable: string;
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
+    workspace?: WorkspaceConfig;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/; // Table service naming rules (learn.microsoft.com, "Understanding the Table service data model")
@@ -87,6 +97,26 @@ function readForwarding(env: Environment, problems: string[]): ForwardingConfig 
     return { mode: 'eventHub', eventHubName, connection: { kind: 'managedIdentity', fullyQualifiedNamespace, ...(clientId && { clientId }) } };
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | undefined {
+    const workspaceId = env.HOLLOWTRACE_SENTINEL_WORKSPACE_ID?.trim();
+    if (!workspaceId) return undefined;
+    if (!GUID.test(workspaceId)) problems.push('HOLLOWTRACE_SENTINEL_WORKSPACE_ID must be the workspace id (a GUID)');
+    const endpoint = env.HOLLOWTRACE_LOGS_QUERY_ENDPOINT?.trim() || 'https://api.loganalytics.io/v1';
+    if (!/^https:\/\//.test(endpoint)) problems.push('HOLLOWTRACE_LOGS_QUERY_ENDPOINT must be an https:// URL');
+    const timeoutMs = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS', 20_000, problems);
+    if (timeoutMs > 600_000) problems.push('HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS must be at most 600000');
+    const clientId = env.AZURE_CLIENT_ID?.trim();
+    return {
+        workspaceId,
+        endpoint,
+        scope: env.HOLLOWTRACE_LOGS_QUERY_SCOPE?.trim() || 'https://api.loganalytics.io/.default',
+        timeoutMs,
+        ...(clientId && { clientId }),
+    };
+}
+
 /**
  * Reads and validates every setting at once; throws one `ConfigurationError` listing all problems.
  * @example loadConfig({ HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).deadLetterTable // 'hollowtracedeadletters'
@@ -106,6 +136,8 @@ export function loadConfig(env: Environment): HollowtraceConfig {
         },
         forwarding: readForwarding(env, problems),
     };
+    const workspace = readWorkspace(env, problems);
+    if (workspace) config.workspace = workspace;
     if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
     return config;
 }
