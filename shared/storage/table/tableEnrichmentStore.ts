@@ -4,18 +4,14 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import type { EnrichmentStore, StoredEnrichment } from '../../api/enrichmentStore';
-import { encodeTableKey } from './tableDeadLetterStore';
-import { joinJson, splitJson, statusOf, toStorageError } from './tableHostStateStore';
+import { encodeTableKey, ensureTable, joinJson, splitJson, statusOf, toStorageError } from './tableSupport';
 
 export class TableEnrichmentStore implements EnrichmentStore {
     constructor(private readonly client: TableClient) {}
 
+    /** Returns a store whose table exists (created if missing). */
     static async create(client: TableClient): Promise<TableEnrichmentStore> {
-        try {
-            await client.createTable();
-        } catch (e) {
-            if (statusOf(e) !== 409) throw toStorageError(client.tableName, 'create table', e);
-        }
+        await ensureTable(client);
         return new TableEnrichmentStore(client);
     }
 

@@ -3,17 +3,17 @@
  * lower-cased host), one entity per state record (RowKey = escaped record key such as `p:<guid>`), each written
  * conditionally on the ETag it was loaded with. Passes test/contracts/hostStateStoreContract.ts.
  *
- * Also exports the helpers the incident store shares: JSON split into string properties, and error wrapping.
+ * The helpers it shares with the other Table stores (JSON split into string properties, error wrapping, key escaping)
+ * live in tableSupport.ts; the ones other modules import from here are re-exported.
  */
 import {
-    RestError,
     type TableClient,
     type TableEntity,
     type TableEntityResult,
     type TransactionAction,
     odata,
 } from '@azure/data-tables';
-import { ConcurrencyConflictError, StorageUnavailableError } from '../../errors.js';
+import { ConcurrencyConflictError } from '../../errors.js';
 import { emptyHostState, putRecord, recordAt } from '../../correlate/state.js';
 import type { StateRecord } from '../../correlate/state.js';
 import {
@@ -23,140 +23,29 @@ import {
     type LoadedHostState,
     type SaveStats,
 } from '../../correlate/stateStore.js';
-import { decodeTableKey, encodeTableKey } from './tableDeadLetterStore.js';
+import {
+    PER_ACTION_OVERHEAD_BYTES,
+    decodeTableKey,
+    encodeTableKey,
+    ensureTable,
+    errorCode,
+    groupForTransactions,
+    hostPartitionKey,
+    joinJson,
+    sanitize,
+    splitJson,
+    statusOf,
+    toStorageError,
+} from './tableSupport.js';
 
-/**
- * Characters per string property. A String property holds at most 64 KiB, i.e. 32,768 UTF-16 code units
- * (learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model, "Property types");
- * 30,000 leaves room and is a round number to reason about.
- */
-export const MAX_PART_CHARS = 30_000;
-
-/**
- * Parts per entity. An entity holds at most 1 MiB of data (same doc, "Table service data model"), counted as
- * UTF-16: 14 × 30,000 chars × 2 bytes ≈ 820 KiB leaves room for keys, the other properties and the per-property
- * overhead, and keeps a single entity well under the 4 MiB transaction payload.
- */
-export const MAX_PARTS = 14;
-
-/** Table transactions take at most 100 operations, all in one partition (learn.microsoft.com "Performing entity group transactions"). */
-const MAX_TRANSACTION_ACTIONS = 100;
-
-/**
- * A transaction's payload is capped at 4 MiB (same doc; Azurite answers 413 beyond it). Groups are also cut by
- * estimated UTF-8 size, with headroom for the multipart framing, as in tableDeadLetterStore.ts.
- */
-const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
-/** Multipart headers and request line (which repeats both keys) per operation; generous on purpose. */
-const PER_ACTION_OVERHEAD_BYTES = 2048;
+// Imported from here by other modules and tests; they live in tableSupport.ts.
+export { MAX_PART_CHARS, MAX_PARTS, errorCode, hostPartitionKey, joinJson, sanitize, splitJson, statusOf, toStorageError } from './tableSupport.js';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;
 
 /** Page size of partition scans: the service returns at most 1,000 entities per page (Query Entities, "$top"). */
 const SCAN_PAGE_SIZE = 1000;
-
-/**
- * Splits a JSON text into the string properties `v0`, `v1`, ... of at most {@link MAX_PART_CHARS} characters,
- * plus `parts`. Throws a plain `Error` past {@link MAX_PARTS}: callers bound what they store, so an oversized
- * record is a programming error, and it must not be retried as if storage were down.
- *
- * U+2028/U+2029 are written as JSON escapes (JSON.parse reads them back unchanged; JSON.stringify only emits them
- * inside strings): Azurite 3.35 cuts a transaction sub-request body at them (see tableDeadLetterStore.ts).
- * A part never ends between the two halves of a surrogate pair, so each part is well-formed UTF-16 on the wire.
- */
-export function splitJson(json: string, what: string): Record<string, string | number> {
-    const text = json.replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
-    const properties: Record<string, string | number> = {};
-    let parts = 0;
-    for (let start = 0; start < text.length || parts === 0; parts++) {
-        let end = Math.min(start + MAX_PART_CHARS, text.length);
-        const last = text.charCodeAt(end - 1);
-        if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-        if (parts >= MAX_PARTS) {
-            throw new Error(
-                `${what} is too large for one Table entity: its JSON is ${String(json.length)} characters, `
-                + `over ${String(MAX_PARTS)} properties of ${String(MAX_PART_CHARS)} characters`,
-            );
-        }
-        properties[`v${String(parts)}`] = text.slice(start, end);
-        start = end;
-    }
-    properties.parts = parts;
-    return properties;
-}
-
-/** Inverse of {@link splitJson}: the JSON text held in an entity's `v0..v{parts-1}`. */
-export function joinJson(entity: Record<string, unknown>, what: string): string {
-    const parts = entity.parts;
-    if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 1 || parts > MAX_PARTS) {
-        throw new Error(`${what} is not a hollowtrace entity: 'parts' is ${JSON.stringify(parts) ?? 'missing'}`);
-    }
-    let json = '';
-    for (let i = 0; i < parts; i++) {
-        const part = entity[`v${String(i)}`];
-        if (typeof part !== 'string') throw new Error(`${what} is incomplete: property 'v${String(i)}' is missing`);
-        json += part;
-    }
-    return json;
-}
-
-/** The HTTP status of an SDK failure, if it has one. */
-export function statusOf(e: unknown): number | undefined {
-    return e instanceof RestError ? e.statusCode : undefined;
-}
-
-/**
- * The service's error code (e.g. `UpdateConditionNotSatisfied`) or the socket code (e.g. `ECONNREFUSED`), if any.
- * Outside transactions the SDK leaves `e.code` undefined and the code sits in `e.details` (toolchain-facts.md §4.3).
- */
-export function errorCode(e: unknown): string | undefined {
-    if (!(e instanceof Error)) return undefined;
-    const details = (e as { details?: { errorCode?: unknown; odataError?: { code?: unknown } } }).details;
-    const candidates = [details?.odataError?.code, details?.errorCode, (e as { code?: unknown }).code];
-    const found = candidates.find((c): c is string => typeof c === 'string' && c.length > 0);
-    // Codes are short identifiers; anything else is not echoed, to keep messages free of payload text.
-    return found !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(found) ? found : undefined;
-}
-
-/**
- * Turns SDK and socket failures into `StorageUnavailableError` (so the batch is retried); anything else (a bug)
- * is returned unchanged. The message names the table and HTTP status only: never the URL or connection string,
- * which may carry a SAS or key. Same rules as tableDeadLetterStore.ts.
- */
-export function toStorageError(tableName: string, action: string, e: unknown): unknown {
-    if (!isStorageFailure(e)) return e;
-    const statusCode = statusOf(e);
-    const status = statusCode !== undefined ? `HTTP ${String(statusCode)}` : 'no HTTP response';
-    const code = errorCode(e);
-    return new StorageUnavailableError(
-        `Could not ${action} table '${tableName}': ${status}${code !== undefined ? ` (${code})` : ''}`,
-        { cause: sanitize(e, statusCode, code) },
-    );
-}
-
-/**
- * A copy of the failure without `request`/`response`: a RestError keeps the signed `Authorization` header
- * (and a SAS in the URL) plus the whole payload, and test reporters and JSON loggers print them verbatim.
- */
-export function sanitize(e: Error, statusCode: number | undefined, code: string | undefined): Error {
-    const copy = new RestError(e.message, { ...(statusCode !== undefined ? { statusCode } : {}), ...(code !== undefined ? { code } : {}) });
-    copy.name = e.name;
-    if (e.stack !== undefined) copy.stack = e.stack;
-    return copy;
-}
-
-/** RestError (HTTP or socket failure inside the SDK), a timeout, or a raw Node socket error. */
-function isStorageFailure(e: unknown): e is Error {
-    if (e instanceof RestError) return true;
-    if (!(e instanceof Error)) return false;
-    return e.name === 'RestError' || e.name === 'AbortError' || typeof (e as { code?: unknown }).code === 'string';
-}
-
-/** PartitionKey of a host: host names are case-insensitive, so `WS01` and `ws01` share one partition. */
-export function hostPartitionKey(host: string): string {
-    return encodeTableKey(host.toLowerCase());
-}
 
 /** Stored shape of a record: `kind`, `parts` and `v0..v{parts-1}` (the record JSON). */
 type StateEntity = TableEntity<Record<string, unknown>>;
@@ -183,19 +72,13 @@ export class TableHostStateStore implements HostStateStore {
 
     /** Returns a store whose table exists (created if missing). */
     static async create(client: TableClient): Promise<TableHostStateStore> {
-        const store = new TableHostStateStore(client);
-        await store.ensureTable();
-        return store;
+        await ensureTable(client);
+        return new TableHostStateStore(client);
     }
 
-    /** Creates the table if missing. 409 TableAlreadyExists means it is there (the SDK swallows it too). */
+    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
     async ensureTable(): Promise<void> {
-        try {
-            await this.client.createTable();
-        } catch (e) {
-            if (statusOf(e) === 409) return;
-            throw toStorageError(this.client.tableName, 'create table', e);
-        }
+        await ensureTable(this.client);
     }
 
     async load(host: string): Promise<LoadedHostState> {
@@ -237,7 +120,7 @@ export class TableHostStateStore implements HostStateStore {
             writes.push(this.plan(host, partitionKey, key, record, loaded.etags.get(key)));
         }
         let transactions = 0;
-        for (const group of groupWrites(writes)) {
+        for (const group of groupForTransactions(writes, (w) => w.bytes)) {
             await this.submit(host, partitionKey, group, loaded);
             transactions++;
         }
@@ -368,20 +251,3 @@ function failedAction<T>(e: unknown, group: readonly T[]): T | undefined {
     return match?.[1] !== undefined ? group[Number(match[1])] : undefined;
 }
 
-/** Groups writes into transactions of at most 100 operations and ~3 MiB (one partition: the caller's host). */
-function groupWrites(writes: readonly PlannedWrite[]): PlannedWrite[][] {
-    const groups: PlannedWrite[][] = [];
-    let group: PlannedWrite[] = [];
-    let bytes = 0;
-    for (const write of writes) {
-        if (group.length > 0 && (group.length >= MAX_TRANSACTION_ACTIONS || bytes + write.bytes > MAX_TRANSACTION_BYTES)) {
-            groups.push(group);
-            group = [];
-            bytes = 0;
-        }
-        group.push(write);
-        bytes += write.bytes;
-    }
-    if (group.length > 0) groups.push(group);
-    return groups;
-}

@@ -7,8 +7,16 @@ import { type TableClient, type TableEntity, type TableEntityResultPage, odata }
 import { ConcurrencyConflictError } from '../../errors.js';
 import type { Incident } from '../../correlate/incident.js';
 import type { IncidentPage, IncidentQuery, IncidentStore } from '../../correlate/incidentStore.js';
-import { encodeTableKey } from './tableDeadLetterStore.js';
-import { errorCode, hostPartitionKey, joinJson, splitJson, statusOf, toStorageError } from './tableHostStateStore.js';
+import {
+    encodeTableKey,
+    ensureTable,
+    errorCode,
+    hostPartitionKey,
+    joinJson,
+    splitJson,
+    statusOf,
+    toStorageError,
+} from './tableSupport.js';
 
 /** Page size when the caller gives none (the port's default). */
 const DEFAULT_LIMIT = 100;
@@ -31,19 +39,13 @@ export class TableIncidentStore implements IncidentStore {
 
     /** Returns a store whose table exists (created if missing). */
     static async create(client: TableClient): Promise<TableIncidentStore> {
-        const store = new TableIncidentStore(client);
-        await store.ensureTable();
-        return store;
+        await ensureTable(client);
+        return new TableIncidentStore(client);
     }
 
-    /** Creates the table if missing. 409 TableAlreadyExists means it is there (the SDK swallows it too). */
+    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
     async ensureTable(): Promise<void> {
-        try {
-            await this.client.createTable();
-        } catch (e) {
-            if (statusOf(e) === 409) return;
-            throw toStorageError(this.client.tableName, 'create table', e);
-        }
+        await ensureTable(this.client);
     }
 
     async upsert(incidents: readonly Incident[]): Promise<void> {
