@@ -3,9 +3,14 @@
  * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error.
  */
 import { parseArgs } from 'node:util';
+import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
+import { DEMO_FUNCTION_KEY, runDemo } from './demoCommand';
 import { runReplay } from './replayCommand';
 
 const USAGE = `usage:
+  hollowtrace demo [--port 7071] [--seed N]
+      The whole pipeline on this machine: Azurite in-process, a simulated fleet with attacks, both stages with
+      Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
   hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
       Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports; directories recursively)
       through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
@@ -32,6 +37,24 @@ export async function main(argv: readonly string[]): Promise<number> {
             return 2;
         }
         return runReplay({ paths: positionals, json: values.json === true, store: values.store, batchSize });
+    }
+    if (command === 'demo') {
+        let parsed;
+        try {
+            parsed = parseArgs({ args: [...rest], options: { port: { type: 'string', default: '7071' }, seed: { type: 'string', default: '7' } } });
+        } catch (error) {
+            process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+            return 2;
+        }
+        const port = Number(parsed.values.port);
+        const seed = Number(parsed.values.seed);
+        if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isSafeInteger(seed)) {
+            process.stderr.write(`${USAGE}\n`);
+            return 2;
+        }
+        // No workspace here: enrichment answers say "unavailable: workspace not configured", as they would in Azure.
+        await runDemo({ port, seed, hosts: 4, attacks: 5, durationSeconds: 600, eventsPerSecond: 15, serve: true, enricher: new WorkspaceIncidentEnricher(undefined, 20_000) });
+        return 0;
     }
     process.stderr.write(`${command === undefined || command === '--help' || command === 'help' ? '' : `unknown command: ${command}\n`}${USAGE}\n`);
     return command === '--help' || command === 'help' ? 0 : 2;
