@@ -47,7 +47,8 @@ export interface DemoResult {
 }
 
 const BATCH = 256;
-export const DEMO_FUNCTION_KEY = 'demo-function-key';
+export { DEMO_FUNCTION_KEY } from './demoKey';
+import { DEMO_FUNCTION_KEY } from './demoKey';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';

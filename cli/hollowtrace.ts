@@ -3,9 +3,14 @@
  * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
-import { DEMO_FUNCTION_KEY, runDemo } from './demoCommand';
+import type * as DemoModuleNs from './demoCommand';
+import type * as EnricherModuleNs from '../shared/api/workspaceEnricher';
+import { DEMO_FUNCTION_KEY } from './demoKey';
+
+type DemoModule = typeof DemoModuleNs;
+type EnricherModule = typeof EnricherModuleNs;
 import { runReplay } from './replayCommand';
+import { SIMULATE_USAGE, parseSimulateArgs, runSimulate } from './simulateCommand';
 
 const USAGE = `usage:
   hollowtrace demo [--port 7071] [--seed N]
@@ -14,7 +19,21 @@ const USAGE = `usage:
   hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
       Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports; directories recursively)
       through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
-      Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.`;
+      Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.
+${SIMULATE_USAGE}`;
+
+/**
+ * Outside the Functions host, @azure/functions warns once per registration that it runs in test mode. The local
+ * server calls the handlers directly, so registration does not matter here: keep the demo's console readable.
+ */
+function quietFunctionsTestMode(): void {
+    const warn = console.warn.bind(console);
+    console.warn = (...args: unknown[]): void => {
+        const first = typeof args[0] === 'string' ? args[0] : '';
+        if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first)) return;
+        warn(...args);
+    };
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
     const [command, ...rest] = argv;
@@ -38,6 +57,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         return runReplay({ paths: positionals, json: values.json === true, store: values.store, batchSize });
     }
+    if (command === 'simulate') {
+        const options = parseSimulateArgs(rest);
+        if (typeof options === 'string') {
+            process.stderr.write(`${options}\n`); // the problem and the usage
+            return 2;
+        }
+        return runSimulate(options);
+    }
     if (command === 'demo') {
         let parsed;
         try {
@@ -52,6 +79,12 @@ export async function main(argv: readonly string[]): Promise<number> {
             process.stderr.write(`${USAGE}\n`);
             return 2;
         }
+        quietFunctionsTestMode();
+        // Loaded only for the demo (it pulls in the functions); require works from source (tsx) and from dist alike.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runDemo } = require('./demoCommand') as DemoModule;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { WorkspaceIncidentEnricher } = require('../shared/api/workspaceEnricher') as EnricherModule;
         // No workspace here: enrichment answers say "unavailable: workspace not configured", as they would in Azure.
         await runDemo({ port, seed, hosts: 4, attacks: 5, durationSeconds: 600, eventsPerSecond: 15, serve: true, enricher: new WorkspaceIncidentEnricher(undefined, 20_000) });
         return 0;
