@@ -181,14 +181,20 @@ export function ingestBatch(
     return { events: sink.events, deadLetters: sink.deadLetters, report: sink.report };
 }
 
+/**
+ * One object literal with every coordinate (absent ones `undefined`, which JSON drops): all origins share one hidden
+ * class, which the per-event hot path of `npm run bench:ingest` rewards.
+ */
 function originOf(message: IngestMessage, messageIndex: number, recordIndex: number, wrapperIndex?: number): EventOrigin {
-    const origin: EventOrigin = { messageIndex, recordIndex };
-    if (wrapperIndex !== undefined) origin.wrapperIndex = wrapperIndex;
-    if (message.partitionId !== undefined) origin.partitionId = message.partitionId;
-    if (message.sequenceNumber !== undefined) origin.sequenceNumber = message.sequenceNumber;
-    if (message.offset !== undefined) origin.offset = message.offset;
-    if (message.enqueuedTime !== undefined) origin.enqueuedTime = message.enqueuedTime;
-    return origin;
+    return {
+        partitionId: message.partitionId,
+        sequenceNumber: message.sequenceNumber,
+        offset: message.offset,
+        enqueuedTime: message.enqueuedTime,
+        messageIndex,
+        recordIndex,
+        wrapperIndex,
+    };
 }
 
 /**
