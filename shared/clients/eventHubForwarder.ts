@@ -9,6 +9,7 @@ import type { ForwardingConfig } from '../config/loadConfig';
 import { ForwardingFailedError } from '../errors';
 import type { EventForwarder } from '../ingest/forwarder';
 import { groupByHost } from '../ingest/forwarder';
+import { reasonOf } from './errorReason';
 import type { SysmonEvent } from '../sysmon/types';
 
 /**
@@ -51,7 +52,7 @@ export class EventHubEventForwarder implements EventForwarder {
             if (batch.count > 0) await this.producer.sendBatch(batch);
         } catch (error) {
             if (error instanceof ForwardingFailedError) throw error;
-            const reason = error instanceof Error ? error.message : String(error);
+            const reason = reasonOf(error);
             throw new ForwardingFailedError(`forwarding ${events.length} events of host ${host} failed: ${reason}`, { cause: error });
         }
     }

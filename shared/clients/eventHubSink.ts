@@ -3,6 +3,7 @@
  * Logstash, Cribl or NXLog send, and what the ingest trigger reads with `dataType: 'string'`), one `EventDataBatch`
  * per host with partition key = host, so each host's events stay in order on one partition.
  */
+import { reasonOf } from './errorReason';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import type { RetryOptions } from '@azure/event-hubs';
 import { ConfigurationError, ForwardingFailedError } from '../errors';
@@ -37,19 +38,6 @@ export function hostOfLine(line: string): string {
     } catch {
         return '';
     }
-}
-
-/**
- * A readable reason: a refused connection reaches us as an AggregateError with an empty message (one
- * `connect ECONNREFUSED` per attempt), so its parts are listed instead.
- */
-function reasonOf(error: unknown): string {
-    if (error instanceof AggregateError && error.message === '') {
-        const parts = [...new Set(error.errors.map(reasonOf))];
-        return parts.length > 0 ? parts.join('; ') : error.name;
-    }
-    if (error instanceof Error) return error.message || error.name;
-    return String(error);
 }
 
 /** Sends batches of lines grouped by host (partition key = host, lower case, as the forwarder keys stage 2). */

@@ -72,7 +72,9 @@ describe('EventHubEventForwarder', () => {
             { retryOptions: { ...FORWARDER_RETRY_OPTIONS, maxRetries: 0, timeoutInMs: 2_000 } },
         );
         try {
-            await expect(new EventHubEventForwarder(producer).forward([event('ws01', 1)])).rejects.toBeInstanceOf(ForwardingFailedError);
+            const failure = new EventHubEventForwarder(producer).forward([event('ws01', 1)]);
+            await expect(failure).rejects.toBeInstanceOf(ForwardingFailedError);
+            await expect(failure).rejects.toThrow(/failed: \S/); // says why, even when the SDK's error message is empty
         } finally {
             await producer.close();
         }
