@@ -13,9 +13,9 @@ import type { IngestMessage } from '../ingest/ingestBatch';
 
 const RECORDING_PATTERN = /\.(jsonl|ndjson|json|xml)(\.gz)?$/i;
 
-/** True for a file name the reader understands. */
+/** True for a file name the reader understands; `hollowtrace simulate`'s ground-truth files are not recordings. */
 export function isRecordingFile(name: string): boolean {
-    return RECORDING_PATTERN.test(name);
+    return RECORDING_PATTERN.test(name) && !/\.attacks\.json$/i.test(name);
 }
 
 /** Expands files and directories (recursively) into recording files, sorted for reproducible runs. */

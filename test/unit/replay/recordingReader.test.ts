@@ -1,0 +1,67 @@
+/** Reading recordings from disk: every supported file form, streamed in batches with coordinates. */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { isRecordingFile, listRecordingFiles, readRecordingBatches } from '../../../shared/replay/recordingReader';
+import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
+
+const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-reader-'));
+
+async function readAll(path: string, batchSize = 2): Promise<IngestMessage[][]> {
+    const batches: IngestMessage[][] = [];
+    for await (const batch of readRecordingBatches(path, batchSize, '4')) batches.push(batch);
+    return batches;
+}
+
+describe('recording reader', () => {
+    it('JSON lines (gzip, CRLF, blank lines) in batches with partition and running sequence numbers', async () => {
+        const path = join(dir, 'a.jsonl.gz');
+        writeFileSync(path, gzipSync('{"a":1}\r\n\r\n{"a":2}\n{"a":3}\n{"a":"\u00e9\u00ae"}'));
+        const batches = await readAll(path);
+        expect(batches.map((b) => b.length)).toEqual([2, 2]);
+        expect(batches.flat()).toEqual([
+            { body: '{"a":1}', partitionId: '4', sequenceNumber: 0 },
+            { body: '{"a":2}', partitionId: '4', sequenceNumber: 1 },
+            { body: '{"a":3}', partitionId: '4', sequenceNumber: 2 },
+            { body: '{"a":"\u00e9\u00ae"}', partitionId: '4', sequenceNumber: 3 },
+        ]);
+    });
+
+    it('a line split across read chunks arrives whole (multi-byte characters included)', async () => {
+        const path = join(dir, 'big.jsonl');
+        const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: '\u00e9'.repeat(500) }));
+        writeFileSync(path, lines.join('\n'));
+        expect((await readAll(path, 1000)).flat().map((m) => m.body)).toEqual(lines);
+    });
+
+    it('a Log Analytics export file is one message per row; an array one per element; other JSON whole', async () => {
+        writeFileSync(join(dir, 'export.json'), JSON.stringify({ records: [{ Type: 'Event', n: 1 }, { Type: 'Event', n: 2 }] }));
+        writeFileSync(join(dir, 'list.json'), JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]));
+        writeFileSync(join(dir, 'broken.json'), '{"records": [');
+        expect((await readAll(join(dir, 'export.json'))).flat().map((m) => JSON.parse(m.body as string) as unknown)).toEqual([
+            { records: [{ Type: 'Event', n: 1 }] },
+            { records: [{ Type: 'Event', n: 2 }] },
+        ]);
+        expect((await readAll(join(dir, 'list.json'))).flat()).toHaveLength(3);
+        expect((await readAll(join(dir, 'broken.json'))).flat().map((m) => m.body)).toEqual(['{"records": [']);
+    });
+
+    it('an <Events> file is one message per <Event>', async () => {
+        writeFileSync(join(dir, 'events.xml'), '<Events><Event><System/></Event>\n<Event xmlns="x"><EventData/></Event></Events>');
+        expect((await readAll(join(dir, 'events.xml'))).flat().map((m) => m.body)).toEqual(['<Event><System/></Event>', '<Event xmlns="x"><EventData/></Event>']);
+    });
+
+    it('directories are walked recursively in name order, skipping non-recordings and simulate ground truth', async () => {
+        const root = join(dir, 'tree');
+        mkdirSync(join(root, 'b'), { recursive: true });
+        writeFileSync(join(root, 'b', 'z.jsonl'), '{}');
+        writeFileSync(join(root, 'a.xml'), '<Event/>');
+        writeFileSync(join(root, 'notes.txt'), 'x');
+        writeFileSync(join(root, 'fleet.jsonl.gz.attacks.json'), '[]');
+        expect((await listRecordingFiles([root])).map((f) => f.slice(root.length + 1))).toEqual(['a.xml', join('b', 'z.jsonl')]);
+        expect(isRecordingFile('x.ndjson')).toBe(true);
+        expect(isRecordingFile('x.evtx')).toBe(false);
+    });
+});
