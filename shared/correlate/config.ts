@@ -12,6 +12,7 @@ export type SignalName =
     | 'remote-thread-loadlibrary'
     | 'remote-thread-foreign-module'
     | 'access-direct-syscall'
+    | 'access-bof-injection-pattern'
     | 'creator-access-from-unbacked-code'
     | 'native-process-creation'
     | 'image-written-before-start'
@@ -60,6 +61,12 @@ export const SIGNALS: Readonly<Record<SignalName, SignalDefinition>> = {
         kind: 'primary',
         summary: 'the process handle was opened by a direct system call (the call did not come through ntdll)',
         source: 'Sigma proc_access_win_susp_direct_ntopenprocess_call; sysmon-modular include_syscalls.xml; detection-anchors.md §4.2, §8',
+    },
+    'access-bof-injection-pattern': {
+        points: 55,
+        kind: 'primary',
+        summary: 'the handle was opened by the three-frame stack of a Cobalt Strike injection BOF (ntdll, KERNELBASE, unbacked code)',
+        source: 'Sigma proc_access_win_hktl_cobaltstrike_bof_injection_pattern (GrantedAccess 0x1028 or 0x1fffff); detection-anchors.md §4.2',
     },
     'creator-access-from-unbacked-code': {
         points: 55,
@@ -162,6 +169,12 @@ export interface CorrelationConfig {
     hollowingHosts: Readonly<Record<string, { requiresArguments: RegExp | undefined }>>;
     /** Source images (lower-case base names) whose accesses and threads are never signals; empty by default. */
     allowedSourceImages: readonly string[];
+    /**
+     * Targets whose handles credential-dumping tools open with the same rights injection needs (lower-case base
+     * names). Process-access signals into them count as context only: a remote thread or image tampering must
+     * show the injection (the recordings' lsass reads by mimikatz and rdrleakdiag are not injection).
+     */
+    credentialStoreTargets: readonly string[];
 }
 
 export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
@@ -188,4 +201,5 @@ export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
         'searchprotocolhost.exe': { requiresArguments: undefined },
     },
     allowedSourceImages: [],
+    credentialStoreTargets: ['lsass.exe'],
 };

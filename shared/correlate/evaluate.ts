@@ -111,6 +111,10 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     const unbackedNotManaged = facts.originUnbacked && !facts.managedRuntime;
     const userWritableOrigin = facts.originModule !== undefined && isUserWritable(facts.originModule);
 
+    // Sigma's BOF rule: exactly these masks with the three-frame stack.
+    if (facts.bofPattern === true && (event.grantedAccess === 0x1028 || event.grantedAccess === 0x1fffff)) {
+        hits.push(hit('access-bof-injection-pattern', ref, `${who} opened it (${mask}) from a three-frame ntdll/KERNELBASE/unbacked stack`, event.sourceProcessGuid));
+    }
     if (facts.directSyscall && facts.codeRights) {
         hits.push(hit('access-direct-syscall', ref, `${who} opened it (${mask}) with a system call issued outside ntdll`, event.sourceProcessGuid));
     }
@@ -196,6 +200,12 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
     const firstPrimary = eventHits.find((h) => SIGNALS[h.name].kind === 'primary');
     const hits = [...eventHits, ...contextSignals(context, firstPrimary?.timeMs)].sort(compareHits);
 
+    // Into a credential store (lsass), a handle alone is what dumping tools open too: EID 10 signals do not make it
+    // an injection incident by themselves (see `credentialStoreTargets`).
+    const targetName = baseName(target?.image ?? chain.evidence.map((e) => ('targetImage' in e.event ? e.event.targetImage : undefined)).find((i) => i !== undefined));
+    const accessOnlyIsContext = config.credentialStoreTargets.includes(targetName);
+    const isPrimary = (h: SignalHit): boolean => SIGNALS[h.name].kind === 'primary' && !(accessOnlyIsContext && h.eventId === 10);
+
     const counted = new Set<SignalName>();
     const contributions: { signal: SignalName; points: number }[] = [];
     for (const h of hits) {
@@ -205,7 +215,7 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
         contributions.push({ signal: h.name, points: h.points });
     }
     const score = Math.min(100, contributions.reduce((sum, c) => sum + c.points, 0));
-    const hasPrimary = contributions.some((c) => SIGNALS[c.signal].kind === 'primary');
+    const hasPrimary = hits.some(isPrimary);
 
     const injectorGuid = pickInjector(hits, target);
     const injector = describeInjector(injectorGuid, chain, state);

@@ -78,6 +78,8 @@ export interface AccessFacts {
     allAccess: boolean;
     /** The innermost frame is not a system-call gate: NtOpenProcess was issued directly. */
     directSyscall: boolean;
+    /** Exactly ntdll | KERNELBASE | UNKNOWN(16 hex): Sigma proc_access_win_hktl_cobaltstrike_bof_injection_pattern. */
+    bofPattern: boolean;
     /** The outermost frame outside the Windows folder, i.e. the code that started the request. */
     originFrame: Frame | undefined;
     originUnbacked: boolean;
@@ -93,7 +95,7 @@ export interface AccessFacts {
  * @example accessFacts({ grantedAccess: 0x1fffff, callTrace: 'UNKNOWN(000001F3C35A0014)' } as ProcessAccessEvent).directSyscall // true
  */
 export function accessFacts(event: Pick<ProcessAccessEvent, 'grantedAccess' | 'callTrace'>): AccessFacts {
-    const { frames } = parseCallTrace(event.callTrace);
+    const { frames, facts: traceFacts } = parseCallTrace(event.callTrace);
     let originFrame: Frame | undefined;
     for (let i = frames.length - 1; i >= 0; i--) {
         const frame = frames[i] as Frame;
@@ -115,6 +117,7 @@ export function accessFacts(event: Pick<ProcessAccessEvent, 'grantedAccess' | 'c
         codeRights: grantsCodeRights(event.grantedAccess),
         allAccess: isAllAccess(event.grantedAccess),
         directSyscall,
+        bofPattern: traceFacts.cobaltStrikeBofPattern,
         originFrame,
         originUnbacked: originFrame?.kind === 'unknown',
         managedRuntime: frames.some((f) => f.kind === 'module' && MANAGED_RUNTIME.test(f.modulePath)),

@@ -71,6 +71,7 @@ function storedAccessFacts(event: ProcessAccessEvent): StoredAccessFacts {
         codeRights: facts.codeRights,
         allAccess: facts.allAccess,
         directSyscall: facts.directSyscall,
+        bofPattern: facts.bofPattern,
         originUnbacked: facts.originUnbacked,
         managedRuntime: facts.managedRuntime,
         unknownFrames: facts.unknownFrames,

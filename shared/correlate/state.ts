@@ -51,6 +51,8 @@ export interface StoredAccessFacts {
     codeRights: boolean;
     allAccess: boolean;
     directSyscall: boolean;
+    /** Optional: records stored before it existed lack it. */
+    bofPattern?: boolean;
     originUnbacked: boolean;
     originModule?: string;
     managedRuntime: boolean;

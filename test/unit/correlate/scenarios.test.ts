@@ -212,4 +212,21 @@ describe('signals that must not fire alone', () => {
         const incidents = await runBatches([[processAccess(0, 'agent', agent, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 0x1fffff, trace), processCreate(1, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 'agent', agent, 'cmd.exe /c ipconfig')]]);
         expect(incidents).toEqual([]);
     });
+
+    it('a handle into lsass is what dumping tools open too: access signals alone do not make an injection incident', async () => {
+        const dumper = 'C:\\Users\\u\\Desktop\\dump.exe';
+        const lsass = 'C:\\Windows\\System32\\lsass.exe';
+        expect(await runBatches([[processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)')]])).toEqual([]);
+        // A remote thread into lsass is injection (meterpreter hashdump, EVTX-ATTACK-SAMPLES).
+        const injected = await runBatches([[processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)'), remoteThread(5, 'dumper', dumper, 'lsass', lsass)]]);
+        expect(injected.map((i) => i.technique)).toEqual(['T1055.002']);
+    });
+
+    it('the Cobalt Strike BOF injection stack with 0x1028 is a signal of its own (Sigma, high)', async () => {
+        const beacon = 'C:\\Windows\\System32\\rundll32.exe';
+        const trace = 'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(00000267A1B20C3F)';
+        const incidents = await runBatches([[processAccess(0, 'beacon', beacon, 'victim', 'C:\\Windows\\System32\\dllhost.exe', 0x1028, trace)]]);
+        expect(incidents).toHaveLength(1);
+        expect(incidents[0]!.contributions.map((c) => c.signal)).toContain('access-bof-injection-pattern');
+    });
 });
