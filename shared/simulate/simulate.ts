@@ -187,11 +187,23 @@ function windowsImage(path: string, description: string, originalFileName: strin
 
 const CHROME_DIR = 'C:\\Program Files\\Google\\Chrome\\Application\\';
 const CHROME_VERSION = '120.0.6099.130';
+/** Chrome keeps its DLLs in a folder named after its version, and runs from there. */
+const CHROME_VERSION_DIR = `${CHROME_DIR}${CHROME_VERSION}\\`;
 const OFFICE_DIR = 'C:\\Program Files\\Microsoft Office\\root\\Office16\\';
 const AGENT_DIR = 'C:\\Program Files\\Contoso\\InventoryAgent\\';
 const DEFENDER_DIR = 'C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.23110.3-0\\';
 const NI_DIR = 'C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\';
 const CLR = 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\clr.dll';
+const SYSTEM_NI = `${NI_DIR}System\\36b90e5ba6d9ea1017ac036f93fce3e0\\System.ni.dll`;
+const SMA_NI = `${NI_DIR}System.Manaa57fc8cc#\\d380622b9bf8a3812894c27929aadc9c\\System.Management.Automation.ni.dll`;
+
+function chromeImage(path: string, originalFileName: string): ImageInfo {
+    return image(path, { fileVersion: CHROME_VERSION, description: 'Google Chrome', product: 'Google Chrome', company: 'Google LLC', originalFileName, signature: 'Google LLC' });
+}
+
+function officeImage(path: string, description: string, originalFileName: string): ImageInfo {
+    return image(path, { fileVersion: '16.0.17029.20068', description, product: 'Microsoft Office', company: MICROSOFT, originalFileName, signature: MICROSOFT });
+}
 
 const IMG = {
     csrss: windowsImage(`${SYS32}csrss.exe`, 'Client Server Runtime Process', 'CSRSS.Exe'),
@@ -225,15 +237,9 @@ const IMG = {
     msmpeng: image(`${DEFENDER_DIR}MsMpEng.exe`, {
         fileVersion: '4.18.23110.3 (WinBuild.160101.0800)', description: 'Antimalware Service Executable', product: WIN_PRODUCT, company: MICROSOFT, originalFileName: 'MsMpEng.exe',
     }),
-    chrome: image(`${CHROME_DIR}chrome.exe`, {
-        fileVersion: CHROME_VERSION, description: 'Google Chrome', product: 'Google Chrome', company: 'Google LLC', originalFileName: 'chrome.exe', signature: 'Google LLC',
-    }),
-    winword: image(`${OFFICE_DIR}WINWORD.EXE`, {
-        fileVersion: '16.0.17029.20068', description: 'Microsoft Word', product: 'Microsoft Office', company: MICROSOFT, originalFileName: 'WinWord.exe', signature: 'Microsoft Corporation',
-    }),
-    excel: image(`${OFFICE_DIR}EXCEL.EXE`, {
-        fileVersion: '16.0.17029.20068', description: 'Microsoft Excel', product: 'Microsoft Office', company: MICROSOFT, originalFileName: 'Excel.exe', signature: 'Microsoft Corporation',
-    }),
+    chrome: chromeImage(`${CHROME_DIR}chrome.exe`, 'chrome.exe'),
+    winword: officeImage(`${OFFICE_DIR}WINWORD.EXE`, 'Microsoft Word', 'WinWord.exe'),
+    excel: officeImage(`${OFFICE_DIR}EXCEL.EXE`, 'Microsoft Excel', 'Excel.exe'),
     // A .NET management agent installed in Program Files: its children are created from JIT code.
     agent: image(`${AGENT_DIR}InventoryAgent.exe`, {
         fileVersion: '3.2.1.0', description: 'Contoso Inventory Agent', product: 'Contoso Endpoint Inventory', company: 'Contoso Ltd.', originalFileName: 'InventoryAgent.exe', signature: 'Contoso Ltd.',
@@ -251,17 +257,17 @@ const DLL = {
     ntdll: systemDll('ntdll.dll', 'NT Layer DLL'),
     kernel32: systemDll('kernel32.dll', 'Windows NT BASE API Client DLL'),
     kernelbase: systemDll('KernelBase.dll', 'Windows NT BASE API Client DLL'),
-    chromeElf: image(`${CHROME_DIR}${CHROME_VERSION}\\chrome_elf.dll`, { fileVersion: CHROME_VERSION, description: 'Google Chrome', product: 'Google Chrome', company: 'Google LLC', originalFileName: 'chrome_elf.dll', signature: 'Google LLC' }),
-    chromeDll: image(`${CHROME_DIR}${CHROME_VERSION}\\chrome.dll`, { fileVersion: CHROME_VERSION, description: 'Google Chrome', product: 'Google Chrome', company: 'Google LLC', originalFileName: 'chrome.dll', signature: 'Google LLC' }),
-    mso: image(`${OFFICE_DIR}mso20win32client.dll`, { fileVersion: '16.0.17029.20068', description: 'Microsoft Office 2016 component', product: 'Microsoft Office', company: MICROSOFT, originalFileName: 'mso20win32client.dll', signature: 'Microsoft Corporation' }),
+    chromeElf: chromeImage(`${CHROME_VERSION_DIR}chrome_elf.dll`, 'chrome_elf.dll'),
+    chromeDll: chromeImage(`${CHROME_VERSION_DIR}chrome.dll`, 'chrome.dll'),
+    mso: officeImage(`${OFFICE_DIR}mso20win32client.dll`, 'Microsoft Office 2016 component', 'mso20win32client.dll'),
     clr: image(CLR, { fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B', description: 'Microsoft .NET Runtime Common Language Runtime - WorkStation', product: 'Microsoft® .NET Framework', company: MICROSOFT, originalFileName: 'clr.dll', signature: 'Microsoft Corporation' }),
     mscoree: systemDll('mscoree.dll', 'Microsoft .NET Runtime Execution Engine'),
     // NGen images are not signed: Sysmon reports them Signed false (schtask_create, powershell.exe loading System.Dynamic.ni.dll).
-    smaNi: image(`${NI_DIR}System.Manaa57fc8cc#\\d380622b9bf8a3812894c27929aadc9c\\System.Management.Automation.ni.dll`, {
-        fileVersion: '10.0.19041.3636', description: 'System.Management.Automation', product: WIN_PRODUCT, company: MICROSOFT, originalFileName: 'System.Management.Automation.dll', signed: false, signature: '-',
+    smaNi: image(SMA_NI, {
+        fileVersion: '10.0.19041.3636', description: 'System.Management.Automation', product: WIN_PRODUCT, company: MICROSOFT, originalFileName: 'System.Management.Automation.dll', signed: false,
     }),
-    systemNi: image(`${NI_DIR}System\\36b90e5ba6d9ea1017ac036f93fce3e0\\System.ni.dll`, {
-        fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B', description: '.NET Framework', product: 'Microsoft® .NET Framework', company: MICROSOFT, originalFileName: 'System.dll', signed: false, signature: '-',
+    systemNi: image(SYSTEM_NI, {
+        fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B', description: '.NET Framework', product: 'Microsoft® .NET Framework', company: MICROSOFT, originalFileName: 'System.dll', signed: false,
     }),
 };
 
@@ -309,8 +315,6 @@ const THREAD_BASE = `${K32}+17bd4|${NT}+6ce51`;
 /** NtOpenProcess through OpenProcess. */
 const OPEN_HEAD = `${NT}+9d364|${KB}+305ee`;
 const RPC_DISPATCH = `${frames(RPC, ['76963', 'da036', '37a5c', '548d8', '2c8a1', '2c15b', '1a7bf', '19c6a', '19251', '18cbe', '168f5'])}|${NT}+333ed|${NT}+34142|${THREAD_BASE}`;
-const SYSTEM_NI = `${NI_DIR}System\\36b90e5ba6d9ea1017ac036f93fce3e0\\System.ni.dll`;
-const SMA_NI = `${NI_DIR}System.Manaa57fc8cc#\\d380622b9bf8a3812894c27929aadc9c\\System.Management.Automation.ni.dll`;
 const MPSVC = `${DEFENDER_DIR}mpsvc.dll`;
 
 const TRACE = {
@@ -320,8 +324,8 @@ const TRACE = {
     dcomCreate: `${NT}+9d8e4|${KB}+5e4c0|${KB}+5b593|${K32}+1c71f|${frames('c:\\windows\\system32\\rpcss.dll', ['387c2', '3f716', '3f4a6'])}|${RPC_DISPATCH}`,
     scheduleCreate: `${CREATE_HEAD}|${frames('c:\\windows\\system32\\schedsvc.dll', ['7d3a1', '7c9e2', '5a1f3', '5a0d8'])}|${NT}+2f655|${NT}+345b4|${THREAD_BASE}`,
     indexerCreate: `${CREATE_HEAD}|${frames('C:\\Windows\\system32\\MSSRCH.DLL', ['6c98e', '2fe5f', '2f40c', '38882', 'b144d'])}|${THREAD_BASE}`,
-    chromeCreate: `${CREATE_HEAD}|${frames(`${CHROME_DIR}${CHROME_VERSION}\\chrome.dll`, ['2e3c1a4', '2e3b7f0', '1f3c2b1', '1f3a9e6'])}|${frames(`${CHROME_DIR}chrome.exe`, ['1a2b4', '19f10'])}|${THREAD_BASE}`,
-    officeCreate: `${CREATE_HEAD}|${frames(`${OFFICE_DIR}mso20win32client.dll`, ['12e4c1', '12d9a7'])}|${frames(`${OFFICE_DIR}WINWORD.EXE`, ['3c21', '2f1e'])}|${THREAD_BASE}`,
+    chromeCreate: `${CREATE_HEAD}|${frames(DLL.chromeDll.path, ['2e3c1a4', '2e3b7f0', '1f3c2b1', '1f3a9e6'])}|${frames(IMG.chrome.path, ['1a2b4', '19f10'])}|${THREAD_BASE}`,
+    officeCreate: `${CREATE_HEAD}|${frames(DLL.mso.path, ['12e4c1', '12d9a7'])}|${frames(IMG.winword.path, ['3c21', '2f1e'])}|${THREAD_BASE}`,
     // csrss.exe opens every new process while CreateProcess registers it (basesrv), and console hosts on connect.
     csrssCreate: `${NT}+9d364|C:\\Windows\\system32\\basesrv.DLL+2fba|C:\\Windows\\SYSTEM32\\CSRSRV.dll+5af4|${NT}+6ce5f`,
     csrssConnect: `${NT}+9d154|C:\\Windows\\SYSTEM32\\CSRSRV.dll+1430|C:\\Windows\\SYSTEM32\\CSRSRV.dll+5fd9|${NT}+6ce5f`,
@@ -444,6 +448,11 @@ function processGuid(host: { guidPrefix: string; guidSuffix: string }, ms: numbe
     return `{${host.guidPrefix}-${hex4(seconds & 0xffff)}-${hex4(seconds >>> 16)}-${hex4(swapped)}-${host.guidSuffix}}`;
 }
 
+/** A process as it starts: no console attached yet and no end planned. */
+function startedProcess(p: Omit<Proc, 'endMs' | 'console' | 'ownsConsole'>): Proc {
+    return Object.assign(p, { endMs: Number.POSITIVE_INFINITY, console: undefined, ownsConsole: false });
+}
+
 function bareGuid(guid: string): string {
     return guid.slice(1, -1).toLowerCase();
 }
@@ -476,30 +485,30 @@ function makeHostProfile(index: number, server: boolean, name: string, seed: num
     const bootMs = startMs - rng.range(2 * 3600_000, 12 * 24 * 3600_000);
     const logonMs = bootMs + rng.range(60_000, 600_000);
     const userLogonId = `0x${rng.range(0x100000, 0x2ffffff).toString(16)}`;
+    const domainUser = `${DOMAIN}\\${userName}`;
+    const terminalSession = server ? '2' : '1';
     const sessions = {
         system: makeSession(rng, partial, 'NT AUTHORITY\\SYSTEM', '0x3e7', '0', 'System'),
         localService: makeSession(rng, partial, 'NT AUTHORITY\\LOCAL SERVICE', '0x3e5', '0', 'System'),
         networkService: makeSession(rng, partial, 'NT AUTHORITY\\NETWORK SERVICE', '0x3e4', '0', 'System'),
-        user: makeSession(rng, partial, `${DOMAIN}\\${userName}`, userLogonId, server ? '2' : '1', 'Medium'),
-        userLow: makeSession(rng, partial, `${DOMAIN}\\${userName}`, userLogonId, server ? '2' : '1', 'Low'),
-        admin: makeSession(rng, partial, `${DOMAIN}\\${userName}`, `0x${(parseInt(userLogonId.slice(2), 16) + 0x2d).toString(16)}`, server ? '2' : '1', 'High'),
+        user: makeSession(rng, partial, domainUser, userLogonId, terminalSession, 'Medium'),
+        userLow: makeSession(rng, partial, domainUser, userLogonId, terminalSession, 'Low'),
+        admin: makeSession(rng, partial, domainUser, `0x${(parseInt(userLogonId.slice(2), 16) + 0x2d).toString(16)}`, terminalSession, 'High'),
     };
     const ids = { guidPrefix, guidSuffix: `00000000${rng.pick(['04', '05', '07', '0b', '0c'])}00` };
     let bootCounter = 4;
-    const boot = (offsetMs: number, img: ImageInfo, commandLine: string, session: Session, role: Role, createTrace?: string): Proc => ({
-        guid: processGuid(ids, bootMs + offsetMs, (bootCounter += rng.range(1, 3))),
-        pid: String(rng.range(100, 2000) * 4),
-        image: img,
-        commandLine,
-        cwd: 'C:\\Windows\\system32\\',
-        session,
-        role,
-        startMs: bootMs + offsetMs,
-        endMs: Number.POSITIVE_INFINITY,
-        console: undefined,
-        ownsConsole: false,
-        createTrace: createTrace ?? ownCreateTrace(img.path),
-    });
+    const boot = (offsetMs: number, img: ImageInfo, commandLine: string, session: Session, role: Role, createTrace?: string): Proc =>
+        startedProcess({
+            guid: processGuid(ids, bootMs + offsetMs, (bootCounter += rng.range(1, 3))),
+            pid: String(rng.range(100, 2000) * 4),
+            image: img,
+            commandLine,
+            cwd: 'C:\\Windows\\system32\\',
+            session,
+            role,
+            startMs: bootMs + offsetMs,
+            createTrace: createTrace ?? ownCreateTrace(img.path),
+        });
     const system = sessions.system;
     const svchost = (group: string, session: Session, role: Role, trace?: string): Proc =>
         boot(rng.range(2_000, 9_000), IMG.svchost, `C:\\Windows\\system32\\svchost.exe -k ${group}`, session, role, trace);
@@ -555,13 +564,14 @@ const CREATOR_TRACES: Partial<Record<Role, (rng: Rng) => string>> = {
 
 // ------------------------------------------------------------------------------------------------ event emission
 
-interface Destination {
+/** The other end of a connection: its address, the name Sysmon resolved (`-` for none) and the service port. */
+interface Peer {
     ip: string;
     host: string;
     port: number;
 }
 
-const WEB: readonly Destination[] = [
+const WEB: readonly Peer[] = [
     { ip: '142.250.185.68', host: 'www.google.com', port: 443 },
     { ip: '52.97.146.162', host: 'outlook.office365.com', port: 443 },
     { ip: '20.190.159.2', host: 'login.microsoftonline.com', port: 443 },
@@ -570,14 +580,14 @@ const WEB: readonly Destination[] = [
     { ip: '13.107.136.10', host: 'contoso.sharepoint.com', port: 443 },
     { ip: '52.113.194.132', host: 'teams.microsoft.com', port: 443 },
 ];
-const UPDATE: readonly Destination[] = [
+const UPDATE: readonly Peer[] = [
     { ip: '20.72.235.82', host: 'fe2cr.update.microsoft.com', port: 443 },
     { ip: '20.42.73.27', host: 'settings-win.data.microsoft.com', port: 443 },
     { ip: '93.184.221.240', host: 'ctldl.windowsupdate.com', port: 80 },
 ];
-const DEFENDER_CLOUD: Destination = { ip: '20.44.10.123', host: 'wdcp.microsoft.com', port: 443 };
-const AGENT_SERVER: Destination = { ip: '10.20.10.30', host: `inventory.${FQDN}`, port: 443 };
-const DC: readonly Destination[] = [
+const DEFENDER_CLOUD: Peer = { ip: '20.44.10.123', host: 'wdcp.microsoft.com', port: 443 };
+const AGENT_SERVER: Peer = { ip: '10.20.10.30', host: `inventory.${FQDN}`, port: 443 };
+const DC: readonly Peer[] = [
     { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 88 },
     { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 389 },
     { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 445 },
@@ -597,6 +607,39 @@ interface Launch {
     trace?: string;
 }
 
+function homeOf(host: HostProfile): string {
+    return `C:\\Users\\${host.userName}`;
+}
+
+/** explorer.exe starts a program as its quoted path and a space. */
+function shellCommandLine(path: string): string {
+    return `"${path}" `;
+}
+
+/** cmd.exe started from explorer.exe: its command line spells the folder `system32`, unlike the image path. */
+const SHELL_CMD_COMMAND = shellCommandLine('C:\\Windows\\system32\\cmd.exe');
+
+/** notepad.exe opening one of the user's text documents from explorer.exe. */
+function notepadOnDocument(home: string, doc: string, role: Role): Launch {
+    return { image: IMG.notepad, commandLine: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${doc}.txt`, role, cwd: `${home}\\Documents\\` };
+}
+
+/** A group of EventData fields; every EventData value is a string. */
+type Fields = Record<string, string>;
+
+/** Registry events carry an EventType; EID 13 (registry value set) always says SetValue. */
+const EVENT_TYPES: Partial<Record<number, string>> = { 13: 'SetValue' };
+
+/** The fields that name the process an event is about. */
+function processFields(p: Proc): Fields {
+    return { ProcessGuid: p.guid, ProcessId: p.pid, Image: p.image.path };
+}
+
+/** The version resource of an image, as EID 1 reports the process's and EID 7 the loaded module's. */
+function versionFields(img: ImageInfo): Fields {
+    return { FileVersion: img.fileVersion, Description: img.description, Product: img.product, Company: img.company, OriginalFileName: img.originalFileName };
+}
+
 /**
  * Builds events for one host and hands them to a sink with their time. Background and attacks share it, so an
  * attack process starts exactly the way a background process does (same creation accesses, same image loads).
@@ -613,50 +656,40 @@ class Emitter {
         private readonly horizon = Number.POSITIVE_INFINITY,
     ) {}
 
-    private push(t: number, event: FlatSysmonEvent): void {
-        this.sink(t, event);
-        if (t < this.horizon) this.events++;
-    }
-
-    newProcess(startMs: number, img: ImageInfo, commandLine: string, session: Session, cwd: string, role: Role): Proc {
-        return {
-            guid: processGuid(this.host, startMs, this.nextCounter()),
-            pid: String(this.rng.range(250, 6500) * 4),
-            image: img,
-            commandLine,
-            cwd,
-            session,
-            role,
-            startMs,
-            endMs: Number.POSITIVE_INFINITY,
-            console: undefined,
-            ownsConsole: false,
-            createTrace: '',
-        };
-    }
-
-    private threadId(): string {
-        return String(this.rng.range(250, 6500) * 4);
-    }
-
-    processCreate(t: number, p: Proc, parent: Proc): void {
+    /**
+     * Queues one event: the System fields every event shares (`EventRecordID` is numbered when the stream is
+     * written), RuleName, `EventType` where the EID has one, UtcTime, then each group of the event's own fields in
+     * the order given. (Object.assign, not object spread: in V8 spread is far slower here, and this runs per event.)
+     */
+    private emit(t: number, eventId: number, ...fields: Fields[]): void {
         const utc = utcTime(t);
-        this.push(t, {
-            EventID: 1,
+        const event: Record<string, string | number> = {
+            EventID: eventId,
             Channel: SYSMON_CHANNEL,
             Computer: this.host.name,
             TimeCreated: isoOf(utc),
             EventRecordID: 0,
             RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-            FileVersion: p.image.fileVersion,
-            Description: p.image.description,
-            Product: p.image.product,
-            Company: p.image.company,
-            OriginalFileName: p.image.originalFileName,
+        };
+        const eventType = EVENT_TYPES[eventId];
+        if (eventType !== undefined) event.EventType = eventType;
+        event.UtcTime = utc;
+        this.sink(t, Object.assign(event, ...fields) as FlatSysmonEvent);
+        if (t < this.horizon) this.events++;
+    }
+
+    newProcess(startMs: number, img: ImageInfo, commandLine: string, session: Session, cwd: string, role: Role): Proc {
+        const guid = processGuid(this.host, startMs, this.nextCounter());
+        return startedProcess({ guid, pid: this.newId(), image: img, commandLine, cwd, session, role, startMs, createTrace: '' });
+    }
+
+    /** A process or thread id: Windows hands out multiples of 4. */
+    private newId(): string {
+        return String(this.rng.range(250, 6500) * 4);
+    }
+
+    processCreate(t: number, p: Proc, parent: Proc): void {
+        this.emit(t, 1, processFields(p), versionFields(p.image), {
             CommandLine: p.commandLine,
             CurrentDirectory: p.cwd,
             User: p.session.user,
@@ -672,19 +705,12 @@ class Emitter {
         });
     }
 
+    /** EID 10 spells its ids `SourceProcessGUID`/`TargetProcessGUID` (EID 8 writes `Guid`), as Sysmon does. */
     access(t: number, source: Proc, target: Proc, grantedAccess: string, callTrace: string, targetImage = target.image.path): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 10,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
+        this.emit(t, 10, {
             SourceProcessGUID: source.guid,
             SourceProcessId: source.pid,
-            SourceThreadId: this.threadId(),
+            SourceThreadId: this.newId(),
             SourceImage: source.image.path,
             TargetProcessGUID: target.guid,
             TargetProcessId: target.pid,
@@ -695,22 +721,14 @@ class Emitter {
     }
 
     thread(t: number, source: Proc, target: Proc, startAddress: string, startModule: string, startFunction: string): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 8,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
+        this.emit(t, 8, {
             SourceProcessGuid: source.guid,
             SourceProcessId: source.pid,
             SourceImage: source.image.path,
             TargetProcessGuid: target.guid,
             TargetProcessId: target.pid,
             TargetImage: target.image.path,
-            NewThreadId: this.threadId(),
+            NewThreadId: this.newId(),
             StartAddress: startAddress,
             StartModule: startModule,
             StartFunction: startFunction,
@@ -718,24 +736,7 @@ class Emitter {
     }
 
     imageLoad(t: number, p: Proc, loaded: ImageInfo): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 7,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-            ImageLoaded: loaded.path,
-            FileVersion: loaded.fileVersion,
-            Description: loaded.description,
-            Product: loaded.product,
-            Company: loaded.company,
-            OriginalFileName: loaded.originalFileName,
+        this.emit(t, 7, processFields(p), { ImageLoaded: loaded.path }, versionFields(loaded), {
             Hashes: loaded.hashes,
             Signed: loaded.signed ? 'true' : 'false',
             Signature: loaded.signature,
@@ -743,116 +744,43 @@ class Emitter {
         });
     }
 
-    network(t: number, p: Proc, destination: Destination, protocol = 'tcp'): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 3,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
+    /**
+     * A connection of `p` with `peer` on the service port `peer.port` (EID 3). Sysmon names the ends by role: the
+     * Source connected from an ephemeral port, the Destination listened. Outbound, `p` connects out from this host;
+     * inbound (Initiated false), `p` listens on this host and `peer` is the client.
+     */
+    network(t: number, p: Proc, peer: Peer, direction: 'outbound' | 'inbound' = 'outbound', protocol = 'tcp'): void {
+        const outbound = direction === 'outbound';
+        const self = { ip: this.host.ip, host: '-' };
+        const source = outbound ? self : peer;
+        const destination = outbound ? peer : self;
+        this.emit(t, 3, processFields(p), {
             User: p.session.user,
             Protocol: protocol,
-            Initiated: 'true',
+            Initiated: outbound ? 'true' : 'false',
             SourceIsIpv6: 'false',
-            SourceIp: this.host.ip,
-            SourceHostname: '-',
+            SourceIp: source.ip,
+            SourceHostname: source.host,
             SourcePort: String(this.rng.range(49_152, 65_535)),
             SourcePortName: '-',
             DestinationIsIpv6: 'false',
             DestinationIp: destination.ip,
             DestinationHostname: destination.host,
-            DestinationPort: String(destination.port),
-            DestinationPortName: '-',
-        });
-    }
-
-    /** An inbound connection accepted by a listening server process (Initiated false). */
-    inbound(t: number, p: Proc, clientIp: string, port: number): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 3,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-            User: p.session.user,
-            Protocol: 'tcp',
-            Initiated: 'false',
-            SourceIsIpv6: 'false',
-            SourceIp: clientIp,
-            SourceHostname: '-',
-            SourcePort: String(this.rng.range(49_152, 65_535)),
-            SourcePortName: '-',
-            DestinationIsIpv6: 'false',
-            DestinationIp: this.host.ip,
-            DestinationHostname: '-',
-            DestinationPort: String(port),
+            DestinationPort: String(peer.port),
             DestinationPortName: '-',
         });
     }
 
     fileCreate(t: number, p: Proc, path: string, creationMs = t): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 11,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-            TargetFilename: path,
-            CreationUtcTime: creationMs === t ? utc : utcTime(creationMs),
-        });
+        this.emit(t, 11, processFields(p), { TargetFilename: path, CreationUtcTime: utcTime(creationMs) });
     }
 
     terminate(t: number, p: Proc): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 5,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-        });
+        this.emit(t, 5, processFields(p));
     }
 
     registry(t: number, p: Proc, targetObject: string, details: string): void {
-        const utc = utcTime(t);
-        this.push(t, {
-            EventID: 13,
-            Channel: SYSMON_CHANNEL,
-            Computer: this.host.name,
-            TimeCreated: isoOf(utc),
-            EventRecordID: 0,
-            RuleName: '-',
-            EventType: 'SetValue',
-            UtcTime: utc,
-            ProcessGuid: p.guid,
-            ProcessId: p.pid,
-            Image: p.image.path,
-            TargetObject: targetObject,
-            Details: details,
-        });
+        this.emit(t, 13, processFields(p), { TargetObject: targetObject, Details: details });
     }
 
     /** csrss.exe runs a console control handler in a console process (Ctrl+C, close): benign EID 8 (schtask_create). */
@@ -972,6 +900,21 @@ class BackgroundHost {
     private chrome: Proc | undefined;
     private readonly mix: readonly [Episode, number][];
     private readonly mixTotal: number;
+    /** What each kind of episode does. */
+    private readonly handlers: Record<Episode, (t: number) => void> = {
+        launch: (t) => this.launch(t),
+        console: (t) => this.consoleCommand(t),
+        service: (t) => this.serviceStart(t),
+        com: (t) => this.comActivation(t),
+        agent: (t) => this.agentTask(t),
+        renderer: (t) => this.renderer(t),
+        network: (t) => this.networkBurst(t),
+        image: (t) => this.imageLoads(t),
+        query: (t) => this.queries(t),
+        file: (t) => this.files(t),
+        registry: (t) => this.registryWrites(t),
+        ctrl: (t) => this.ctrl(t),
+    };
 
     constructor(
         readonly profile: HostProfile,
@@ -1005,44 +948,7 @@ class BackgroundHost {
                 break;
             }
         }
-        switch (chosen) {
-            case 'launch':
-                this.launch(t);
-                break;
-            case 'console':
-                this.consoleCommand(t);
-                break;
-            case 'service':
-                this.serviceStart(t);
-                break;
-            case 'com':
-                this.comActivation(t);
-                break;
-            case 'agent':
-                this.agentTask(t);
-                break;
-            case 'renderer':
-                this.renderer(t);
-                break;
-            case 'network':
-                this.networkBurst(t);
-                break;
-            case 'image':
-                this.imageLoads(t);
-                break;
-            case 'query':
-                this.queries(t);
-                break;
-            case 'file':
-                this.files(t);
-                break;
-            case 'registry':
-                this.registryWrites(t);
-                break;
-            case 'ctrl':
-                this.ctrl(t);
-                break;
-        }
+        this.handlers[chosen](t);
         return this.em.events - before;
     }
 
@@ -1074,10 +980,6 @@ class BackgroundHost {
         return this.rng.pick(this.profile.longRunning);
     }
 
-    private userDir(): string {
-        return `C:\\Users\\${this.profile.userName}`;
-    }
-
     private minutes(min: number, max: number): number {
         return this.rng.range(min * 60_000, max * 60_000);
     }
@@ -1086,12 +988,12 @@ class BackgroundHost {
         const rng = this.rng;
         const { procs, sessions, server } = this.profile;
         const explorer = procs.explorer;
-        const home = this.userDir();
+        const home = homeOf(this.profile);
         const roll = rng.next();
         if (!server && roll < 0.18 && (this.chrome === undefined || this.chrome.endMs < t + 10_000)) {
             const chrome = this.track(
                 this.em.createProcess(t, explorer, {
-                    image: IMG.chrome, commandLine: `"${CHROME_DIR}chrome.exe" `, role: 'browser', cwd: `${CHROME_DIR}${CHROME_VERSION}\\`,
+                    image: IMG.chrome, commandLine: shellCommandLine(IMG.chrome.path), role: 'browser', cwd: CHROME_VERSION_DIR,
                     lifetimeMs: this.minutes(20, 120), loads: [DLL.chromeElf, DLL.chromeDll],
                 }),
             );
@@ -1103,25 +1005,24 @@ class BackgroundHost {
         if (roll < 0.45) {
             const doc = rng.pick(DOCS);
             const withFile = rng.chance(0.75);
-            this.track(this.em.createProcess(t, explorer, {
-                image: IMG.notepad,
+            const notepad: Launch = withFile
+                ? notepadOnDocument(home, doc, 'gui')
                 // Started from the Start menu notepad has no arguments: a confusable for "hollowing host without arguments".
-                commandLine: withFile ? `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${doc}.txt` : '"C:\\Windows\\system32\\notepad.exe" ',
-                role: 'gui', cwd: withFile ? `${home}\\Documents\\` : `${home}\\`, lifetimeMs: this.minutes(1, 30),
-            }));
+                : { image: IMG.notepad, commandLine: shellCommandLine('C:\\Windows\\system32\\notepad.exe'), role: 'gui', cwd: `${home}\\` };
+            this.track(this.em.createProcess(t, explorer, { ...notepad, lifetimeMs: this.minutes(1, 30) }));
             return;
         }
         if (roll < 0.62) {
             const elevated = rng.chance(0.3);
             this.track(this.em.createProcess(t, explorer, {
-                image: IMG.cmd, commandLine: '"C:\\Windows\\system32\\cmd.exe" ', role: 'cmd', session: elevated ? sessions.admin : sessions.user,
+                image: IMG.cmd, commandLine: SHELL_CMD_COMMAND, role: 'cmd', session: elevated ? sessions.admin : sessions.user,
                 cwd: elevated ? 'C:\\Windows\\system32\\' : `${home}\\`, lifetimeMs: this.minutes(1, 20),
             }));
             return;
         }
         if (roll < 0.8) {
             const ps = this.track(this.em.createProcess(t, explorer, {
-                image: IMG.powershell, commandLine: `"${IMG.powershell.path}" `, role: 'powershell', cwd: `${home}\\`,
+                image: IMG.powershell, commandLine: shellCommandLine(IMG.powershell.path), role: 'powershell', cwd: `${home}\\`,
                 lifetimeMs: this.minutes(1, 20), loads: [DLL.mscoree, DLL.clr, DLL.smaNi, DLL.systemNi, COMMON_DLLS[21] as ImageInfo],
             }));
             // Every PowerShell start tests the execution policy with a throw-away script (schtask_create, empire_dllinjection).
@@ -1142,7 +1043,7 @@ class BackgroundHost {
             role: 'office', cwd: `${home}\\Documents\\`, lifetimeMs: this.minutes(3, 40), loads: [DLL.mso],
         }));
         this.em.fileCreate(office.startMs + rng.range(300, 1200), office, `${home}\\Documents\\~$${doc.slice(doc.lastIndexOf('\\') + 3)}`);
-        this.em.network(office.startMs + rng.range(500, 2500), office, WEB[1] as Destination);
+        this.em.network(office.startMs + rng.range(500, 2500), office, WEB[1] as Peer);
     }
 
     private spawnRenderer(t: number, chrome: Proc): void {
@@ -1153,8 +1054,8 @@ class BackgroundHost {
         if (life < 1_000) return;
         this.track(this.em.createProcess(t, chrome, {
             image: IMG.chrome,
-            commandLine: `"${CHROME_DIR}chrome.exe" --type=${type} --field-trial-handle=1936,i,${rng.range(1e15, 9e15)},${rng.range(1e15, 9e15)},262144 --lang=en-US --renderer-client-id=${id} --mojo-platform-channel-handle=${rng.range(1000, 9000)} /prefetch:${type === 'renderer' ? 1 : 8}`,
-            role: 'renderer', session: type === 'renderer' ? this.profile.sessions.userLow : this.profile.sessions.user, cwd: `${CHROME_DIR}${CHROME_VERSION}\\`,
+            commandLine: `"${IMG.chrome.path}" --type=${type} --field-trial-handle=1936,i,${rng.range(1e15, 9e15)},${rng.range(1e15, 9e15)},262144 --lang=en-US --renderer-client-id=${id} --mojo-platform-channel-handle=${rng.range(1000, 9000)} /prefetch:${type === 'renderer' ? 1 : 8}`,
+            role: 'renderer', session: type === 'renderer' ? this.profile.sessions.userLow : this.profile.sessions.user, cwd: CHROME_VERSION_DIR,
             lifetimeMs: life, loads: [DLL.chromeElf, DLL.chromeDll],
         }));
     }
@@ -1180,7 +1081,7 @@ class BackgroundHost {
         const commandLine = shell.role === 'powershell' ? `"${img.path}" ${args}`.trimEnd() : `${command}  ${args}`.trimEnd();
         const life = Math.min(rng.range(300, 8_000), shell.endMs - t - 2_000);
         const child = this.em.createProcess(t, shell, { image: img, commandLine, role: 'tool', cwd: shell.cwd, lifetimeMs: life });
-        if (img === IMG.nslookup) this.em.network(child.startMs + rng.range(20, 80), child, { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 53 }, 'udp');
+        if (img === IMG.nslookup) this.em.network(child.startMs + rng.range(20, 80), child, { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 53 }, 'outbound', 'udp');
     }
 
     private serviceStart(t: number): void {
@@ -1270,7 +1171,7 @@ class BackgroundHost {
         for (let i = 0, at = t; i < count; i++, at += rng.range(1, 80)) {
             const roll = rng.next();
             if (procs.sql && roll < 0.3) {
-                this.em.inbound(at, procs.sql, `10.20.1.${rng.range(20, 220)}`, 1433);
+                this.em.network(at, procs.sql, { ip: `10.20.1.${rng.range(20, 220)}`, host: '-', port: 1433 }, 'inbound');
             } else if (this.chrome && this.chrome.startMs < t && this.chrome.endMs > at + 1_000 && roll < 0.45) {
                 this.em.network(at, this.chrome, rng.pick(WEB));
             } else if (roll < 0.6) {
@@ -1283,8 +1184,8 @@ class BackgroundHost {
                 this.em.network(at, procs.lsass, rng.pick(DC));
             } else {
                 const office = this.pickRunning(t, (p) => p.role === 'office' || p.role === 'powershell');
-                if (office) this.em.network(at, office, office.role === 'office' ? (WEB[1] as Destination) : AGENT_SERVER);
-                else this.em.network(at, procs.explorer, WEB[5] as Destination);
+                if (office) this.em.network(at, office, office.role === 'office' ? (WEB[1] as Peer) : AGENT_SERVER);
+                else this.em.network(at, procs.explorer, WEB[5] as Peer);
             }
         }
     }
@@ -1319,7 +1220,7 @@ class BackgroundHost {
     private files(t: number): void {
         const rng = this.rng;
         const { procs } = this.profile;
-        const home = this.userDir();
+        const home = homeOf(this.profile);
         const roll = rng.next();
         if (this.chrome && this.chrome.startMs < t && this.chrome.endMs > t + 5_000 && roll < 0.3) {
             if (rng.chance(0.3)) {
@@ -1366,10 +1267,8 @@ class BackgroundHost {
 // ------------------------------------------------------------------------------------------------ attacks
 
 interface AttackBuild {
-    kind: AttackKind;
     injector: Proc;
     target: Proc;
-    at: number;
     technique: AttackTechnique;
     modeledOn: string;
 }
@@ -1399,6 +1298,24 @@ function stagerCommandLine(c2Ip: string): string {
     return `powershell -noP -sta -w 1 -enc ${Buffer.from(script, 'utf16le').toString('base64')}`;
 }
 
+/** The operator's elevated cmd.exe, started from explorer.exe about `ms` before the injection (at least 5 s). */
+function elevatedCmd(ctx: AttackContext, ms: number, cwd: string): Proc {
+    const { host } = ctx.em;
+    return ctx.em.createProcess(before(ctx, ms, 5_000), host.procs.explorer, { image: IMG.cmd, commandLine: SHELL_CMD_COMMAND, role: 'cmd', session: host.sessions.admin, cwd });
+}
+
+/**
+ * An attack program (dropper, implant, tool) that `parent` starts at `plannedStart`, though never within a second of
+ * the parent's own start (a command is typed only once its console is open); it exits `exitsAfterMs` after the injection.
+ */
+function runAttackProgram(ctx: AttackContext, parent: Proc, plannedStart: number, launch: Pick<Launch, 'image' | 'commandLine' | 'cwd'>, exitsAfterMs: number): Proc {
+    const start = Math.max(parent.startMs + 1_000, plannedStart);
+    return ctx.em.createProcess(start, parent, { ...launch, role: 'attack', lifetimeMs: ctx.at - start + exitsAfterMs });
+}
+
+/** A version resource whose fields Sysmon could not read: it writes `?` for each. */
+const UNREADABLE_VERSION: ImageMeta = { fileVersion: '?', description: '?', product: '?', company: '?' };
+
 /**
  * Process hollowing, after EVTX-ATTACK-SAMPLES `apt10_jjs_sideloading_prochollowing_persist_as_service_sysmon_1_7_8_13`:
  * a side-loading dropper (a genuine jjs.exe with an unsigned jli.dll next to it) starts svchost.exe with no `-k` (or
@@ -1407,18 +1324,16 @@ function stagerCommandLine(c2Ip: string): string {
  */
 function buildHollowing(ctx: AttackContext): AttackBuild {
     const { em } = ctx;
-    const rng = em.rng;
-    const host = em.host;
-    const folder = `C:\\Users\\${host.userName}\\Downloads\\${rng.pick(['info', 'invoice_0424', 'scan_docs', 'po_2291'])}`;
+    const { rng, host } = em;
+    const folder = `${homeOf(host)}\\Downloads\\${rng.pick(['info', 'invoice_0424', 'scan_docs', 'po_2291'])}`;
     const dropperImage = image(`${folder}\\jjs.exe`, {
         fileVersion: '8.0.1710.11', description: 'Java(TM) Platform SE binary', product: 'Java(TM) Platform SE 8', company: 'Oracle Corporation', originalFileName: 'jjs.exe',
         signature: 'Oracle America, Inc.', console: true,
     });
-    const jli = image(`${folder}\\jli.dll`, { fileVersion: '?', description: '?', product: '?', company: '?', signed: false });
-    const dropperStart = before(ctx, rng.range(3_000, 20_000), 1_500);
-    const dropper = em.createProcess(dropperStart, host.procs.explorer, {
-        image: dropperImage, commandLine: `"${folder}\\jjs.exe" `, role: 'attack', cwd: `${folder}\\`, lifetimeMs: ctx.at - dropperStart + rng.range(4_000, 20_000),
-    });
+    const jli = image(`${folder}\\jli.dll`, { ...UNREADABLE_VERSION, signed: false });
+    const dropper = runAttackProgram(ctx, host.procs.explorer, before(ctx, rng.range(3_000, 20_000), 1_500), {
+        image: dropperImage, commandLine: shellCommandLine(dropperImage.path), cwd: `${folder}\\`,
+    }, rng.range(4_000, 20_000));
     em.imageLoad(dropper.startMs + rng.range(100, 140), dropper, jli);
     const svchost = rng.chance(0.6);
     const target = em.createProcess(ctx.at, dropper, {
@@ -1426,11 +1341,11 @@ function buildHollowing(ctx: AttackContext): AttackBuild {
         commandLine: svchost ? 'C:\\Windows\\system32\\svchost.exe' : 'C:\\Windows\\system32\\rundll32.exe',
         role: 'attack', cwd: 'C:\\Windows\\system32\\',
         // CreateProcess called from the side-loaded DLL: module-backed, nothing unusual in the stack itself.
-        trace: `${CREATE_HEAD}|${frames(`${folder}\\jli.dll`, ['1b2c4', '1a9e0'])}|${frames(`${folder}\\jjs.exe`, ['1f21', '1e6d'])}|${THREAD_BASE}`,
+        trace: `${CREATE_HEAD}|${frames(jli.path, ['1b2c4', '1a9e0'])}|${frames(dropperImage.path, ['1f21', '1e6d'])}|${THREAD_BASE}`,
     });
     em.thread(target.startMs + rng.range(8, 15), dropper, target, `0x000001${upperHex(rng, 6)}0000`, '-', '-');
     em.network(target.startMs + rng.range(1_000, 4_000), target, { ip: c2(rng), host: '-', port: rng.pick([443, 80, 8080]) });
-    return { kind: 'hollowing', injector: dropper, target, at: ctx.at, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/apt10_jjs_sideloading_prochollowing_persist_as_service_sysmon_1_7_8_13' };
+    return { injector: dropper, target, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/apt10_jjs_sideloading_prochollowing_persist_as_service_sysmon_1_7_8_13' };
 }
 
 /**
@@ -1441,14 +1356,10 @@ function buildHollowing(ctx: AttackContext): AttackBuild {
  */
 function buildRemoteThreadDll(ctx: AttackContext): AttackBuild {
     const { em } = ctx;
-    const rng = em.rng;
-    const host = em.host;
-    const home = `C:\\Users\\${host.userName}`;
+    const { rng, host } = em;
+    const home = homeOf(host);
     const notepadStart = before(ctx, rng.range(60_000, 240_000), 6_000);
-    const doc = rng.pick(DOCS);
-    const notepad = em.createProcess(notepadStart, host.procs.explorer, {
-        image: IMG.notepad, commandLine: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${doc}.txt`, role: 'attack', cwd: `${home}\\Documents\\`,
-    });
+    const notepad = em.createProcess(notepadStart, host.procs.explorer, notepadOnDocument(home, rng.pick(DOCS), 'attack'));
     const c2Ip = c2(rng);
     const psStart = Math.max(notepadStart + 500, before(ctx, rng.range(15_000, 50_000), 4_000));
     const ps = em.createProcess(psStart, host.procs.explorer, {
@@ -1464,7 +1375,7 @@ function buildRemoteThreadDll(ctx: AttackContext): AttackBuild {
     em.thread(threadAt, ps, notepad, host.loadLibraryAddress, 'C:\\Windows\\System32\\KERNEL32.DLL', 'LoadLibraryA');
     em.imageLoad(threadAt + rng.range(0, 3), notepad, dll);
     em.access(threadAt + rng.range(10, 16), ps, notepad, '0x1410', `${TRACE.managedQuery}|${unknownFrame(jitAddress(rng))}`);
-    return { kind: 'remote-thread-dll', injector: ps, target: notepad, at: ctx.at, technique: 'T1055.001', modeledOn: 'Security-Datasets empire_dllinjection_LoadLibrary_CreateRemoteThread' };
+    return { injector: ps, target: notepad, technique: 'T1055.001', modeledOn: 'Security-Datasets empire_dllinjection_LoadLibrary_CreateRemoteThread' };
 }
 
 /**
@@ -1474,34 +1385,29 @@ function buildRemoteThreadDll(ctx: AttackContext): AttackBuild {
  */
 function buildShellcodeThread(ctx: AttackContext): AttackBuild {
     const { em } = ctx;
-    const rng = em.rng;
-    const host = em.host;
+    const { rng, host } = em;
     const name = rng.pick(['m.exe', 'update.exe', 'msupd.exe', 'svch0st.exe']);
     // msfvenom's default template is ApacheBench (ab.exe): its version resource survives in the payload.
     const implantImage = image(`C:\\Users\\Public\\${name}`, {
         fileVersion: '2.2.14', description: 'ApacheBench command line utility', product: 'Apache HTTP Server', company: 'Apache Software Foundation', originalFileName: 'ab.exe',
         signed: false, console: true,
     });
-    const implantStart = before(ctx, rng.range(10_000, 60_000), 3_000);
-    const implant = em.createProcess(implantStart, host.procs.explorer, {
-        image: implantImage, commandLine: `"C:\\Users\\Public\\${name}" `, role: 'attack', cwd: 'C:\\Users\\Public\\', lifetimeMs: ctx.at - implantStart + rng.range(2_000, 8_000),
-    });
+    const implant = runAttackProgram(ctx, host.procs.explorer, before(ctx, rng.range(10_000, 60_000), 3_000), {
+        image: implantImage, commandLine: shellCommandLine(implantImage.path), cwd: 'C:\\Users\\Public\\',
+    }, rng.range(2_000, 8_000));
     const c2Ip = c2(rng);
     em.network(implant.startMs + rng.range(500, 1_500), implant, { ip: c2Ip, host: '-', port: 4444 });
     let target = host.procs.explorer;
     if (ctx.explorerTaken) {
         // explorer.exe of this host is already another attack's target: migrate into a notepad.exe instead.
-        const home = `C:\\Users\\${host.userName}`;
-        target = em.createProcess(before(ctx, rng.range(70_000, 200_000), 8_000), host.procs.explorer, {
-            image: IMG.notepad, commandLine: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${rng.pick(DOCS)}.txt`, role: 'attack', cwd: `${home}\\Documents\\`,
-        });
+        target = em.createProcess(before(ctx, rng.range(70_000, 200_000), 8_000), host.procs.explorer, notepadOnDocument(homeOf(host), rng.pick(DOCS), 'attack'));
     }
     const base = `0000${upperHex(rng, 8)}`;
     const unbacked = ['1606', '1F41', '1515', '7486', '73A0', '78A3'].map((low) => unknownFrame(`${base}${low}`)).join('|');
     em.access(ctx.at, implant, target, '0x1f1fff', `${OPEN_HEAD}|${unbacked}|${THREAD_BASE}`);
     em.thread(ctx.at + rng.range(20, 300), implant, target, `0x${base}0000`, '-', '-');
     em.network(ctx.at + rng.range(1_000, 3_000), target, { ip: c2Ip, host: '-', port: 4444 });
-    return { kind: 'shellcode-thread', injector: implant, target, at: ctx.at, technique: 'T1055.002', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/meterpreter_migrate_to_explorer_sysmon_8 (+ Credential_Access/CA_sysmon_hashdump_cmd_meterpreter for the EID 10)' };
+    return { injector: implant, target, technique: 'T1055.002', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/meterpreter_migrate_to_explorer_sysmon_8 (+ Credential_Access/CA_sysmon_hashdump_cmd_meterpreter for the EID 10)' };
 }
 
 /**
@@ -1513,24 +1419,18 @@ function buildShellcodeThread(ctx: AttackContext): AttackBuild {
  */
 function buildHerpaderping(ctx: AttackContext): AttackBuild {
     const { em } = ctx;
-    const rng = em.rng;
-    const host = em.host;
-    const desktop = `C:\\Users\\${host.userName}\\Desktop`;
-    const cmdStart = before(ctx, rng.range(20_000, 90_000), 5_000);
-    const cmd = em.createProcess(cmdStart, host.procs.explorer, {
-        image: IMG.cmd, commandLine: '"C:\\Windows\\system32\\cmd.exe" ', role: 'cmd', session: host.sessions.admin, cwd: `${desktop}\\`,
-    });
+    const { rng, host } = em;
+    const desktop = `${homeOf(host)}\\Desktop`;
+    const cmd = elevatedCmd(ctx, rng.range(20_000, 90_000), `${desktop}\\`);
     const name = rng.pick(['svc_update.exe', 'report.exe', 'chromeupdate.exe', 'wardog.exe']);
     const toolImage = image(`${desktop}\\ProcessHerpaderping.exe`, {
         fileVersion: '1.0.0.1', description: 'Process Herpaderping Tool', product: 'Process Herpaderping Tool', company: 'Johnny Shaw', originalFileName: 'ProcessHerpaderping.exe',
         signed: false, console: true,
     });
     const life = rng.range(20_000, 180_000);
-    const toolStart = Math.max(cmd.startMs + 1_000, before(ctx, rng.range(500, 3_000), 200));
-    const tool = em.createProcess(toolStart, cmd, {
-        image: toolImage, commandLine: `ProcessHerpaderping.exe  mimikatz.exe ${name} "C:\\Program Files (x86)\\Internet Explorer\\iexplore.exe"`,
-        role: 'attack', cwd: `${desktop}\\`, lifetimeMs: ctx.at - toolStart + life + rng.range(100, 400),
-    });
+    const tool = runAttackProgram(ctx, cmd, before(ctx, rng.range(500, 3_000), 200), {
+        image: toolImage, commandLine: `ProcessHerpaderping.exe  mimikatz.exe ${name} "C:\\Program Files (x86)\\Internet Explorer\\iexplore.exe"`, cwd: `${desktop}\\`,
+    }, life + rng.range(100, 400));
     const path = `${desktop}\\${name}`;
     em.fileCreate(ctx.at, tool, path);
     const accessAt = ctx.at + rng.range(55, 70);
@@ -1543,7 +1443,7 @@ function buildHerpaderping(ctx: AttackContext): AttackBuild {
     em.access(target.startMs + rng.range(95, 120), host.procs.csrss, target, '0x1fffff', TRACE.csrssConnect, name);
     em.access(target.startMs + rng.range(300, 400), host.procs.lsass, target, '0x1478', TRACE.lsassToken, name);
     em.end(target, target.startMs + life);
-    return { kind: 'herpaderping', injector: tool, target, at: ctx.at, technique: 'T1055', modeledOn: 'Security-Datasets cmd_process_herpaderping_mimiexplorer; EVTX-ATTACK-SAMPLES Defense_Evasion/DE_ProcessHerpaderping_Sysmon_11_10_1_7' };
+    return { injector: tool, target, technique: 'T1055', modeledOn: 'Security-Datasets cmd_process_herpaderping_mimiexplorer; EVTX-ATTACK-SAMPLES Defense_Evasion/DE_ProcessHerpaderping_Sysmon_11_10_1_7' };
 }
 
 /**
@@ -1554,24 +1454,17 @@ function buildHerpaderping(ctx: AttackContext): AttackBuild {
  */
 function buildUnbackedCreator(ctx: AttackContext): AttackBuild {
     const { em } = ctx;
-    const rng = em.rng;
-    const host = em.host;
-    const cmdStart = before(ctx, rng.range(30_000, 120_000), 5_000);
-    const cmd = em.createProcess(cmdStart, host.procs.explorer, {
-        image: IMG.cmd, commandLine: '"C:\\Windows\\system32\\cmd.exe" ', role: 'cmd', session: host.sessions.admin, cwd: 'C:\\Windows\\system32\\',
-    });
+    const { rng } = em;
+    const cmd = elevatedCmd(ctx, rng.range(30_000, 120_000), 'C:\\Windows\\system32\\');
     const conhost = cmd.console as Proc;
     const folder = 'C:\\Users\\Public\\tools\\evasion';
-    const toolImage = image(`${folder}\\chost.exe`, { fileVersion: '?', description: '?', product: '?', company: '?', originalFileName: '?', signed: false, console: true });
-    const toolStart = Math.max(cmd.startMs + 1_000, before(ctx, rng.range(30, 2_500), 30));
-    em.createProcess(toolStart, cmd, {
-        image: toolImage, commandLine: 'chost.exe  payload.bin', role: 'attack', cwd: `${folder}\\`, lifetimeMs: ctx.at - toolStart + rng.range(300, 3_000),
-    });
+    const toolImage = image(`${folder}\\chost.exe`, { ...UNREADABLE_VERSION, originalFileName: '?', signed: false, console: true });
+    runAttackProgram(ctx, cmd, before(ctx, rng.range(30, 2_500), 30), { image: toolImage, commandLine: 'chost.exe  payload.bin', cwd: `${folder}\\` }, rng.range(300, 3_000));
     const target = em.createProcess(ctx.at, conhost, {
         image: IMG.notepad, commandLine: 'notepad', role: 'attack', cwd: 'C:\\Windows\\',
         trace: `${NT}+9d8e4|${KB}+5f36a|${KB}+5c5ca|${KB}+5bd86|${K32}+5e90b|${unknownFrame(`0000${upperHex(rng, 4)}${upperHex(rng, 4)}003D`)}`,
     });
-    return { kind: 'unbacked-creator', injector: conhost, target, at: ctx.at, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/evasion_codeinj_odzhan_conhost_sysmon_10_1' };
+    return { injector: conhost, target, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/evasion_codeinj_odzhan_conhost_sysmon_10_1' };
 }
 
 const BUILDERS: Record<AttackKind, (ctx: AttackContext) => AttackBuild> = {
@@ -1635,7 +1528,7 @@ function planAttacks(options: SimulateOptions, profiles: HostProfile[], startMs:
             injectorGuid: bareGuid(build.injector.guid),
             targetGuid: bareGuid(build.target.guid),
             technique: build.technique,
-            at: new Date(build.at).toISOString(),
+            at: new Date(at).toISOString(),
             modeledOn: build.modeledOn,
         });
     }
