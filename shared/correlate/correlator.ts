@@ -84,19 +84,23 @@ export class Correlator {
         }
     }
 
-    /** Removes expired state of every host the store knows (the expiry timer's job). Returns records removed. */
+    /**
+     * Removes expired state of every host the store knows (the expiry timer's job). Works on the cached state when
+     * this correlator holds the host (a conflict on save re-reads, as for batches). Returns the records removed.
+     */
     async expire(now: Date): Promise<number> {
         let removedTotal = 0;
         for (const host of await this.options.store.listHosts()) {
             for (let attempt = 0; ; attempt++) {
-                const loaded = await this.options.store.load(host);
+                const loaded = await this.loaded(host);
                 const removed = expireState(loaded.state, now.getTime(), this.options.config);
                 try {
                     if (removed.size > 0) await this.options.store.save(host, loaded, withMeta(loaded, new Set(), now), removed);
-                    this.cache.delete(host);
+                    this.remember(host, loaded);
                     removedTotal += removed.size;
                     break;
                 } catch (error) {
+                    this.cache.delete(host);
                     if (!(error instanceof ConcurrencyConflictError) || attempt >= this.maxConflictRetries) throw error;
                 }
             }

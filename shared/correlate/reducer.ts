@@ -32,7 +32,7 @@ export interface ApplyResult {
 /** Follow-ups kept per process: enough to show activity, bounded so a chatty process costs one small record. */
 const MAX_FOLLOW_UPS = 6;
 /** Characters of a call trace kept in stored evidence (facts are computed from the full trace first). */
-const MAX_STORED_TRACE = 3_000;
+const MAX_STORED_TRACE = 600;
 /** Characters of a command line kept in records and evidence. */
 const MAX_STORED_COMMAND_LINE = 4_000;
 

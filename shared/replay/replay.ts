@@ -22,7 +22,13 @@ export interface ReplayOptions {
     deadLetters: DeadLetterStore;
     /** Called after every batch with the running report (progress display). */
     onProgress?: (report: IngestReport, file: string) => void;
+    /**
+     * The clock for state stamps and expiry. Default: stream time (the latest event time seen), so a replay is
+     * deterministic and old state expires as the recording advances, as it would have live.
+     */
     now?: () => Date;
+    /** Expire correlation state every this many events (bounds memory on long recordings). */
+    expireEvery?: number;
 }
 
 export interface ReplayResult {
@@ -35,7 +41,10 @@ export interface ReplayResult {
 
 /** Replays the files (directories walked recursively) and returns the totals and the incidents. */
 export async function replayRecordings(options: ReplayOptions): Promise<ReplayResult> {
-    const now = options.now ?? (() => new Date());
+    let streamTimeMs = 0;
+    const now = options.now ?? (() => new Date(streamTimeMs));
+    const expireEvery = options.expireEvery ?? 100_000;
+    let sinceExpiry = 0;
     const files = await listRecordingFiles(options.paths);
     const correlator = new Correlator({ config: options.config, store: options.stateStore, incidents: options.incidentStore });
     const report = emptyReport();
@@ -43,11 +52,17 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     let stateTransactions = 0;
     for (const [index, file] of files.entries()) {
         for await (const batch of readRecordingBatches(file, options.batchSize, String(index))) {
+            const result = ingestBatch(batch, new Date(), options.limits); // dead letters are stamped when rejected
+            for (const event of result.events) if (event.timeMs > streamTimeMs) streamTimeMs = event.timeMs;
             const at = now();
-            const result = ingestBatch(batch, at, options.limits);
             mergeReports(report, result.report);
             if (result.deadLetters.length > 0) await options.deadLetters.putMany(result.deadLetters);
             const outcome = await correlator.process(result.events, at);
+            sinceExpiry += batch.length;
+            if (sinceExpiry >= expireEvery) {
+                sinceExpiry = 0;
+                await correlator.expire(at);
+            }
             stateTransactions += outcome.transactions;
             for (const incident of outcome.incidents) {
                 const seen = latest.get(incident.id);
