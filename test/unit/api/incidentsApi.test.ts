@@ -51,4 +51,49 @@ describe('incidents API', () => {
     it('list validates its parameters', async () => {
         await expect(listIncidents(new URLSearchParams('limit=5000'), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore() })).rejects.toMatchObject({ status: 400, field: 'limit' });
     });
+
+    it('workspace enrichment runs once per incident version: a second playbook call is answered from the cache', async () => {
+        const incidents = new InMemoryIncidentStore();
+        const incident = {
+            id: 'hti-00000000000001',
+            version: 1,
+            host: 'ws01.contoso.local',
+            technique: 'T1055.002' as const,
+            techniqueName: 'Process Injection: Portable Executable Injection',
+            score: 60,
+            severity: 'Medium' as const,
+            injector: { processGuid: 'a', image: 'C:\\x\\m.exe' },
+            target: { processGuid: 'b', image: 'C:\\Windows\\explorer.exe' },
+            firstSeen: '2024-05-01T10:15:00.000Z',
+            lastSeen: '2024-05-01T10:15:00.000Z',
+            signals: [],
+            contributions: [],
+            explanation: 'x',
+            createdAt: '2024-05-01T10:15:00.000Z',
+            updatedAt: '2024-05-01T10:15:00.000Z',
+        };
+        await incidents.upsert([incident]);
+        let calls = 0;
+        const deps = {
+            incidents,
+            enrichmentStore: new InMemoryEnrichmentStore(),
+            enricher: {
+                enrich: () => {
+                    calls++;
+                    return Promise.resolve({ status: 'complete', pairRarity: { occurrences: 1, hosts: 1 } });
+                },
+                summarize: (e: unknown) => ({ status: (e as { status: string }).status, lines: ['pair seen once'] }),
+            },
+        };
+        const body = JSON.stringify([{ kind: 'Host', properties: { hostName: 'WS01' } }]);
+        const first = JSON.parse((await enrichSentinelIncident(body, deps, new Date())).body) as { matched: { enrichment: unknown }[]; comment: { html: string } };
+        await enrichSentinelIncident(body, deps, new Date());
+        expect(calls).toBe(1);
+        expect(first.matched[0]!.enrichment).toEqual({ status: 'complete', lines: ['pair seen once'] });
+        expect(first.comment.html).toContain('pair seen once');
+        await incidents.upsert([{ ...incident, version: 2 }]);
+        await enrichSentinelIncident(body, deps, new Date());
+        expect(calls).toBe(2); // a new version is enriched again
+    });
 });
+

@@ -47,4 +47,15 @@ describe('function registrations', () => {
     it('expireCorrelationState: a timer every 15 minutes', () => {
         expect(triggerBinding('expireCorrelationState')).toMatchObject({ type: 'timerTrigger', schedule: '0 */15 * * * *' });
     });
+
+    it.each([
+        ['enrichIncident', ['POST'], 'incidents/enrich', 'function'],
+        ['listIncidents', ['GET'], 'incidents', 'function'],
+        ['getIncident', ['GET'], 'incidents/{id}', 'function'],
+        ['openApi', ['GET'], 'openapi.json', 'function'],
+        ['health', ['GET'], 'health', 'anonymous'],
+    ])('%s: HTTP %s /api/%s with authLevel %s', (name, methods, route, authLevel) => {
+        expect(triggerBinding(name)).toMatchObject({ type: 'httpTrigger', methods, route, authLevel });
+    });
 });
+
