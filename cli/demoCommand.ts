@@ -11,6 +11,8 @@ import { InMemoryEnrichmentStore } from '../shared/api/enrichmentStore';
 import type { IncidentEnricher } from '../shared/api/incidentsApi';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/correlator';
+import { isNeededForCorrelation } from '../shared/correlate/facts';
+import type { SysmonEvent } from '../shared/sysmon/types';
 import type { Incident } from '../shared/correlate/incident';
 import { InMemoryEventForwarder } from '../shared/ingest/forwarder';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
@@ -89,7 +91,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const start = new Date(Date.now() - options.durationSeconds * 1000);
     const simulation = simulateFleet({ hosts: options.hosts, eventsPerSecond: options.eventsPerSecond, durationSeconds: options.durationSeconds, attacks: options.attacks, seed: options.seed, start });
     const forwarder = new InMemoryEventForwarder();
-    const ingest = ingestSysmonEventsWith(() => Promise.resolve({ deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS }));
+    const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
+    const ingest = ingestSysmonEventsWith(() =>
+        Promise.resolve({ deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed) }),
+    );
     const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });

@@ -13,6 +13,8 @@ import { InlineCorrelation } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { Correlator } from '../shared/correlate/correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
+import { isNeededForCorrelation } from '../shared/correlate/facts';
+import type { SysmonEvent } from '../shared/sysmon/types';
 import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
 import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
 import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
@@ -83,15 +85,17 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
         },
         async () => {
             const cfg = appConfig();
+            const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
+            const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
             if (cfg.forwarding.mode === 'inline') {
                 const { correlator, deadLetters } = await getCorrelationDependencies();
-                return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits };
+                return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits, needed };
             }
             const forwarding = cfg.forwarding;
             const clientId = forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
             const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
             const forwarder = new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
-            return { deadLetters, forwarder, limits: cfg.ingestLimits };
+            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
         },
     );
 }

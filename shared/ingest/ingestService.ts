@@ -7,11 +7,14 @@ import type { DeadLetterStore } from './deadLetter';
 import type { EventForwarder } from './forwarder';
 import { ingestBatch } from './ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from './ingestBatch';
+import type { SysmonEvent } from '../sysmon/types';
 
 export interface IngestDependencies {
     deadLetters: DeadLetterStore;
     forwarder: EventForwarder;
     limits: IngestLimits;
+    /** Keeps only events correlation can use (see `isNeededForCorrelation`); all accepted events when absent. */
+    needed?: (event: SysmonEvent) => boolean;
 }
 
 export interface IngestOutcome {
@@ -28,6 +31,7 @@ export async function processIngestBatch(messages: readonly IngestMessage[], dep
     const result = ingestBatch(messages, now, deps.limits);
     // Dead letters first: if forwarding then fails, the retry rewrites the same letters (same ids), nothing is lost.
     if (result.deadLetters.length > 0) await deps.deadLetters.putMany(result.deadLetters);
-    if (result.events.length > 0) await deps.forwarder.forward(result.events);
-    return { report: result.report, forwarded: result.events.length, deadLettered: result.deadLetters.length };
+    const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
+    if (forward.length > 0) await deps.forwarder.forward(forward);
+    return { report: result.report, forwarded: forward.length, deadLettered: result.deadLetters.length };
 }

@@ -11,7 +11,10 @@ import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import { replayRecordings } from '../../shared/replay/replay';
-import { DATASETS_DIR, DATASETS_PRESENT, DATASETS_SKIP_REASON, readDatasetSummary } from '../support/datasets';
+import { Correlator } from '../../shared/correlate/correlator';
+import { isNeededForCorrelation } from '../../shared/correlate/facts';
+import { ingestBatch } from '../../shared/ingest/ingestBatch';
+import { DATASETS_DIR, DATASETS_PRESENT, DATASETS_SKIP_REASON, readDatasetSummary, readGzipLines } from '../support/datasets';
 
 interface Expectation {
     pairs: string[];
@@ -75,4 +78,24 @@ describe.skipIf(!DATASETS_PRESENT)(`detector on the real recordings ${DATASETS_P
             expect(incident.explanation).toContain(incident.technique);
         }
     });
+
+    it('stage 1 forwarding only what correlation can use changes no incident and drops most of the traffic', async () => {
+        const allowed = new Set<string>();
+        let accepted = 0;
+        let forwarded = 0;
+        for (const recording of recordings) {
+            const events = ingestBatch(readGzipLines(`${recording}.sysmon.jsonl.gz`).map((body) => ({ body })), new Date()).events;
+            const needed = events.filter((e) => isNeededForCorrelation(e, allowed));
+            accepted += events.length;
+            forwarded += needed.length;
+            const run = async (batch: typeof events) => {
+                const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: new InMemoryHostStateStore(), incidents: new InMemoryIncidentStore() });
+                const found = (await correlator.process(batch, new Date('2026-01-01T00:00:00Z'))).incidents;
+                return found.map((i) => [i.id, i.score, i.technique]).sort();
+            };
+            expect(await run(needed), recording).toEqual(await run(events));
+        }
+        expect(forwarded / accepted).toBeLessThan(0.5);
+    });
 });
+
