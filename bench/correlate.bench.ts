@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { startLocalAzuriteTable } from '../cli/localAzurite';
+import { projectRoot } from './projectRoot';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/correlator';
 import { InMemoryIncidentStore } from '../shared/correlate/incidentStore';
@@ -31,7 +32,8 @@ import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
 import type { SysmonEvent } from '../shared/sysmon/types';
 
-const DATASETS = resolve(__dirname, '../../shared/datasets');
+const ROOT = projectRoot(__dirname);
+const DATASETS = resolve(ROOT, '../shared/datasets');
 const BATCH = 256;
 const ROUNDS = 5;
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
         );
     }
 
-    const out = resolve(__dirname, 'results');
+    const out = resolve(ROOT, 'bench', 'results');
     mkdirSync(out, { recursive: true });
     writeFileSync(
         join(out, 'correlate-latest.json'),
