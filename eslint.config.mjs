@@ -3,7 +3,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-    globalIgnores(['dist/**', 'coverage/**', 'node_modules/**', 'bin/**', 'eslint.config.mjs', 'vitest.config.mts']),
+    globalIgnores(['dist/**', 'dist-bench/**', 'coverage/**', 'node_modules/**', 'bin/**', 'eslint.config.mjs', 'vitest.config.mts']),
     js.configs.recommended,
     tseslint.configs.recommendedTypeChecked,
     { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
