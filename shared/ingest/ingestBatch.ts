@@ -346,9 +346,27 @@ function ingestXmlText(
         return;
     }
     scanned.events.forEach((xmlEvent, recordIndex) => {
+        const system = xmlEvent.system;
+        if (isClearlyUncorrelated(system.eventId, system.channel, system.provider)) {
+            sink.ignore('event-id-not-correlated', Number(system.eventId));
+            return;
+        }
         const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
         normalizeInto(sink, xmlEnvelope(xmlEvent), new MapFields(xmlEvent.data), origin, () => text);
     });
+}
+
+/**
+ * A Sysmon event correlation does not use, recognized from its envelope alone, so normalization is skipped (about
+ * half of a real feed). Anything less clear (another channel, odd spelling, a bad EventID) goes through
+ * normalization, which says exactly why it is ignored or rejected.
+ */
+function isClearlyUncorrelated(eventId: unknown, channel: unknown, provider: unknown): boolean {
+    return (
+        isUncorrelatedEventId(eventId) &&
+        (channel === undefined || (typeof channel === 'string' && isSysmonChannel(channel))) &&
+        (provider === undefined || (typeof provider === 'string' && isSysmonProvider(provider)))
+    );
 }
 
 function xmlEnvelope(xmlEvent: XmlEvent): RecordEnvelope {
@@ -575,12 +593,18 @@ function ingestWinlogbeat(
  * (`Computer`, `EventRecordID`). NXLog keeps XML escapes in values (datasets README), so they are decoded.
  */
 function ingestFlat(record: Record<string, unknown>, origin: EventOrigin, sink: BatchSink, raw: () => string): void {
+    const eventId = record.EventID ?? record.EventId ?? record.eventId;
+    const provider = record.SourceName ?? record.ProviderName ?? record.Provider;
+    if (isClearlyUncorrelated(eventId, record.Channel, provider)) {
+        sink.ignore('event-id-not-correlated', Number(eventId));
+        return;
+    }
     const envelope: RecordEnvelope = {
-        eventId: record.EventID ?? record.EventId ?? record.eventId,
+        eventId,
         host: record.Computer ?? record.Hostname ?? record.computer_name,
         recordId: record.EventRecordID ?? record.RecordNumber ?? record.EventRecordId,
         channel: record.Channel,
-        provider: record.SourceName ?? record.ProviderName ?? record.Provider,
+        provider,
         decodeXmlEscapes: true,
     };
     normalizeInto(sink, envelope, new FieldBag(record), origin, raw);
