@@ -2,6 +2,8 @@
  * Runs the dead-letter contract against Azure Table Storage, emulated by the Azurite instance that
  * test/support/azuriteGlobalSetup.ts starts in-process. Each store gets its own table, dropped in `afterAll`.
  */
+import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
+import { CLOSED_PORT_CONNECTION_STRING } from '../support/tables';
 import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -15,8 +17,7 @@ import {
 import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract.js';
 import type { DeadLetter } from '../../shared/ingest/deadLetter.js';
 
-/** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
-const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const DEV_ACCOUNT_KEY = AZURITE_ACCOUNT_KEY;
 
 // Table names: alphanumeric, 3-63 chars, starting with a letter. Unique per run so parallel runs do not collide.
 const runPrefix = `deadletters${randomBytes(4).toString('hex')}`;
@@ -73,9 +74,7 @@ describe('TableDeadLetterStore', () => {
     });
 
     it('rejects with StorageUnavailableError when the service is unreachable', async () => {
-        const closed = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};`
-            + 'TableEndpoint=http://127.0.0.1:1/devstoreaccount1;';
-        const client = createTableClientFromConnectionString(closed, 'unreachable', { retryOptions: { maxRetries: 0 } });
+        const client = createTableClientFromConnectionString(CLOSED_PORT_CONNECTION_STRING, 'unreachable', { retryOptions: { maxRetries: 0 } });
         const store = new TableDeadLetterStore(client);
         const error: unknown = await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(() => undefined, (e: unknown) => e);
         expect(error).toBeInstanceOf(StorageUnavailableError);

@@ -3,6 +3,8 @@
  * test/support/azuriteGlobalSetup.ts starts in-process, plus the Table-specific behaviour (entity layout, limits,
  * error mapping). Each store gets its own table, dropped in `afterAll`.
  */
+import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
+import { CLOSED_PORT_CONNECTION_STRING } from '../support/tables';
 import { randomBytes } from 'node:crypto';
 import { type TableClient, type TableTransactionResponse, odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -15,11 +17,8 @@ import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStor
 import { hostStateStoreContract } from '../contracts/hostStateStoreContract.js';
 import { incidentStoreContract } from '../contracts/incidentStoreContract.js';
 
-/** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
-const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-/** Port 1 on loopback: nothing listens, so every request fails without an HTTP response. */
-const CLOSED_PORT = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};`
-    + 'TableEndpoint=http://127.0.0.1:1/devstoreaccount1;';
+const DEV_ACCOUNT_KEY = AZURITE_ACCOUNT_KEY;
+const CLOSED_PORT = CLOSED_PORT_CONNECTION_STRING;
 
 // Table names: alphanumeric, 3-63 chars, starting with a letter. Unique per run so parallel runs do not collide.
 const runPrefix = `stores${randomBytes(4).toString('hex')}`;

@@ -2,6 +2,7 @@
  * The stage 1 handler, called the way the host calls it: a batch of bodies and the package's real
  * InvocationContext with Event Hubs trigger metadata. Dead letters go to Azure Table on Azurite.
  */
+import { CLOSED_PORT_CONNECTION_STRING } from '../../support/tables';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
@@ -88,7 +89,7 @@ describe('ingestSysmonEvents handler', () => {
 
     it('throws when the dead-letter store is down, so the retry policy re-runs the batch', async () => {
         const unreachable = createTableClientFromConnectionString(
-            'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;',
+            CLOSED_PORT_CONNECTION_STRING,
             'deadletters',
             { retryOptions: { maxRetries: 0 } },
         );
