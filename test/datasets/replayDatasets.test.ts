@@ -3,14 +3,12 @@
  * exactly the listed injector -> target pairs (image base names) and no other, with T1055.012 where named.
  * The expectations come from the recordings' sources, never from the detector's output.
  */
+import { replayInMemory } from '../helpers/replayInMemory';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
 import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
-import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
-import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
-import { replayRecordings } from '../../shared/replay/replay';
 import { Correlator } from '../../shared/correlate/correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
@@ -57,15 +55,7 @@ describe.skipIf(!DATASETS_PRESENT)(`detector on the real recordings ${DATASETS_P
 
     it.each(recordings)('%s', async (recording) => {
         const expected = EXPECTED[recording] ?? { pairs: [] };
-        const result = await replayRecordings({
-            paths: [resolve(DATASETS_DIR, `${recording}.sysmon.jsonl.gz`)],
-            batchSize: 256,
-            limits: DEFAULT_INGEST_LIMITS,
-            config: DEFAULT_CORRELATION_CONFIG,
-            stateStore: new InMemoryHostStateStore(),
-            incidentStore: new InMemoryIncidentStore(),
-            deadLetters: new InMemoryDeadLetterStore(),
-        });
+        const result = await replayInMemory([resolve(DATASETS_DIR, `${recording}.sysmon.jsonl.gz`)]);
         const pairs = result.incidents.map((i) => `${baseName(i.injector.image)} -> ${baseName(i.target.image)}`);
         const required = pairs.filter((p) => !(expected.tolerated ?? []).includes(p)).sort();
         expect(required).toEqual([...expected.pairs].sort());

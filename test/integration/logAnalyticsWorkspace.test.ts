@@ -5,6 +5,7 @@
  * explicitly, and the credential is a fake returning a static token: nothing leaves loopback, and no
  * DefaultAzureCredential is ever built (../shared/reference/toolchain-facts.md §6, §7).
  */
+import { MAVINJECT_ENRICHMENT_INPUT } from '../helpers/enrichmentInput';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -32,15 +33,7 @@ const WORKSPACE_ID = '11111111-2222-3333-4444-555555555555';
 const FAKE_TOKEN = 'fake-loopback-token-7f3a';
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 
-const INPUT: EnrichmentInput = {
-    host: 'WORKSTATION5',
-    injectorImage: 'C:\\Windows\\System32\\mavinject.exe',
-    targetImage: 'C:\\Windows\\System32\\notepad.exe',
-    targetProcessGuid: '{39e4a257-e328-5f90-d410-000000000700}',
-    firstSeen: '2020-10-22T01:40:56.444Z',
-    lastSeen: '2020-10-22T01:41:02.517Z',
-    injectorSha256: '42BA5CFE0228D26275A9F57F1A7A544287A4C82FF96FE8167975D93AE8FA9514',
-};
+const INPUT: EnrichmentInput = MAVINJECT_ENRICHMENT_INPUT;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The stand-in

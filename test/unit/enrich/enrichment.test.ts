@@ -3,6 +3,7 @@
  * everything failed, not configured, invalid incident, and timeouts (a port that honours its abort signal and one
  * that ignores it).
  */
+import { MAVINJECT_ENRICHMENT_INPUT } from '../../helpers/enrichmentInput';
 import { describe, expect, it } from 'vitest';
 
 import { ABORT_GRACE_MS, enrichIncident, WorkspaceQueryError } from '../../../shared/enrich/enrichment.js';
@@ -11,15 +12,7 @@ import type { EnrichmentInput, WorkspaceQueryPort, WorkspaceQueryResult } from '
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const OPTIONS = { timeoutMs: 2_000, now: NOW };
 
-const INPUT: EnrichmentInput = {
-    host: 'WORKSTATION5',
-    injectorImage: 'C:\\Windows\\System32\\mavinject.exe',
-    targetImage: 'C:\\Windows\\System32\\notepad.exe',
-    targetProcessGuid: '{39e4a257-e328-5f90-d410-000000000700}',
-    firstSeen: '2020-10-22T01:40:56.444Z',
-    lastSeen: '2020-10-22T01:41:02.517Z',
-    injectorSha256: '42BA5CFE0228D26275A9F57F1A7A544287A4C82FF96FE8167975D93AE8FA9514',
-};
+const INPUT: EnrichmentInput = MAVINJECT_ENRICHMENT_INPUT;
 
 type Answer = WorkspaceQueryResult | Error | 'hang' | 'hang-until-aborted';
 

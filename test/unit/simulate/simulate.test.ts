@@ -4,6 +4,7 @@
  * injected attack, on the right host with the right injector and target, and nothing in the background. The attacks
  * copy real recordings (see shared/simulate/simulate.ts); nothing here or there is tuned to the detector.
  */
+import { replayInMemory } from '../../helpers/replayInMemory';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +14,7 @@ import { Correlator } from '../../../shared/correlate/correlator';
 import type { Incident } from '../../../shared/correlate/incident';
 import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
 import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore';
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
-import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../../shared/ingest/ingestBatch';
-import { replayRecordings } from '../../../shared/replay/replay';
+import { ingestBatch } from '../../../shared/ingest/ingestBatch';
 import { writeJsonLinesToFile } from '../../../shared/simulate/output';
 import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../../../shared/simulate/simulate';
 import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../shared/simulate/simulate';
@@ -223,15 +222,7 @@ describe('the pipeline on simulated streams', () => {
             const stream = simulateFleet(options({ seed: 5 }));
             const path = join(dir, 'fleet.sysmon.jsonl.gz');
             const written = await writeJsonLinesToFile(stream.events, path);
-            const result = await replayRecordings({
-                paths: [path],
-                batchSize: 256,
-                limits: DEFAULT_INGEST_LIMITS,
-                config: DEFAULT_CORRELATION_CONFIG,
-                stateStore: new InMemoryHostStateStore(),
-                incidentStore: new InMemoryIncidentStore(),
-                deadLetters: new InMemoryDeadLetterStore(),
-            });
+            const result = await replayInMemory([path]);
             expect(result.report.received).toBe(written.events);
             expect(result.report.rejected).toBe(0);
             expect(result.incidents.map((i) => `${i.host}|${i.target.processGuid}`).sort()).toEqual(stream.attacks.map((a) => `${a.host.toLowerCase()}|${a.targetGuid}`).sort());

@@ -1,0 +1,20 @@
+/** Replays recordings through both stages with in-memory state, incidents and dead letters (the CLI's defaults). */
+import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
+import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
+import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
+import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
+import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
+import { replayRecordings } from '../../shared/replay/replay';
+import type { ReplayResult } from '../../shared/replay/replay';
+
+export function replayInMemory(paths: string[]): Promise<ReplayResult> {
+    return replayRecordings({
+        paths,
+        batchSize: 256,
+        limits: DEFAULT_INGEST_LIMITS,
+        config: DEFAULT_CORRELATION_CONFIG,
+        stateStore: new InMemoryHostStateStore(),
+        incidentStore: new InMemoryIncidentStore(),
+        deadLetters: new InMemoryDeadLetterStore(),
+    });
+}
