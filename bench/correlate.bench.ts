@@ -4,8 +4,9 @@
  *     receives), beside the ingest-only rate of the same events in the same run;
  *  2. the same with the Table Storage store on Azurite (in-process), with Table transactions per 1,000 relevant
  *     events (writes: entity group transactions; reads: one per state load, a lower bound on query pages);
- *  3. end-to-end `replayRecordings` over the whole datasets folder with the in-memory store: events/s, ratio to a
- *     JSON.parse-only pass over the same lines, peak RSS.
+ *  3. end-to-end `replayRecordings` over the Sysmon recordings and the whole datasets folder with the in-memory store,
+ *     each in a fresh process (bench/replay.bench.ts): events/s, ratio to a JSON.parse-only pass over the same lines,
+ *     peak RSS; once as is and once pinned to one CPU.
  * Run: `npm run bench:correlate`. Writes bench/results/correlate-latest.json.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -15,18 +16,18 @@ import { performance } from 'node:perf_hooks';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { startLocalAzuriteTable } from '../cli/localAzurite';
 import { projectRoot } from './projectRoot';
+import { describeRun } from './replay.bench';
+import type { ReplayRun } from './replay.bench';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/correlator';
 import { InMemoryIncidentStore } from '../shared/correlate/incidentStore';
 import { InMemoryHostStateStore } from '../shared/correlate/stateStore';
 import type { HostStateStore, LoadedHostState, SaveStats } from '../shared/correlate/stateStore';
-import { InMemoryDeadLetterStore } from '../shared/ingest/deadLetter';
 import { groupByHost } from '../shared/ingest/forwarder';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../shared/ingest/ingestBatch';
-import { listRecordingFiles, readRecordingBatches } from '../shared/replay/recordingReader';
-import { replayRecordings } from '../shared/replay/replay';
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
@@ -147,53 +148,21 @@ async function main(): Promise<void> {
     }
 
     // 3. End-to-end replay: the Sysmon recordings, then the whole folder (with the raw twins and their other
-    //    channels). Baseline in the same run: the same reader (gunzip, split, decode) plus JSON.parse of every line.
-    const replayRuns: { label: string; events: number; rate: number; parseRate: number; peakRssMb: number; incidents: number }[] = [];
+    //    channels), each in a fresh process (bench/replay.bench.ts): as is, and pinned to one CPU when taskset exists.
+    const replayRuns: (ReplayRun & { how: string })[] = [];
+    const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', flatFiles],
         ['whole datasets folder', [DATASETS]],
     ] as const) {
-        const rates: number[] = [];
-        const parseRates: number[] = [];
-        let events = 0;
-        let incidents = 0;
-        let peakRss = process.memoryUsage().rss;
-        const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-        for (let round = 0; round < 4; round++) {
-            const parseStarted = performance.now();
-            let lines = 0;
-            for (const file of await listRecordingFiles([...paths])) {
-                for await (const batch of readRecordingBatches(file, BATCH, '0')) {
-                    for (const message of batch) JSON.parse(message.body as string);
-                    lines += batch.length;
-                }
-            }
-            const parseMs = performance.now() - parseStarted;
-            const started = performance.now();
-            const replay = await replayRecordings({
-                paths: [...paths],
-                batchSize: BATCH,
-                limits: DEFAULT_INGEST_LIMITS,
-                config: DEFAULT_CORRELATION_CONFIG,
-                stateStore: new InMemoryHostStateStore(),
-                incidentStore: new InMemoryIncidentStore(),
-                deadLetters: new InMemoryDeadLetterStore(),
-            });
-            const ms = performance.now() - started;
-            events = replay.report.received;
-            incidents = replay.incidents.length;
-            if (round > 0) {
-                rates.push(events / (ms / 1000));
-                parseRates.push(lines / (parseMs / 1000));
-            }
+        for (const how of pinned ? ['one process', 'pinned to one CPU (taskset -c 0)'] : ['one process']) {
+            const child = [join(__dirname, 'replay.bench.js'), '--json', label, ...paths];
+            const result = how === 'one process' ? spawnSync(process.execPath, child, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', '0', process.execPath, ...child], { encoding: 'utf8' });
+            if (result.status !== 0) throw new Error(`replay bench child failed: ${result.stderr}`);
+            const run = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ReplayRun;
+            replayRuns.push({ ...run, how });
+            console.log(`3. ${describeRun(run, how)}`);
         }
-        clearInterval(sampler);
-        const run = { label, events, rate: median(rates), parseRate: median(parseRates), peakRssMb: Math.max(peakRss, process.memoryUsage().rss) / 1048576, incidents };
-        replayRuns.push(run);
-        console.log(
-            `3. end-to-end replay, ${label}: ${events.toLocaleString('en-US')} events, ${Math.round(run.rate).toLocaleString('en-US')} events/s (median of 3; target >= 200,000); ` +
-                `same reader + JSON.parse only: ${Math.round(run.parseRate).toLocaleString('en-US')} events/s; ratio ${(run.rate / run.parseRate).toFixed(2)}; peak RSS ${run.peakRssMb.toFixed(0)} MB; incidents ${incidents}`,
-        );
     }
 
     const out = resolve(ROOT, 'bench', 'results');

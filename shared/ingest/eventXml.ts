@@ -188,11 +188,20 @@ function readAttributes(xml: string, from: number, to: number): Record<string, s
 }
 
 /**
+ * A start tag's rest up to its closing `>`: unquoted text and quoted values, no `<` anywhere. Each alternative starts
+ * with a different character, so a failing match cannot backtrack more than linearly.
+ */
+const TAG_REST = /[^>"'<]*(?:(?:"[^"<]*"|'[^'<]*')[^>"'<]*)*>/y;
+
+/**
  * Finds the `>` that closes the tag opened at `from`, skipping quoted attribute values; -1 when the input ends
- * first, -2 when a `<` appears inside the tag (not well-formed). A bounded char loop: tags are short, and searching
- * the rest of the document for quotes made this quadratic.
+ * first, -2 when a `<` appears inside the tag (not well-formed). The sticky regex above answers the usual case (it ran
+ * twice as fast as a char loop in `npm run bench:ingest`); the loop tells the two failures apart. Bounded: tags are
+ * short, and searching the rest of the document for quotes made this quadratic once.
  */
 function findTagEnd(xml: string, from: number): number {
+    TAG_REST.lastIndex = from;
+    if (TAG_REST.test(xml)) return TAG_REST.lastIndex - 1;
     let quote = 0;
     for (let i = from; i < xml.length; i++) {
         const c = xml.charCodeAt(i);
@@ -240,11 +249,67 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>, plain
     }
 }
 
+/** Which System child the element name at `xml[start, end)` is, compared in place (no slice): most events have six. */
+type SystemChild = keyof XmlSystemFields | 'Provider' | 'TimeCreated' | undefined;
+
+function systemChildAt(xml: string, start: number, end: number): SystemChild {
+    switch (end - start) {
+        case 7:
+            if (xml.startsWith('EventID', start)) return 'eventId';
+            if (xml.startsWith('Channel', start)) return 'channel';
+            if (xml.startsWith('Version', start)) return 'version';
+            return undefined;
+        case 8:
+            if (xml.startsWith('Computer', start)) return 'computer';
+            return xml.startsWith('Provider', start) ? 'Provider' : undefined;
+        case 11:
+            return xml.startsWith('TimeCreated', start) ? 'TimeCreated' : undefined;
+        case 13:
+            return xml.startsWith('EventRecordID', start) ? 'eventRecordId' : undefined;
+        default:
+            return undefined;
+    }
+}
+
+/**
+ * The value of attribute `wanted` (by local name, the last one wins) in `xml[from, to)`, read with exactly the checks
+ * of `readAttributes`, for a document with no `&` and no CR, where no value needs decoding. Slices only that value.
+ */
+function plainAttribute(xml: string, from: number, to: number, wanted: string): string | undefined {
+    let found: string | undefined;
+    let i = from;
+    while (i < to) {
+        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
+        if (i >= to) break;
+        const nameStart = i;
+        let colon = -1;
+        while (i < to && isNameChar(xml.charCodeAt(i))) {
+            if (colon === -1 && xml.charCodeAt(i) === 58 /* : */) colon = i;
+            i++;
+        }
+        if (i === nameStart) throw new ScanError('malformed-xml', `bad attribute at offset ${i}`);
+        const nameEnd = i;
+        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
+        if (xml.charCodeAt(i) !== 61 /* = */) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} has no value`);
+        i++;
+        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
+        const quote = xml.charCodeAt(i);
+        if (quote !== 34 && quote !== 39) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not quoted`);
+        const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
+        if (valueEnd === -1 || valueEnd >= to) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not closed`);
+        const localStart = colon === -1 ? nameStart : colon + 1;
+        if (nameEnd - localStart === wanted.length && xml.startsWith(wanted, localStart)) found = xml.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+    }
+    return found;
+}
+
 /**
  * Reads the children of `<System>` (simple text leaves and empty elements with attributes) from `from`, and
- * returns where it stopped; like `fastDataRun`, it hands anything unusual back to the general scanner.
+ * returns where it stopped; like `fastDataRun`, it hands anything unusual back to the general scanner. `plain` says
+ * the document has no `&` and no CR, so values are taken as written.
  */
-function fastSystemRun(xml: string, from: number, system: XmlSystemFields): number {
+function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain: boolean): number {
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -252,28 +317,36 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields): numb
         const next = xml.charCodeAt(i + 1);
         if (next === 47 || next === 33 || next === 63) return i; // an end tag, a declaration, a processing instruction
         let nameEnd = i + 1;
-        while (isNameChar(xml.charCodeAt(nameEnd))) nameEnd++;
+        let colon = -1;
+        for (let c = xml.charCodeAt(nameEnd); isNameChar(c); c = xml.charCodeAt(++nameEnd)) if (c === 58 && colon === -1) colon = nameEnd;
         if (nameEnd === i + 1) return i;
         const gt = findTagEnd(xml, nameEnd);
         if (gt < 0) return i;
-        const name = xml.slice(i + 1, nameEnd);
-        const local = localName(name);
+        const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
         if (xml.charCodeAt(gt - 1) === 47 /* / */) {
-            if (local === 'Provider') system.provider = readAttributes(xml, nameEnd, gt - 1).Name;
-            else if (local === 'TimeCreated') system.systemTime = readAttributes(xml, nameEnd, gt - 1).SystemTime;
+            if (child === 'Provider') system.provider = plain ? plainAttribute(xml, nameEnd, gt - 1, 'Name') : readAttributes(xml, nameEnd, gt - 1).Name;
+            else if (child === 'TimeCreated') system.systemTime = plain ? plainAttribute(xml, nameEnd, gt - 1, 'SystemTime') : readAttributes(xml, nameEnd, gt - 1).SystemTime;
             i = gt + 1;
             continue;
         }
         if (nameEnd !== gt) return i; // attributes on an element with content: the general path
+        const nameLength = nameEnd - i - 1;
         const lt = xml.indexOf('<', gt + 1);
-        if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || !xml.startsWith(name, lt + 2) || xml.charCodeAt(lt + 2 + name.length) !== 62) {
-            return i;
+        if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || xml.charCodeAt(lt + 2 + nameLength) !== 62 || !sameText(xml, i + 1, lt + 2, nameLength)) return i;
+        if (child !== undefined && child !== 'Provider' && child !== 'TimeCreated') {
+            system[child] = plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt));
+        } else if (!plain) {
+            const amp = xml.indexOf('&', gt + 1);
+            if (amp !== -1 && amp < lt) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
         }
-        const field = SYSTEM_TEXT_FIELDS.get(local);
-        if (field) system[field] = decodeOrThrow(xml.slice(gt + 1, lt));
-        else if (xml.indexOf('&', gt + 1) < lt && xml.indexOf('&', gt + 1) !== -1) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
-        i = lt + name.length + 3;
+        i = lt + nameLength + 3;
     }
+}
+
+/** True when `xml[a, a + length)` and `xml[b, b + length)` hold the same characters (an end tag's name, unsliced). */
+function sameText(xml: string, a: number, b: number, length: number): boolean {
+    for (let k = 0; k < length; k++) if (xml.charCodeAt(a + k) !== xml.charCodeAt(b + k)) return false;
+    return true;
 }
 
 /** `<Data Name="X">`, the shape of nearly every element: reads X without the general attribute reader. */
@@ -312,7 +385,8 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
     let collectDepth = -1;
     let text = '';
     let sawRoot = false;
-    let plain: boolean | undefined;
+    // One look at the whole document for `&` and CR spares a decode attempt per value in the common case.
+    const plain = xml.indexOf('&') === -1 && xml.indexOf('\r') === -1;
 
     const length = xml.length;
     let pos = 0;
@@ -441,7 +515,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         if (!selfClosing) {
             stack.push(name);
             if (local === 'System' && current && collectDepth === -1 && stack.length < limits.maxDepth) {
-                pos = fastSystemRun(xml, gt + 1, current.system);
+                pos = fastSystemRun(xml, gt + 1, current.system, plain);
                 continue;
             }
             if (local === 'EventData' && current && collectDepth === -1) {
@@ -454,8 +528,6 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                     }
                 }
                 if (stack.length < limits.maxDepth) {
-                    // One look at the whole document for `&` and CR spares two searches per value in the common case.
-                    plain ??= xml.indexOf('&') === -1 && xml.indexOf('\r') === -1;
                     pos = fastDataRun(xml, gt + 1, current.data, plain);
                     continue;
                 }
