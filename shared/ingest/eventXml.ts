@@ -217,6 +217,31 @@ function findTagEnd(xml: string, from: number): number {
     return -1;
 }
 
+/** The UTF-16 code units of a constant, for `hasAt`. */
+function codesOf(text: string): readonly number[] {
+    return Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+}
+
+/**
+ * True when `xml` holds `codes` at `at`. An inline compare: `startsWith` is a builtin call, and replacing it on the
+ * per-element path made the Data run a quarter faster in `npm run bench:ingest`.
+ */
+function hasAt(xml: string, at: number, codes: readonly number[]): boolean {
+    for (let k = 0; k < codes.length; k++) if (xml.charCodeAt(at + k) !== codes[k]) return false;
+    return true;
+}
+
+const DATA_OPEN = codesOf('<Data Name="');
+const DATA_CLOSE = codesOf('</Data>');
+const NAME_ATTRIBUTE = codesOf(' Name="');
+const EVENT_ID = codesOf('EventID');
+const CHANNEL = codesOf('Channel');
+const VERSION = codesOf('Version');
+const COMPUTER = codesOf('Computer');
+const PROVIDER = codesOf('Provider');
+const TIME_CREATED = codesOf('TimeCreated');
+const EVENT_RECORD_ID = codesOf('EventRecordID');
+
 /**
  * Reads a run of `<Data Name="X">value</Data>` elements (the body of nearly every `EventData`) starting at `from`,
  * and returns where it stopped. It stops at the first thing that is not exactly that shape (CDATA, a comment, markup
@@ -227,7 +252,7 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>, plain
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
-        if (!xml.startsWith('<Data Name="', i)) return i;
+        if (!hasAt(xml, i, DATA_OPEN)) return i;
         const nameStart = i + 12; // after `<Data Name="`
         const nameEnd = xml.indexOf('"', nameStart);
         if (nameEnd === -1) return i;
@@ -242,7 +267,7 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>, plain
         if (after !== 62 /* > */) return i;
         // The next markup must be this element's end tag; anything else (CDATA, a comment, a child) goes the general way.
         const close = xml.indexOf('<', nameEnd + 2);
-        if (close === -1 || !xml.startsWith('</Data>', close)) return i;
+        if (close === -1 || !hasAt(xml, close, DATA_CLOSE)) return i;
         const rawValue = xml.slice(nameEnd + 2, close);
         data.set(plain ? rawName : decodeOrThrow(rawName), plain ? rawValue : decodeOrThrow(rawValue));
         i = close + 7;
@@ -255,17 +280,17 @@ type SystemChild = keyof XmlSystemFields | 'Provider' | 'TimeCreated' | undefine
 function systemChildAt(xml: string, start: number, end: number): SystemChild {
     switch (end - start) {
         case 7:
-            if (xml.startsWith('EventID', start)) return 'eventId';
-            if (xml.startsWith('Channel', start)) return 'channel';
-            if (xml.startsWith('Version', start)) return 'version';
+            if (hasAt(xml, start, EVENT_ID)) return 'eventId';
+            if (hasAt(xml, start, CHANNEL)) return 'channel';
+            if (hasAt(xml, start, VERSION)) return 'version';
             return undefined;
         case 8:
-            if (xml.startsWith('Computer', start)) return 'computer';
-            return xml.startsWith('Provider', start) ? 'Provider' : undefined;
+            if (hasAt(xml, start, COMPUTER)) return 'computer';
+            return hasAt(xml, start, PROVIDER) ? 'Provider' : undefined;
         case 11:
-            return xml.startsWith('TimeCreated', start) ? 'TimeCreated' : undefined;
+            return hasAt(xml, start, TIME_CREATED) ? 'TimeCreated' : undefined;
         case 13:
-            return xml.startsWith('EventRecordID', start) ? 'eventRecordId' : undefined;
+            return hasAt(xml, start, EVENT_RECORD_ID) ? 'eventRecordId' : undefined;
         default:
             return undefined;
     }
@@ -320,7 +345,8 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         let colon = -1;
         for (let c = xml.charCodeAt(nameEnd); isNameChar(c); c = xml.charCodeAt(++nameEnd)) if (c === 58 && colon === -1) colon = nameEnd;
         if (nameEnd === i + 1) return i;
-        const gt = findTagEnd(xml, nameEnd);
+        const after = xml.charCodeAt(nameEnd);
+        const gt = after === 62 /* > */ ? nameEnd : after === 47 && xml.charCodeAt(nameEnd + 1) === 62 ? nameEnd + 1 : findTagEnd(xml, nameEnd);
         if (gt < 0) return i;
         const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
         if (xml.charCodeAt(gt - 1) === 47 /* / */) {
@@ -343,6 +369,12 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
     }
 }
 
+/** True when `xml` holds `text` at `at` (`startsWith` without the builtin call, for short names). */
+function textAt(xml: string, at: number, text: string): boolean {
+    for (let k = 0; k < text.length; k++) if (xml.charCodeAt(at + k) !== text.charCodeAt(k)) return false;
+    return true;
+}
+
 /** True when `xml[a, a + length)` and `xml[b, b + length)` hold the same characters (an end tag's name, unsliced). */
 function sameText(xml: string, a: number, b: number, length: number): boolean {
     for (let k = 0; k < length; k++) if (xml.charCodeAt(a + k) !== xml.charCodeAt(b + k)) return false;
@@ -351,7 +383,7 @@ function sameText(xml: string, a: number, b: number, length: number): boolean {
 
 /** `<Data Name="X">`, the shape of nearly every element: reads X without the general attribute reader. */
 function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | undefined {
-    if (!xml.startsWith(' Name="', nameEnd)) return undefined;
+    if (!hasAt(xml, nameEnd, NAME_ATTRIBUTE)) return undefined;
     const close = xml.indexOf('"', nameEnd + 7);
     if (close + 1 !== tagEnd) return undefined;
     return decodeOrThrow(xml.slice(nameEnd + 7, close));
@@ -394,13 +426,13 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         const lt = xml.indexOf('<', pos);
         const textEnd = lt === -1 ? length : lt;
         if (textEnd > pos) {
-            const chunk = xml.slice(pos, textEnd);
             if (stack.length === 0) {
-                if (chunk.trim() !== '') throw new ScanError('malformed-xml', 'text outside the root element');
+                if (xml.slice(pos, textEnd).trim() !== '') throw new ScanError('malformed-xml', 'text outside the root element');
             } else if (collectDepth !== -1) {
-                text += decodeOrThrow(chunk);
-            } else if (chunk.indexOf('&') !== -1) {
-                decodeOrThrow(chunk); // reject undeclared entities everywhere, even where we keep no text
+                text += decodeOrThrow(xml.slice(pos, textEnd));
+            } else if (!plain) {
+                const chunk = xml.slice(pos, textEnd);
+                if (chunk.indexOf('&') !== -1) decodeOrThrow(chunk); // reject undeclared entities everywhere, even where we keep no text
             }
         }
         if (lt === -1) break;
@@ -432,12 +464,13 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         if (next === 47 /* / */) {
             const gt = xml.indexOf('>', lt + 2);
             if (gt === -1) throw new ScanError('malformed-xml', 'unterminated end tag');
-            const name = xml.slice(lt + 2, gt).trimEnd();
             const open = stack.pop();
-            if (open !== name) {
-                throw new ScanError('malformed-xml', `end tag </${name}> does not match <${open ?? ''}>`);
+            // Compared in place: the usual end tag is exactly `</name>`; anything else is sliced and compared as before.
+            if (open === undefined || gt !== lt + 2 + open.length || !textAt(xml, lt + 2, open)) {
+                const name = xml.slice(lt + 2, gt).trimEnd();
+                if (open !== name) throw new ScanError('malformed-xml', `end tag </${name}> does not match <${open ?? ''}>`);
             }
-            const local = localName(name);
+            const local = localName(open);
             if (stack.length === collectDepth) {
                 if (collectData !== undefined && current) current.data.set(collectData, text);
                 else if (collectSystem !== undefined && current) current.system[collectSystem] = text;
@@ -521,7 +554,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
             if (local === 'EventData' && current && collectDepth === -1) {
                 const eventId = current.system.eventId;
                 if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
-                    const close = xml.indexOf(`</${name}>`, gt + 1);
+                    const close = xml.indexOf(name === 'EventData' ? '</EventData>' : `</${name}>`, gt + 1);
                     if (close !== -1) {
                         pos = close;
                         continue;

@@ -119,8 +119,21 @@ const CORRELATED = new Set<number>(CORRELATED_EVENT_IDS);
  * False for anything unparsable: such a record goes on to normalization, which names the problem.
  */
 export function isUncorrelatedEventId(eventId: unknown): boolean {
-    const n = typeof eventId === 'number' ? eventId : typeof eventId === 'string' && /^\s*\d{1,9}\s*$/.test(eventId) ? Number(eventId) : NaN;
+    const n = typeof eventId === 'number' ? eventId : typeof eventId === 'string' ? eventIdText(eventId) : NaN;
     return Number.isInteger(n) && !CORRELATED.has(n);
+}
+
+/** `/^\s*\d{1,9}\s*$/` read as a number, NaN otherwise; bare digits (nearly always) skip the regex, which ran per event. */
+function eventIdText(text: string): number {
+    const length = text.length;
+    if (length === 0 || length > 9) return /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : NaN;
+    let value = 0;
+    for (let i = 0; i < length; i++) {
+        const digit = text.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9) return /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : NaN;
+        value = value * 10 + digit;
+    }
+    return value;
 }
 
 class RecordRejected extends Error {
