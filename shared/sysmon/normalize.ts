@@ -91,9 +91,14 @@ function sameIgnoringAsciiCase(a: string, b: string): boolean {
     return true;
 }
 
-/** `text.trim()` without the builtin call when the ends are not blank (nearly always). */
+/** True for a printable ASCII character other than space: one `trim()` never removes. */
+function isVisibleAscii(code: number): boolean {
+    return code > 32 && code < 127;
+}
+
+/** `text.trim()` without the builtin call when both ends are visible ASCII (nearly always). */
 function trimmed(text: string): string {
-    return text.length > 0 && !isBlank(text.charCodeAt(0)) && !isBlank(text.charCodeAt(text.length - 1)) ? text : text.trim();
+    return text.length > 0 && isVisibleAscii(text.charCodeAt(0)) && isVisibleAscii(text.charCodeAt(text.length - 1)) ? text : text.trim();
 }
 
 /** What a feed adapter found around the Sysmon data: the System-level fields, each as the feed wrote it. */
@@ -166,8 +171,8 @@ class RecordRejected extends Error {
 /** Values that mean "no value" in Sysmon renderings (detection-anchors.md §10.4 item 8), surrounding blanks ignored. */
 function isAbsentText(text: string): boolean {
     if (text.length > 5) return false; // the longest absent form is ' N/A ' once padded
-    const trimmed = text.trim();
-    return trimmed === '' || trimmed === '-' || trimmed === 'N/A';
+    const core = trimmed(text);
+    return core === '' || core === '-' || core === 'N/A';
 }
 
 function describe(value: unknown): string {
@@ -416,7 +421,7 @@ function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: Ev
 
     const read = new FieldReader(bag, envelope.decodeXmlEscapes);
     const utcTime = read.requiredText('UtcTime');
-    const parsedTime = parseUtcTime(utcTime.trim());
+    const parsedTime = parseUtcTime(trimmed(utcTime));
     if (parsedTime === undefined) {
         throw new RecordRejected('invalid-value', `UtcTime is not a time: ${JSON.stringify(utcTime.slice(0, 40))}`);
     }

@@ -1,0 +1,70 @@
+/** Normalization details the envelope goldens do not pin down: time arithmetic, blanks, case-insensitive names. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scanEventXml } from '../../../shared/ingest/eventXml';
+import { FieldBag, MapFields, normalizeSysmonRecord, parseUtcTime } from '../../../shared/sysmon/normalize';
+import type { FieldSource } from '../../../shared/sysmon/normalize';
+
+const ORIGIN = { messageIndex: 0, recordIndex: 0 };
+const GUID = '{3710B5C6-1243-6182-8303-000000000A00}';
+
+function normalize(eventId: number, bag: FieldSource) {
+    return normalizeSysmonRecord({ eventId, host: 'ws1', decodeXmlEscapes: false }, bag, ORIGIN);
+}
+
+describe('parseUtcTime', () => {
+    it('gives the instant and ISO text of every valid time from 1601 to 9999', () => {
+        fc.assert(
+            fc.property(fc.date({ min: new Date('1601-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (date) => {
+                const iso = date.toISOString();
+                const sysmon = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+                expect(parseUtcTime(sysmon)).toEqual({ ms: date.getTime(), iso });
+            }),
+            { numRuns: 2000 },
+        );
+    });
+
+    it('rejects impossible dates and keeps leap days', () => {
+        expect(parseUtcTime('2023-02-29 00:00:00.000')).toBeUndefined();
+        expect(parseUtcTime('1900-02-29 00:00:00.000')).toBeUndefined();
+        expect(parseUtcTime('2000-02-29 23:59:59.999')?.iso).toBe('2000-02-29T23:59:59.999Z');
+        expect(parseUtcTime('2024-12-31T23:59:59Z')?.ms).toBe(Date.UTC(2024, 11, 31, 23, 59, 59));
+    });
+});
+
+describe('absent values and blanks', () => {
+    it('reads "-", "N/A" and blanks of any kind (NBSP included) as absent, and trims values like String.prototype.trim', () => {
+        for (const absent of ['-', ' - ', 'N/A', ' N/A ', '', '\u00a0-\u00a0', '\ufeffN/A']) {
+            const outcome = normalize(5, new FieldBag({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, Image: absent, ProcessId: absent }));
+            expect(outcome.kind === 'accepted' && [outcome.event.eventId === 5 && outcome.event.image, outcome.event.eventId === 5 && outcome.event.processId]).toEqual([undefined, undefined]);
+        }
+        const padded = normalize(5, new FieldBag({ UtcTime: '\u00a02024-05-01 10:15:01.987\u2028', ProcessGuid: GUID, ProcessId: '\u00a0 42 ' }));
+        expect(padded.kind === 'accepted' && padded.event.eventId === 5 && [padded.event.time, padded.event.processId]).toEqual(['2024-05-01T10:15:01.987Z', 42]);
+    });
+});
+
+describe('field names', () => {
+    const eid10 = (guidName: (kind: 'Source' | 'Target') => string): Record<string, string> => ({
+        UtcTime: '2024-05-01 10:15:01.987',
+        [guidName('Source')]: GUID,
+        [guidName('Target')]: '{11111111-2222-3333-4444-555555555555}',
+        GrantedAccess: '0x1410',
+    });
+
+    it('are matched ignoring ASCII case, in JSON objects and in scanned XML alike', () => {
+        for (const spell of [(k: string) => `${k}ProcessGUID`, (k: string) => `${k}ProcessGuid`, (k: string) => `${k.toLowerCase()}processguid`]) {
+            const fields = eid10(spell);
+            const xml = `<EventData>${Object.entries(fields).map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join('')}</EventData>`;
+            const scanned = scanEventXml(xml, { maxDepth: 32 });
+            for (const bag of [new FieldBag(fields), new MapFields(scanned.ok ? (scanned.events[0]?.data ?? new Map<string, string>()) : new Map<string, string>())]) {
+                const outcome = normalize(10, bag);
+                expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.targetProcessGuid).toBe('11111111-2222-3333-4444-555555555555');
+            }
+        }
+    });
+
+    it('never match through a non-ASCII letter (İmage is not Image)', () => {
+        const outcome = normalize(5, new FieldBag({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, ['Image'.replace('I', '\u0130')]: 'x.exe' }));
+        expect(outcome.kind === 'accepted' && outcome.event.eventId === 5 && outcome.event.image).toBeUndefined();
+    });
+});
