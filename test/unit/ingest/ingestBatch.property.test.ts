@@ -342,3 +342,22 @@ describe('ingestBatch: bugs found by the properties', () => {
         expect(result.deadLetters[0]).toMatchObject({ reason: 'invalid-utf8', rawBytes: 3 });
     });
 });
+
+describe('ingestBatch: JSON nesting limit', () => {
+    const reasonsOf = (body: unknown, limits: IngestLimits = DEFAULT_INGEST_LIMITS): Partial<Record<string, number>> =>
+        ingestBatch([{ body }], NOW, limits).report.rejectedByReason;
+
+    it('rejects a string or object body nested deeper than maxDepth, and reads one exactly at it', () => {
+        const nested = (depth: number): string => `${'['.repeat(depth - 1)}${FLAT_EXAMPLE}${']'.repeat(depth - 1)}`;
+        expect(reasonsOf(nested(33))).toEqual({ 'nesting-too-deep': 1 });
+        expect(reasonsOf(JSON.parse(nested(33)))).toEqual({ 'nesting-too-deep': 1 });
+        expect(reasonsOf(nested(32))).toEqual({ 'unrecognized-format': 1 }); // deep enough to be read, but no event shape
+        expect(reasonsOf(`[${FLAT_EXAMPLE}]`)).toEqual({});
+    });
+
+    it('counts only real nesting: braces inside string values (GUIDs) do not make a flat event too deep', () => {
+        const braces = JSON.stringify({ ...(JSON.parse(FLAT_EXAMPLE) as object), CommandLine: '{'.repeat(50) + '['.repeat(50) });
+        expect(ingestBatch([{ body: braces }], NOW, { ...DEFAULT_INGEST_LIMITS, maxDepth: 2 }).report).toMatchObject({ accepted: 1, rejected: 0 });
+        expect(reasonsOf(`{"records":[{"a":{"b":{}}}]}`, { ...DEFAULT_INGEST_LIMITS, maxDepth: 3 })).toEqual({ 'nesting-too-deep': 1 });
+    });
+});
