@@ -307,9 +307,7 @@ function ingestText(
             sink.reject('malformed-json', `message is not valid JSON: ${detail}`, origin, () => text);
             return;
         }
-        // Text already under the byte limit cannot parse into more characters than that, and a value cannot nest
-        // deeper than the text has `{` and `[`: most messages need no walk at all.
-        const measured = fewerBracketsThan(text, limits.maxDepth) ? 'ok' : measureJson(value, limits.maxDepth, limits.maxMessageBytes);
+        const measured = measureJson(value, limits.maxDepth, limits.maxMessageBytes);
         if (measured !== 'ok') {
             sink.reject(measured, `JSON nests deeper than ${limits.maxDepth}`, origin, () => text);
             return;
@@ -318,14 +316,6 @@ function ingestText(
         return;
     }
     sink.reject('unrecognized-format', 'message is neither JSON nor XML', origin, () => text);
-}
-
-/** True when `text` holds at most `limit` opening brackets (`{` and `[` together), counted with early exit. */
-function fewerBracketsThan(text: string, limit: number): boolean {
-    let count = 0;
-    for (let at = text.indexOf('{'); at !== -1; at = text.indexOf('{', at + 1)) if (++count > limit) return false;
-    for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) if (++count > limit) return false;
-    return true;
 }
 
 function firstNonSpace(text: string): number {
