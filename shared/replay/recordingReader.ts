@@ -47,24 +47,40 @@ function openText(path: string): Readable {
  * per-line async iteration and a StringDecoder each cost more than parsing the lines.
  */
 async function* lineChunks(input: Readable): AsyncGenerator<string[]> {
-    let pending: Buffer | undefined;
-    for await (const chunk of input) {
-        const buffer: Buffer = pending ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
-        const lastNewline = buffer.lastIndexOf(10);
-        if (lastNewline === -1) {
-            pending = buffer;
+    // The start of a line that continues in a later chunk. Only that line is joined: concatenating the whole chunk to
+    // it copied every byte of the input once more.
+    let pending: Buffer[] = [];
+    for await (const data of input) {
+        const chunk = data as Buffer;
+        const firstNewline = chunk.indexOf(10);
+        if (firstNewline === -1) {
+            pending.push(chunk);
             continue;
         }
-        pending = lastNewline + 1 < buffer.length ? Buffer.from(buffer.subarray(lastNewline + 1)) : undefined;
-        yield splitLines(buffer, lastNewline + 1);
+        const lines: string[] = [];
+        let start = 0;
+        if (pending.length > 0) {
+            pending.push(chunk.subarray(0, firstNewline + 1));
+            const head = Buffer.concat(pending);
+            pushLines(lines, head, 0, head.length);
+            pending = [];
+            start = firstNewline + 1;
+        }
+        const end = chunk.lastIndexOf(10) + 1;
+        pushLines(lines, chunk, start, end);
+        if (end < chunk.length) pending.push(Buffer.from(chunk.subarray(end)));
+        yield lines;
     }
-    if (pending && pending.length > 0) yield splitLines(pending, pending.length);
+    if (pending.length > 0) {
+        const tail = Buffer.concat(pending);
+        const lines: string[] = [];
+        pushLines(lines, tail, 0, tail.length);
+        yield lines;
+    }
 }
 
-/** The lines in `buffer[0, end)`, each decoded as UTF-8, a trailing CR removed; a last line needs no newline. */
-function splitLines(buffer: Buffer, end: number): string[] {
-    const lines: string[] = [];
-    let start = 0;
+/** Appends the lines in `buffer[start, end)`, each decoded as UTF-8, a trailing CR removed; a last line needs no newline. */
+function pushLines(lines: string[], buffer: Buffer, start: number, end: number): void {
     while (start < end) {
         let newline = buffer.indexOf(10, start);
         if (newline === -1 || newline >= end) newline = end;
@@ -72,7 +88,6 @@ function splitLines(buffer: Buffer, end: number): string[] {
         lines.push(buffer.toString('utf8', start, stop));
         start = newline + 1;
     }
-    return lines;
 }
 
 async function readWhole(path: string): Promise<string> {

@@ -36,6 +36,13 @@ describe('recording reader', () => {
         expect((await readAll(path, 1000)).flat().map((m) => m.body)).toEqual(lines);
     });
 
+    it('a line longer than several read chunks arrives whole, with its neighbours', async () => {
+        const path = join(dir, 'long.jsonl.gz');
+        const long = JSON.stringify({ pad: 'x'.repeat(3_500_000) });
+        writeFileSync(path, gzipSync(`{"a":1}\n${long}\r\n{"a":2}`));
+        expect((await readAll(path, 10)).flat().map((m) => (m.body as string).length)).toEqual([7, long.length, 7]);
+    });
+
     it('a Log Analytics export file is one message per row; an array one per element; other JSON whole', async () => {
         writeFileSync(join(dir, 'export.json'), JSON.stringify({ records: [{ Type: 'Event', n: 1 }, { Type: 'Event', n: 2 }] }));
         writeFileSync(join(dir, 'list.json'), JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]));
