@@ -17,7 +17,7 @@
 import type { DeadLetter } from './deadLetter';
 import { scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, MapFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, normalizeSysmonRecord } from '../sysmon/normalize';
+import { FieldBag, MapFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, namesAnotherChannel, normalizeSysmonRecord } from '../sysmon/normalize';
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 
@@ -593,6 +593,11 @@ function ingestWinlogbeat(
  * (`Computer`, `EventRecordID`). NXLog keeps XML escapes in values (datasets README), so they are decoded.
  */
 function ingestFlat(record: Record<string, unknown>, origin: EventOrigin, sink: BatchSink, raw: () => string): void {
+    if (namesAnotherChannel(record.Channel)) {
+        // Most of a collector's flat stream is other channels (Security, PowerShell, ...): counted, not normalized.
+        sink.ignore('not-sysmon', undefined);
+        return;
+    }
     const eventId = record.EventID ?? record.EventId ?? record.eventId;
     const provider = record.SourceName ?? record.ProviderName ?? record.Provider;
     if (isClearlyUncorrelated(eventId, record.Channel, provider)) {

@@ -138,6 +138,16 @@ export function isSysmonChannel(channel: string): boolean {
 const CORRELATED = new Set<number>(CORRELATED_EVENT_IDS);
 
 /**
+ * True when a record's channel field is text naming another channel than Sysmon's: the first thing normalization
+ * checks, so a feed adapter can count such a record as ignored (`not-sysmon`) without normalizing it.
+ */
+export function namesAnotherChannel(channel: unknown): boolean {
+    if (typeof channel !== 'string') return false;
+    const text = trimmed(channel);
+    return !isAbsentText(text) && !isSysmonChannel(text);
+}
+
+/**
  * True when `eventId` (as a feed writes it) is an EventID correlation does not use, so its data need not be parsed.
  * False for anything unparsable: such a record goes on to normalization, which names the problem.
  */

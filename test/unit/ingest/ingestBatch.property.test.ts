@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter.js';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../../shared/ingest/ingestBatch.js';
 import type { IngestLimits, IngestMessage, IngestResult } from '../../../shared/ingest/ingestBatch.js';
+import { FieldBag, normalizeSysmonRecord } from '../../../shared/sysmon/normalize.js';
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
 const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';
@@ -359,5 +360,32 @@ describe('ingestBatch: JSON nesting limit', () => {
         const braces = JSON.stringify({ ...(JSON.parse(FLAT_EXAMPLE) as object), CommandLine: '{'.repeat(50) + '['.repeat(50) });
         expect(ingestBatch([{ body: braces }], NOW, { ...DEFAULT_INGEST_LIMITS, maxDepth: 2 }).report).toMatchObject({ accepted: 1, rejected: 0 });
         expect(reasonsOf(`{"records":[{"a":{"b":{}}}]}`, { ...DEFAULT_INGEST_LIMITS, maxDepth: 3 })).toEqual({ 'nesting-too-deep': 1 });
+    });
+});
+
+describe('ingestBatch: flat records of other channels', () => {
+    it('ignores them as not-sysmon exactly when normalization would, for any channel value', () => {
+        const channelArb = fc.oneof(
+            fc.constantFrom('Security', ' Security ', '\u00a0Security', '-', '', 'N/A', ' N/A ', SYSMON_CHANNEL, SYSMON_CHANNEL.toLowerCase(), ` ${SYSMON_CHANNEL}\u00a0`),
+            fc.string({ maxLength: 8 }),
+            fc.constantFrom(42, null, true, { a: 1 }, undefined),
+        );
+        fc.assert(
+            fc.property(channelArb, simpleEventIdArb, (channel, eventId) => {
+                const record: Record<string, unknown> = { ...(JSON.parse(flatEventJson(1, 'WS1', eventId)) as object), Channel: channel };
+                const slow = normalizeSysmonRecord(
+                    { eventId, host: 'WS1', recordId: 1, channel, provider: undefined, decodeXmlEscapes: true },
+                    new FieldBag(record),
+                    { messageIndex: 0, recordIndex: 0 },
+                );
+                const { report } = ingestBatch([{ body: record }], NOW);
+                const reason = slow.kind === 'accepted' ? undefined : slow.reason;
+                expect({ accepted: report.accepted, reasons: { ...report.ignoredByReason, ...report.rejectedByReason } }).toEqual({
+                    accepted: slow.kind === 'accepted' ? 1 : 0,
+                    reasons: reason === undefined ? {} : { [reason]: 1 },
+                });
+            }),
+            { numRuns: 300 },
+        );
     });
 });
