@@ -160,33 +160,6 @@ function isWhitespace(code: number): boolean {
     return code === 32 || code === 10 || code === 13 || code === 9;
 }
 
-/** Reads the attributes of a start tag between `from` and `to` (exclusive); returns them by local name. */
-function readAttributes(xml: string, from: number, to: number): Record<string, string> {
-    const attributes: Record<string, string> = {};
-    let i = from;
-    while (i < to) {
-        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
-        if (i >= to) break;
-        const nameStart = i;
-        while (i < to && isNameChar(xml.charCodeAt(i))) i++;
-        if (i === nameStart) throw new ScanError('malformed-xml', `bad attribute at offset ${i}`);
-        const name = xml.slice(nameStart, i);
-        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
-        if (xml.charCodeAt(i) !== 61 /* = */) throw new ScanError('malformed-xml', `attribute ${name} has no value`);
-        i++;
-        while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
-        const quote = xml.charCodeAt(i);
-        if (quote !== 34 && quote !== 39) throw new ScanError('malformed-xml', `attribute ${name} is not quoted`);
-        const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
-        if (valueEnd === -1 || valueEnd >= to) throw new ScanError('malformed-xml', `attribute ${name} is not closed`);
-        const raw = xml.slice(i + 1, valueEnd);
-        if (raw.indexOf('<') !== -1) throw new ScanError('malformed-xml', `'<' inside attribute ${name}`);
-        attributes[localName(name)] = decodeOrThrow(raw);
-        i = valueEnd + 1;
-    }
-    return attributes;
-}
-
 /**
  * A start tag's rest up to its closing `>`: unquoted text and quoted values, no `<` anywhere. Each alternative starts
  * with a different character, so a failing match cannot backtrack more than linearly.
@@ -297,10 +270,12 @@ function systemChildAt(xml: string, start: number, end: number): SystemChild {
 }
 
 /**
- * The value of attribute `wanted` (by local name, the last one wins) in `xml[from, to)`, read with exactly the checks
- * of `readAttributes`, for a document with no `&` and no CR, where no value needs decoding. Slices only that value.
+ * The value of attribute `wanted` (by local name; the last one wins) among the attributes in `xml[from, to)`, a range
+ * inside a tag `findTagEnd` delimited (so it holds no `<`). Every attribute is checked for form and, unless the
+ * document is `plain` (no `&`, no CR), decoded, so a bad entity in any of them rejects the document; only the wanted
+ * value is kept.
  */
-function plainAttribute(xml: string, from: number, to: number, wanted: string): string | undefined {
+function attributeValue(xml: string, from: number, to: number, wanted: string, plain: boolean): string | undefined {
     let found: string | undefined;
     let i = from;
     while (i < to) {
@@ -323,7 +298,13 @@ function plainAttribute(xml: string, from: number, to: number, wanted: string): 
         const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
         if (valueEnd === -1 || valueEnd >= to) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not closed`);
         const localStart = colon === -1 ? nameStart : colon + 1;
-        if (nameEnd - localStart === wanted.length && xml.startsWith(wanted, localStart)) found = xml.slice(i + 1, valueEnd);
+        const isWanted = nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted);
+        if (!plain) {
+            const value = decodeOrThrow(xml.slice(i + 1, valueEnd));
+            if (isWanted) found = value;
+        } else if (isWanted) {
+            found = xml.slice(i + 1, valueEnd);
+        }
         i = valueEnd + 1;
     }
     return found;
@@ -350,8 +331,8 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         if (gt < 0) return i;
         const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
         if (xml.charCodeAt(gt - 1) === 47 /* / */) {
-            if (child === 'Provider') system.provider = plain ? plainAttribute(xml, nameEnd, gt - 1, 'Name') : readAttributes(xml, nameEnd, gt - 1).Name;
-            else if (child === 'TimeCreated') system.systemTime = plain ? plainAttribute(xml, nameEnd, gt - 1, 'SystemTime') : readAttributes(xml, nameEnd, gt - 1).SystemTime;
+            if (child === 'Provider') system.provider = attributeValue(xml, nameEnd, gt - 1, 'Name', plain);
+            else if (child === 'TimeCreated') system.systemTime = attributeValue(xml, nameEnd, gt - 1, 'SystemTime', plain);
             i = gt + 1;
             continue;
         }
@@ -381,7 +362,7 @@ function sameText(xml: string, a: number, b: number, length: number): boolean {
     return true;
 }
 
-/** `<Data Name="X">`, the shape of nearly every element: reads X without the general attribute reader. */
+/** `<Data Name="X">`, the shape of nearly every element: reads X without walking attributes. */
 function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | undefined {
     if (!hasAt(xml, nameEnd, NAME_ATTRIBUTE)) return undefined;
     const close = xml.indexOf('"', nameEnd + 7);
@@ -512,18 +493,15 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         } else if (!current && (local === 'EventData' || local === 'DataItem') && !sawEventElement) {
             current = { system: {}, data: new Map() };
         }
-        const fastName = local === 'Data' ? fastDataName(xml, nameEnd, tagEnd) : undefined;
-        const attributes =
-            fastName !== undefined
-                ? { Name: fastName }
-                : local === 'Data' || local === 'Provider' || local === 'TimeCreated'
-                  ? readAttributes(xml, nameEnd, tagEnd)
-                  : undefined;
+        // The one attribute each of these elements carries for us (the others are still checked).
+        const wanted = local === 'Data' || local === 'Provider' ? 'Name' : local === 'TimeCreated' ? 'SystemTime' : undefined;
+        const attribute =
+            wanted === undefined ? undefined : ((local === 'Data' ? fastDataName(xml, nameEnd, tagEnd) : undefined) ?? attributeValue(xml, nameEnd, tagEnd, wanted, plain));
 
         if (local === 'System') inSystem = true;
-        if (current && attributes) {
+        if (current && wanted !== undefined) {
             if (local === 'Data') {
-                const dataName = attributes.Name;
+                const dataName = attribute;
                 if (dataName !== undefined && collectDepth === -1) {
                     if (selfClosing) current.data.set(dataName, '');
                     else {
@@ -533,9 +511,9 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                     }
                 }
             } else if (inSystem && local === 'Provider') {
-                current.system.provider = attributes.Name;
+                current.system.provider = attribute;
             } else if (inSystem && local === 'TimeCreated') {
-                current.system.systemTime = attributes.SystemTime;
+                current.system.systemTime = attribute;
             }
         } else if (current && inSystem && collectDepth === -1 && !selfClosing) {
             const field = SYSTEM_TEXT_FIELDS.get(local);
