@@ -78,8 +78,9 @@ export class MapFields implements FieldSource {
     }
 }
 
-/** ASCII case-insensitive equality of two strings of the same length (field names are ASCII), without allocating. */
+/** ASCII case-insensitive equality (Sysmon's names are ASCII), without allocating. */
 function sameIgnoringAsciiCase(a: string, b: string): boolean {
+    if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) {
         const x = a.charCodeAt(i);
         const y = b.charCodeAt(i);
@@ -118,22 +119,15 @@ export type NormalizeOutcome =
     | { kind: 'ignored'; reason: IgnoreReason; eventId?: number; detail: string }
     | { kind: 'rejected'; reason: RejectReason; detail: string };
 
-const SYSMON_CHANNEL = 'microsoft-windows-sysmon/operational';
-const SYSMON_PROVIDER = 'microsoft-windows-sysmon';
-const SYSMON_CHANNEL_CANONICAL = 'Microsoft-Windows-Sysmon/Operational';
-const SYSMON_PROVIDER_CANONICAL = 'Microsoft-Windows-Sysmon';
+const SYSMON_CHANNEL = 'Microsoft-Windows-Sysmon/Operational';
+const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
 
-/** Case-insensitive equality that allocates nothing when the feed uses the canonical spelling (nearly always). */
-export function sameIgnoringCase(value: string, canonical: string, lowerCase: string): boolean {
-    return value === canonical || (value.length === lowerCase.length && value.toLowerCase() === lowerCase);
-}
-
-/** True when a provider or channel name is Sysmon's. */
+/** True when a provider or channel name is Sysmon's, in any ASCII case. */
 export function isSysmonProvider(provider: string): boolean {
-    return sameIgnoringCase(provider, SYSMON_PROVIDER_CANONICAL, SYSMON_PROVIDER);
+    return provider === SYSMON_PROVIDER || sameIgnoringAsciiCase(provider, SYSMON_PROVIDER);
 }
 export function isSysmonChannel(channel: string): boolean {
-    return sameIgnoringCase(channel, SYSMON_CHANNEL_CANONICAL, SYSMON_CHANNEL);
+    return channel === SYSMON_CHANNEL || sameIgnoringAsciiCase(channel, SYSMON_CHANNEL);
 }
 const CORRELATED = new Set<number>(CORRELATED_EVENT_IDS);
 
@@ -413,11 +407,11 @@ function envelopeText(name: string, value: unknown): string | undefined {
 
 function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: EventOrigin): NormalizeOutcome {
     const channel = envelopeText('Channel', envelope.channel);
-    if (channel !== undefined && !sameIgnoringCase(channel, SYSMON_CHANNEL_CANONICAL, SYSMON_CHANNEL)) {
+    if (channel !== undefined && !isSysmonChannel(channel)) {
         return { kind: 'ignored', reason: 'not-sysmon', detail: `channel ${channel}` };
     }
     const provider = envelopeText('Provider', envelope.provider);
-    if (provider !== undefined && !sameIgnoringCase(provider, SYSMON_PROVIDER_CANONICAL, SYSMON_PROVIDER)) {
+    if (provider !== undefined && !isSysmonProvider(provider)) {
         return { kind: 'ignored', reason: 'not-sysmon', detail: `provider ${provider}` };
     }
     const eventId = parseInteger('EventID', envelope.eventId);
