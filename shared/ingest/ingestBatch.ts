@@ -138,8 +138,9 @@ class BatchSink {
     }
 
     private countEventId(eventId: number): void {
-        const key = String(eventId);
-        this.report.sysmonByEventId[key] = (this.report.sysmonByEventId[key] ?? 0) + 1;
+        // A number key names the same property as its string ("10") without making the string: per event, this counted.
+        const counts = this.report.sysmonByEventId;
+        counts[eventId] = (counts[eventId] ?? 0) + 1;
     }
 }
 
