@@ -4,13 +4,19 @@
  * Baseline in the same run: the same reader (gunzip, line split, UTF-8 decode) plus `JSON.parse` of every line.
  * One warm-up round, then the median of the timed rounds; peak RSS sampled every 20 ms.
  *
+ * Then memory over a long stream: a simulated fleet (`hollowtrace simulate`) of 3 hours of stream time, replayed with
+ * the heap sampled after a full GC every 250,000 events. Correlation state is kept for `pendingRetentionMs` of stream
+ * time (1 hour), so the heap should grow for the first hour and then stay flat however long the file is.
+ *
  * Run: `npm run bench:replay` (the Sysmon recordings and the whole datasets folder). `bench:correlate` runs this file
  * twice more as child processes: as is, and pinned to one CPU with `taskset -c 0` when the machine has it, because
  * zlib inflates on libuv's thread pool and so may use a second core while JavaScript runs on one.
  * With `--json <label> <path>...` it prints one JSON line for the parent and writes nothing.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
@@ -20,6 +26,8 @@ import { InMemoryDeadLetterStore } from '../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
 import { listRecordingFiles, readRecordingBatches } from '../shared/replay/recordingReader';
 import { replayRecordings } from '../shared/replay/replay';
+import { writeJsonLinesToFile } from '../shared/simulate/output';
+import { simulateFleet } from '../shared/simulate/simulate';
 import { projectRoot } from './projectRoot';
 
 const ROOT = projectRoot(__dirname);
@@ -111,6 +119,58 @@ export function describeRun(run: ReplayRun, how: string): string {
     );
 }
 
+/** The long stream: 10 hosts at 20 background events/s each for 3 hours of stream time (about 2.2 million events). */
+const LONG_STREAM = { hosts: 10, eventsPerSecond: 20, durationSeconds: 3 * 3600, attacks: 6, seed: 7, start: new Date('2026-01-05T08:00:00.000Z') };
+const SAMPLE_EVERY = 250_000;
+
+export interface MemorySample {
+    events: number;
+    streamMinutes: number;
+    heapAfterGcMb: number;
+    rssMb: number;
+}
+
+function collectGarbage(): () => void {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+}
+
+/** Replays a simulated 3-hour stream, sampling the heap after a full GC; returns the samples and the incidents found. */
+export async function measureLongStream(): Promise<{ events: number; samples: MemorySample[]; incidents: number; injected: number; seconds: number }> {
+    const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-bench-'));
+    try {
+        const file = join(dir, 'fleet.jsonl.gz');
+        const simulated = simulateFleet(LONG_STREAM);
+        await writeJsonLinesToFile(simulated.events, file);
+        const gc = collectGarbage();
+        const samples: MemorySample[] = [];
+        let next = SAMPLE_EVERY;
+        const started = performance.now();
+        const replay = await replayRecordings({
+            paths: [file],
+            batchSize: BATCH,
+            limits: DEFAULT_INGEST_LIMITS,
+            config: DEFAULT_CORRELATION_CONFIG,
+            stateStore: new InMemoryHostStateStore(),
+            incidentStore: new InMemoryIncidentStore(),
+            deadLetters: new InMemoryDeadLetterStore(),
+            onProgress: (report) => {
+                if (report.received < next) return;
+                next += SAMPLE_EVERY;
+                gc();
+                const usage = process.memoryUsage();
+                samples.push({ events: report.received, streamMinutes: 0, heapAfterGcMb: usage.heapUsed / 1048576, rssMb: usage.rss / 1048576 });
+            },
+        });
+        // Background events come at a steady rate, so a sample's share of the events is its share of stream time.
+        const minutes = (simulated.endMs - simulated.startMs) / 60_000;
+        for (const sample of samples) sample.streamMinutes = Math.round((minutes * sample.events) / replay.report.received);
+        return { events: replay.report.received, samples, incidents: replay.incidents.length, injected: simulated.attacks.length, seconds: (performance.now() - started) / 1000 };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
     if (args[0] === '--json') {
@@ -133,9 +193,25 @@ async function main(): Promise<void> {
         runs.push(run);
         console.log(describeRun(run, 'this process'));
     }
+    const long = await measureLongStream();
+    console.log(
+        `\nmemory over a long stream: simulated fleet, ${LONG_STREAM.hosts} hosts x ${LONG_STREAM.eventsPerSecond} events/s x ${LONG_STREAM.durationSeconds / 3600} h, ` +
+            `${long.events.toLocaleString('en-US')} events replayed in ${long.seconds.toFixed(1)} s; incidents ${long.incidents} (injected attacks ${long.injected})`,
+    );
+    console.log('  events      stream min  heap after GC MB  rss MB');
+    for (const sample of long.samples) {
+        console.log(
+            `  ${sample.events.toLocaleString('en-US').padEnd(11)} ${String(sample.streamMinutes).padStart(10)}  ${sample.heapAfterGcMb.toFixed(0).padStart(16)}  ${sample.rssMb.toFixed(0).padStart(6)}`,
+        );
+    }
+    const afterWindow = long.samples.filter((sample) => sample.streamMinutes >= 75);
+    const heaps = afterWindow.map((sample) => sample.heapAfterGcMb);
+    const spread = heaps.length > 0 ? Math.max(...heaps) - Math.min(...heaps) : NaN;
+    console.log(`  after the 1-hour retention window (from minute 75): heap after GC between ${Math.min(...heaps).toFixed(0)} and ${Math.max(...heaps).toFixed(0)} MB (spread ${spread.toFixed(0)} MB)`);
+
     const out = resolve(ROOT, 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'replay-latest.json'), `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs }, null, 2)}\n`);
+    writeFileSync(join(out, 'replay-latest.json'), `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`);
 }
 
 if (require.main === module) {
