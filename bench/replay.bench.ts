@@ -24,8 +24,10 @@ import { InMemoryIncidentStore } from '../shared/correlate/incidentStore';
 import { InMemoryHostStateStore } from '../shared/correlate/stateStore';
 import { InMemoryDeadLetterStore } from '../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
+import type { IngestReport } from '../shared/ingest/ingestBatch';
 import { listRecordingFiles, readRecordingBatches } from '../shared/replay/recordingReader';
 import { replayRecordings } from '../shared/replay/replay';
+import type { ReplayResult } from '../shared/replay/replay';
 import { writeJsonLinesToFile } from '../shared/simulate/output';
 import { simulateFleet } from '../shared/simulate/simulate';
 import { projectRoot } from './projectRoot';
@@ -63,6 +65,20 @@ export function sysmonRecordings(): string[] {
     );
 }
 
+/** `hollowtrace replay` with its defaults: in-memory state, incidents and dead letters. */
+function replayInMemory(paths: readonly string[], onProgress?: (report: IngestReport) => void): Promise<ReplayResult> {
+    return replayRecordings({
+        paths,
+        batchSize: BATCH,
+        limits: DEFAULT_INGEST_LIMITS,
+        config: DEFAULT_CORRELATION_CONFIG,
+        stateStore: new InMemoryHostStateStore(),
+        incidentStore: new InMemoryIncidentStore(),
+        deadLetters: new InMemoryDeadLetterStore(),
+        ...(onProgress && { onProgress }),
+    });
+}
+
 async function parseOnly(paths: readonly string[]): Promise<{ lines: number; ms: number }> {
     const started = performance.now();
     let lines = 0;
@@ -86,15 +102,7 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         for (let round = 0; round <= TIMED_ROUNDS; round++) {
             const parse = await parseOnly(paths);
             const started = performance.now();
-            const replay = await replayRecordings({
-                paths,
-                batchSize: BATCH,
-                limits: DEFAULT_INGEST_LIMITS,
-                config: DEFAULT_CORRELATION_CONFIG,
-                stateStore: new InMemoryHostStateStore(),
-                incidentStore: new InMemoryIncidentStore(),
-                deadLetters: new InMemoryDeadLetterStore(),
-            });
+            const replay = await replayInMemory(paths);
             const ms = performance.now() - started;
             events = replay.report.received;
             incidents = replay.incidents.length;
@@ -146,21 +154,12 @@ export async function measureLongStream(): Promise<{ events: number; samples: Me
         const samples: MemorySample[] = [];
         let next = SAMPLE_EVERY;
         const started = performance.now();
-        const replay = await replayRecordings({
-            paths: [file],
-            batchSize: BATCH,
-            limits: DEFAULT_INGEST_LIMITS,
-            config: DEFAULT_CORRELATION_CONFIG,
-            stateStore: new InMemoryHostStateStore(),
-            incidentStore: new InMemoryIncidentStore(),
-            deadLetters: new InMemoryDeadLetterStore(),
-            onProgress: (report) => {
-                if (report.received < next) return;
-                next += SAMPLE_EVERY;
-                gc();
-                const usage = process.memoryUsage();
-                samples.push({ events: report.received, streamMinutes: 0, heapAfterGcMb: usage.heapUsed / 1048576, rssMb: usage.rss / 1048576 });
-            },
+        const replay = await replayInMemory([file], (report) => {
+            if (report.received < next) return;
+            next += SAMPLE_EVERY;
+            gc();
+            const usage = process.memoryUsage();
+            samples.push({ events: report.received, streamMinutes: 0, heapAfterGcMb: usage.heapUsed / 1048576, rssMb: usage.rss / 1048576 });
         });
         // Background events come at a steady rate, so a sample's share of the events is its share of stream time.
         const minutes = (simulated.endMs - simulated.startMs) / 60_000;
