@@ -23,6 +23,12 @@ export interface CorrelatorOptions {
     maxConflictRetries?: number;
     /** Hosts kept in the cache; the least recently used is dropped beyond it. */
     maxCachedHosts?: number;
+    /**
+     * State records (processes, image files, chains) kept in the cache over all hosts; least recently used hosts are
+     * dropped beyond it, so memory follows this figure rather than fleet size (a busy host holds thousands of
+     * records for the retention window: `npm run bench:replay` shows about 20 MB per simulated host-hour).
+     */
+    maxCachedRecords?: number;
 }
 
 export interface CorrelationOutcome {
@@ -38,14 +44,23 @@ function withMeta(loaded: LoadedHostState, changed: ReadonlySet<string>, now: Da
     return new Set([stateKey.meta, ...changed]);
 }
 
+/** Records of a host's state, the unit the cache is bounded in. */
+function recordCount(loaded: LoadedHostState): number {
+    return loaded.state.processes.size + loaded.state.files.size + loaded.state.chains.size;
+}
+
 export class Correlator {
-    private readonly cache = new Map<string, LoadedHostState>();
+    /** Least recently used first; with each host, its record count when it was last remembered. */
+    private readonly cache = new Map<string, { loaded: LoadedHostState; records: number }>();
+    private cachedRecords = 0;
     private readonly maxConflictRetries: number;
     private readonly maxCachedHosts: number;
+    private readonly maxCachedRecords: number;
 
     constructor(private readonly options: CorrelatorOptions) {
         this.maxConflictRetries = options.maxConflictRetries ?? 3;
         this.maxCachedHosts = options.maxCachedHosts ?? 5_000;
+        this.maxCachedRecords = options.maxCachedRecords ?? 200_000;
     }
 
     /**
@@ -77,7 +92,7 @@ export class Correlator {
                 outcome.incidents.push(...result.incidents.map(toIncident));
                 return;
             } catch (error) {
-                this.cache.delete(host); // the cached state may hold changes that were not saved
+                this.forget(host); // the cached state may hold changes that were not saved
                 if (!(error instanceof ConcurrencyConflictError) || attempt >= this.maxConflictRetries) throw error;
                 outcome.conflicts++;
             }
@@ -100,7 +115,7 @@ export class Correlator {
                     removedTotal += removed.size;
                     break;
                 } catch (error) {
-                    this.cache.delete(host);
+                    this.forget(host);
                     if (!(error instanceof ConcurrencyConflictError) || attempt >= this.maxConflictRetries) throw error;
                 }
             }
@@ -110,16 +125,27 @@ export class Correlator {
 
     private async loaded(host: string): Promise<LoadedHostState> {
         const cached = this.cache.get(host);
-        if (cached) return cached;
+        if (cached) return cached.loaded;
         return this.options.store.load(host);
     }
 
+    /** Caches a host's state as the most recently used, then drops the least recently used beyond either bound. */
     private remember(host: string, loaded: LoadedHostState): void {
-        this.cache.delete(host);
-        this.cache.set(host, loaded);
-        if (this.cache.size > this.maxCachedHosts) {
+        this.forget(host);
+        const records = recordCount(loaded);
+        this.cache.set(host, { loaded, records });
+        this.cachedRecords += records;
+        while (this.cache.size > this.maxCachedHosts || (this.cachedRecords > this.maxCachedRecords && this.cache.size > 1)) {
             const oldest = this.cache.keys().next().value;
-            if (oldest !== undefined) this.cache.delete(oldest);
+            if (oldest === undefined || oldest === host) break;
+            this.forget(oldest);
         }
+    }
+
+    private forget(host: string): void {
+        const cached = this.cache.get(host);
+        if (cached === undefined) return;
+        this.cache.delete(host);
+        this.cachedRecords -= cached.records;
     }
 }
