@@ -169,7 +169,7 @@ const TAG_REST = /[^>"'<]*(?:(?:"[^"<]*"|'[^'<]*')[^>"'<]*)*>/y;
 /**
  * Finds the `>` that closes the tag opened at `from`, skipping quoted attribute values; -1 when the input ends
  * first, -2 when a `<` appears inside the tag (not well-formed). The sticky regex above answers the usual case (it ran
- * twice as fast as a char loop in `npm run bench:ingest`); the loop tells the two failures apart. Bounded: tags are
+ * twice as fast as a char loop on the tags of the datasets' Log Analytics rows); the loop tells the two failures apart. Bounded: tags are
  * short, and searching the rest of the document for quotes made this quadratic once.
  */
 function findTagEnd(xml: string, from: number): number {
@@ -197,7 +197,7 @@ function codesOf(text: string): readonly number[] {
 
 /**
  * True when `xml` holds `codes` at `at`. An inline compare: `startsWith` is a builtin call, and replacing it on the
- * per-element path made the Data run a quarter faster in `npm run bench:ingest`.
+ * per-element path made a Data run over the datasets' Log Analytics rows a third faster.
  */
 function hasAt(xml: string, at: number, codes: readonly number[]): boolean {
     for (let k = 0; k < codes.length; k++) if (xml.charCodeAt(at + k) !== codes[k]) return false;
