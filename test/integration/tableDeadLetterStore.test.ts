@@ -3,8 +3,7 @@
  * test/support/azuriteGlobalSetup.ts starts in-process. Each store gets its own table, dropped in `afterAll`.
  */
 import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
-import { CLOSED_PORT_CONNECTION_STRING } from '../support/tables';
-import { randomBytes } from 'node:crypto';
+import { CLOSED_PORT_CONNECTION_STRING, testTables } from '../support/tables';
 import { odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StorageUnavailableError } from '../../shared/errors.js';
@@ -17,30 +16,17 @@ import {
 import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract.js';
 import type { DeadLetter } from '../../shared/ingest/deadLetter.js';
 
-const DEV_ACCOUNT_KEY = AZURITE_ACCOUNT_KEY;
-
-// Table names: alphanumeric, 3-63 chars, starting with a letter. Unique per run so parallel runs do not collide.
-const runPrefix = `deadletters${randomBytes(4).toString('hex')}`;
-const connectionString = inject('tablesConnectionString');
-const createdTables: string[] = [];
-
-function newTableName(): string {
-    const tableName = `${runPrefix}n${String(createdTables.length)}`;
-    createdTables.push(tableName);
-    return tableName;
-}
+const tables = testTables(inject('tablesConnectionString'), 'deadletters');
 
 async function makeStore(): Promise<TableDeadLetterStore> {
-    return TableDeadLetterStore.create(createTableClientFromConnectionString(connectionString, newTableName()));
+    return TableDeadLetterStore.create(tables.newClient());
 }
 
 function letter(id: string, rejectedAt: string): DeadLetter {
     return { id, reason: 'r', detail: 'd', raw: '', rawTruncated: false, rawBytes: 0, messageIndex: 0, recordIndex: 0, rejectedAt };
 }
 
-afterAll(async () => {
-    await Promise.all(createdTables.map((t) => createTableClientFromConnectionString(connectionString, t).deleteTable()));
-});
+afterAll(() => tables.dropAll());
 
 deadLetterStoreContract('TableDeadLetterStore on Azurite', makeStore);
 
@@ -52,7 +38,7 @@ describe('TableDeadLetterStore', () => {
     });
 
     it('keys entities by UTC day and escaped id, so an operator can list a day', async () => {
-        const client = createTableClientFromConnectionString(connectionString, newTableName());
+        const client = tables.newClient();
         const store = await TableDeadLetterStore.create(client);
         // 23:30 at -02:00 is the next day in UTC.
         await store.putMany([letter('a/b', '2026-11-24T23:30:00.000-02:00'), letter('c', '2026-11-24T10:00:00.000Z')]);
@@ -82,17 +68,17 @@ describe('TableDeadLetterStore', () => {
         expect(e.code).toBe('storage-unavailable');
         expect(e.message).toContain("'unreachable'");
         expect(e.message).toContain('no HTTP response');
-        expect(e.message).not.toContain(DEV_ACCOUNT_KEY);
+        expect(e.message).not.toContain(AZURITE_ACCOUNT_KEY);
         expect(e.cause).toBeDefined();
     });
 
     it('reports the table name and HTTP status when the service refuses', async () => {
         // A table that was never created: the transaction gets a 404 from Azurite.
-        const client = createTableClientFromConnectionString(connectionString, `${runPrefix}missing`);
+        const client = tables.missingClient();
         const store = new TableDeadLetterStore(client);
         const error: unknown = await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(() => undefined, (e: unknown) => e);
         expect(error).toBeInstanceOf(StorageUnavailableError);
-        expect((error as Error).message).toMatch(new RegExp(`'${runPrefix}missing'.*HTTP 404`));
+        expect((error as Error).message).toMatch(new RegExp(`'${client.tableName}'.*HTTP 404`));
         // The cause keeps status and code but not the request, whose signed Authorization header reporters print.
         const cause = (error as Error).cause as { statusCode?: number; request?: unknown; response?: unknown };
         expect(cause.statusCode).toBe(404);

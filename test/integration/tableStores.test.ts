@@ -4,8 +4,7 @@
  * error mapping). Each store gets its own table, dropped in `afterAll`.
  */
 import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
-import { CLOSED_PORT_CONNECTION_STRING } from '../support/tables';
-import { randomBytes } from 'node:crypto';
+import { CLOSED_PORT_CONNECTION_STRING, testTables } from '../support/tables';
 import { type TableClient, type TableTransactionResponse, odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors.js';
@@ -17,22 +16,10 @@ import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStor
 import { hostStateStoreContract } from '../contracts/hostStateStoreContract.js';
 import { incidentStoreContract } from '../contracts/incidentStoreContract.js';
 
-const DEV_ACCOUNT_KEY = AZURITE_ACCOUNT_KEY;
-const CLOSED_PORT = CLOSED_PORT_CONNECTION_STRING;
-
-// Table names: alphanumeric, 3-63 chars, starting with a letter. Unique per run so parallel runs do not collide.
-const runPrefix = `stores${randomBytes(4).toString('hex')}`;
-const connectionString = inject('tablesConnectionString');
-const createdTables: string[] = [];
-
-function newClient(): TableClient {
-    const tableName = `${runPrefix}n${String(createdTables.length)}`;
-    createdTables.push(tableName);
-    return createTableClientFromConnectionString(connectionString, tableName);
-}
+const { newClient, missingClient, dropAll } = testTables(inject('tablesConnectionString'), 'stores');
 
 function closedClient(): TableClient {
-    return createTableClientFromConnectionString(CLOSED_PORT, 'unreachable', { retryOptions: { maxRetries: 0 } });
+    return createTableClientFromConnectionString(CLOSED_PORT_CONNECTION_STRING, 'unreachable', { retryOptions: { maxRetries: 0 } });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -69,9 +56,7 @@ function incident(id: string, overrides: Partial<Incident> = {}): Incident {
     };
 }
 
-afterAll(async () => {
-    await Promise.all(createdTables.map((t) => createTableClientFromConnectionString(connectionString, t).deleteTable()));
-});
+afterAll(() => dropAll());
 
 // 250 records: 100 + 100 + 50 (learn.microsoft.com "Performing entity group transactions": at most 100 operations).
 hostStateStoreContract('TableHostStateStore on Azurite', () => TableHostStateStore.create(newClient()), { transactionsFor250Records: 3 });
@@ -181,7 +166,7 @@ describe('TableHostStateStore', () => {
         expect(e.code).toBe('storage-unavailable');
         expect(e.message).toContain("'unreachable'");
         expect(e.message).toContain('no HTTP response');
-        expect(e.message).not.toContain(DEV_ACCOUNT_KEY);
+        expect(e.message).not.toContain(AZURITE_ACCOUNT_KEY);
         expect(e.cause).toBeDefined();
         expect((e.cause as { request?: unknown }).request).toBeUndefined();
 
@@ -192,7 +177,7 @@ describe('TableHostStateStore', () => {
     });
 
     it('reports a missing table as StorageUnavailableError with its HTTP status, not as a conflict', async () => {
-        const store = new TableHostStateStore(createTableClientFromConnectionString(connectionString, `${runPrefix}missing`));
+        const store = new TableHostStateStore(missingClient());
         const loaded = await rejection(store.load('ws-01'));
         expect(loaded).toBeInstanceOf(StorageUnavailableError);
         const state = { state: emptyHostState('ws-01'), etags: new Map([['p:a', 'W/"datetime\'2026-11-25T00%3A00%3A00.0000000Z\'"']]) };
@@ -248,7 +233,7 @@ describe('TableIncidentStore', () => {
         const e = error as StorageUnavailableError;
         expect(e.message).toContain("'unreachable'");
         expect(e.message).toContain('no HTTP response');
-        expect(e.message).not.toContain(DEV_ACCOUNT_KEY);
+        expect(e.message).not.toContain(AZURITE_ACCOUNT_KEY);
         expect((e.cause as { request?: unknown }).request).toBeUndefined();
         await expect(store.get('hti-1')).rejects.toBeInstanceOf(StorageUnavailableError);
         await expect(store.query({ host: 'ws-01' })).rejects.toBeInstanceOf(StorageUnavailableError);
