@@ -190,7 +190,10 @@ function findTagEnd(xml: string, from: number): number {
     return -1;
 }
 
-/** The UTF-16 code units of a constant, for `hasAt`. */
+/**
+ * The UTF-16 code units of a constant, for `hasAt`: comparing against a number array ran 3-10% faster over the datasets
+ * than `charCodeAt` on the constant string (`textAt`), measured in one process with the two builds alternating.
+ */
 function codesOf(text: string): readonly number[] {
     return Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
 }
