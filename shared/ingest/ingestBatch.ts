@@ -24,6 +24,11 @@ import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 /** One Event Hub message as the trigger adapter hands it over: the body and its coordinates, plain values. */
 export interface IngestMessage {
     body: unknown;
+    /**
+     * Set by a reader that could not decode this input (a damaged `.evtx` chunk or record): the message is rejected as
+     * `unreadable-record` with this detail, its bytes (`body`) kept as base64. Event Hub messages never carry it.
+     */
+    unreadable?: string;
     partitionId?: string;
     sequenceNumber?: number;
     offset?: string;
@@ -240,6 +245,11 @@ function measureJson(value: unknown, maxDepth: number, maxChars: number): 'ok' |
 function ingestMessage(message: IngestMessage, messageIndex: number, sink: BatchSink, limits: IngestLimits): void {
     const origin = originOf(message, messageIndex, 0);
     let body = message.body;
+    if (message.unreadable !== undefined) {
+        const bytes = body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.from(String(body));
+        sink.reject('unreadable-record', message.unreadable, origin, () => bytes.toString('base64'), bytes.byteLength);
+        return;
+    }
 
     if (body instanceof Uint8Array) {
         const bytes = body;

@@ -1,7 +1,8 @@
 /**
  * @module Reads recordings from disk as Event Hub-like message batches, streaming: memory does not grow with file size.
  * Accepts `.jsonl` / `.jsonl.gz` / `.ndjson` (one message per line), `.json` / `.json.gz` (a Log Analytics export
- * `{"records":[...]}`, a JSON array, or one event), and `.xml` / `.xml.gz` (one `<Event>` or an `<Events>` list).
+ * `{"records":[...]}`, a JSON array, or one event), `.xml` / `.xml.gz` (one `<Event>` or an `<Events>` list), and
+ * Windows binary event logs `.evtx` (read a 64 KiB chunk at a time, each record as its event XML: ./evtxReader.ts).
  * Directories are walked recursively, files in name order.
  */
 import { createReadStream } from 'node:fs';
@@ -10,8 +11,9 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IngestMessage } from '../ingest/ingestBatch';
+import { readEvtxRecords } from './evtxReader';
 
-const RECORDING_PATTERN = /\.(jsonl|ndjson|json|xml)(\.gz)?$/i;
+const RECORDING_PATTERN = /\.(?:(?:jsonl|ndjson|json|xml)(?:\.gz)?|evtx)$/i;
 
 /** True for a file name the reader understands; `hollowtrace simulate`'s ground-truth files are not recordings. */
 export function isRecordingFile(name: string): boolean {
@@ -104,15 +106,23 @@ async function readWhole(path: string): Promise<string> {
 export async function* readRecordingBatches(path: string, batchSize: number, partitionId: string): AsyncGenerator<IngestMessage[]> {
     let batch: IngestMessage[] = [];
     let sequenceNumber = 0;
-    const push = (body: unknown): IngestMessage[] | undefined => {
-        batch.push({ body, partitionId, sequenceNumber: sequenceNumber++ });
+    const push = (body: unknown, unreadable?: string): IngestMessage[] | undefined => {
+        batch.push(unreadable === undefined ? { body, partitionId, sequenceNumber: sequenceNumber++ } : { body, unreadable, partitionId, sequenceNumber: sequenceNumber++ });
         if (batch.length < batchSize) return undefined;
         const full = batch;
         batch = [];
         return full;
     };
 
-    if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path)) {
+    if (/\.evtx$/i.test(path)) {
+        for await (const item of readEvtxRecords(path)) {
+            const full =
+                item.kind === 'record'
+                    ? push(item.xml)
+                    : push(item.bytes, item.detail);
+            if (full) yield full;
+        }
+    } else if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path)) {
         for await (const lines of lineChunks(openText(path))) {
             for (const line of lines) {
                 if (line.trim() === '') continue;

@@ -35,6 +35,7 @@ export type RejectReason =
     | 'xml-undefined-entity'
     | 'nesting-too-deep'
     | 'unrecognized-format'
+    | 'unreadable-record'
     | 'missing-field'
     | 'wrong-type'
     | 'invalid-value';

@@ -65,10 +65,12 @@ describe('recording reader', () => {
         mkdirSync(join(root, 'b'), { recursive: true });
         writeFileSync(join(root, 'b', 'z.jsonl'), '{}');
         writeFileSync(join(root, 'a.xml'), '<Event/>');
+        writeFileSync(join(root, 'c.evtx'), '');
         writeFileSync(join(root, 'notes.txt'), 'x');
         writeFileSync(join(root, 'fleet.jsonl.gz.attacks.json'), '[]');
-        expect((await listRecordingFiles([root])).map((f) => f.slice(root.length + 1))).toEqual(['a.xml', join('b', 'z.jsonl')]);
+        expect((await listRecordingFiles([root])).map((f) => f.slice(root.length + 1))).toEqual(['a.xml', join('b', 'z.jsonl'), 'c.evtx']);
         expect(isRecordingFile('x.ndjson')).toBe(true);
-        expect(isRecordingFile('x.evtx')).toBe(false);
+        expect(isRecordingFile('x.EVTX')).toBe(true);
+        expect(isRecordingFile('x.evtx.gz')).toBe(false); // EVTX is read by chunk offsets, so not through gunzip
     });
 });
