@@ -32,6 +32,9 @@ const CHUNK_SIGNATURE = 'ElfChnk\0';
 const HEADER_BLOCK_SIZE_OFFSET = 40;
 const HEADER_CHUNK_COUNT_OFFSET = 42;
 const MIN_HEADER_SIZE = 128;
+/** Chunk layout (libyal EVTX format, "Chunk header"): records start after the 512-byte header; their end is at 0x30. */
+const FIRST_RECORD_AT = 0x200;
+const NEXT_RECORD_OFFSET_AT = 0x30;
 
 /**
  * The part of @ts-evtx/core 1.1.1 used here. Declared by hand: the package's own declarations import extensionless
@@ -51,6 +54,8 @@ interface EvtxRecord {
     /** Offset in the chunk. */
     readonly offset: number;
     size(): number;
+    /** The size equals its copy at the record's end. */
+    verify(): boolean;
     renderXml(): string;
 }
 
@@ -128,19 +133,26 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
         yield { kind: 'unreadable', detail: `${where}: chunk checksum mismatch, its records are not trusted`, bytes: Buffer.from(bytes) };
         return;
     }
+    // The library's record walk stops quietly at the first record it cannot frame; where the records should end is in
+    // the chunk header (libyal: "next record offset", at 0x30), so a walk that stops short is reported, not lost.
+    const recordsEnd = bytes.readUInt32LE(NEXT_RECORD_OFFSET_AT);
+    let reached = FIRST_RECORD_AT;
     const records = chunk.records();
     for (;;) {
         let next: IteratorResult<EvtxRecord>;
         try {
             next = records.next();
         } catch (error) {
-            yield { kind: 'unreadable', detail: `${where}: record list unreadable from here on: ${message(error)}`, bytes: Buffer.from(bytes) };
+            yield unreadableTail(bytes, where, reached, recordsEnd, `record list unreadable: ${message(error)}`);
             return;
         }
-        if (next.done === true) return;
+        if (next.done === true) break;
         const record = next.value;
+        reached = Math.max(reached, record.offset + record.size());
         let xml: string;
         try {
+            // A record repeats its size in its last four bytes; a mismatch means its framing is damaged.
+            if (!record.verify()) throw new Error('the record size and its trailing copy differ');
             xml = record.renderXml();
         } catch (error) {
             yield { kind: 'unreadable', detail: `${where}, record at chunk offset ${record.offset}: ${message(error)}`, bytes: recordBytes(bytes, record) };
@@ -148,6 +160,12 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
         }
         yield { kind: 'record', xml };
     }
+    if (reached < recordsEnd) yield unreadableTail(bytes, where, reached, recordsEnd, 'the records stop early');
+}
+
+function unreadableTail(bytes: Buffer, where: string, from: number, to: number, why: string): EvtxItem {
+    const end = Math.min(Math.max(to, from), bytes.length);
+    return { kind: 'unreadable', detail: `${where}: ${why} at chunk offset ${from}; the chunk header says they run to ${to}`, bytes: Buffer.from(bytes.subarray(from, end)) };
 }
 
 function recordBytes(chunk: Buffer, record: EvtxRecord): Buffer {

@@ -6,7 +6,10 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readEvtxRecords } from '../../shared/replay/evtxReader';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import type { IngestMessage } from '../../shared/ingest/ingestBatch';
 import { readRecordingBatches } from '../../shared/replay/recordingReader';
@@ -17,6 +20,7 @@ import { DATASETS_DIR, DATASETS_PRESENT, DATASETS_SKIP_REASON, readGzipLines } f
 const EVTX_DIR = resolve(DATASETS_DIR, 'evtx-attack-samples');
 const logs = DATASETS_PRESENT ? readdirSync(EVTX_DIR).filter((name) => name.endsWith('.evtx')).sort() : [];
 const NOW = new Date('2026-01-01T00:00:00Z');
+const FUZZ_RUNS = 150;
 
 async function readMessages(path: string): Promise<IngestMessage[]> {
     const messages: IngestMessage[] = [];
@@ -66,5 +70,43 @@ describe.skipIf(!DATASETS_PRESENT)(`EVTX logs of the datasets ${DATASETS_PRESENT
         const result = await replayInMemory([dir]);
         expect(result.report).toMatchObject({ received: 2, accepted: 1, rejected: 1, rejectedByReason: { 'unreadable-record': 1 } });
         expect(result.incidents.map((i) => i.target.image?.split('\\').pop())).toEqual(['explorer.exe']);
+    });
+
+    it('fuzz: bytes changed inside a chunk whose checksums are then fixed never throw or hang the reader, and ingest takes whatever renders', async () => {
+        // Fixing the CRCs makes the parser read the damage instead of refusing the chunk: the hostile case.
+        const original = readFileSync(join(EVTX_DIR, 'Defense_Evasion__de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx'));
+        const chunkAt = 4096;
+        const nextRecordOffset = original.readUInt32LE(chunkAt + 0x30);
+        const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-evtx-fuzz-'));
+        const path = join(dir, 'fuzzed.evtx');
+        const intactRecords = (await readMessages(join(EVTX_DIR, 'Defense_Evasion__de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx'))).length;
+        let rendered = 0;
+        let unreadable = 0;
+        let silentLosses = 0;
+        await fc.assert(
+            fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0x200, max: nextRecordOffset - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
+                const bytes = Buffer.from(original);
+                const chunk = bytes.subarray(chunkAt, chunkAt + 0x10000);
+                for (const [offset, value] of edits) chunk[offset] = value;
+                chunk.writeUInt32LE(crc32(chunk.subarray(0x200, nextRecordOffset)) >>> 0, 0x34);
+                chunk.writeUInt32LE(crc32(Buffer.concat([chunk.subarray(0, 0x78), chunk.subarray(0x80, 0x200)])) >>> 0, 0x7c);
+                writeFileSync(path, bytes);
+                const messages: IngestMessage[] = [];
+                const before = { rendered, unreadable };
+                for await (const item of readEvtxRecords(path)) {
+                    if (item.kind === 'record') rendered++;
+                    else unreadable++;
+                    messages.push(item.kind === 'record' ? { body: item.xml } : { body: item.bytes, unreadable: item.detail });
+                }
+                if (rendered - before.rendered < intactRecords && unreadable === before.unreadable) silentLosses++;
+                const report = ingestBatch(messages, NOW).report;
+                expect(report.received).toBe(report.accepted + report.ignored + report.rejected);
+            }),
+            { numRuns: FUZZ_RUNS, seed: 20261126 },
+        );
+        console.log(`[evtx fuzz] ${FUZZ_RUNS} damaged chunks with fixed checksums: ${rendered} records rendered, ${unreadable} unreadable items, ${silentLosses} runs with records missing and nothing reported`);
+        expect(rendered).toBeGreaterThan(0); // the fuzz reached the renderer, not only the checksum gate
+        expect(unreadable).toBeGreaterThan(0); // and some damage was detected
+        expect(silentLosses).toBe(0);
     });
 });
