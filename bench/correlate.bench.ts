@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
 import { startLocalAzuriteTable } from '../cli/localAzurite';
 import { projectRoot } from './projectRoot';
-import { describeRun } from './replay.bench';
+import { describeRun, jsonLinesRecordings, WHOLE_FOLDER_LABEL } from './replay.bench';
 import type { ReplayRun } from './replay.bench';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/correlator';
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', flatFiles],
-        ['whole datasets folder', [DATASETS]],
+        [WHOLE_FOLDER_LABEL, await jsonLinesRecordings()],
     ] as const) {
         for (const how of pinned ? ['one process', 'pinned to one CPU (taskset -c 0)'] : ['one process']) {
             const child = [join(__dirname, 'replay.bench.js'), '--json', label, ...paths];
