@@ -1,13 +1,16 @@
 /**
  * @module Reads recordings from disk as Event Hub-like message batches, streaming: memory does not grow with file size.
- * Accepts `.jsonl` / `.jsonl.gz` / `.ndjson` (one message per line), `.json` / `.json.gz` (a Log Analytics export
- * `{"records":[...]}`, a JSON array, or one event), `.xml` / `.xml.gz` (one `<Event>` or an `<Events>` list), and
- * Windows binary event logs `.evtx` (read a 64 KiB chunk at a time, each record as its event XML: ./evtxReader.ts).
+ * Accepts `.jsonl` / `.jsonl.gz` / `.ndjson` (one message per line), `.xml` / `.xml.gz` (an `<Events>` list or
+ * wevtutil's root-less run of `<Event>` elements; one message per event), Windows binary event logs `.evtx` (read a
+ * 64 KiB chunk at a time, each record as its event XML: ./evtxReader.ts), and `.json` / `.json.gz` (a Log Analytics
+ * export `{"records":[...]}`, a JSON array, or one event). A `.json` file is one JSON document, the one form read
+ * whole: it suits Event Hubs message bodies (1 MB at most); whole logs belong in JSON lines.
  * Directories are walked recursively, files in name order.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IngestMessage } from '../ingest/ingestBatch';
@@ -92,6 +95,80 @@ function pushLines(lines: string[], buffer: Buffer, start: number, end: number):
     }
 }
 
+/**
+ * Longest `<Event>` the XML splitter buffers, in characters: four times the ingest core's 1 MiB message limit, so any
+ * event the core could accept fits, and a runaway one (no end tag) cannot hold the whole file in memory.
+ */
+const MAX_XML_EVENT_CHARS = 4 * 1024 * 1024;
+/** `<Event` or `<prefix:Event` followed by a tag delimiter (so `<Events>` and `<EventData>` do not match). */
+const XML_EVENT_START = /<(?:[A-Za-z_][\w.-]*:)?Event(?=[\s>/])/g;
+const XML_EVENT_END = /<\/(?:[A-Za-z_][\w.-]*:)?Event\s*>/g;
+/** Characters kept from text that holds no event start yet, in case a start tag is split across reads. */
+const START_TAG_OVERLAP = 256;
+
+/**
+ * The `<Event>` elements of an XML stream (an `<Events>` list, or wevtutil's root-less concatenation), a read's worth
+ * at a time; memory holds one read plus at most one event. Nothing is dropped without a trace: an event cut off by
+ * the end of the input, or longer than `maxEventChars`, is emitted as it stands for the ingest core to reject, and an
+ * input with no event at all is emitted (its first `maxEventChars`) so the core says why.
+ */
+export async function* xmlEventChunks(input: AsyncIterable<unknown>, maxEventChars: number): AsyncGenerator<string[]> {
+    const decoder = new StringDecoder('utf8');
+    let text = '';
+    let sawEvent = false;
+    let head = ''; // the input's start, kept only until an event shows up
+    const take = (final: boolean): string[] => {
+        const events: string[] = [];
+        let from = 0;
+        for (;;) {
+            XML_EVENT_START.lastIndex = from;
+            const start = XML_EVENT_START.exec(text);
+            if (start === null) {
+                text = final ? '' : text.slice(Math.max(from, text.length - START_TAG_OVERLAP));
+                return events;
+            }
+            sawEvent = true;
+            const at = start.index;
+            const tagEnd = text.indexOf('>', at);
+            let end = -1;
+            if (tagEnd !== -1 && text.charCodeAt(tagEnd - 1) === 47 /* / */) {
+                end = tagEnd + 1; // <Event/>
+            } else if (tagEnd !== -1) {
+                XML_EVENT_END.lastIndex = tagEnd + 1;
+                const close = XML_EVENT_END.exec(text);
+                if (close !== null) end = close.index + close[0].length;
+            }
+            if (end !== -1 && end - at <= maxEventChars) {
+                events.push(text.slice(at, end));
+                from = end;
+            } else if (end !== -1 || text.length - at > maxEventChars) {
+                events.push(text.slice(at, at + maxEventChars + 1)); // over the limit: rejected as too large
+                from = end !== -1 ? end : at + maxEventChars + 1;
+            } else if (final) {
+                events.push(text.slice(at)); // cut off by the end of the input: rejected as malformed
+                text = '';
+                return events;
+            } else {
+                text = text.slice(at); // wait for the rest of this event
+                return events;
+            }
+        }
+    };
+    for await (const data of input) {
+        const decoded = typeof data === 'string' ? data : decoder.write(data as Buffer);
+        if (!sawEvent && head.length < maxEventChars) head += decoded.slice(0, maxEventChars - head.length);
+        text += decoded;
+        const events = take(false);
+        if (events.length > 0) yield events;
+    }
+    const rest = decoder.end();
+    if (!sawEvent && head.length < maxEventChars) head += rest.slice(0, maxEventChars - head.length);
+    text += rest;
+    const events = take(true);
+    if (events.length > 0) yield events;
+    else if (!sawEvent) yield [head];
+}
+
 async function readWhole(path: string): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const chunk of openText(path)) chunks.push(chunk as Buffer);
@@ -132,11 +209,11 @@ export async function* readRecordingBatches(path: string, batchSize: number, par
         }
     } else if (/\.xml(\.gz)?$/i.test(path)) {
         // One message per <Event>: a recording may hold millions, more than one Event Hubs message would.
-        const text = await readWhole(path);
-        const events = text.match(/<(?:\w+:)?Event[\s>][\s\S]*?<\/(?:\w+:)?Event>/g);
-        for (const body of events ?? [text]) {
-            const full = push(body);
-            if (full) yield full;
+        for await (const events of xmlEventChunks(openText(path), MAX_XML_EVENT_CHARS)) {
+            for (const body of events) {
+                const full = push(body);
+                if (full) yield full;
+            }
         }
     } else {
         const text = await readWhole(path);

@@ -2,9 +2,11 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { isRecordingFile, listRecordingFiles, readRecordingBatches } from '../../../shared/replay/recordingReader';
+import fc from 'fast-check';
+import { isRecordingFile, listRecordingFiles, readRecordingBatches, xmlEventChunks } from '../../../shared/replay/recordingReader';
 import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-reader-'));
@@ -72,5 +74,72 @@ describe('recording reader', () => {
         expect(isRecordingFile('x.ndjson')).toBe(true);
         expect(isRecordingFile('x.EVTX')).toBe(true);
         expect(isRecordingFile('x.evtx.gz')).toBe(false); // EVTX is read by chunk offsets, so not through gunzip
+    });
+
+    describe('XML event splitter (streams .xml: one read plus at most one event in memory)', () => {
+        async function split(pieces: readonly (string | Buffer)[], max = 1000): Promise<string[]> {
+            const out: string[] = [];
+            const source = Readable.from(pieces.map((piece) => (Buffer.isBuffer(piece) ? piece : Buffer.from(piece))));
+            for await (const events of xmlEventChunks(source, max)) out.push(...events);
+            return out;
+        }
+        const event = (n: number, text = 'x'): string => `<Event xmlns="e"><System><EventID>${n}</EventID></System><EventData><Data Name="A">${text}</Data></EventData></Event>`;
+
+        it('any split of the bytes, even inside a tag or a multi-byte character, yields the same events', async () => {
+            await fc.assert(
+                fc.asyncProperty(
+                    fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '<', '&lt;', ' ') }), { minLength: 1, maxLength: 6 }),
+                    fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 8 }),
+                    fc.boolean(),
+                    async (texts, cuts, wrapped) => {
+                        const events = texts.map((t, i) => event(i, t.replace(/</g, '&lt;')));
+                        const doc = wrapped ? `<?xml version="1.0"?>\n<Events>\n${events.join('\n')}\n</Events>` : events.join('\r\n');
+                        const bytes = Buffer.from(doc);
+                        const pieces: Buffer[] = [];
+                        let at = 0;
+                        for (const cut of cuts) {
+                            const next = Math.min(bytes.length, at + cut);
+                            pieces.push(bytes.subarray(at, next));
+                            at = next;
+                        }
+                        pieces.push(bytes.subarray(at));
+                        expect(await split(pieces)).toEqual(events);
+                    },
+                ),
+                { numRuns: 300 },
+            );
+        });
+
+        it('prefixed and self-closing events are found; <Events> and <EventData> are not events', async () => {
+            expect(await split(['<e:Events><e:Event a="1"><e:EventData/></e:Event><Event/><Event a="/"/></e:Events>'])).toEqual([
+                '<e:Event a="1"><e:EventData/></e:Event>',
+                '<Event/>',
+                '<Event a="/"/>',
+            ]);
+        });
+
+        it('an event cut off by the end of the input is emitted as it stands (ingest rejects it), not dropped', async () => {
+            expect(await split([event(1), '<Event><System><EventID>2</Even'])).toEqual([event(1), '<Event><System><EventID>2</Even']);
+        });
+
+        it('an event longer than the limit is emitted cut (rejected as too large) and the next event is still read', async () => {
+            const big = event(1, 'y'.repeat(5000));
+            const out = await split([big.slice(0, 1500), big.slice(1500, 4000), big.slice(4000), event(2)], 1000);
+            expect(out.map((body) => body.length)).toEqual([1001, event(2).length]);
+            expect(out[0]).toBe(big.slice(0, 1001));
+        });
+
+        it('input without any event is emitted (up to the limit) so ingest can say what it is', async () => {
+            expect(await split(['{"not": ', 'xml}'])).toEqual(['{"not": xml}']);
+            expect(await split([''])).toEqual(['']);
+            expect((await split(['z'.repeat(3000)], 1000))[0]).toHaveLength(1000);
+        });
+
+        it('a large .xml.gz (5,000 events over several 1 MiB reads) arrives whole, one message per event', async () => {
+            const events = Array.from({ length: 5000 }, (_, i) => event(i, '\u00e9'.repeat(300)));
+            const path = join(dir, 'many.xml.gz');
+            writeFileSync(path, gzipSync(`<Events>${events.join('')}</Events>`));
+            expect((await readAll(path, 1000)).flat().map((m) => m.body)).toEqual(events);
+        });
     });
 });
