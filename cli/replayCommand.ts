@@ -53,6 +53,9 @@ async function openStores(kind: 'memory' | 'table', log: (text: string) => void)
     return { state, incidents, deadLetters, close: async () => azurite?.close() };
 }
 
+/** Rejections listed with their place after a replay; the rest are counted. */
+const SHOWN_REJECTIONS = 5;
+
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';
 }
@@ -100,7 +103,21 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
         } else {
             stdout(formatIncidentTable(result.report, result.incidents));
         }
-        if (result.report.rejected > 0) stderr(`${result.report.rejected} events were rejected: ${JSON.stringify(result.report.rejectedByReason)}\n`);
+        if (result.files.length === 0) {
+            stderr(`no recordings found in ${options.paths.join(', ')} (replay reads .jsonl, .ndjson, .json, .xml, each optionally .gz, and .evtx)\n`);
+            return 2;
+        }
+        if (result.report.rejected > 0) {
+            stderr(`${result.report.rejected} events were rejected: ${JSON.stringify(result.report.rejectedByReason)}\n`);
+            // Where a few of them are: a dead letter's partition is the file's index in this run, its sequence number
+            // the message's place in the file (line, XML event or EVTX record).
+            const letters = await stores.deadLetters.list({ limit: SHOWN_REJECTIONS });
+            for (const letter of letters) {
+                const file = result.files[Number(letter.partitionId)] ?? `file #${letter.partitionId ?? '?'}`;
+                stderr(`  e.g. ${file}, message ${(letter.sequenceNumber ?? 0) + 1}: ${letter.reason}: ${letter.detail}\n`);
+            }
+            if (result.report.rejected > letters.length) stderr(`  ... and ${result.report.rejected - letters.length} more\n`);
+        }
         return 0;
     } finally {
         await stores.close();

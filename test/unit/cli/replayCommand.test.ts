@@ -3,7 +3,9 @@
  * DLL injection (OTRF Security-Datasets, see test/fixtures/README.md) and a hand-written EID 25 `Image is replaced`
  * of a process whose creation is not in the fixture, in every envelope.
  */
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { main } from '../../../cli/hollowtrace';
 import { runReplay } from '../../../cli/replayCommand';
@@ -79,5 +81,24 @@ describe('hollowtrace replay', () => {
 
     it('a missing file fails with a clear error', async () => {
         await expect(capture({ paths: [resolve(FEEDS, 'does-not-exist.jsonl')], json: true, store: 'memory' })).rejects.toThrow(/does-not-exist/);
+    });
+
+    it('a directory without recordings says what replay reads and exits with 2', async () => {
+        const empty = mkdtempSync(join(tmpdir(), 'hollowtrace-empty-'));
+        writeFileSync(join(empty, 'notes.txt'), 'not a recording');
+        const { code, stderr } = await capture({ paths: [empty], json: false, store: 'memory' });
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/no recordings found in .*hollowtrace-empty-.*\.evtx/);
+    });
+
+    it('rejections are counted by reason and a few are shown with their file and place in it', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-rejects-'));
+        const path = join(dir, 'mixed.jsonl');
+        writeFileSync(path, ['not json', '{"EventID":"abc","Computer":"ws1","Channel":"Microsoft-Windows-Sysmon/Operational"}'].join('\n'));
+        const { code, stderr } = await capture({ paths: [path], json: true, store: 'memory' });
+        expect(code).toBe(0);
+        expect(stderr).toMatch(/2 events were rejected: \{.*"unrecognized-format":1.*\}/);
+        expect(stderr).toContain(`e.g. ${path}, message 1: unrecognized-format: message is neither JSON nor XML`);
+        expect(stderr).toMatch(new RegExp(`e\\.g\\. ${path.replace(/[.\\/]/g, '\\$&')}, message 2: wrong-type: `));
     });
 });
