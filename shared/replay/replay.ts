@@ -1,9 +1,11 @@
 /**
- * @module Replays recordings through both stages, as the deployed pipeline would run them: ingestion per batch,
- * then correlation of the accepted events (inline, the host-keyed hop is not needed in one process).
+ * @module Replays recordings through both stages, as the deployed pipeline would run them: ingestion per batch, then
+ * correlation of the accepted events stage 1 would forward (`isNeededForCorrelation`, as functions/composition.ts
+ * wires it in both forwarding modes), inline: the host-keyed hop is not needed in one process.
  */
 import type { CorrelationConfig } from '../correlate/config';
 import { Correlator } from '../correlate/correlator';
+import { isNeededForCorrelation } from '../correlate/facts';
 import type { Incident } from '../correlate/incident';
 import type { IncidentStore } from '../correlate/incidentStore';
 import type { HostStateStore } from '../correlate/stateStore';
@@ -89,6 +91,7 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     let sinceExpiry = 0;
     const files = await listRecordingFiles(options.paths);
     const correlator = new Correlator({ config: options.config, store: options.stateStore, incidents: options.incidentStore });
+    const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
     const report = emptyReport();
     const latest = new Map<string, Incident>();
     let stateTransactions = 0;
@@ -99,7 +102,10 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
             const at = now();
             mergeReports(report, result.report);
             if (result.deadLetters.length > 0) await options.deadLetters.putMany(result.deadLetters);
-            const outcome = await correlator.process(result.events, at);
+            const outcome = await correlator.process(
+                result.events.filter((event) => isNeededForCorrelation(event, allowedSources)),
+                at,
+            );
             sinceExpiry += batch.length;
             if (sinceExpiry >= expireEvery) {
                 sinceExpiry = 0;
