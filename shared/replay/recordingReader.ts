@@ -9,7 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -23,10 +23,15 @@ export function isRecordingFile(name: string): boolean {
     return RECORDING_PATTERN.test(name) && !/\.attacks\.json$/i.test(name);
 }
 
-/** Expands files and directories (recursively) into recording files, sorted for reproducible runs. */
+/**
+ * Expands files and directories (recursively) into recording files, sorted for reproducible runs. A path that does not
+ * exist may name a recording without its extension (`datasets/x/name` for `name.sysmon.jsonl.gz`, `name.evtx`, ...):
+ * see `resolveRecordingStem`.
+ */
 export async function listRecordingFiles(paths: readonly string[]): Promise<string[]> {
     const files: string[] = [];
-    for (const path of paths) {
+    for (const given of paths) {
+        const path = (await exists(given)) ? given : await resolveRecordingStem(given);
         const info = await stat(path);
         if (info.isDirectory()) {
             const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
@@ -37,6 +42,37 @@ export async function listRecordingFiles(paths: readonly string[]): Promise<stri
         }
     }
     return files;
+}
+
+async function exists(path: string): Promise<boolean> {
+    try {
+        await stat(path);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * The recording file `stem` names: the one file `<stem>.<extension>` the reader understands or, when a recording comes
+ * in several forms (the datasets keep `.sysmon.jsonl.gz`, `.raw.jsonl.gz` and `.evtx` copies), its flat
+ * `.sysmon.jsonl.gz` form. Anything else fails with the candidates named.
+ */
+export async function resolveRecordingStem(stem: string): Promise<string> {
+    const dir = dirname(stem);
+    const prefix = `${basename(stem)}.`;
+    let names: string[];
+    try {
+        names = await readdir(dir);
+    } catch {
+        names = [];
+    }
+    const candidates = names.filter((name) => name.startsWith(prefix) && isRecordingFile(name)).sort();
+    const flat = candidates.find((name) => name === `${prefix}sysmon.jsonl.gz`);
+    const chosen = candidates.length === 1 ? candidates[0] : flat;
+    if (chosen !== undefined) return join(dir, chosen);
+    if (candidates.length === 0) throw new Error(`${stem}: no such file or directory, and no recording ${prefix}<extension> beside it`);
+    throw new Error(`${stem}: names ${candidates.length} recordings (${candidates.join(', ')}); give one of them`);
 }
 
 function openText(path: string): Readable {

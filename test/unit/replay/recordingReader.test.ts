@@ -76,6 +76,18 @@ describe('recording reader', () => {
         expect(isRecordingFile('x.evtx.gz')).toBe(false); // EVTX is read by chunk offsets, so not through gunzip
     });
 
+    it('a path without extension names a recording: its one file, or its flat .sysmon.jsonl.gz form among several', async () => {
+        const root = join(dir, 'stems');
+        mkdirSync(root, { recursive: true });
+        writeFileSync(join(root, 'solo.xml'), '<Event/>');
+        for (const form of ['twins.sysmon.jsonl.gz', 'twins.raw.jsonl.gz', 'twins.evtx', 'pair.jsonl', 'pair.xml', 'pair.txt']) writeFileSync(join(root, form), '');
+        expect(await listRecordingFiles([join(root, 'solo')])).toEqual([join(root, 'solo.xml')]);
+        expect(await listRecordingFiles([join(root, 'twins')])).toEqual([join(root, 'twins.sysmon.jsonl.gz')]);
+        await expect(listRecordingFiles([join(root, 'pair')])).rejects.toThrow(/pair: names 2 recordings \(pair\.jsonl, pair\.xml\); give one of them/);
+        await expect(listRecordingFiles([join(root, 'none')])).rejects.toThrow(/none: no such file or directory, and no recording none\.<extension> beside it/);
+        await expect(listRecordingFiles([join(root, 'missing-dir', 'x')])).rejects.toThrow(/no such file or directory/);
+    });
+
     describe('XML event splitter (streams .xml: one read plus at most one event in memory)', () => {
         async function split(pieces: readonly (string | Buffer)[], max = 1000): Promise<string[]> {
             const out: string[] = [];
