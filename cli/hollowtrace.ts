@@ -17,7 +17,8 @@ const USAGE = `usage:
       The whole pipeline on this machine: Azurite in-process, a simulated fleet with attacks, both stages with
       Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
   hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
-      Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports, .evtx; directories recursively)
+      Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports, .evtx; directories recursively;
+      a path without extension names a recording)
       through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
       Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.
 ${SIMULATE_USAGE}`;
