@@ -31,8 +31,15 @@ export function isRecordingFile(name: string): boolean {
 export async function listRecordingFiles(paths: readonly string[]): Promise<string[]> {
     const files: string[] = [];
     for (const given of paths) {
-        const path = (await exists(given)) ? given : await resolveRecordingStem(given);
-        const info = await stat(path);
+        let path = given;
+        let info;
+        try {
+            info = await stat(given);
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+            path = await resolveRecordingStem(given);
+            info = await stat(path);
+        }
         if (info.isDirectory()) {
             const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
             const nested = entries.filter((e) => e.isDirectory() || isRecordingFile(e.name)).map((e) => join(path, e.name));
@@ -42,15 +49,6 @@ export async function listRecordingFiles(paths: readonly string[]): Promise<stri
         }
     }
     return files;
-}
-
-async function exists(path: string): Promise<boolean> {
-    try {
-        await stat(path);
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 /**
