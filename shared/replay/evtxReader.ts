@@ -84,10 +84,10 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
         if (headBytes < MIN_HEADER_SIZE) throw new EvtxFormatError(path, `file is ${headBytes} bytes, shorter than a file header`);
         if (head.toString('latin1', 0, 8) !== FILE_SIGNATURE) throw new EvtxFormatError(path, 'the file does not start with the signature "ElfFile\\0"');
         const header = new FileHeader(new BinaryReader(new Uint8Array(head.buffer, head.byteOffset, headBytes)), 0);
-        if (!header.verify()) throw new EvtxFormatError(path, 'the file header checksum does not match');
+        // verify(): signature, version 3.1 or 3.2, a 4096-byte header block, and the CRC32 of the header's first 120 bytes.
+        if (!header.verify()) throw new EvtxFormatError(path, 'the file header fails its checks (version 3.1 or 3.2, 4096-byte header, CRC32)');
         const firstChunkAt = head.readUInt16LE(HEADER_BLOCK_SIZE_OFFSET);
         const chunkCount = head.readUInt16LE(HEADER_CHUNK_COUNT_OFFSET);
-        if (firstChunkAt < MIN_HEADER_SIZE) throw new EvtxFormatError(path, `header block size ${firstChunkAt} is too small`);
 
         const { size } = await file.stat();
         const chunk = Buffer.alloc(CHUNK_SIZE);
