@@ -8,9 +8,10 @@
  * checksums over its header and its records. Binary XML rendering is @ts-evtx/core's; this module only decides what
  * is read, in what memory, and what becomes of damage.
  *
- * Damage never loses input silently: a chunk that fails its signature or checksums, or a record that does not render,
- * is yielded as `unreadable` with the bytes involved, and the ingest core rejects it to the dead-letter store. A file
- * whose header is not an EVTX header is not a recording at all, and throws.
+ * Damage never loses input silently: a chunk that fails its signature or checksums, a record whose framing is damaged
+ * or that does not render, and records missing before the chunk's record end are yielded as `unreadable` with the
+ * bytes involved, and the ingest core rejects them to the dead-letter store. A file whose header is not an EVTX header
+ * is not a recording at all, and throws.
  */
 import { open } from 'node:fs/promises';
 
@@ -100,8 +101,8 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
             }
             const { bytesRead } = await file.read(chunk, 0, CHUNK_SIZE, at);
             const signed = bytesRead >= 8 && chunk.toString('latin1', 0, 8) === CHUNK_SIGNATURE;
-            // Past the counted chunks: unused space (zeros) unless a chunk is there, which a log copied while Windows
-            // was still writing it can hold (libyal: the count is not updated on a dirty file).
+            // Past the counted chunks: unused space (zeros), unless a chunk is there. Reading every signed chunk loses
+            // nothing if the header's count is stale, as it can be in a log copied while still open.
             if (index >= chunkCount && !signed) continue;
             if (bytesRead < CHUNK_SIZE) {
                 yield { kind: 'unreadable', detail: `${where}: truncated (${bytesRead} of ${CHUNK_SIZE} bytes)`, bytes: Buffer.from(chunk.subarray(0, bytesRead)) };
@@ -113,7 +114,6 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
         await file.close();
     }
 }
-
 
 function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<EvtxItem> {
     if (bytes.toString('latin1', 0, 8) !== CHUNK_SIGNATURE) {
