@@ -203,6 +203,27 @@ export async function* xmlEventChunks(input: AsyncIterable<unknown>, maxEventCha
     else if (!sawEvent) yield [head];
 }
 
+/**
+ * True when a `.json` file is JSON lines in fact: Azure Monitor's exports to a storage account (`PT1H.json` blobs)
+ * write one record per line under a `.json` name (learn.microsoft.com, "Log Analytics workspace data export": the
+ * storage format is JSON lines). Decided on the first line: a complete JSON object or array followed by more lines.
+ * A pretty-printed or single-line document (an Event Hubs body saved to a file) is read whole as before.
+ */
+async function isJsonLines(path: string): Promise<boolean> {
+    const seen: string[] = [];
+    for await (const lines of lineChunks(openText(path))) {
+        for (const line of lines) if (line.trim() !== '') seen.push(line);
+        if (seen.length >= 2) break; // leaving the loop closes the stream
+    }
+    if (seen.length < 2) return false;
+    try {
+        const first: unknown = JSON.parse(seen[0] as string);
+        return first !== null && typeof first === 'object';
+    } catch {
+        return false;
+    }
+}
+
 async function readWhole(path: string): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const chunk of openText(path)) chunks.push(chunk as Buffer);
@@ -233,7 +254,7 @@ export async function* readRecordingBatches(path: string, batchSize: number, par
                     : push(item.bytes, item.detail);
             if (full) yield full;
         }
-    } else if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path)) {
+    } else if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path) || (/\.json(\.gz)?$/i.test(path) && (await isJsonLines(path)))) {
         for await (const lines of lineChunks(openText(path))) {
             for (const line of lines) {
                 if (line.trim() === '') continue;

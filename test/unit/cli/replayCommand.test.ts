@@ -3,7 +3,7 @@
  * DLL injection (OTRF Security-Datasets, see test/fixtures/README.md) and a hand-written EID 25 `Image is replaced`
  * of a process whose creation is not in the fixture, in every envelope.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -100,5 +100,15 @@ describe('hollowtrace replay', () => {
         expect(stderr).toMatch(/2 events were rejected: \{.*"unrecognized-format":1.*\}/);
         expect(stderr).toContain(`e.g. ${path}, message 1: unrecognized-format: message is neither JSON nor XML`);
         expect(stderr).toMatch(new RegExp(`e\\.g\\. ${path.replace(/[.\\/]/g, '\\$&')}, message 2: wrong-type: `));
+    });
+
+    it('an Azure Monitor storage export (PT1H.json, one row per line) replays like the same rows in one export document', async () => {
+        const exportDocument = JSON.parse(readFileSync(resolve(FEEDS, 'la-export-event.json'), 'utf8')) as { records: unknown[] };
+        const path = join(mkdtempSync(join(tmpdir(), 'hollowtrace-pt1h-')), 'PT1H.json');
+        writeFileSync(path, exportDocument.records.map((row) => JSON.stringify(row)).join('\n'));
+        const lines = await capture({ paths: [path], json: true, store: 'memory' });
+        const whole = await capture({ paths: [resolve(FEEDS, 'la-export-event.json')], json: true, store: 'memory' });
+        expect(JSON.parse(lines.stdout)).toEqual(JSON.parse(whole.stdout));
+        expect((JSON.parse(lines.stdout) as { incidents: unknown[] }).incidents.length).toBeGreaterThan(0);
     });
 });

@@ -57,6 +57,18 @@ describe('recording reader', () => {
         expect((await readAll(join(dir, 'broken.json'))).flat().map((m) => m.body)).toEqual(['{"records": [']);
     });
 
+    it('a .json file that is JSON lines in fact (Azure Monitor storage exports, PT1H.json) is one message per line', async () => {
+        const rows = [{ Type: 'Event', n: 1 }, { Type: 'Event', n: 2 }, { Type: 'Event', n: 3 }];
+        writeFileSync(join(dir, 'PT1H.json'), rows.map((row) => JSON.stringify(row)).join('\r\n') + '\n');
+        writeFileSync(join(dir, 'pretty.json'), JSON.stringify({ records: rows }, null, 2));
+        writeFileSync(join(dir, 'PT1H-broken.json'), '{"Type":"Event","n":1}\n{"Type":"Ev');
+        const bodies = async (name: string) => (await readAll(join(dir, name))).flat().map((m) => m.body);
+        expect(await bodies('PT1H.json')).toEqual(rows.map((row) => JSON.stringify(row)));
+        expect(await bodies('pretty.json')).toEqual(rows.map((row) => JSON.stringify({ records: [row] })));
+        // The broken last line is its own message, which ingest rejects; the first still counts.
+        expect(await bodies('PT1H-broken.json')).toEqual(['{"Type":"Event","n":1}', '{"Type":"Ev']);
+    });
+
     it('an <Events> file is one message per <Event>', async () => {
         writeFileSync(join(dir, 'events.xml'), '<Events><Event><System/></Event>\n<Event xmlns="x"><EventData/></Event></Events>');
         expect((await readAll(join(dir, 'events.xml'))).flat().map((m) => m.body)).toEqual(['<Event><System/></Event>', '<Event xmlns="x"><EventData/></Event>']);
