@@ -2,9 +2,10 @@
  * @module Reads recordings from disk as Event Hub-like message batches, streaming: memory does not grow with file size.
  * Accepts `.jsonl` / `.jsonl.gz` / `.ndjson` (one message per line), `.xml` / `.xml.gz` (an `<Events>` list or
  * wevtutil's root-less run of `<Event>` elements; one message per event), Windows binary event logs `.evtx` (read a
- * 64 KiB chunk at a time, each record as its event XML: ./evtxReader.ts), and `.json` / `.json.gz` (a Log Analytics
- * export `{"records":[...]}`, a JSON array, or one event). A `.json` file is one JSON document, the one form read
- * whole: it suits Event Hubs message bodies (1 MB at most); whole logs belong in JSON lines.
+ * 64 KiB chunk at a time, each record as its event XML: ./evtxReader.ts), and `.json` / `.json.gz`: JSON lines when
+ * it is (Azure Monitor's storage exports, `PT1H.json`), else one document (a Log Analytics export `{"records":[...]}`,
+ * a JSON array, or one event). Such a document is the one form read whole: it suits Event Hubs message bodies (1 MB
+ * at most); whole logs come as JSON lines.
  * Directories are walked recursively, files in name order.
  */
 import { createReadStream } from 'node:fs';
