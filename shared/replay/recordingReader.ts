@@ -205,9 +205,9 @@ export async function* xmlEventChunks(input: AsyncIterable<unknown>, maxEventCha
 }
 
 /**
- * True when a `.json` file is JSON lines in fact: Azure Monitor's exports to a storage account (`PT1H.json` blobs)
- * write one record per line under a `.json` name (learn.microsoft.com, "Log Analytics workspace data export": the
- * storage format is JSON lines). Decided on the first line: a complete JSON object or array followed by more lines.
+ * True when a `.json` file is JSON lines in fact: Azure Monitor writes to a storage account `PT1H.json` blobs with one
+ * record per line, "no outer records array and no commas between JSON records" (learn.microsoft.com, azure-monitor
+ * "resource-logs-blob-format"). Decided on the first line: a complete JSON object or array followed by more lines.
  * A pretty-printed or single-line document (an Event Hubs body saved to a file) is read whole as before.
  */
 async function isJsonLines(path: string): Promise<boolean> {
