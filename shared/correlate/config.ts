@@ -23,6 +23,7 @@ export type SignalName =
     | 'image-replaced'
     | 'image-locked'
     | 'hollowing-host-without-arguments'
+    | 'hollowing-host-network'
     | 'follow-up-network'
     | 'follow-up-child-process'
     | 'follow-up-unsigned-image';
@@ -127,6 +128,13 @@ export const SIGNALS: Readonly<Record<SignalName, SignalDefinition>> = {
         kind: 'context',
         summary: 'the target is a usual hollowing host started without its usual arguments',
         source: 'Sigma/Splunk/Elastic hollowing-host rules; detection-anchors.md §0.6, §4.4',
+    },
+    'hollowing-host-network': {
+        points: 35,
+        kind: 'primary',
+        summary: 'that host, started without its arguments, made a network connection soon after (a hollowed host calling out)',
+        source:
+            'Sigma net_connection_win_susp_binary_no_cmdline (high: regsvr32/rundll32/dllhost with a bare command line connecting) and net_connection_win_notepad (high, port 9100 printing excluded); detection-anchors.md §4.5',
     },
     'follow-up-network': {
         points: 10,

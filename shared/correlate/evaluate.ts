@@ -11,7 +11,7 @@ import { decodeProcessAccess } from '../decode/accessMask';
 import type { CorrelationConfig, SignalName } from './config';
 import { SIGNALS } from './config';
 import { argumentsOf, baseName, isUnderWindows, isUserWritable, threadFacts } from './facts';
-import type { ChainRecord, Evidence, EvidenceRef, FileRecord, HostState, ProcessRecord } from './state';
+import type { ChainRecord, Evidence, EvidenceRef, FileRecord, FollowUp, HostState, ProcessRecord } from './state';
 import { evidenceRef } from './state';
 
 export type Technique = 'T1055' | 'T1055.001' | 'T1055.002' | 'T1055.003' | 'T1055.012';
@@ -150,16 +150,51 @@ function withAccess(hits: SignalHit[], grantedAccess: number): SignalHit[] {
     return hits;
 }
 
+/** Sigma net_connection_win_notepad excludes DestinationPort 9100: printing (detection-anchors.md §4.5). */
+const PRINTING_PORT = 9100;
+
+/** True when `target` is a usual hollowing host (config `hollowingHosts`) started without its usual arguments. */
+function startedWithoutUsualArguments(target: ProcessRecord, config: CorrelationConfig): boolean {
+    const host = config.hollowingHosts[baseName(target.image)];
+    if (!target.created || !host) return false;
+    const args = argumentsOf(target.commandLine);
+    return host.requiresArguments ? !host.requiresArguments.test(` ${args} `) : args === '';
+}
+
+/**
+ * `startedWithoutUsualArguments`, from the Windows folders, by a creator that is not allow-listed: the case where a
+ * connection is a primary signal. A same-named binary elsewhere is another program (the Store's Notepad lives in
+ * Program Files\WindowsApps).
+ */
+export function isBareHollowingHost(target: ProcessRecord, config: CorrelationConfig): boolean {
+    if (target.image === undefined || !isUnderWindows(target.image) || !startedWithoutUsualArguments(target, config)) return false;
+    const creator = baseName(target.parentImage);
+    return !config.allowedSourceImages.some((allowed) => allowed.toLowerCase() === creator);
+}
+
+/** The first connection a bare hollowing host made within the follow-up window of its start, printing excluded. */
+export function bareHostEgress(target: ProcessRecord, config: CorrelationConfig): FollowUp | undefined {
+    if (target.createdMs === undefined || !isBareHollowingHost(target, config)) return undefined;
+    const from = target.createdMs;
+    const until = from + config.followUpWindowMs;
+    return target.followUps.find((f) => f.kind === 'network' && f.destinationPort !== PRINTING_PORT && f.timeMs >= from && f.timeMs <= until);
+}
+
 /** Signals that come from the target's own records rather than from one evidence event. */
-function contextSignals(context: Context, firstPrimaryMs: number | undefined): SignalHit[] {
+function contextSignals(context: Context, firstEventPrimaryMs: number | undefined): SignalHit[] {
     const hits: SignalHit[] = [];
     const target = context.target;
     if (!target?.created) return hits;
-    const host = context.config.hollowingHosts[baseName(target.image)];
-    if (host) {
-        const args = argumentsOf(target.commandLine);
-        const missing = host.requiresArguments ? !host.requiresArguments.test(` ${args} `) : args === '';
-        if (missing) hits.push(hit('hollowing-host-without-arguments', target.created, `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`));
+    let firstPrimaryMs = firstEventPrimaryMs;
+    let egress: FollowUp | undefined;
+    if (startedWithoutUsualArguments(target, context.config)) {
+        hits.push(hit('hollowing-host-without-arguments', target.created, `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`));
+        egress = bareHostEgress(target, context.config);
+        if (egress) {
+            // Its creator started it bare: the creator is the suspected injector.
+            hits.push(hit('hollowing-host-network', egress, `${baseName(target.image)} ${egress.detail}`, target.parentGuid));
+            firstPrimaryMs = Math.min(firstPrimaryMs ?? egress.timeMs, egress.timeMs);
+        }
     }
     if (context.file && target.parentGuid && target.createdMs !== undefined) {
         const write = context.file.writes.find(
@@ -171,7 +206,7 @@ function contextSignals(context: Context, firstPrimaryMs: number | undefined): S
         const until = firstPrimaryMs + context.config.followUpWindowMs;
         const kinds = { network: 'follow-up-network', child: 'follow-up-child-process', 'unsigned-image': 'follow-up-unsigned-image' } as const;
         for (const followUp of target.followUps) {
-            if (followUp.timeMs < firstPrimaryMs || followUp.timeMs > until) continue;
+            if (followUp.timeMs < firstPrimaryMs || followUp.timeMs > until || followUp.key === egress?.key) continue;
             hits.push(hit(kinds[followUp.kind], followUp, followUp.detail));
         }
     }

@@ -6,7 +6,7 @@
  * re-scored from its whole evidence set). Pure apart from mutating the state it is given; `now` is the only clock.
  */
 import type { CorrelationConfig } from './config';
-import { evaluateChain } from './evaluate';
+import { bareHostEgress, evaluateChain } from './evaluate';
 import type { ChainEvaluation } from './evaluate';
 import { accessFacts, baseName, isAccessCandidate, isExecutablePath, isThreadCandidate } from './facts';
 import type { ChainRecord, Evidence, EvidenceRef, FollowUp, HostState, ProcessRecord, StoredAccessFacts } from './state';
@@ -134,6 +134,17 @@ function addEvidence(state: HostState, targetGuid: string, evidence: Evidence, n
 }
 
 /**
+ * Opens an (evidence-less) chain for a bare hollowing host that called out (`bareHostEgress`): classic hollowing
+ * writes through its creation handle, which Sysmon does not see, so the host's own behaviour may be all there is.
+ * Checked on the EID 1 and on the EID 3, so either order opens it; an existing chain is left as it is.
+ */
+function openChainForBareHostEgress(state: HostState, record: ProcessRecord, nowMs: number, config: CorrelationConfig): boolean {
+    if (state.chains.has(record.guid) || bareHostEgress(record, config) === undefined) return false;
+    state.chains.set(record.guid, { targetGuid: record.guid, evidence: [], droppedEvidence: 0, updatedAt: nowMs });
+    return true;
+}
+
+/**
  * Applies events to the state of their host (all events must belong to `state.host`), re-scores touched chains and
  * reports incident creations and updates. `nowMs` stamps records for wall-clock expiry.
  */
@@ -162,6 +173,7 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                     record.created = ref;
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(event.processGuid));
+                    if (openChainForBareHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
                     touchChain(event.processGuid);
                 }
                 if (event.parentProcessGuid !== undefined) {
@@ -178,10 +190,16 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
             case 3: {
                 const record = processRecord(state, event.processGuid, nowMs);
                 const destination = event.destinationHostname ?? event.destinationIp ?? '?';
-                const followUp: FollowUp = { ...evidenceRef(event), kind: 'network', detail: `connected to ${destination}:${event.destinationPort ?? '?'}` };
+                const followUp: FollowUp = {
+                    ...evidenceRef(event),
+                    kind: 'network',
+                    detail: `connected to ${destination}:${event.destinationPort ?? '?'}`,
+                    ...(event.destinationPort !== undefined && { destinationPort: event.destinationPort }),
+                };
                 if (addFollowUp(record, followUp)) {
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(record.guid));
+                    if (openChainForBareHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
                     touchChain(record.guid);
                 }
                 break;

@@ -37,6 +37,8 @@ export interface EvidenceRef {
 export interface FollowUp extends EvidenceRef {
     kind: 'network' | 'child' | 'unsigned-image';
     detail: string;
+    /** A network follow-up's destination port, when the event gave one (records stored before it existed lack it). */
+    destinationPort?: number;
 }
 
 /** Recent writes of one executable path (EID 11), for the image-written-before-start check. */

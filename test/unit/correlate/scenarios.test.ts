@@ -89,10 +89,12 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
             expect.arrayContaining([
                 { signal: 'image-replaced', points: 60 },
                 { signal: 'hollowing-host-without-arguments', points: 15 },
-                { signal: 'follow-up-network', points: 10 },
+                { signal: 'hollowing-host-network', points: 35 },
             ]),
         );
-        expect(incident.score).toBe(85);
+        // 110 points, capped; the connection counts once, as the bare host's egress rather than also as a follow-up.
+        expect(incident.contributions.map((c) => c.signal)).not.toContain('follow-up-network');
+        expect(incident.score).toBe(100);
         expect(incident.severity).toBe('High');
         expectGolden('hollowing-image-replaced', incident);
     });
@@ -101,6 +103,91 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
         const image = 'C:\\Program Files\\Vendor\\updater.exe';
         const incidents = await runBatches([[processCreate(0, 'updater', image, 'services', 'C:\\Windows\\System32\\services.exe'), tampering(10, 'updater', image, 'Image is replaced')]]);
         expect(incidents).toEqual([]);
+    });
+});
+
+/**
+ * Classic hollowing (RunPE) writes and resumes through the handle CreateProcess returned: Sysmon logs only the child's
+ * EID 1 and the module-backed creation EID 10. What gives it away is the host's own behaviour.
+ */
+describe('classic hollowing seen only through its host calling out', () => {
+    const RUNDLL32 = 'C:\\Windows\\System32\\rundll32.exe';
+    const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
+
+    function bareHostCallingOut(host = RUNDLL32, port = 443, networkAt = 2_000): SysmonEvent[] {
+        const label = host === NOTEPAD ? 'notepad' : 'rundll32';
+        return [
+            processAccess(0, 'dropper', EVIL, label, host, 0x1fffff, `${CREATE_PROCESS_TRACE}|${EVIL}+1a2b`),
+            processCreate(3, label, host, 'dropper', EVIL),
+            networkConnect(networkAt, label, host, '198.51.100.7', port),
+        ];
+    }
+
+    it('a dropper starting rundll32 bare, which then connects out, is one T1055.012 incident at the threshold (golden)', async () => {
+        const incidents = await runBatches([bareHostCallingOut()]);
+        expect(incidents).toHaveLength(1);
+        const incident = incidents[0]!;
+        expect(incident.technique).toBe('T1055.012');
+        expect(incident.injector).toMatchObject({ image: EVIL, processGuid: guid('dropper') });
+        expect(incident.target).toMatchObject({ image: RUNDLL32, processGuid: guid('rundll32') });
+        expect(incident.contributions).toEqual([
+            { signal: 'hollowing-host-without-arguments', points: 15 },
+            { signal: 'hollowing-host-network', points: 35 },
+        ]);
+        expect([incident.score, incident.severity]).toEqual([DEFAULT_CORRELATION_CONFIG.incidentThreshold, 'Medium']);
+        expectGolden('hollowing-bare-host-egress', incident);
+    });
+
+    it('the connection before the process creation, in separate batches, or delivered twice gives the same incident', async () => {
+        const inOrder = await runBatches([bareHostCallingOut()]);
+        const [access, create, network] = bareHostCallingOut();
+        const networkFirst = await runBatches([[network!], [create!], [access!]]);
+        expect(networkFirst.map(essence)).toEqual(inOrder.map(essence));
+        const c = correlator();
+        const events = bareHostCallingOut();
+        expect((await c.process(events, NOW)).incidents).toHaveLength(1);
+        expect((await c.process(redelivered(events), NOW)).incidents).toEqual([]);
+    });
+
+    it('without the creation EID 10 (configs often log EID 10 for a few targets only), either order opens it', async () => {
+        const [, create, network] = bareHostCallingOut();
+        for (const batches of [[[create!, network!]], [[network!], [create!]]]) {
+            const incidents = await runBatches(batches);
+            expect(incidents.map((i) => [i.technique, i.score, i.injector.image])).toEqual([['T1055.012', 50, EVIL]]);
+        }
+    });
+
+    it('what the host does after calling out adds to the incident', async () => {
+        const events = [...bareHostCallingOut(), processCreate(5_000, 'shell', 'C:\\Windows\\System32\\cmd.exe', 'rundll32', RUNDLL32, 'cmd.exe /c whoami')];
+        const incidents = await runBatches([events]);
+        expect(incidents.map((i) => [i.score, i.contributions.map((c) => c.signal)])).toEqual([
+            [60, ['hollowing-host-without-arguments', 'hollowing-host-network', 'follow-up-child-process']],
+        ]);
+    });
+
+    it.each([
+        ['notepad printing (port 9100, excluded by Sigma)', bareHostCallingOut(NOTEPAD, 9100)],
+        ['a connection after the follow-up window', bareHostCallingOut(RUNDLL32, 443, DEFAULT_CORRELATION_CONFIG.followUpWindowMs + 10)],
+        [
+            'rundll32 with its arguments',
+            [processCreate(3, 'rundll32', RUNDLL32, 'dropper', EVIL, `${RUNDLL32} shell32.dll,Control_RunDLL`), networkConnect(2_000, 'rundll32', RUNDLL32, '198.51.100.7', 443)],
+        ],
+        [
+            'the Store Notepad (Program Files\\WindowsApps), another program than the Windows host',
+            [
+                processCreate(3, 'notepad', 'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe', 'explorer', 'C:\\Windows\\explorer.exe'),
+                networkConnect(2_000, 'notepad', 'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe', '13.107.4.50', 443),
+            ],
+        ],
+        ['the host started bare but never connecting', bareHostCallingOut().slice(0, 2)],
+    ])('no incident for %s', async (_label, events) => {
+        expect(await runBatches([events])).toEqual([]);
+    });
+
+    it('an allow-listed creator is not suspected', async () => {
+        const config = { ...DEFAULT_CORRELATION_CONFIG, allowedSourceImages: ['invoice.exe'] };
+        const c = new Correlator({ config, store: new InMemoryHostStateStore(), incidents: new InMemoryIncidentStore() });
+        expect((await c.process(bareHostCallingOut(), NOW)).incidents).toEqual([]);
     });
 });
 
@@ -145,7 +232,7 @@ describe('stream semantics', () => {
         const early = await c.process([access!, create!, replaced!], NOW);
         expect(early.incidents.map((i) => [i.version, i.score])).toEqual([[1, 75]]);
         const late = await c.process([network!, imageLoad(950, 'svchost', SVCHOST, 'C:\\Users\\u\\AppData\\x.dll', false)], NOW);
-        expect(late.incidents.map((i) => [i.id, i.version, i.score])).toEqual([[early.incidents[0]!.id, 2, 95]]);
+        expect(late.incidents.map((i) => [i.id, i.version, i.score])).toEqual([[early.incidents[0]!.id, 2, 100]]);
         const stored = await store.query({});
         expect(stored.incidents).toHaveLength(1);
         expect(stored.incidents[0]!.version).toBe(2);
@@ -165,7 +252,7 @@ describe('stream semantics', () => {
         expect(fromA.conflicts + fromB.conflicts).toBeGreaterThanOrEqual(2);
         const all = (await incidents.query({})).incidents;
         expect(all).toHaveLength(1);
-        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual(['follow-up-network', 'hollowing-host-without-arguments', 'image-replaced']);
+        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual(['hollowing-host-network', 'hollowing-host-without-arguments', 'image-replaced']);
     });
 });
 
