@@ -166,7 +166,7 @@ function startedWithoutUsualArguments(target: ProcessRecord, config: Correlation
  * connection is a primary signal. A same-named binary elsewhere is another program (the Store's Notepad lives in
  * Program Files\WindowsApps).
  */
-export function isBareHollowingHost(target: ProcessRecord, config: CorrelationConfig): boolean {
+function isBareHollowingHost(target: ProcessRecord, config: CorrelationConfig): boolean {
     if (target.image === undefined || !isUnderWindows(target.image) || !startedWithoutUsualArguments(target, config)) return false;
     const creator = baseName(target.parentImage);
     return !config.allowedSourceImages.some((allowed) => allowed.toLowerCase() === creator);
