@@ -30,11 +30,33 @@ export interface DeadLetter {
  */
 export const MAX_DEAD_LETTER_RAW_CHARS = 30_000;
 
+/** Which letters to list. */
+export interface DeadLetterQuery {
+    /** At most this many (the newest days first). */
+    limit?: number;
+    /** `YYYY-MM-DD`: letters of this UTC day (enqueued, else rejected) and later only. */
+    sinceDay?: string;
+    /** Letters with exactly this reason only. */
+    reason?: string;
+}
+
 export interface DeadLetterStore {
     /** Stores the letters; idempotent by `id`. Throws `StorageUnavailableError` when the store fails. */
     putMany(letters: readonly DeadLetter[]): Promise<void>;
     /** Lists the letters, newest day (enqueued, else rejected) first, then by id; for operators and tests. */
-    list(options?: { limit?: number }): Promise<DeadLetter[]>;
+    list(options?: DeadLetterQuery): Promise<DeadLetter[]>;
+}
+
+/** The day of a letter whose time does not parse: it sorts before every real day, so such letters list last. */
+export const UNKNOWN_DEAD_LETTER_DAY = '0000-00-00';
+
+/**
+ * The UTC day (`YYYY-MM-DD`) a letter is filed under: its enqueued time's, else its rejection's. Stores partition and
+ * order by it; the enqueued day is fixed for a given input, so a batch retried after midnight overwrites its letters.
+ */
+export function deadLetterDay(letter: Pick<DeadLetter, 'enqueuedTime' | 'rejectedAt'>): string {
+    const ms = Date.parse(letter.enqueuedTime ?? letter.rejectedAt);
+    return Number.isNaN(ms) ? UNKNOWN_DEAD_LETTER_DAY : new Date(ms).toISOString().slice(0, 10);
 }
 
 /** Keeps dead letters in process memory (tests and `hollowtrace replay`). */
@@ -46,10 +68,13 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
         return Promise.resolve();
     }
 
-    list(options?: { limit?: number }): Promise<DeadLetter[]> {
+    list(options?: DeadLetterQuery): Promise<DeadLetter[]> {
         // Same order as the Table store: newest day first, then by id.
-        const day = (l: DeadLetter): string => (l.enqueuedTime ?? l.rejectedAt).slice(0, 10);
+        const day = deadLetterDay;
+        const sinceDay = options?.sinceDay;
+        const reason = options?.reason;
         const all = [...this.letters.values()]
+            .filter((l) => (sinceDay === undefined || day(l) >= sinceDay) && (reason === undefined || l.reason === reason))
             .map((l) => ({ ...l }))
             .sort((a, b) => (day(a) < day(b) ? 1 : day(a) > day(b) ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         return Promise.resolve(all.slice(0, options?.limit ?? all.length));

@@ -167,5 +167,31 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             await expect(store.list({ limit: 0 })).resolves.toStrictEqual([]);
             await expect(store.list({ limit: 100 })).resolves.toHaveLength(6);
         });
+
+        it('lists only the letters of a day and later with sinceDay, filed by enqueued day when there is one', async () => {
+            const store = await makeStore();
+            const older = letter('older', { rejectedAt: `${OLDER_DAY}T23:59:59.999Z` });
+            const newer = letter('newer', { rejectedAt: `${NEWER_DAY}T00:00:00.000Z` });
+            // Rejected on the newer day, but enqueued on the older one: it belongs to the older day.
+            const lateRetry = letter('late-retry', { enqueuedTime: `${OLDER_DAY}T22:00:00.000Z`, rejectedAt: `${NEWER_DAY}T01:00:00.000Z` });
+            await store.putMany([older, newer, lateRetry]);
+            await expect(store.list({ sinceDay: NEWER_DAY })).resolves.toStrictEqual([newer]);
+            await expect(store.list({ sinceDay: OLDER_DAY })).resolves.toStrictEqual([newer, lateRetry, older]);
+            await expect(store.list({ sinceDay: '2026-11-26' })).resolves.toStrictEqual([]);
+        });
+
+        it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {
+            const store = await makeStore();
+            const xml = letter('xml', { reason: 'malformed-xml' });
+            const json = letter('json', { reason: 'malformed-json' });
+            const oldJson = letter('old-json', { reason: 'malformed-json', rejectedAt: `${OLDER_DAY}T08:00:00.000Z` });
+            const quoted = letter('quoted', { reason: "it's \"odd\"" });
+            await store.putMany([xml, json, oldJson, quoted]);
+            await expect(store.list({ reason: 'malformed-json' })).resolves.toStrictEqual([json, oldJson]);
+            await expect(store.list({ reason: 'malformed-json', sinceDay: NEWER_DAY })).resolves.toStrictEqual([json]);
+            await expect(store.list({ reason: 'malformed-json', limit: 1 })).resolves.toStrictEqual([json]);
+            await expect(store.list({ reason: "it's \"odd\"" })).resolves.toStrictEqual([quoted]);
+            await expect(store.list({ reason: 'nothing-like-this' })).resolves.toStrictEqual([]);
+        });
     });
 }

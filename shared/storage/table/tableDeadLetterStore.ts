@@ -1,10 +1,12 @@
 /**
- * @module Azure Table Storage adapter for the dead-letter port. One entity per letter: PartitionKey is the
- * rejection day (UTC `YYYY-MM-DD`) so an operator can list a day, RowKey is the escaped letter id so a replayed
- * batch overwrites instead of duplicating. Passes test/contracts/deadLetterStoreContract.ts.
+ * @module Azure Table Storage adapter for the dead-letter port. One entity per letter: PartitionKey is the letter's
+ * UTC day (`deadLetterDay`: enqueued, else rejected) so a listing since a day reads only those partitions, RowKey is
+ * the escaped letter id so a replayed batch overwrites instead of duplicating. Passes test/contracts/deadLetterStoreContract.ts.
  */
+import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
-import type { DeadLetter, DeadLetterStore } from '../../ingest/deadLetter.js';
+import { deadLetterDay } from '../../ingest/deadLetter.js';
+import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from '../../ingest/deadLetter.js';
 import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
@@ -16,9 +18,6 @@ import {
 
 // Imported from here by other modules and tests; they live in tableSupport.ts.
 export { createTableClientFromConnectionString, decodeTableKey, encodeTableKey } from './tableSupport.js';
-
-/** Partition for a `rejectedAt` with no parsable day: it sorts after every real day, so those letters list last. */
-const UNKNOWN_DAY = '0000-00-00';
 
 /** Stored shape of a letter. Numbers are written as Double: Int64 would come back as BigInt. */
 type DeadLetterEntity = TableEntity<Record<string, unknown>>;
@@ -57,10 +56,15 @@ export class TableDeadLetterStore implements DeadLetterStore {
         }
     }
 
-    async list(options?: { limit?: number }): Promise<DeadLetter[]> {
+    async list(options?: DeadLetterQuery): Promise<DeadLetter[]> {
+        // Filtered by the service: a day range is a PartitionKey range, so only those partitions are read.
+        const filters: string[] = [];
+        if (options?.sinceDay !== undefined) filters.push(odata`PartitionKey ge ${options.sinceDay}`);
+        if (options?.reason !== undefined) filters.push(odata`reason eq ${options.reason}`);
+        const queryOptions = filters.length > 0 ? { filter: filters.join(' and ') } : undefined;
         const entities: DeadLetterEntity[] = [];
         try {
-            for await (const entity of this.client.listEntities<Record<string, unknown>>()) {
+            for await (const entity of this.client.listEntities<Record<string, unknown>>({ queryOptions })) {
                 entities.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
             }
         } catch (e) {
@@ -110,20 +114,13 @@ function planWrites(entities: readonly DeadLetterEntity[]): { transactions: Dead
     return { transactions: groups, singles };
 }
 
-/** UTC day of `rejectedAt`; an unparsable time still gets stored (in {@link UNKNOWN_DAY}) rather than lost. */
-function dayOf(rejectedAt: string): string {
-    const ms = Date.parse(rejectedAt);
-    return Number.isNaN(ms) ? UNKNOWN_DAY : new Date(ms).toISOString().slice(0, 10);
-}
-
 function double(value: number): { value: number; type: 'Double' } {
     return { value, type: 'Double' };
 }
 
 function toEntity(letter: DeadLetter): DeadLetterEntity {
     const entity: DeadLetterEntity = {
-        // The enqueued day is fixed for a given input, so a batch retried after midnight overwrites its own letters.
-        partitionKey: dayOf(letter.enqueuedTime ?? letter.rejectedAt),
+        partitionKey: deadLetterDay(letter),
         rowKey: encodeTableKey(letter.id),
         id: letter.id,
         reason: letter.reason,
