@@ -130,7 +130,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const server = await startLocalServer({
         port: options.port,
-        dependencies: { incidents, enrichmentStore: options.enricher ? enrichmentStore : new InMemoryEnrichmentStore(), ...(options.enricher && { enricher: options.enricher }) },
+        dependencies: { incidents, deadLetters, enrichmentStore: options.enricher ? enrichmentStore : new InMemoryEnrichmentStore(), ...(options.enricher && { enricher: options.enricher }) },
         functionKey: DEMO_FUNCTION_KEY,
     });
 
@@ -150,6 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/incidents/${first.id}\n`);
         out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' -H 'content-type: application/json' ${server.url}/incidents/enrich \\\n    -d '${JSON.stringify(sentinelIncidentExample(first)).replace(/'/g, "'\\''")}'\n`);
     }
+    out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/dead-letters\n`);
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/openapi.json\n`);
 
     const close = async (): Promise<void> => {

@@ -12,6 +12,7 @@ import type { HttpHandler, HttpResponseInit } from '@azure/functions';
 import { enrichIncidentWith } from '../functions/enrichIncident';
 import { getIncidentWith } from '../functions/getIncident';
 import { healthWith } from '../functions/health';
+import { listDeadLettersWith } from '../functions/listDeadLetters';
 import { listIncidentsWith } from '../functions/listIncidents';
 import { openApi } from '../functions/openApi';
 import { ApiProblem, errorToHttp, problem } from '../shared/api/http';
@@ -44,6 +45,7 @@ function routes(deps: IncidentsApiDependencies): Route[] {
         { method: 'POST', pattern: /^\/api\/incidents\/enrich$/, name: 'enrichIncident', handler: enrichIncidentWith(get), anonymous: false },
         { method: 'GET', pattern: /^\/api\/incidents$/, name: 'listIncidents', handler: listIncidentsWith(get), anonymous: false },
         { method: 'GET', pattern: /^\/api\/incidents\/(?<id>[^/]+)$/, name: 'getIncident', handler: getIncidentWith(get), anonymous: false },
+        { method: 'GET', pattern: /^\/api\/dead-letters$/, name: 'listDeadLetters', handler: listDeadLettersWith(get), anonymous: false },
         { method: 'GET', pattern: /^\/api\/health$/, name: 'health', handler: healthWith(get), anonymous: true },
         { method: 'GET', pattern: /^\/api\/openapi\.json$/, name: 'openApi', handler: openApi, anonymous: false },
     ];

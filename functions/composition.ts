@@ -100,7 +100,7 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
     );
 }
 
-/** HTTP API dependencies: the incident store, the enrichment cache, and the workspace enricher when configured. */
+/** HTTP API dependencies: the incident store, the enrichment cache, the dead letters, and the workspace enricher. */
 export function getApiDependencies(): Promise<IncidentsApiDependencies> {
     return once(
         () => api,
@@ -109,16 +109,17 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
         },
         async () => {
             const cfg = appConfig();
-            const [incidents, enrichmentStore] = await Promise.all([
+            const [incidents, enrichmentStore, deadLetters] = await Promise.all([
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
+                TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
             ]);
             const workspace = cfg.workspace;
             const port = workspace
                 ? createWorkspaceQuery({ workspaceId: workspace.workspaceId, endpoint: workspace.endpoint, scopes: [workspace.scope], credential: azureCredential(workspace.clientId) })
                 : undefined;
             // Without a workspace the answers still come, with enrichment marked unavailable and why.
-            return { incidents, enrichmentStore, enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000) };
+            return { incidents, enrichmentStore, deadLetters, enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000) };
         },
     );
 }

@@ -1,5 +1,6 @@
 /**
- * @module Stage 3 use cases behind the HTTP functions: enrich a Sentinel incident, list and get incidents, health.
+ * @module Stage 3 use cases behind the HTTP functions: enrich a Sentinel incident, list and get incidents, list dead
+ * letters, health.
  * Inputs are plain values (body text, query parameters); outputs are `HttpResult`s, so the Functions adapters and the
  * local server share every rule, including the error mapping.
  */
@@ -7,6 +8,7 @@ import { decodeProcessAccess } from '../decode/accessMask';
 import type { Technique } from '../correlate/evaluate';
 import type { Incident } from '../correlate/incident';
 import type { IncidentQuery, IncidentStore } from '../correlate/incidentStore';
+import type { DeadLetterStore } from '../ingest/deadLetter';
 import { renderComment } from './comment';
 import type { EnrichmentSummary } from './comment';
 import type { EnrichmentStore } from './enrichmentStore';
@@ -32,6 +34,8 @@ export interface IncidentsApiDependencies {
     incidents: IncidentStore;
     enrichmentStore: EnrichmentStore;
     enricher?: IncidentEnricher;
+    /** Where stage 1 and stage 2 put rejected inputs; listed for operators. */
+    deadLetters: DeadLetterStore;
 }
 
 function lower(text: string): string {
@@ -220,6 +224,35 @@ export async function getIncident(id: string | undefined, deps: IncidentsApiDepe
     const incident = await deps.incidents.get(id);
     if (!incident) throw new ApiProblem(404, 'incident-not-found', `no incident ${id}`, 'id');
     return json(200, withDecodedAccess(incident));
+}
+
+/** Dead letters per answer at most: each carries up to 30,000 characters of raw text (`MAX_DEAD_LETTER_RAW_CHARS`). */
+export const MAX_DEAD_LETTERS_LISTED = 500;
+/** Days listed when `sinceDay` is not given: today (UTC) and the six before. */
+const DEFAULT_DEAD_LETTER_DAYS = 7;
+/** `YYYY-MM-DD` naming a real day (not 2026-02-30). */
+function isCalendarDay(text: string): boolean {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+}
+const REASON_CODE = /^[a-z0-9-]{1,64}$/;
+
+/**
+ * GET /api/dead-letters?sinceDay&reason&limit: the rejected inputs (reason, detail, raw text, Event Hub coordinates) of
+ * a UTC day (enqueued, else rejected) and later, newest day first. Days, not times: stores file letters by day.
+ */
+export async function listDeadLetters(params: URLSearchParams, deps: Pick<IncidentsApiDependencies, 'deadLetters'>, now: Date): Promise<HttpResult> {
+    const given = queryParameter(params, 'sinceDay');
+    if (given !== undefined && !isCalendarDay(given)) throw new ApiProblem(400, 'invalid-day', 'sinceDay must be a date YYYY-MM-DD', 'sinceDay');
+    const sinceDay = given ?? new Date(now.getTime() - (DEFAULT_DEAD_LETTER_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    const reason = queryParameter(params, 'reason');
+    if (reason !== undefined && !REASON_CODE.test(reason)) {
+        throw new ApiProblem(400, 'invalid-reason', 'reason is a code such as malformed-xml: lower-case letters, digits and dashes', 'reason');
+    }
+    const limit = integer(params, 'limit', 1, MAX_DEAD_LETTERS_LISTED) ?? 50;
+    const deadLetters = await deps.deadLetters.list({ sinceDay, limit, ...(reason !== undefined && { reason }) });
+    return json(200, { sinceDay, deadLetters });
 }
 
 /** GET /api/health: whether storage answers (within the caller's time budget). */

@@ -3,6 +3,7 @@
  * (learn.microsoft.com, "Create a custom connector from an OpenAPI definition"): every operation has an operationId,
  * a summary and schemas, and the function key travels as the `x-functions-key` header (api key security).
  */
+import { MAX_DEAD_LETTERS_LISTED } from './incidentsApi';
 
 const processSummary = {
     type: 'object',
@@ -51,6 +52,26 @@ const signal = {
             type: 'object',
             properties: { mask: { type: 'string' }, rights: { type: 'array', items: { type: 'string' } }, capabilities: { type: 'array', items: { type: 'string' } } },
         },
+    },
+};
+
+const deadLetter = {
+    type: 'object',
+    required: ['id', 'reason', 'detail', 'raw', 'rawTruncated', 'rawBytes', 'messageIndex', 'recordIndex', 'rejectedAt'],
+    properties: {
+        id: { type: 'string' },
+        reason: { type: 'string' },
+        detail: { type: 'string' },
+        raw: { type: 'string' },
+        rawTruncated: { type: 'boolean' },
+        rawBytes: { type: 'integer' },
+        partitionId: { type: 'string' },
+        sequenceNumber: { type: 'integer' },
+        offset: { type: 'string' },
+        enqueuedTime: { type: 'string', format: 'date-time' },
+        messageIndex: { type: 'integer' },
+        recordIndex: { type: 'integer' },
+        rejectedAt: { type: 'string', format: 'date-time' },
     },
 };
 
@@ -137,6 +158,25 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     responses: { '200': { description: 'The incident', schema: { $ref: '#/definitions/Incident' } }, '404': { description: 'Unknown id', schema: { $ref: '#/definitions/Problem' } }, ...errors },
                 },
             },
+            '/dead-letters': {
+                get: {
+                    operationId: 'ListDeadLetters',
+                    summary: 'List rejected inputs',
+                    description: 'Inputs stage 1 or stage 2 rejected, with reason, detail, raw text (at most 30,000 characters) and Event Hub coordinates; newest day first.',
+                    parameters: [
+                        { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day (enqueued, else rejected) to list from; default: the last 7 days' },
+                        { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false, description: 'Only this reason code, e.g. malformed-xml' },
+                        { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                    ],
+                    responses: {
+                        '200': {
+                            description: 'Dead letters, newest day first',
+                            schema: { type: 'object', properties: { sinceDay: { type: 'string', format: 'date' }, deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } } } },
+                        },
+                        ...errors,
+                    },
+                },
+            },
             '/health': {
                 get: {
                     operationId: 'GetHealth',
@@ -149,6 +189,6 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                 },
             },
         },
-        definitions: { Incident: incident, ProcessSummary: processSummary, Signal: signal, Problem: problem },
+        definitions: { Incident: incident, ProcessSummary: processSummary, Signal: signal, Problem: problem, DeadLetter: deadLetter },
     };
 }

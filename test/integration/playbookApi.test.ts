@@ -13,7 +13,8 @@ import { Correlator } from '../../shared/correlate/correlator';
 import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
-import { createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
+import { TableDeadLetterStore, createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
+import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
 import { CREATE_PROCESS_TRACE, processAccess, processCreate, remoteThread, resetRecordIds } from '../helpers/sysmonBuilders';
 
@@ -21,7 +22,7 @@ const KEY = 'test-function-key';
 const HOSTILE_COMMAND_LINE = 'C:\\Windows\\System32\\rundll32.exe "<img src=x onerror=alert(1)>" </td><script>alert(2)</script>';
 const DROPPER = 'C:\\Users\\u\\Downloads\\<b>invoice</b>.exe';
 const suffix = Date.now().toString(36);
-const clients = ['incidents', 'enrichment'].map((t) => createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`));
+const clients = ['incidents', 'enrichment', 'deadletters'].map((t) => createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`));
 let server: LocalServer;
 let incident: Incident;
 
@@ -36,7 +37,11 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 beforeAll(async () => {
-    const [incidents, enrichmentStore] = await Promise.all([TableIncidentStore.create(clients[0]!), TableEnrichmentStore.create(clients[1]!)]);
+    const [incidents, enrichmentStore, deadLetters] = await Promise.all([
+        TableIncidentStore.create(clients[0]!),
+        TableEnrichmentStore.create(clients[1]!),
+        TableDeadLetterStore.create(clients[2]!),
+    ]);
     resetRecordIds();
     const rundll = 'C:\\Windows\\System32\\rundll32.exe';
     const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: new InMemoryHostStateStore(), incidents });
@@ -49,7 +54,10 @@ beforeAll(async () => {
         new Date('2024-05-01T10:20:00Z'),
     );
     incident = outcome.incidents[0]!;
-    const deps: IncidentsApiDependencies = { incidents, enrichmentStore };
+    // A real stage 1 rejection, dead-lettered the way ingestion files it.
+    const rejected = ingestBatch([{ body: '<Event><System><EventID>1</EventID></System><!DOCTYPE x [<!ENTITY a "b">]>', partitionId: '3', sequenceNumber: 77, enqueuedTime: new Date().toISOString() }], new Date());
+    await deadLetters.putMany(rejected.deadLetters);
+    const deps: IncidentsApiDependencies = { incidents, enrichmentStore, deadLetters };
     server = await startLocalServer({ port: 0, dependencies: deps, functionKey: KEY });
 });
 
@@ -143,7 +151,7 @@ describe('POST /api/incidents/enrich', () => {
     });
 });
 
-describe('GET /api/incidents, /api/incidents/{id}, /api/health, /api/openapi.json', () => {
+describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/health, /api/openapi.json', () => {
     it('lists with filters and validates them', async () => {
         expect((await call('GET', '/incidents?technique=T1055.012&minScore=50')).json!.incidents).toHaveLength(1);
         expect((await call('GET', '/incidents?minScore=100')).json!.incidents).toHaveLength(0);
@@ -160,6 +168,20 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/health, /api/openapi.jso
         }
     });
 
+    it('lists the dead letters stage 1 filed, by reason, from Table Storage', async () => {
+        const all = await call('GET', '/dead-letters');
+        expect(all.status).toBe(200);
+        const letters = all.json!.deadLetters as { reason: string; partitionId: string; sequenceNumber: number; raw: string }[];
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ reason: 'xml-dtd-forbidden', partitionId: '3', sequenceNumber: 77 });
+        expect(letters[0]!.raw).toContain('<!ENTITY a "b">');
+        expect((await call('GET', '/dead-letters?reason=malformed-json')).json!.deadLetters).toEqual([]);
+        // Injection attempts in the filter are refused before any query is built.
+        const hostile = await call('GET', `/dead-letters?reason=${encodeURIComponent("x' or PartitionKey ne '")}`);
+        expect(hostile.status).toBe(400);
+        expect(hostile.json).toMatchObject({ code: 'invalid-reason', field: 'reason' });
+    });
+
     it('unknown ids are 404, malformed ids 400', async () => {
         expect((await call('GET', '/incidents/hti-00000000000000')).status).toBe(404);
         const malformed = await call('GET', `/incidents/${encodeURIComponent("x' or 1 eq 1")}`);
@@ -169,6 +191,7 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/health, /api/openapi.jso
 
     it('every function but health needs the function key', async () => {
         expect((await call('GET', '/incidents', undefined, {})).status).toBe(401);
+        expect((await call('GET', '/dead-letters', undefined, {})).status).toBe(401);
         expect((await call('POST', '/incidents/enrich', [], { 'x-functions-key': 'wrong' })).status).toBe(401);
         expect((await call('GET', '/openapi.json', undefined, {})).status).toBe(401);
         const health = await call('GET', '/health', undefined, {});
@@ -181,7 +204,7 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/health, /api/openapi.jso
         const api = await SwaggerParser.validate(structuredClone(json) as never);
         expect((api as { swagger?: string }).swagger).toBe('2.0');
         const operations = Object.values(json!.paths as Record<string, Record<string, { operationId?: string; summary?: string }>>).flatMap((p) => Object.values(p));
-        expect(operations.length).toBe(4);
+        expect(operations.length).toBe(5);
         for (const operation of operations) {
             expect(operation.operationId).toMatch(/^[A-Z]\w+$/);
             expect(operation.summary).toBeTruthy();

@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEnrichmentStore } from '../../../shared/api/enrichmentStore';
 import { errorToHttp } from '../../../shared/api/http';
-import { enrichSentinelIncident, health, hostMatches, listIncidents } from '../../../shared/api/incidentsApi';
+import { enrichSentinelIncident, health, hostMatches, listDeadLetters, listIncidents, MAX_DEAD_LETTERS_LISTED } from '../../../shared/api/incidentsApi';
 import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
 import type { IncidentStore } from '../../../shared/correlate/incidentStore';
 import { StorageUnavailableError } from '../../../shared/errors';
+import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
+import type { DeadLetter } from '../../../shared/ingest/deadLetter';
 
 describe('incidents API', () => {
     it.each([
@@ -19,7 +21,7 @@ describe('incidents API', () => {
     });
 
     it('with no match the answer still comes: empty list, null severity, a comment saying so', async () => {
-        const result = await enrichSentinelIncident(JSON.stringify([{ kind: 'Host', properties: { hostName: 'nowhere' } }]), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore() }, new Date());
+        const result = await enrichSentinelIncident(JSON.stringify([{ kind: 'Host', properties: { hostName: 'nowhere' } }]), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore(), deadLetters: new InMemoryDeadLetterStore() }, new Date());
         expect(result.status).toBe(200);
         expect(JSON.parse(result.body)).toMatchObject({ matched: [], tags: [], severity: null });
     });
@@ -49,7 +51,7 @@ describe('incidents API', () => {
     });
 
     it('list validates its parameters', async () => {
-        await expect(listIncidents(new URLSearchParams('limit=5000'), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore() })).rejects.toMatchObject({ status: 400, field: 'limit' });
+        await expect(listIncidents(new URLSearchParams('limit=5000'), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore(), deadLetters: new InMemoryDeadLetterStore() })).rejects.toMatchObject({ status: 400, field: 'limit' });
     });
 
     it('workspace enrichment runs once per incident version: a second playbook call is answered from the cache', async () => {
@@ -77,6 +79,7 @@ describe('incidents API', () => {
         const deps = {
             incidents,
             enrichmentStore: new InMemoryEnrichmentStore(),
+            deadLetters: new InMemoryDeadLetterStore(),
             enricher: {
                 enrich: () => {
                     calls++;
@@ -97,3 +100,46 @@ describe('incidents API', () => {
     });
 });
 
+describe('dead letters API', () => {
+    const NOW = new Date('2026-11-26T08:00:00.000Z');
+
+    function letter(id: string, day: string, reason = 'malformed-json'): DeadLetter {
+        return { id, reason, detail: 'message is not valid JSON', raw: '{"EventID": 1,', rawTruncated: false, rawBytes: 14, messageIndex: 0, recordIndex: 0, rejectedAt: `${day}T07:00:00.000Z` };
+    }
+
+    async function store(): Promise<InMemoryDeadLetterStore> {
+        const deadLetters = new InMemoryDeadLetterStore();
+        await deadLetters.putMany([letter('today', '2026-11-26'), letter('week-edge', '2026-11-20', 'malformed-xml'), letter('too-old', '2026-11-19')]);
+        return deadLetters;
+    }
+
+    async function listed(query: string): Promise<{ sinceDay: string; deadLetters: DeadLetter[] }> {
+        const result = await listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW);
+        expect(result.status).toBe(200);
+        return JSON.parse(result.body) as { sinceDay: string; deadLetters: DeadLetter[] };
+    }
+
+    it('lists the last 7 UTC days (today and the six before) by default, newest first, whole letters', async () => {
+        const answer = await listed('');
+        expect(answer.sinceDay).toBe('2026-11-20');
+        expect(answer.deadLetters).toEqual([letter('today', '2026-11-26'), letter('week-edge', '2026-11-20', 'malformed-xml')]);
+    });
+
+    it('filters by sinceDay, reason and limit', async () => {
+        expect((await listed('sinceDay=2026-11-01')).deadLetters.map((l) => l.id)).toEqual(['today', 'week-edge', 'too-old']);
+        expect((await listed('sinceDay=2026-11-01&reason=malformed-json')).deadLetters.map((l) => l.id)).toEqual(['today', 'too-old']);
+        expect((await listed('sinceDay=2026-11-01&limit=1')).deadLetters.map((l) => l.id)).toEqual(['today']);
+    });
+
+    it.each([
+        ['sinceDay=2026-02-30', 'sinceDay'],
+        ['sinceDay=yesterday', 'sinceDay'],
+        ["sinceDay=2026-11-01' or 'a' eq 'a", 'sinceDay'],
+        ["reason=x' or PartitionKey ne '", 'reason'],
+        ['reason=Malformed-JSON', 'reason'],
+        [`limit=${MAX_DEAD_LETTERS_LISTED + 1}`, 'limit'],
+        ['limit=0', 'limit'],
+    ])('refuses %s with 400 naming %s', async (query, field) => {
+        await expect(listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW)).rejects.toMatchObject({ status: 400, field });
+    });
+});

@@ -52,6 +52,7 @@ describe('function registrations', () => {
         ['enrichIncident', ['POST'], 'incidents/enrich', 'function'],
         ['listIncidents', ['GET'], 'incidents', 'function'],
         ['getIncident', ['GET'], 'incidents/{id}', 'function'],
+        ['listDeadLetters', ['GET'], 'dead-letters', 'function'],
         ['openApi', ['GET'], 'openapi.json', 'function'],
         ['health', ['GET'], 'health', 'anonymous'],
     ])('%s: HTTP %s /api/%s with authLevel %s', (name, methods, route, authLevel) => {
