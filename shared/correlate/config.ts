@@ -23,6 +23,7 @@ export type SignalName =
     | 'image-replaced'
     | 'image-locked'
     | 'hollowing-host-without-arguments'
+    | 'hollowing-host-unexpected-parent'
     | 'hollowing-host-network'
     | 'follow-up-network'
     | 'follow-up-child-process'
@@ -129,10 +130,16 @@ export const SIGNALS: Readonly<Record<SignalName, SignalDefinition>> = {
         summary: 'the target is a usual hollowing host started without its usual arguments',
         source: 'Sigma/Splunk/Elastic hollowing-host rules; detection-anchors.md §0.6, §4.4',
     },
+    'hollowing-host-unexpected-parent': {
+        points: 15,
+        kind: 'context',
+        summary: 'the target is a usual hollowing host started by a process that never starts it',
+        source: 'Elastic privilege_escalation_unusual_parentchild_relationship (T1055.012); Sigma proc_creation_win_svchost_uncommon_parent_process; detection-anchors.md §4.4, §5.1',
+    },
     'hollowing-host-network': {
         points: 35,
         kind: 'primary',
-        summary: 'that host, started without its arguments, made a network connection soon after (a hollowed host calling out)',
+        summary: 'that host, started unusually, made a network connection soon after (a hollowed host calling out)',
         source:
             'Sigma net_connection_win_susp_binary_no_cmdline (high: regsvr32/rundll32/dllhost with a bare command line connecting) and net_connection_win_notepad (high, port 9100 printing excluded); detection-anchors.md §4.5',
     },
@@ -173,8 +180,11 @@ export interface CorrelationConfig {
     incidentChainRetentionMs: number;
     /** Evidence events kept per chain (the 88 identical remote threads of a psinject do not all need keeping). */
     maxEvidencePerChain: number;
-    /** Usual hollowing hosts and the arguments they normally run with (detection-anchors.md §0.6). */
-    hollowingHosts: Readonly<Record<string, { requiresArguments: RegExp | undefined }>>;
+    /**
+     * Usual hollowing hosts (lower-case base names, detection-anchors.md §0.6) with the arguments they normally run with
+     * and, where the sources name them, the only processes that normally start them (lower-case base names).
+     */
+    hollowingHosts: Readonly<Record<string, { requiresArguments: RegExp | undefined; expectedParents?: readonly string[] }>>;
     /** Source images (lower-case base names) whose accesses and threads are never signals; empty by default. */
     allowedSourceImages: readonly string[];
     /**
@@ -195,18 +205,25 @@ export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
     incidentChainRetentionMs: 7 * 24 * 60 * 60_000,
     maxEvidencePerChain: 24,
     hollowingHosts: {
-        // svchost always runs a service group: `-k <group>` (Sigma proc_creation_win_svchost_execution_with_no_cli_flags).
-        'svchost.exe': { requiresArguments: /(^|\s)[-/]k\s/i },
+        // svchost always runs a service group: `-k <group>` (Sigma proc_creation_win_svchost_execution_with_no_cli_flags),
+        // and is started by the service control manager (Elastic privilege_escalation_unusual_parentchild_relationship:
+        // services, MsMpEng, svchost; Sigma proc_creation_win_svchost_uncommon_parent_process adds Mrt, ngen, rpcnet, TiWorker).
+        'svchost.exe': {
+            requiresArguments: /(^|\s)[-/]k\s/i,
+            expectedParents: ['services.exe', 'svchost.exe', 'msmpeng.exe', 'mrt.exe', 'ngen.exe', 'rpcnet.exe', 'tiworker.exe'],
+        },
         'rundll32.exe': { requiresArguments: undefined },
         'regsvr32.exe': { requiresArguments: undefined },
-        'dllhost.exe': { requiresArguments: undefined },
+        // COM surrogates come from the DCOM launcher (Elastic, same rule: dllhost from services or svchost).
+        'dllhost.exe': { requiresArguments: undefined, expectedParents: ['services.exe', 'svchost.exe'] },
         'wermgr.exe': { requiresArguments: undefined },
         'werfault.exe': { requiresArguments: undefined },
         'notepad.exe': { requiresArguments: undefined },
         'regasm.exe': { requiresArguments: undefined },
         'regsvcs.exe': { requiresArguments: undefined },
         'installutil.exe': { requiresArguments: undefined },
-        'searchprotocolhost.exe': { requiresArguments: undefined },
+        // Started by the indexer (Elastic, same rule: SearchIndexer or dllhost).
+        'searchprotocolhost.exe': { requiresArguments: undefined, expectedParents: ['searchindexer.exe', 'dllhost.exe'] },
     },
     allowedSourceImages: [],
     credentialStoreTargets: ['lsass.exe'],

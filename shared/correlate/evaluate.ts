@@ -153,28 +153,33 @@ function withAccess(hits: SignalHit[], grantedAccess: number): SignalHit[] {
 /** Sigma net_connection_win_notepad excludes DestinationPort 9100: printing (detection-anchors.md §4.5). */
 const PRINTING_PORT = 9100;
 
-/** True when `target` is a usual hollowing host (config `hollowingHosts`) started without its usual arguments. */
-function startedWithoutUsualArguments(target: ProcessRecord, config: CorrelationConfig): boolean {
+/** How a usual hollowing host (config `hollowingHosts`) was started out of the ordinary, if it was. */
+interface UnusualStart {
+    withoutArguments: boolean;
+    /** The creator's base name, when the host has expected parents and this is not one of them. */
+    unexpectedParent?: string;
+}
+
+function unusualStart(target: ProcessRecord, config: CorrelationConfig): UnusualStart | undefined {
     const host = config.hollowingHosts[baseName(target.image)];
-    if (!target.created || !host) return false;
+    if (!target.created || !host) return undefined;
     const args = argumentsOf(target.commandLine);
-    return host.requiresArguments ? !host.requiresArguments.test(` ${args} `) : args === '';
+    const withoutArguments = host.requiresArguments ? !host.requiresArguments.test(` ${args} `) : args === '';
+    const parent = baseName(target.parentImage);
+    const unexpectedParent = host.expectedParents && parent !== '' && !host.expectedParents.includes(parent) ? parent : undefined;
+    if (!withoutArguments && unexpectedParent === undefined) return undefined;
+    return { withoutArguments, ...(unexpectedParent !== undefined && { unexpectedParent }) };
 }
 
 /**
- * `startedWithoutUsualArguments`, from the Windows folders, by a creator that is not allow-listed: the case where a
- * connection is a primary signal. A same-named binary elsewhere is another program (the Store's Notepad lives in
- * Program Files\WindowsApps).
+ * The first connection a usual hollowing host from the Windows folders made within the follow-up window of an
+ * unusual start, by a creator that is not allow-listed; printing excluded. A same-named binary elsewhere is another
+ * program (the Store's Notepad lives in Program Files\WindowsApps).
  */
-function isBareHollowingHost(target: ProcessRecord, config: CorrelationConfig): boolean {
-    if (target.image === undefined || !isUnderWindows(target.image) || !startedWithoutUsualArguments(target, config)) return false;
+export function unusualHostEgress(target: ProcessRecord, config: CorrelationConfig): FollowUp | undefined {
+    if (target.createdMs === undefined || target.image === undefined || !isUnderWindows(target.image) || !unusualStart(target, config)) return undefined;
     const creator = baseName(target.parentImage);
-    return !config.allowedSourceImages.some((allowed) => allowed.toLowerCase() === creator);
-}
-
-/** The first connection a bare hollowing host made within the follow-up window of its start, printing excluded. */
-export function bareHostEgress(target: ProcessRecord, config: CorrelationConfig): FollowUp | undefined {
-    if (target.createdMs === undefined || !isBareHollowingHost(target, config)) return undefined;
+    if (config.allowedSourceImages.some((allowed) => allowed.toLowerCase() === creator)) return undefined;
     const from = target.createdMs;
     const until = from + config.followUpWindowMs;
     return target.followUps.find((f) => f.kind === 'network' && f.destinationPort !== PRINTING_PORT && f.timeMs >= from && f.timeMs <= until);
@@ -187,11 +192,17 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
     if (!target?.created) return hits;
     let firstPrimaryMs = firstEventPrimaryMs;
     let egress: FollowUp | undefined;
-    if (startedWithoutUsualArguments(target, context.config)) {
-        hits.push(hit('hollowing-host-without-arguments', target.created, `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`));
-        egress = bareHostEgress(target, context.config);
+    const unusual = unusualStart(target, context.config);
+    if (unusual) {
+        if (unusual.withoutArguments) {
+            hits.push(hit('hollowing-host-without-arguments', target.created, `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`));
+        }
+        if (unusual.unexpectedParent !== undefined) {
+            hits.push(hit('hollowing-host-unexpected-parent', target.created, `${baseName(target.image)} started by ${unusual.unexpectedParent}`));
+        }
+        egress = unusualHostEgress(target, context.config);
         if (egress) {
-            // Its creator started it bare: the creator is the suspected injector.
+            // Its creator started it unusually: the creator is the suspected injector.
             hits.push(hit('hollowing-host-network', egress, `${baseName(target.image)} ${egress.detail}`, target.parentGuid));
             firstPrimaryMs = Math.min(firstPrimaryMs ?? egress.timeMs, egress.timeMs);
         }

@@ -6,7 +6,7 @@
  * re-scored from its whole evidence set). Pure apart from mutating the state it is given; `now` is the only clock.
  */
 import type { CorrelationConfig } from './config';
-import { bareHostEgress, evaluateChain } from './evaluate';
+import { evaluateChain, unusualHostEgress } from './evaluate';
 import type { ChainEvaluation } from './evaluate';
 import { accessFacts, baseName, isAccessCandidate, isExecutablePath, isThreadCandidate } from './facts';
 import type { ChainRecord, Evidence, EvidenceRef, FollowUp, HostState, ProcessRecord, StoredAccessFacts } from './state';
@@ -134,12 +134,13 @@ function addEvidence(state: HostState, targetGuid: string, evidence: Evidence, n
 }
 
 /**
- * Opens an (evidence-less) chain for a bare hollowing host that called out (`bareHostEgress`): classic hollowing
- * writes through its creation handle, which Sysmon does not see, so the host's own behaviour may be all there is.
+ * Opens an (evidence-less) chain for an unusually started hollowing host that called out (`unusualHostEgress`):
+ * classic hollowing writes through its creation handle, which Sysmon does not see, so the host's own behaviour may be
+ * all there is.
  * Checked on the EID 1 and on the EID 3, so either order opens it; an existing chain is left as it is.
  */
-function openChainForBareHostEgress(state: HostState, record: ProcessRecord, nowMs: number, config: CorrelationConfig): boolean {
-    if (state.chains.has(record.guid) || bareHostEgress(record, config) === undefined) return false;
+function openChainForUnusualHostEgress(state: HostState, record: ProcessRecord, nowMs: number, config: CorrelationConfig): boolean {
+    if (state.chains.has(record.guid) || unusualHostEgress(record, config) === undefined) return false;
     state.chains.set(record.guid, { targetGuid: record.guid, evidence: [], droppedEvidence: 0, updatedAt: nowMs });
     return true;
 }
@@ -173,7 +174,7 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                     record.created = ref;
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(event.processGuid));
-                    if (openChainForBareHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
+                    if (openChainForUnusualHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
                     touchChain(event.processGuid);
                 }
                 if (event.parentProcessGuid !== undefined) {
@@ -199,7 +200,7 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                 if (addFollowUp(record, followUp)) {
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(record.guid));
-                    if (openChainForBareHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
+                    if (openChainForUnusualHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
                     touchChain(record.guid);
                 }
                 break;

@@ -34,7 +34,10 @@ const IN_MEMORY = () => ({
 const GUID = /\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?/g;
 const TIME_FIELDS = new Set(['utctime', 'timecreated', 'creationutctime', 'previouscreationutctime']);
 const IMAGE_FIELDS = ['Image', 'SourceImage', 'TargetImage', 'ParentImage', 'TargetFilename', 'ImageLoaded'];
-const KEPT_NAMES = new Set([...Object.keys(DEFAULT_CORRELATION_CONFIG.hollowingHosts), ...DEFAULT_CORRELATION_CONFIG.credentialStoreTargets]);
+const KEPT_NAMES = new Set([
+    ...Object.entries(DEFAULT_CORRELATION_CONFIG.hollowingHosts).flatMap(([host, rule]) => [host, ...(rule.expectedParents ?? [])]),
+    ...DEFAULT_CORRELATION_CONFIG.credentialStoreTargets,
+]);
 
 function digest(text: string): string {
     return createHash('sha256').update(`metamorphic:${text}`).digest('hex');

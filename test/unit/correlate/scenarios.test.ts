@@ -89,10 +89,11 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
             expect.arrayContaining([
                 { signal: 'image-replaced', points: 60 },
                 { signal: 'hollowing-host-without-arguments', points: 15 },
+                { signal: 'hollowing-host-unexpected-parent', points: 15 },
                 { signal: 'hollowing-host-network', points: 35 },
             ]),
         );
-        // 110 points, capped; the connection counts once, as the bare host's egress rather than also as a follow-up.
+        // 125 points, capped; the connection counts once, as the bare host's egress rather than also as a follow-up.
         expect(incident.contributions.map((c) => c.signal)).not.toContain('follow-up-network');
         expect(incident.score).toBe(100);
         expect(incident.severity).toBe('High');
@@ -157,6 +158,18 @@ describe('classic hollowing seen only through its host calling out', () => {
         }
     });
 
+    it('svchost given a service group it was not started for (by a dropper, not services.exe) counts as unusual too', async () => {
+        const events = [
+            processCreate(3, 'svchost', SVCHOST, 'dropper', EVIL, 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p'),
+            networkConnect(2_000, 'svchost', SVCHOST, '198.51.100.7', 443),
+        ];
+        const incidents = await runBatches([events]);
+        expect(incidents.map((i) => [i.technique, i.score, i.injector.image, i.contributions.map((c) => c.signal)])).toEqual([
+            ['T1055.012', 50, EVIL, ['hollowing-host-unexpected-parent', 'hollowing-host-network']],
+        ]);
+        expect(incidents[0]!.signals[0]!.detail).toBe('svchost.exe started by invoice.exe');
+    });
+
     it('what the host does after calling out adds to the incident', async () => {
         const events = [...bareHostCallingOut(), processCreate(5_000, 'shell', 'C:\\Windows\\System32\\cmd.exe', 'rundll32', RUNDLL32, 'cmd.exe /c whoami')];
         const incidents = await runBatches([events]);
@@ -180,6 +193,20 @@ describe('classic hollowing seen only through its host calling out', () => {
             ],
         ],
         ['the host started bare but never connecting', bareHostCallingOut().slice(0, 2)],
+        [
+            'svchost with its service group, started by services.exe',
+            [
+                processCreate(3, 'svchost', SVCHOST, 'services', 'C:\\Windows\\System32\\services.exe', 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv'),
+                networkConnect(2_000, 'svchost', SVCHOST, '13.107.4.50', 443),
+            ],
+        ],
+        [
+            'a COM surrogate started by the DCOM launcher (svchost)',
+            [
+                processCreate(3, 'dllhost', 'C:\\Windows\\System32\\dllhost.exe', 'dcom', SVCHOST, 'C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}'),
+                networkConnect(2_000, 'dllhost', 'C:\\Windows\\System32\\dllhost.exe', '13.107.4.50', 443),
+            ],
+        ],
     ])('no incident for %s', async (_label, events) => {
         expect(await runBatches([events])).toEqual([]);
     });
@@ -230,7 +257,7 @@ describe('stream semantics', () => {
         const c = correlator(new InMemoryHostStateStore(), store);
         const [access, create, replaced, network] = hollowingChain();
         const early = await c.process([access!, create!, replaced!], NOW);
-        expect(early.incidents.map((i) => [i.version, i.score])).toEqual([[1, 75]]);
+        expect(early.incidents.map((i) => [i.version, i.score])).toEqual([[1, 90]]);
         const late = await c.process([network!, imageLoad(950, 'svchost', SVCHOST, 'C:\\Users\\u\\AppData\\x.dll', false)], NOW);
         expect(late.incidents.map((i) => [i.id, i.version, i.score])).toEqual([[early.incidents[0]!.id, 2, 100]]);
         const stored = await store.query({});
@@ -252,7 +279,7 @@ describe('stream semantics', () => {
         expect(fromA.conflicts + fromB.conflicts).toBeGreaterThanOrEqual(2);
         const all = (await incidents.query({})).incidents;
         expect(all).toHaveLength(1);
-        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual(['hollowing-host-network', 'hollowing-host-without-arguments', 'image-replaced']);
+        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual(['hollowing-host-network', 'hollowing-host-unexpected-parent', 'hollowing-host-without-arguments', 'image-replaced']);
     });
 });
 
