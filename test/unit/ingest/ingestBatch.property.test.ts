@@ -361,6 +361,27 @@ describe('ingestBatch: JSON nesting limit', () => {
         expect(ingestBatch([{ body: braces }], NOW, { ...DEFAULT_INGEST_LIMITS, maxDepth: 2 }).report).toMatchObject({ accepted: 1, rejected: 0 });
         expect(reasonsOf(`{"records":[{"a":{"b":{}}}]}`, { ...DEFAULT_INGEST_LIMITS, maxDepth: 3 })).toEqual({ 'nesting-too-deep': 1 });
     });
+
+    it('a body given as text and the same body already parsed get the same depth verdict', () => {
+        const limits = { ...DEFAULT_INGEST_LIMITS, maxDepth: 4 };
+        fc.assert(
+            fc.property(fc.jsonValue({ maxDepth: 7 }), (value) => {
+                const fromText = reasonsOf(JSON.stringify(value), limits)['nesting-too-deep'] ?? 0;
+                const fromObject = reasonsOf(value, limits)['nesting-too-deep'] ?? 0;
+                expect(fromText).toBe(fromObject);
+            }),
+            { numRuns: 500 },
+        );
+    });
+
+    it('rejects a Log Analytics WindowsEvent row whose EventData JSON string nests too deep', () => {
+        const row = (eventData: string): string =>
+            JSON.stringify({ records: [{ Type: 'WindowsEvent', Provider: 'Microsoft-Windows-Sysmon', Channel: SYSMON_CHANNEL, EventID: 1, Computer: 'ws1', EventData: eventData }] });
+        const deep = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
+        expect(ingestBatch([{ body: row(deep) }], NOW).deadLetters.map((l) => [l.reason, l.detail.startsWith('EventData')])).toEqual([['nesting-too-deep', true]]);
+        // Braces inside its strings are not nesting.
+        expect(reasonsOf(row(JSON.stringify({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: '{3710b5c6-1243-6182-8303-000000000a00}', CommandLine: '{'.repeat(40) })))).toEqual({});
+    });
 });
 
 describe('ingestBatch: flat records of other channels', () => {
