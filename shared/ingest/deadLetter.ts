@@ -45,6 +45,8 @@ export interface DeadLetterStore {
     putMany(letters: readonly DeadLetter[]): Promise<void>;
     /** Lists the letters, newest day (enqueued, else rejected) first, then by id; for operators and tests. */
     list(options?: DeadLetterQuery): Promise<DeadLetter[]>;
+    /** Removes these letters (found by id and day); letters already gone are not an error. */
+    deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void>;
 }
 
 /** The day of a letter whose time does not parse: it sorts before every real day, so such letters list last. */
@@ -78,5 +80,14 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
             .map((l) => ({ ...l }))
             .sort((a, b) => (day(a) < day(b) ? 1 : day(a) > day(b) ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         return Promise.resolve(all.slice(0, options?.limit ?? all.length));
+    }
+
+    deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
+        for (const letter of letters) {
+            // Like the Table store, which keys a letter by its day and id: the same id filed on another day stays.
+            const stored = this.letters.get(letter.id);
+            if (stored !== undefined && deadLetterDay(stored) === deadLetterDay(letter)) this.letters.delete(letter.id);
+        }
+        return Promise.resolve();
     }
 }

@@ -180,6 +180,18 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             await expect(store.list({ sinceDay: '2026-11-26' })).resolves.toStrictEqual([]);
         });
 
+        it('deletes letters by id and day; a letter already gone, or the same id on another day, is left alone', async () => {
+            const store = await makeStore();
+            const keep = letter('keep');
+            const gone = letter('gone', { enqueuedTime: `${OLDER_DAY}T22:00:00.000Z` });
+            await store.putMany([keep, gone]);
+            await store.deleteMany([gone, letter('never-stored'), letter('keep', { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` })]);
+            await expect(store.list()).resolves.toStrictEqual([keep]);
+            await store.deleteMany([]);
+            await store.deleteMany([gone]);
+            await expect(store.list()).resolves.toStrictEqual([keep]);
+        });
+
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {
             const store = await makeStore();
             const xml = letter('xml', { reason: 'malformed-xml' });

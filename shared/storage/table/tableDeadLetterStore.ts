@@ -12,7 +12,9 @@ import {
     decodeTableKey,
     encodeTableKey,
     ensureTable,
+    errorCode,
     groupForTransactions,
+    statusOf,
     toStorageError,
 } from './tableSupport.js';
 
@@ -74,7 +76,27 @@ export class TableDeadLetterStore implements DeadLetterStore {
         const limit = Math.max(0, options?.limit ?? entities.length);
         return entities.slice(0, limit).map(fromEntity);
     }
+
+    async deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
+        let next = 0;
+        let failure: { error: unknown } | undefined;
+        const worker = async (): Promise<void> => {
+            while (next < letters.length && failure === undefined) {
+                const letter = letters[next++] as Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>;
+                try {
+                    await this.client.deleteEntity(deadLetterDay(letter), encodeTableKey(letter.id));
+                } catch (e) {
+                    if (!(statusOf(e) === 404 && errorCode(e) === 'ResourceNotFound')) failure = { error: toStorageError(this.client.tableName, 'delete dead letters from', e) };
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, letters.length) }, worker));
+        if (failure !== undefined) throw failure.error;
+    }
 }
+
+/** Deletes go one request each (a transaction fails whole on one missing entity), this many at a time. */
+const DELETE_CONCURRENCY = 8;
 
 function compare(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
