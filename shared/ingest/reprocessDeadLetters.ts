@@ -1,0 +1,92 @@
+/**
+ * @module Stage 1 again, for inputs it rejected before: after a limit was raised (`HOLLOWTRACE_MAX_MESSAGE_BYTES`,
+ * `HOLLOWTRACE_MAX_NESTING`) or an upgrade taught ingestion a new shape, an operator re-reads the dead letters so
+ * their events reach correlation after all.
+ *
+ * Each letter's raw text goes through the same core as a delivered batch, with the letter's Event Hub coordinates.
+ * Then, in this order, so that an infrastructure failure loses nothing and a re-run is harmless: what is still
+ * rejected is written back (under the letter's own id when it is one rejection again, so it replaces itself),
+ * the events correlation needs are forwarded (correlation is idempotent by event identity), and only then are the
+ * letters that are resolved deleted.
+ */
+import type { DeadLetter, DeadLetterQuery } from './deadLetter';
+import { ingestBatch } from './ingestBatch';
+import type { IngestMessage } from './ingestBatch';
+import type { IngestDependencies } from './ingestService';
+
+/** Reasons whose `raw` is not an input stage 1 could read now, and why. */
+const NOT_REPROCESSABLE: ReadonlyMap<string, string> = new Map([
+    ['invalid-utf8', 'its raw is base64 of bytes that are not UTF-8; no setting changes that'],
+    ['unreadable-record', 'its raw is base64 of a damaged EVTX record'],
+    ['empty-message', 'the message had nothing to read'],
+    ['invalid-forwarded-event', 'stage 2 rejected it: it is not stage 1 input'],
+]);
+
+export interface ReprocessOutcome {
+    /** Letters read from the store. */
+    examined: number;
+    /** Letters whose input now reads without a rejection: deleted, their events forwarded. */
+    resolved: number;
+    /** Letters whose input is rejected again: written back with the reason it has now. */
+    stillRejected: number;
+    /** Letters that cannot be read again, each with why (kept as they are). */
+    skipped: { id: string; why: string }[];
+    /** Events handed to correlation. */
+    forwarded: number;
+}
+
+function whyNotReprocessable(letter: DeadLetter): string | undefined {
+    if (letter.rawTruncated) return `its raw text was cut at ${letter.raw.length} characters of ${letter.rawBytes} bytes; re-read it from the Event Hub (partition ${letter.partitionId ?? '?'}, sequence number ${letter.sequenceNumber ?? '?'})`;
+    const why = NOT_REPROCESSABLE.get(letter.reason);
+    return why === undefined ? undefined : `${letter.reason}: ${why}`;
+}
+
+/**
+ * Re-ingests the letters `query` selects (`limit` bounds one call; call again for more).
+ * @throws StorageUnavailableError / ForwardingFailedError as stage 1 does; then nothing was deleted.
+ */
+export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestDependencies, now: Date): Promise<ReprocessOutcome> {
+    const letters = await deps.deadLetters.list(query);
+    const skipped: ReprocessOutcome['skipped'] = [];
+    const candidates: DeadLetter[] = [];
+    for (const letter of letters) {
+        const why = whyNotReprocessable(letter);
+        if (why === undefined) candidates.push(letter);
+        else skipped.push({ id: letter.id, why });
+    }
+    const messages: IngestMessage[] = candidates.map((letter) => ({
+        body: letter.raw,
+        ...(letter.partitionId !== undefined && { partitionId: letter.partitionId }),
+        ...(letter.sequenceNumber !== undefined && { sequenceNumber: letter.sequenceNumber }),
+        ...(letter.offset !== undefined && { offset: letter.offset }),
+        ...(letter.enqueuedTime !== undefined && { enqueuedTime: letter.enqueuedTime }),
+    }));
+    const result = ingestBatch(messages, now, deps.limits);
+
+    const rejectionsOf = new Map<number, DeadLetter[]>();
+    for (const rejection of result.deadLetters) {
+        const list = rejectionsOf.get(rejection.messageIndex) ?? [];
+        list.push(rejection);
+        rejectionsOf.set(rejection.messageIndex, list);
+    }
+    const rewritten: DeadLetter[] = [];
+    const superseded: DeadLetter[] = [];
+    candidates.forEach((letter, messageIndex) => {
+        const again = rejectionsOf.get(messageIndex) ?? [];
+        if (again.length === 1) {
+            // One rejection again: it replaces the letter under the letter's own id and place.
+            rewritten.push({ ...(again[0] as DeadLetter), id: letter.id, messageIndex: letter.messageIndex, recordIndex: letter.recordIndex });
+        } else {
+            rewritten.push(...again);
+            superseded.push(letter);
+        }
+    });
+
+    if (rewritten.length > 0) await deps.deadLetters.putMany(rewritten);
+    const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
+    if (forward.length > 0) await deps.forwarder.forward(forward);
+    await deps.deadLetters.deleteMany(superseded.filter((letter) => !rewritten.some((r) => r.id === letter.id)));
+
+    const stillRejected = candidates.filter((_, messageIndex) => rejectionsOf.has(messageIndex)).length;
+    return { examined: letters.length, resolved: candidates.length - stillRejected, stillRejected, skipped, forwarded: forward.length };
+}
