@@ -10,6 +10,7 @@ import { ingestSysmonEventsWith } from '../functions/ingestSysmonEvents';
 import { InMemoryEnrichmentStore } from '../shared/api/enrichmentStore';
 import type { IncidentEnricher } from '../shared/api/incidentsApi';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
+import { InlineCorrelation } from '../shared/correlate/correlationService';
 import { Correlator } from '../shared/correlate/correlator';
 import { isNeededForCorrelation } from '../shared/correlate/facts';
 import type { SysmonEvent } from '../shared/sysmon/types';
@@ -92,9 +93,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const simulation = simulateFleet({ hosts: options.hosts, eventsPerSecond: options.eventsPerSecond, durationSeconds: options.durationSeconds, attacks: options.attacks, seed: options.seed, start });
     const forwarder = new InMemoryEventForwarder();
     const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
-    const ingest = ingestSysmonEventsWith(() =>
-        Promise.resolve({ deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed) }),
-    );
+    const ingestDependencies = { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed) };
+    const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
     const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });
@@ -131,6 +131,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const server = await startLocalServer({
         port: options.port,
         dependencies: { incidents, deadLetters, enrichmentStore: options.enricher ? enrichmentStore : new InMemoryEnrichmentStore(), ...(options.enricher && { enricher: options.enricher }) },
+        // Reprocessed dead letters go straight to the correlator: the demo's hub stand-in was drained above.
+        ingest: { ...ingestDependencies, forwarder: new InlineCorrelation(correlator) },
         functionKey: DEMO_FUNCTION_KEY,
     });
 

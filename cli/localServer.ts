@@ -14,10 +14,12 @@ import { getIncidentWith } from '../functions/getIncident';
 import { healthWith } from '../functions/health';
 import { listDeadLettersWith } from '../functions/listDeadLetters';
 import { listIncidentsWith } from '../functions/listIncidents';
+import { reprocessDeadLettersWith } from '../functions/reprocessDeadLetters';
 import { openApi } from '../functions/openApi';
 import { ApiProblem, errorToHttp, problem } from '../shared/api/http';
 import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
 import { MAX_REQUEST_BYTES } from '../shared/api/incidentsApi';
+import type { IngestDependencies } from '../shared/ingest/ingestService';
 
 interface Route {
     method: string;
@@ -35,13 +37,17 @@ export interface LocalServer {
 export interface LocalServerOptions {
     port: number;
     dependencies: IncidentsApiDependencies;
+    /** Stage 1, for `POST /api/dead-letters/reprocess`; that route answers 404 without it. */
+    ingest?: IngestDependencies;
     functionKey?: string;
     log?: (line: string) => void;
 }
 
-function routes(deps: IncidentsApiDependencies): Route[] {
+function routes(deps: IncidentsApiDependencies, ingest: IngestDependencies | undefined): Route[] {
     const get = (): Promise<IncidentsApiDependencies> => Promise.resolve(deps);
+    const stage1 = ingest === undefined ? [] : [{ method: 'POST', pattern: /^\/api\/dead-letters\/reprocess$/, name: 'reprocessDeadLetters', handler: reprocessDeadLettersWith(() => Promise.resolve(ingest)), anonymous: false }];
     return [
+        ...stage1,
         { method: 'POST', pattern: /^\/api\/incidents\/enrich$/, name: 'enrichIncident', handler: enrichIncidentWith(get), anonymous: false },
         { method: 'GET', pattern: /^\/api\/incidents$/, name: 'listIncidents', handler: listIncidentsWith(get), anonymous: false },
         { method: 'GET', pattern: /^\/api\/incidents\/(?<id>[^/]+)$/, name: 'getIncident', handler: getIncidentWith(get), anonymous: false },
@@ -72,7 +78,7 @@ function send(response: ServerResponse, init: HttpResponseInit): void {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-    const table = routes(options.dependencies);
+    const table = routes(options.dependencies, options.ingest);
     const log = options.log ?? (() => undefined);
     const server: Server = createServer((request, response) => {
         void (async () => {

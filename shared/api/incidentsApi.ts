@@ -1,6 +1,6 @@
 /**
- * @module Stage 3 use cases behind the HTTP functions: enrich a Sentinel incident, list and get incidents, list dead
- * letters, health.
+ * @module Stage 3 use cases behind the HTTP functions: enrich a Sentinel incident, list and get incidents, list and
+ * reprocess dead letters, health.
  * Inputs are plain values (body text, query parameters); outputs are `HttpResult`s, so the Functions adapters and the
  * local server share every rule, including the error mapping.
  */
@@ -8,7 +8,9 @@ import { decodeProcessAccess } from '../decode/accessMask';
 import type { Technique } from '../correlate/evaluate';
 import type { Incident } from '../correlate/incident';
 import type { IncidentQuery, IncidentStore } from '../correlate/incidentStore';
-import type { DeadLetterStore } from '../ingest/deadLetter';
+import type { DeadLetterQuery, DeadLetterStore } from '../ingest/deadLetter';
+import type { IngestDependencies } from '../ingest/ingestService';
+import { reprocessDeadLetters } from '../ingest/reprocessDeadLetters';
 import { renderComment } from './comment';
 import type { EnrichmentSummary } from './comment';
 import type { EnrichmentStore } from './enrichmentStore';
@@ -243,6 +245,22 @@ const REASON_CODE = /^[a-z0-9-]{1,64}$/;
  * a UTC day (enqueued, else rejected) and later, newest day first. Days, not times: stores file letters by day.
  */
 export async function listDeadLetters(params: URLSearchParams, deps: Pick<IncidentsApiDependencies, 'deadLetters'>, now: Date): Promise<HttpResult> {
+    const query = deadLetterQuery(params, now);
+    return json(200, { sinceDay: query.sinceDay, deadLetters: await deps.deadLetters.list(query) });
+}
+
+/**
+ * POST /api/dead-letters/reprocess?sinceDay&reason&limit: runs the selected letters through stage 1 again (after a
+ * limit was raised or an upgrade), forwarding what now reads; answers with what became of them. Call again while
+ * `examined` equals the limit.
+ */
+export async function reprocessDeadLettersRequest(params: URLSearchParams, deps: IngestDependencies, now: Date): Promise<HttpResult> {
+    const query = deadLetterQuery(params, now);
+    return json(200, { sinceDay: query.sinceDay, limit: query.limit, ...(await reprocessDeadLetters(query, deps, now)) });
+}
+
+/** The `sinceDay`, `reason` and `limit` parameters of the dead-letter endpoints, checked. */
+function deadLetterQuery(params: URLSearchParams, now: Date): DeadLetterQuery & { sinceDay: string; limit: number } {
     const given = queryParameter(params, 'sinceDay');
     if (given !== undefined && !isCalendarDay(given)) throw new ApiProblem(400, 'invalid-day', 'sinceDay must be a date YYYY-MM-DD', 'sinceDay');
     const sinceDay = given ?? new Date(now.getTime() - (DEFAULT_DEAD_LETTER_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
@@ -251,8 +269,7 @@ export async function listDeadLetters(params: URLSearchParams, deps: Pick<Incide
         throw new ApiProblem(400, 'invalid-reason', 'reason is a code such as malformed-xml: lower-case letters, digits and dashes', 'reason');
     }
     const limit = integer(params, 'limit', 1, MAX_DEAD_LETTERS_LISTED) ?? 50;
-    const deadLetters = await deps.deadLetters.list({ sinceDay, limit, ...(reason !== undefined && { reason }) });
-    return json(200, { sinceDay, deadLetters });
+    return { sinceDay, limit, ...(reason !== undefined && { reason }) };
 }
 
 /** GET /api/health: whether storage answers (within the caller's time budget). */

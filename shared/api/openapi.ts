@@ -177,6 +177,37 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     },
                 },
             },
+            '/dead-letters/reprocess': {
+                post: {
+                    operationId: 'ReprocessDeadLetters',
+                    summary: 'Run rejected inputs through ingestion again',
+                    description:
+                        'After a limit was raised or an upgrade: reads the selected letters again; what now reads is forwarded to correlation and its letter deleted, what is still rejected is written back with its new reason. Letters whose raw text was cut or is base64 are kept and listed in skipped. Call again while examined equals limit.',
+                    parameters: [
+                        { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day to start from; default: the last 7 days' },
+                        { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false },
+                        { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                    ],
+                    responses: {
+                        '200': {
+                            description: 'What became of the letters',
+                            schema: {
+                                type: 'object',
+                                properties: {
+                                    sinceDay: { type: 'string', format: 'date' },
+                                    limit: { type: 'integer' },
+                                    examined: { type: 'integer' },
+                                    resolved: { type: 'integer' },
+                                    stillRejected: { type: 'integer' },
+                                    forwarded: { type: 'integer' },
+                                    skipped: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, why: { type: 'string' } } } },
+                                },
+                            },
+                        },
+                        ...errors,
+                    },
+                },
+            },
             '/health': {
                 get: {
                     operationId: 'GetHealth',

@@ -14,7 +14,8 @@ import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
 import { TableDeadLetterStore, createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
-import { ingestBatch } from '../../shared/ingest/ingestBatch';
+import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../shared/ingest/ingestBatch';
+import { InMemoryEventForwarder } from '../../shared/ingest/forwarder';
 import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
 import { CREATE_PROCESS_TRACE, processAccess, processCreate, remoteThread, resetRecordIds } from '../helpers/sysmonBuilders';
 
@@ -25,6 +26,8 @@ const suffix = Date.now().toString(36);
 const clients = ['incidents', 'enrichment', 'deadletters'].map((t) => createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`));
 let server: LocalServer;
 let incident: Incident;
+let forwarded: InMemoryEventForwarder;
+let deadLetterStore: TableDeadLetterStore;
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-functions-key': KEY }) {
     const response = await fetch(`${server.url}${path}`, {
@@ -57,8 +60,10 @@ beforeAll(async () => {
     // A real stage 1 rejection, dead-lettered the way ingestion files it.
     const rejected = ingestBatch([{ body: '<Event><System><EventID>1</EventID></System><!DOCTYPE x [<!ENTITY a "b">]>', partitionId: '3', sequenceNumber: 77, enqueuedTime: new Date().toISOString() }], new Date());
     await deadLetters.putMany(rejected.deadLetters);
+    deadLetterStore = deadLetters;
     const deps: IncidentsApiDependencies = { incidents, enrichmentStore, deadLetters };
-    server = await startLocalServer({ port: 0, dependencies: deps, functionKey: KEY });
+    forwarded = new InMemoryEventForwarder();
+    server = await startLocalServer({ port: 0, dependencies: deps, ingest: { deadLetters, forwarder: forwarded, limits: DEFAULT_INGEST_LIMITS }, functionKey: KEY });
 });
 
 afterAll(async () => {
@@ -182,6 +187,27 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
         expect(hostile.json).toMatchObject({ code: 'invalid-reason', field: 'reason' });
     });
 
+    it('reprocesses dead letters: what reads now is forwarded and its letter deleted, the rest kept with why', async () => {
+        // Filed under a 600-byte limit, as a deployment with HOLLOWTRACE_MAX_MESSAGE_BYTES=600 would have.
+        const line = JSON.stringify({
+            EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'WS09', EventRecordID: 5, UtcTime: '2024-05-01 10:15:01.987',
+            ProcessGuid: '{3710b5c6-1243-6182-8303-000000000b00}', Image: 'C:\\Windows\\System32\\rundll32.exe', CommandLine: `rundll32.exe ${'y'.repeat(700)}`,
+        });
+        const tight = ingestBatch([{ body: line, partitionId: '1', sequenceNumber: 12, enqueuedTime: new Date().toISOString() }], new Date(), { ...DEFAULT_INGEST_LIMITS, maxMessageBytes: 600 });
+        expect(tight.deadLetters.map((l) => l.reason)).toEqual(['too-large']);
+        const listedBefore = (await call('GET', '/dead-letters')).json!.deadLetters as unknown[];
+        await deadLetterStore.putMany(tight.deadLetters);
+
+        expect((await call('POST', '/dead-letters/reprocess', undefined, {})).status).toBe(401);
+        const answer = await call('POST', '/dead-letters/reprocess');
+        expect(answer.status).toBe(200);
+        expect(answer.json).toMatchObject({ examined: listedBefore.length + 1, resolved: 1, stillRejected: listedBefore.length, forwarded: 1, skipped: [] });
+        expect((forwarded.byHost.get('ws09') ?? []).map((e) => [e.recordId, e.origin.sequenceNumber])).toEqual([[5, 12]]);
+        const left = (await call('GET', '/dead-letters')).json!.deadLetters as { reason: string }[];
+        expect(left.map((l) => l.reason)).toEqual(['xml-dtd-forbidden']);
+        expect((await call('POST', '/dead-letters/reprocess?limit=0')).json).toMatchObject({ code: 'invalid-number', field: 'limit' });
+    });
+
     it('unknown ids are 404, malformed ids 400', async () => {
         expect((await call('GET', '/incidents/hti-00000000000000')).status).toBe(404);
         const malformed = await call('GET', `/incidents/${encodeURIComponent("x' or 1 eq 1")}`);
@@ -204,7 +230,7 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
         const api = await SwaggerParser.validate(structuredClone(json) as never);
         expect((api as { swagger?: string }).swagger).toBe('2.0');
         const operations = Object.values(json!.paths as Record<string, Record<string, { operationId?: string; summary?: string }>>).flatMap((p) => Object.values(p));
-        expect(operations.length).toBe(5);
+        expect(operations.length).toBe(6);
         for (const operation of operations) {
             expect(operation.operationId).toMatch(/^[A-Z]\w+$/);
             expect(operation.summary).toBeTruthy();

@@ -53,6 +53,7 @@ describe('function registrations', () => {
         ['listIncidents', ['GET'], 'incidents', 'function'],
         ['getIncident', ['GET'], 'incidents/{id}', 'function'],
         ['listDeadLetters', ['GET'], 'dead-letters', 'function'],
+        ['reprocessDeadLetters', ['POST'], 'dead-letters/reprocess', 'function'],
         ['openApi', ['GET'], 'openapi.json', 'function'],
         ['health', ['GET'], 'health', 'anonymous'],
     ])('%s: HTTP %s /api/%s with authLevel %s', (name, methods, route, authLevel) => {
