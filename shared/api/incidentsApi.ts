@@ -8,6 +8,7 @@ import { decodeProcessAccess } from '../decode/accessMask';
 import type { Technique } from '../correlate/evaluate';
 import type { Incident } from '../correlate/incident';
 import type { IncidentQuery, IncidentStore } from '../correlate/incidentStore';
+import { deadLetterCursor } from '../ingest/deadLetter';
 import type { DeadLetterQuery, DeadLetterStore } from '../ingest/deadLetter';
 import type { IngestDependencies } from '../ingest/ingestService';
 import { reprocessDeadLetters } from '../ingest/reprocessDeadLetters';
@@ -241,25 +242,29 @@ function isCalendarDay(text: string): boolean {
 const REASON_CODE = /^[a-z0-9-]{1,64}$/;
 
 /**
- * GET /api/dead-letters?sinceDay&reason&limit: the rejected inputs (reason, detail, raw text, Event Hub coordinates) of
+ * GET /api/dead-letters?sinceDay&reason&limit&after: the rejected inputs (reason, detail, raw text, Event Hub coordinates) of
  * a UTC day (enqueued, else rejected) and later, newest day first. Days, not times: stores file letters by day.
  */
 export async function listDeadLetters(params: URLSearchParams, deps: Pick<IncidentsApiDependencies, 'deadLetters'>, now: Date): Promise<HttpResult> {
     const query = deadLetterQuery(params, now);
-    return json(200, { sinceDay: query.sinceDay, deadLetters: await deps.deadLetters.list(query) });
+    const deadLetters = await deps.deadLetters.list(query);
+    const last = deadLetters[deadLetters.length - 1];
+    const next = last !== undefined && deadLetters.length === query.limit ? deadLetterCursor(last) : null;
+    return json(200, { sinceDay: query.sinceDay, deadLetters, next });
 }
 
 /**
  * POST /api/dead-letters/reprocess?sinceDay&reason&limit: runs the selected letters through stage 1 again (after a
  * limit was raised or an upgrade), forwarding what now reads; answers with what became of them. Call again while
- * `examined` equals the limit.
+ * `next` is not null, passing it as `after`.
  */
 export async function reprocessDeadLettersRequest(params: URLSearchParams, deps: IngestDependencies, now: Date): Promise<HttpResult> {
     const query = deadLetterQuery(params, now);
-    return json(200, { sinceDay: query.sinceDay, limit: query.limit, ...(await reprocessDeadLetters(query, deps, now)) });
+    const { next, ...outcome } = await reprocessDeadLetters(query, deps, now);
+    return json(200, { sinceDay: query.sinceDay, limit: query.limit, ...outcome, next: next ?? null });
 }
 
-/** The `sinceDay`, `reason` and `limit` parameters of the dead-letter endpoints, checked. */
+/** The `sinceDay`, `reason`, `limit` and `after` parameters of the dead-letter endpoints, checked. */
 function deadLetterQuery(params: URLSearchParams, now: Date): DeadLetterQuery & { sinceDay: string; limit: number } {
     const given = queryParameter(params, 'sinceDay');
     if (given !== undefined && !isCalendarDay(given)) throw new ApiProblem(400, 'invalid-day', 'sinceDay must be a date YYYY-MM-DD', 'sinceDay');
@@ -269,7 +274,11 @@ function deadLetterQuery(params: URLSearchParams, now: Date): DeadLetterQuery & 
         throw new ApiProblem(400, 'invalid-reason', 'reason is a code such as malformed-xml: lower-case letters, digits and dashes', 'reason');
     }
     const limit = integer(params, 'limit', 1, MAX_DEAD_LETTERS_LISTED) ?? 50;
-    return { sinceDay, limit, ...(reason !== undefined && { reason }) };
+    const after = queryParameter(params, 'after');
+    if (after !== undefined && (after.length > 2048 || !isCalendarDay(after.slice(0, 10)) || after.charAt(10) !== '/')) {
+        throw new ApiProblem(400, 'invalid-cursor', 'after is the next value of a previous answer', 'after');
+    }
+    return { sinceDay, limit, ...(reason !== undefined && { reason }), ...(after !== undefined && { after }) };
 }
 
 /** GET /api/health: whether storage answers (within the caller's time budget). */

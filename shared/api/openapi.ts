@@ -75,6 +75,8 @@ const deadLetter = {
     },
 };
 
+const afterParameter = { name: 'after', in: 'query', type: 'string', required: false, description: 'The next value of the previous answer' };
+
 const problem = {
     type: 'object',
     required: ['status', 'code', 'detail'],
@@ -167,11 +169,19 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                         { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day (enqueued, else rejected) to list from; default: the last 7 days' },
                         { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false, description: 'Only this reason code, e.g. malformed-xml' },
                         { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                        afterParameter,
                     ],
                     responses: {
                         '200': {
                             description: 'Dead letters, newest day first',
-                            schema: { type: 'object', properties: { sinceDay: { type: 'string', format: 'date' }, deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } } } },
+                            schema: {
+                                type: 'object',
+                                properties: {
+                                    sinceDay: { type: 'string', format: 'date' },
+                                    deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } },
+                                    next: { type: 'string', description: 'Pass as after for the next page; null on the last page' },
+                                },
+                            },
                         },
                         ...errors,
                     },
@@ -182,11 +192,12 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     operationId: 'ReprocessDeadLetters',
                     summary: 'Run rejected inputs through ingestion again',
                     description:
-                        'After a limit was raised or an upgrade: reads the selected letters again; what now reads is forwarded to correlation and its letter deleted, what is still rejected is written back with its new reason. Letters whose raw text was cut or is base64 are kept and listed in skipped. Call again while examined equals limit.',
+                        'After a limit was raised or an upgrade: reads the selected letters again; what now reads is forwarded to correlation and its letter deleted, what is still rejected is written back with its new reason. Letters whose raw text was cut or is base64 are kept and listed in skipped. Call again with after = next while next is not null.',
                     parameters: [
                         { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day to start from; default: the last 7 days' },
                         { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false },
                         { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                        afterParameter,
                     ],
                     responses: {
                         '200': {
@@ -201,6 +212,7 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                                     stillRejected: { type: 'integer' },
                                     forwarded: { type: 'integer' },
                                     skipped: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, why: { type: 'string' } } } },
+                                    next: { type: 'string', description: 'Pass as after to go on; null when done' },
                                 },
                             },
                         },

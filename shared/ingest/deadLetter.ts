@@ -38,6 +38,8 @@ export interface DeadLetterQuery {
     sinceDay?: string;
     /** Letters with exactly this reason only. */
     reason?: string;
+    /** Letters after this one in listing order only (`deadLetterCursor` of the last letter of the previous page). */
+    after?: string;
 }
 
 export interface DeadLetterStore {
@@ -61,6 +63,31 @@ export function deadLetterDay(letter: Pick<DeadLetter, 'enqueuedTime' | 'rejecte
     return Number.isNaN(ms) ? UNKNOWN_DEAD_LETTER_DAY : new Date(ms).toISOString().slice(0, 10);
 }
 
+/** Where a letter stands in listing order, for `DeadLetterQuery.after`: its day, then its id. */
+export function deadLetterCursor(letter: Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>): string {
+    return `${deadLetterDay(letter)}/${letter.id}`;
+}
+
+/**
+ * Listing order and paging, the same for every store: newest day first, then by id; then what comes after the
+ * query's cursor, up to its limit. Stores filter by day and reason first (the Table store on the service).
+ */
+export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQuery | undefined): DeadLetter[] {
+    const keyed = letters.map((letter) => ({ letter, day: deadLetterDay(letter) }));
+    keyed.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : a.letter.id < b.letter.id ? -1 : a.letter.id > b.letter.id ? 1 : 0));
+    let from = 0;
+    if (query?.after !== undefined) {
+        const slash = query.after.indexOf('/');
+        const day = query.after.slice(0, slash);
+        const id = query.after.slice(slash + 1);
+        // The first letter that sorts after the cursor: an older day, or the same day and a greater id.
+        const next = keyed.findIndex((k) => k.day < day || (k.day === day && k.letter.id > id));
+        from = next === -1 ? keyed.length : next;
+    }
+    const limit = Math.max(0, query?.limit ?? keyed.length);
+    return keyed.slice(from, from + limit).map((k) => k.letter);
+}
+
 /** Keeps dead letters in process memory (tests and `hollowtrace replay`). */
 export class InMemoryDeadLetterStore implements DeadLetterStore {
     private readonly letters = new Map<string, DeadLetter>();
@@ -71,15 +98,12 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     list(options?: DeadLetterQuery): Promise<DeadLetter[]> {
-        // Same order as the Table store: newest day first, then by id.
-        const day = deadLetterDay;
         const sinceDay = options?.sinceDay;
         const reason = options?.reason;
-        const all = [...this.letters.values()]
-            .filter((l) => (sinceDay === undefined || day(l) >= sinceDay) && (reason === undefined || l.reason === reason))
-            .map((l) => ({ ...l }))
-            .sort((a, b) => (day(a) < day(b) ? 1 : day(a) > day(b) ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        return Promise.resolve(all.slice(0, options?.limit ?? all.length));
+        const selected = [...this.letters.values()]
+            .filter((l) => (sinceDay === undefined || deadLetterDay(l) >= sinceDay) && (reason === undefined || l.reason === reason))
+            .map((l) => ({ ...l }));
+        return Promise.resolve(orderAndPage(selected, options));
     }
 
     deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {

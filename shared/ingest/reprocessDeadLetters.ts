@@ -9,6 +9,7 @@
  * the events correlation needs are forwarded (correlation is idempotent by event identity), and only then are the
  * letters that are resolved deleted.
  */
+import { deadLetterCursor } from './deadLetter';
 import type { DeadLetter, DeadLetterQuery } from './deadLetter';
 import { ingestBatch } from './ingestBatch';
 import type { IngestMessage } from './ingestBatch';
@@ -33,6 +34,8 @@ export interface ReprocessOutcome {
     skipped: { id: string; why: string }[];
     /** Events handed to correlation. */
     forwarded: number;
+    /** When `limit` letters were examined: the cursor to pass as `after` for the next ones. */
+    next?: string;
 }
 
 function whyNotReprocessable(letter: DeadLetter): string | undefined {
@@ -42,7 +45,7 @@ function whyNotReprocessable(letter: DeadLetter): string | undefined {
 }
 
 /**
- * Re-ingests the letters `query` selects (`limit` bounds one call; call again for more).
+ * Re-ingests the letters `query` selects (`limit` bounds one call; call again with `after` = the outcome's `next`).
  * @throws StorageUnavailableError / ForwardingFailedError as stage 1 does; then nothing was deleted.
  */
 export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestDependencies, now: Date): Promise<ReprocessOutcome> {
@@ -88,5 +91,8 @@ export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestD
     await deps.deadLetters.deleteMany(superseded.filter((letter) => !rewritten.some((r) => r.id === letter.id)));
 
     const stillRejected = candidates.filter((_, messageIndex) => rejectionsOf.has(messageIndex)).length;
-    return { examined: letters.length, resolved: candidates.length - stillRejected, stillRejected, skipped, forwarded: forward.length };
+    const last = letters[letters.length - 1];
+    // Letters kept (skipped, still rejected) keep their place, so paging on moves past them instead of re-reading them.
+    const next = last !== undefined && letters.length === query.limit ? deadLetterCursor(last) : undefined;
+    return { examined: letters.length, resolved: candidates.length - stillRejected, stillRejected, skipped, forwarded: forward.length, ...(next !== undefined && { next }) };
 }

@@ -3,7 +3,7 @@
  * (test/unit/ingest/inMemoryDeadLetterStore.test.ts, test/integration/tableDeadLetterStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_DEAD_LETTER_RAW_CHARS, type DeadLetter, type DeadLetterStore } from '../../shared/ingest/deadLetter.js';
+import { MAX_DEAD_LETTER_RAW_CHARS, deadLetterCursor, type DeadLetter, type DeadLetterStore } from '../../shared/ingest/deadLetter.js';
 
 const OLDER_DAY = '2026-11-24';
 const NEWER_DAY = '2026-11-25';
@@ -190,6 +190,27 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             await store.deleteMany([]);
             await store.deleteMany([gone]);
             await expect(store.list()).resolves.toStrictEqual([keep]);
+        });
+
+        it('pages with after: each page starts after the cursor of the last letter of the one before', async () => {
+            const store = await makeStore();
+            const letters = [
+                letter('b', { rejectedAt: `${NEWER_DAY}T01:00:00.000Z` }),
+                letter('a/1', { rejectedAt: `${NEWER_DAY}T02:00:00.000Z` }),
+                letter('c', { rejectedAt: `${OLDER_DAY}T03:00:00.000Z` }),
+                letter('a', { rejectedAt: `${OLDER_DAY}T04:00:00.000Z` }),
+            ];
+            await store.putMany(letters);
+            const seen: string[] = [];
+            let after: string | undefined;
+            for (let page = 0; page < 5; page++) {
+                const listed = await store.list({ limit: 1, ...(after !== undefined && { after }) });
+                if (listed.length === 0) break;
+                seen.push(listed[0]!.id);
+                after = deadLetterCursor(listed[0]!);
+            }
+            expect(seen).toStrictEqual(['a/1', 'b', 'a', 'c']);
+            await expect(store.list({ after: deadLetterCursor(letters[0]!), reason: 'malformed-xml' })).resolves.toStrictEqual([letters[3], letters[2]]);
         });
 
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {

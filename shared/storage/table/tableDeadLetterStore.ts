@@ -5,7 +5,7 @@
  */
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
-import { deadLetterDay } from '../../ingest/deadLetter.js';
+import { deadLetterDay, orderAndPage } from '../../ingest/deadLetter.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from '../../ingest/deadLetter.js';
 import {
     PER_ACTION_OVERHEAD_BYTES,
@@ -20,6 +20,9 @@ import {
 
 // Imported from here by other modules and tests; they live in tableSupport.ts.
 export { createTableClientFromConnectionString, decodeTableKey, encodeTableKey } from './tableSupport.js';
+
+/** Deletes go one request each (a transaction fails whole on one missing entity), this many at a time. */
+const DELETE_CONCURRENCY = 8;
 
 /** Stored shape of a letter. Numbers are written as Double: Int64 would come back as BigInt. */
 type DeadLetterEntity = TableEntity<Record<string, unknown>>;
@@ -72,9 +75,7 @@ export class TableDeadLetterStore implements DeadLetterStore {
         } catch (e) {
             throw toStorageError(this.client.tableName, 'list dead letters in', e);
         }
-        entities.sort((a, b) => compare(b.partitionKey, a.partitionKey) || compare(a.rowKey, b.rowKey));
-        const limit = Math.max(0, options?.limit ?? entities.length);
-        return entities.slice(0, limit).map(fromEntity);
+        return orderAndPage(entities.map(fromEntity), options);
     }
 
     async deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
@@ -93,13 +94,6 @@ export class TableDeadLetterStore implements DeadLetterStore {
         await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, letters.length) }, worker));
         if (failure !== undefined) throw failure.error;
     }
-}
-
-/** Deletes go one request each (a transaction fails whole on one missing entity), this many at a time. */
-const DELETE_CONCURRENCY = 8;
-
-function compare(a: string, b: string): number {
-    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -113,10 +113,10 @@ describe('dead letters API', () => {
         return deadLetters;
     }
 
-    async function listed(query: string): Promise<{ sinceDay: string; deadLetters: DeadLetter[] }> {
+    async function listed(query: string): Promise<{ sinceDay: string; deadLetters: DeadLetter[]; next: string | null }> {
         const result = await listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW);
         expect(result.status).toBe(200);
-        return JSON.parse(result.body) as { sinceDay: string; deadLetters: DeadLetter[] };
+        return JSON.parse(result.body) as { sinceDay: string; deadLetters: DeadLetter[]; next: string | null };
     }
 
     it('lists the last 7 UTC days (today and the six before) by default, newest first, whole letters', async () => {
@@ -131,7 +131,16 @@ describe('dead letters API', () => {
         expect((await listed('sinceDay=2026-11-01&limit=1')).deadLetters.map((l) => l.id)).toEqual(['today']);
     });
 
+    it('pages with next / after', async () => {
+        const first = await listed('sinceDay=2026-11-01&limit=2');
+        expect([first.deadLetters.map((l) => l.id), first.next]).toEqual([['today', 'week-edge'], '2026-11-20/week-edge']);
+        const second = await listed(`sinceDay=2026-11-01&limit=2&after=${encodeURIComponent(first.next ?? '')}`);
+        expect([second.deadLetters.map((l) => l.id), second.next]).toEqual([['too-old'], null]);
+    });
+
     it.each([
+        ['after=yesterday/x', 'after'],
+        ['after=2026-11-20', 'after'],
         ['sinceDay=2026-02-30', 'sinceDay'],
         ['sinceDay=yesterday', 'sinceDay'],
         ["sinceDay=2026-11-01' or 'a' eq 'a", 'sinceDay'],

@@ -96,6 +96,26 @@ describe('reprocessDeadLetters', () => {
         expect((await deadLetters.list()).map((l: DeadLetter) => l.reason).sort()).toEqual(['too-large', 'xml-dtd-forbidden']);
     });
 
+    it('pages past the letters it keeps: with limit 1, two uncut-able letters do not block the one behind them', async () => {
+        const deadLetters = await lettersFiledUnderATightLimit([
+            message(processCreateLine(51, DEFAULT_INGEST_LIMITS.maxDeadLetterRawChars + 1_000), 1),
+            message('{"EventID": 1', 2),
+            message(processCreateLine(53, 3_000), 3),
+        ]);
+        const deps = { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS };
+        const pages = [];
+        let after: string | undefined;
+        for (let call = 0; call < 5; call++) {
+            const outcome = await reprocessDeadLetters({ limit: 1, ...(after !== undefined && { after }) }, deps, NOW);
+            pages.push([outcome.examined, outcome.resolved, outcome.stillRejected, outcome.skipped.length]);
+            if (outcome.next === undefined) break;
+            after = outcome.next;
+        }
+        // p2-s1 kept (cut), p2-s2 still malformed, p2-s3 resolved; then an empty page ends it.
+        expect(pages).toEqual([[1, 0, 0, 1], [1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]]);
+        expect((await deadLetters.list()).map((l) => l.id)).toEqual(['p2-s1-r0', 'p2-s2-r0']);
+    });
+
     it('when forwarding fails nothing is deleted, so a later run still has the letters (nothing lost)', async () => {
         const deadLetters = await lettersFiledUnderATightLimit([message(processCreateLine(71, 3_000), 1)]);
         const failing: EventForwarder = { forward: () => Promise.reject(new ForwardingFailedError('hub unreachable')) };
