@@ -73,22 +73,21 @@ export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestD
         rejectionsOf.set(rejection.messageIndex, list);
     }
     const rewritten: DeadLetter[] = [];
-    const superseded: DeadLetter[] = [];
     candidates.forEach((letter, messageIndex) => {
         const again = rejectionsOf.get(messageIndex) ?? [];
-        if (again.length === 1) {
-            // One rejection again: it replaces the letter under the letter's own id and place.
-            rewritten.push({ ...(again[0] as DeadLetter), id: letter.id, messageIndex: letter.messageIndex, recordIndex: letter.recordIndex });
-        } else {
-            rewritten.push(...again);
-            superseded.push(letter);
-        }
+        // One rejection again: it replaces the letter under the letter's own id and place.
+        if (again.length === 1) rewritten.push({ ...(again[0] as DeadLetter), id: letter.id, messageIndex: letter.messageIndex, recordIndex: letter.recordIndex });
+        else rewritten.push(...again);
     });
+    // Every read letter that was not rewritten in place goes: resolved, split into several, or filed under another day
+    // (a letter without an enqueued time is filed by its rejection day, which is today's now).
+    const rewrittenKeys = new Set(rewritten.map(deadLetterCursor));
+    const superseded = candidates.filter((letter) => !rewrittenKeys.has(deadLetterCursor(letter)));
 
     if (rewritten.length > 0) await deps.deadLetters.putMany(rewritten);
     const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
     if (forward.length > 0) await deps.forwarder.forward(forward);
-    await deps.deadLetters.deleteMany(superseded.filter((letter) => !rewritten.some((r) => r.id === letter.id)));
+    await deps.deadLetters.deleteMany(superseded);
 
     const stillRejected = candidates.filter((_, messageIndex) => rejectionsOf.has(messageIndex)).length;
     const last = letters[letters.length - 1];

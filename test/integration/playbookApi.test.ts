@@ -208,6 +208,17 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
         expect((await call('POST', '/dead-letters/reprocess?limit=0')).json).toMatchObject({ code: 'invalid-number', field: 'limit' });
     });
 
+    it('a letter with no enqueued time, still rejected, moves to the day it was rejected again: still one letter', async () => {
+        const yesterday = new Date(Date.now() - 86_400_000);
+        const [filed] = ingestBatch([{ body: '{"EventID": 1,', partitionId: '4', sequenceNumber: 1 }], yesterday).deadLetters;
+        await deadLetterStore.putMany([filed!]);
+        const answer = await call('POST', '/dead-letters/reprocess?reason=malformed-json');
+        expect(answer.json).toMatchObject({ examined: 1, stillRejected: 1 });
+        const letters = (await call('GET', '/dead-letters?reason=malformed-json')).json!.deadLetters as { id: string; rejectedAt: string }[];
+        expect(letters.map((l) => l.id)).toEqual([filed!.id]);
+        expect(letters[0]!.rejectedAt > filed!.rejectedAt).toBe(true);
+    });
+
     it('unknown ids are 404, malformed ids 400', async () => {
         expect((await call('GET', '/incidents/hti-00000000000000')).status).toBe(404);
         const malformed = await call('GET', `/incidents/${encodeURIComponent("x' or 1 eq 1")}`);
