@@ -90,10 +90,12 @@ export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQu
 
 /** Keeps dead letters in process memory (tests and `hollowtrace replay`). */
 export class InMemoryDeadLetterStore implements DeadLetterStore {
+    /** By `deadLetterCursor`: day and id. */
     private readonly letters = new Map<string, DeadLetter>();
 
     putMany(letters: readonly DeadLetter[]): Promise<void> {
-        for (const letter of letters) this.letters.set(letter.id, { ...letter });
+        // Keyed by day and id, as the Table store keys its entities.
+        for (const letter of letters) this.letters.set(deadLetterCursor(letter), { ...letter });
         return Promise.resolve();
     }
 
@@ -107,11 +109,7 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
-        for (const letter of letters) {
-            // Like the Table store, which keys a letter by its day and id: the same id filed on another day stays.
-            const stored = this.letters.get(letter.id);
-            if (stored !== undefined && deadLetterDay(stored) === deadLetterDay(letter)) this.letters.delete(letter.id);
-        }
+        for (const letter of letters) this.letters.delete(deadLetterCursor(letter));
         return Promise.resolve();
     }
 }

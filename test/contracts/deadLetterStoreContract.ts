@@ -93,6 +93,15 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             await expect(store.list()).resolves.toStrictEqual([letter('dup', { detail: 'second', recordIndex: 2 })]);
         });
 
+        it('keys letters by day and id: the same id filed on two days is two letters', async () => {
+            const store = await makeStore();
+            const older = letter('same', { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` });
+            const newer = letter('same', { rejectedAt: `${NEWER_DAY}T08:00:00.000Z` });
+            await store.putMany([older]);
+            await store.putMany([newer]);
+            await expect(store.list()).resolves.toStrictEqual([newer, older]);
+        });
+
         it('is idempotent by id within one call: the last occurrence wins', async () => {
             const store = await makeStore();
             await store.putMany([letter('dup', { detail: 'first' }), letter('dup', { detail: 'second' })]);
