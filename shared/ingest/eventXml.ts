@@ -51,6 +51,41 @@ const SYSTEM_TEXT_FIELDS = new Map<string, keyof XmlSystemFields>([
     ['EventRecordID', 'eventRecordId'],
 ]);
 
+/**
+ * A System record with every field present (absent ones `undefined`): all of them share one hidden class, and stores
+ * into it stay monomorphic. Growing `{}` key by key in document order made each store a megamorphic keyed store.
+ */
+function emptySystem(): XmlSystemFields {
+    return { provider: undefined, eventId: undefined, version: undefined, channel: undefined, computer: undefined, eventRecordId: undefined, systemTime: undefined };
+}
+
+/** `system[field] = value` as named stores (see `emptySystem`). */
+function setSystemField(system: XmlSystemFields, field: keyof XmlSystemFields, value: string): void {
+    switch (field) {
+        case 'provider':
+            system.provider = value;
+            break;
+        case 'eventId':
+            system.eventId = value;
+            break;
+        case 'version':
+            system.version = value;
+            break;
+        case 'channel':
+            system.channel = value;
+            break;
+        case 'computer':
+            system.computer = value;
+            break;
+        case 'eventRecordId':
+            system.eventRecordId = value;
+            break;
+        case 'systemTime':
+            system.systemTime = value;
+            break;
+    }
+}
+
 class ScanError extends Error {
     constructor(
         readonly problem: XmlProblem,
@@ -313,6 +348,44 @@ function attributeValue(xml: string, from: number, to: number, wanted: string, p
     return found;
 }
 
+/** Set by `plainEmptyElementEnd`: the wanted attribute's value (a module slot, so the hot path allocates no result object). */
+let foundAttribute: string | undefined;
+
+/**
+ * For a document with no `&` and no CR: reads the attributes of an empty element from `from` (just after its name) to
+ * its `/>`, each as ` name="value"` (or single quotes), sets `foundAttribute` to the value of `wanted` (by local name;
+ * the last one wins) and returns the index of the `>`. Returns -1 for anything else (no whitespace before an attribute,
+ * a `<` in a value, an element with content), and the caller hands the element to the general path, which decides.
+ */
+function plainEmptyElementEnd(xml: string, from: number, wanted: string): number {
+    foundAttribute = undefined;
+    let i = from;
+    for (;;) {
+        const c = xml.charCodeAt(i);
+        if (c === 47 /* / */) return xml.charCodeAt(i + 1) === 62 ? i + 1 : -1;
+        if (!isWhitespace(c)) return -1;
+        while (isWhitespace(xml.charCodeAt(i))) i++;
+        if (xml.charCodeAt(i) === 47) continue;
+        const nameStart = i;
+        let localStart = i;
+        for (let n = xml.charCodeAt(i); isNameChar(n); n = xml.charCodeAt(++i)) if (n === 58 /* : */) localStart = i + 1;
+        if (i === nameStart) return -1;
+        const nameEnd = i;
+        while (isWhitespace(xml.charCodeAt(i))) i++;
+        if (xml.charCodeAt(i) !== 61 /* = */) return -1;
+        i++;
+        while (isWhitespace(xml.charCodeAt(i))) i++;
+        const quote = xml.charCodeAt(i);
+        if (quote !== 34 && quote !== 39) return -1;
+        const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
+        if (valueEnd === -1) return -1;
+        const lt = xml.indexOf('<', i + 1);
+        if (lt !== -1 && lt < valueEnd) return -1;
+        if (nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted)) foundAttribute = xml.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+    }
+}
+
 /**
  * Reads the children of `<System>` (simple text leaves and empty elements with attributes) from `from`, and
  * returns where it stopped; like `fastDataRun`, it hands anything unusual back to the general scanner. `plain` says
@@ -330,9 +403,18 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         for (let c = xml.charCodeAt(nameEnd); isNameChar(c); c = xml.charCodeAt(++nameEnd)) if (c === 58 && colon === -1) colon = nameEnd;
         if (nameEnd === i + 1) return i;
         const after = xml.charCodeAt(nameEnd);
+        const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
+        if (plain && (child === 'Provider' || child === 'TimeCreated')) {
+            // The two System children whose attribute we keep: tag end and value in one pass (no regex, no second walk).
+            const end = plainEmptyElementEnd(xml, nameEnd, child === 'Provider' ? 'Name' : 'SystemTime');
+            if (end === -1) return i;
+            if (child === 'Provider') system.provider = foundAttribute;
+            else system.systemTime = foundAttribute;
+            i = end + 1;
+            continue;
+        }
         const gt = after === 62 /* > */ ? nameEnd : after === 47 && xml.charCodeAt(nameEnd + 1) === 62 ? nameEnd + 1 : findTagEnd(xml, nameEnd);
         if (gt < 0) return i;
-        const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
         if (xml.charCodeAt(gt - 1) === 47 /* / */) {
             if (child === 'Provider') system.provider = attributeValue(xml, nameEnd, gt - 1, 'Name', plain);
             else if (child === 'TimeCreated') system.systemTime = attributeValue(xml, nameEnd, gt - 1, 'SystemTime', plain);
@@ -344,7 +426,7 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         const lt = xml.indexOf('<', gt + 1);
         if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || xml.charCodeAt(lt + 2 + nameLength) !== 62 || !sameText(xml, i + 1, lt + 2, nameLength)) return i;
         if (child !== undefined && child !== 'Provider' && child !== 'TimeCreated') {
-            system[child] = plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt));
+            setSystemField(system, child, plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt)));
         } else if (!plain) {
             const amp = xml.indexOf('&', gt + 1);
             if (amp !== -1 && amp < lt) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
@@ -381,6 +463,89 @@ function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | un
  * // { ok: true, events: [{ system: {}, data: Map { 'UtcTime' => '2024-05-01 10:15:01.987' } }] }
  */
 export function scanEventXml(xml: string, limits: XmlLimits): XmlScanResult {
+    try {
+        return { ok: true, events: scanUsualLayout(xml, limits) ?? scan(xml, limits) };
+    } catch (error) {
+        if (error instanceof ScanError) return { ok: false, problem: error.problem, detail: error.detail };
+        throw error;
+    }
+}
+
+const EVENT_OPEN = codesOf('<Event');
+const SYSTEM_OPEN = codesOf('<System>');
+const SYSTEM_CLOSE = codesOf('</System>');
+const EVENT_DATA_OPEN = codesOf('<EventData');
+const EVENT_DATA_CLOSE = codesOf('</EventData>');
+const EVENT_CLOSE = codesOf('</Event>');
+const DATA_ITEM_OPEN = codesOf('<DataItem');
+const DATA_ITEM_CLOSE = codesOf('</DataItem>');
+
+function skipWhitespace(xml: string, from: number): number {
+    let i = from;
+    while (isWhitespace(xml.charCodeAt(i))) i++;
+    return i;
+}
+
+/**
+ * The end (`>`) of a start tag whose name, `codes`, begins at `at`, with or without attributes; -1 when the name is
+ * something longer (`<Events`, `<EventData` for `<Event`), the tag is empty (`/>`) or does not end well.
+ */
+function startTagEnd(xml: string, at: number, codes: readonly number[]): number {
+    if (!hasAt(xml, at, codes)) return -1;
+    const after = at + codes.length;
+    const c = xml.charCodeAt(after);
+    const gt = c === 62 /* > */ ? after : isWhitespace(c) ? findTagEnd(xml, after) : -1;
+    return gt < 0 || xml.charCodeAt(gt - 1) === 47 /* / */ ? -1 : gt;
+}
+
+/**
+ * The two layouts nearly every input has, read without the general scanner's per-tag bookkeeping: one raw event
+ * `<Event …><System>…</System><EventData>…</EventData></Event>`, and the Log Analytics `Event` table's
+ * `<DataItem …><EventData …>…</EventData></DataItem>`, in a document with no `&` and no CR. Returns `undefined` at the
+ * first thing that differs (a prolog, a prefix, an `<Events>` list, `UserData`, a comment, a child the fast runs do not
+ * take), and `scan` then reads the document from the start; so this path never decides anything `scan` would decide
+ * differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both on the same inputs). In
+ * `npm run bench:ingest` the general bookkeeping cost more than reading the data itself.
+ */
+export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | undefined {
+    // Depth 3 (Event > System > EventID, DataItem > EventData > Data) is as deep as these layouts go.
+    if (limits.maxDepth < 3 || xml.indexOf('&') !== -1 || xml.indexOf('\r') !== -1) return undefined;
+    let i = skipWhitespace(xml, 0);
+    const system = emptySystem();
+    let wrapper: readonly number[];
+    let gt = startTagEnd(xml, i, EVENT_OPEN);
+    if (gt !== -1) {
+        wrapper = EVENT_CLOSE;
+        i = skipWhitespace(xml, gt + 1);
+        if (!hasAt(xml, i, SYSTEM_OPEN)) return undefined;
+        i = fastSystemRun(xml, i + SYSTEM_OPEN.length, system, true);
+        if (!hasAt(xml, i, SYSTEM_CLOSE)) return undefined;
+        i = skipWhitespace(xml, i + SYSTEM_CLOSE.length);
+    } else {
+        gt = startTagEnd(xml, i, DATA_ITEM_OPEN);
+        if (gt === -1) return undefined;
+        wrapper = DATA_ITEM_CLOSE;
+        i = skipWhitespace(xml, gt + 1);
+    }
+    gt = startTagEnd(xml, i, EVENT_DATA_OPEN);
+    if (gt === -1) return undefined;
+    const data = new Map<string, string>();
+    const eventId = system.eventId;
+    if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
+        i = xml.indexOf('</EventData>', gt + 1); // skipped unread, as `scan` does
+        if (i === -1) return undefined;
+    } else {
+        i = fastDataRun(xml, gt + 1, data, true);
+    }
+    if (!hasAt(xml, i, EVENT_DATA_CLOSE)) return undefined;
+    i = skipWhitespace(xml, i + EVENT_DATA_CLOSE.length);
+    if (!hasAt(xml, i, wrapper)) return undefined;
+    if (skipWhitespace(xml, i + wrapper.length) !== xml.length) return undefined;
+    return [{ system, data }];
+}
+
+/** The general scanner alone, without the usual-layout shortcut: what the shortcut is tested against. */
+export function scanEventXmlGeneral(xml: string, limits: XmlLimits): XmlScanResult {
     try {
         return { ok: true, events: scan(xml, limits) };
     } catch (error) {
@@ -457,7 +622,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
             const local = localName(open);
             if (stack.length === collectDepth) {
                 if (collectData !== undefined && current) current.data.set(collectData, text);
-                else if (collectSystem !== undefined && current) current.system[collectSystem] = text;
+                else if (collectSystem !== undefined && current) setSystemField(current.system, collectSystem, text);
                 collectData = undefined;
                 collectSystem = undefined;
                 collectDepth = -1;
@@ -492,9 +657,9 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         if (local === 'Event') {
             if (current) throw new ScanError('malformed-xml', 'nested <Event> elements');
             sawEventElement = true;
-            current = { system: {}, data: new Map() };
+            current = { system: emptySystem(), data: new Map() };
         } else if (!current && (local === 'EventData' || local === 'DataItem') && !sawEventElement) {
-            current = { system: {}, data: new Map() };
+            current = { system: emptySystem(), data: new Map() };
         }
         // The one attribute each of these elements carries for us (the others are still checked).
         const wanted = local === 'Data' || local === 'Provider' ? 'Name' : local === 'TimeCreated' ? 'SystemTime' : undefined;

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 
-import { decodeXmlEntities, decodeXmlEntitiesLenient, scanEventXml } from '../../../shared/ingest/eventXml.js';
-import type { XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml.js';
+import { decodeXmlEntities, decodeXmlEntitiesLenient, scanEventXml, scanEventXmlGeneral, scanUsualLayout } from '../../../shared/ingest/eventXml.js';
+import type { XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml.js';
 
 const LIMITS = { maxDepth: 32 };
 const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';
@@ -571,6 +571,97 @@ describe('scanEventXml: properties', () => {
             }),
             { numRuns: 1000 },
         );
+    });
+
+    // The usual-layout shortcut (raw <Event> and Log Analytics <DataItem> documents without & or CR) must answer exactly
+    // as the general scanner does whenever it answers at all, and hand everything else back.
+    const blankArb = fc.constantFrom('', '', ' ', '\n  ', '\t');
+    const plainTextArb = fc.stringMatching(/^[A-Za-z0-9 .:{}\\/_-]{0,24}$/);
+    const quotedArb = (value: string): fc.Arbitrary<string> => fc.constantFrom(`"${value}"`, `'${value}'`);
+    const attributeArb = (name: string): fc.Arbitrary<string> =>
+        fc.tuple(fc.constantFrom(' ', '  ', '\n'), plainTextArb.chain(quotedArb), fc.constantFrom('=', ' = ')).map(([space, value, eq]) => `${space}${name}${eq}${value}`);
+    const systemChildArb = fc.oneof(
+        fc.tuple(attributeArb('Name'), fc.option(attributeArb('Guid')), blankArb).map(([n, g, b]) => `<Provider${n}${g ?? ''}${b}/>`),
+        fc.tuple(attributeArb('SystemTime'), blankArb).map(([t, b]) => `<TimeCreated${t}${b}/>`),
+        fc.tuple(fc.constantFrom('EventID', 'Version', 'Level', 'Channel', 'Computer', 'EventRecordID', 'Keywords'), fc.oneof(plainTextArb, fc.constantFrom('1', '10', '7', '12')))
+            .map(([name, value]) => `<${name}>${value}</${name}>`),
+        fc.constantFrom('<Correlation />', '<Correlation/>', '<Execution ProcessID="3220" ThreadID="4128" />', '<Security UserID="S-1-5-18"/>', '<Security/>'),
+    );
+    const plainDataArb = fc
+        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(plainTextArb, fc.constant(''))), { maxLength: 6 })
+        .map((entries) => entries.map(([name, value]) => (value === '' ? `<Data Name="${name}"/>` : `<Data Name="${name}">${value}</Data>`)).join(''));
+    const usualLayoutArb = fc.oneof(
+        fc
+            .tuple(fc.array(fc.tuple(blankArb, systemChildArb), { maxLength: 8 }), plainDataArb, blankArb, blankArb)
+            .map(([children, data, b1, b2]) => `${b1}<Event xmlns="${NS}">${b2}<System>${children.map(([b, c]) => b + c).join('')}</System>${b2}<EventData>${data}</EventData>${b1}</Event>${b2}`),
+        fc
+            .tuple(plainDataArb, blankArb)
+            .map(([data, b]) => `<DataItem type="System.XmlData" time="2024-05-01T10:15:01Z">${b}<EventData xmlns="${NS}">${data}${b}</EventData></DataItem>${b}`),
+    );
+    const limitsArb = fc
+        .tuple(fc.integer({ min: 0, max: 6 }), fc.option(fc.constantFrom('1', '10', '7', '12')))
+        .map(([maxDepth, skipped]): XmlLimits => (skipped === null ? { maxDepth } : { maxDepth, skipDataOf: (id) => id === skipped }));
+
+    function checkShortcut(xml: string, limits: XmlLimits): boolean {
+        const shortcut = scanUsualLayout(xml, limits);
+        const general = scanEventXmlGeneral(xml, limits);
+        expect(scanEventXml(xml, limits)).toStrictEqual(shortcut === undefined ? general : { ok: true, events: shortcut });
+        if (shortcut !== undefined) expect(general).toStrictEqual({ ok: true, events: shortcut });
+        return shortcut !== undefined;
+    }
+
+    it('(c) the usual-layout shortcut answers as the general scanner on generated raw events and DataItem documents', () => {
+        let answered = 0;
+        let runs = 0;
+        fc.assert(
+            fc.property(usualLayoutArb, limitsArb, (xml, limits) => {
+                runs++;
+                if (checkShortcut(xml, limits)) answered++;
+            }),
+            { numRuns: 600 },
+        );
+        // Not vacuous: the shortcut answers most of them (it declines when maxDepth < 3 and on odd layouts).
+        expect(answered).toBeGreaterThan(runs / 3);
+    });
+
+    it('(c) the usual-layout shortcut answers as the general scanner on mutations of its layouts', () => {
+        let answered = 0;
+        fc.assert(
+            fc.property(usualLayoutArb, mutationArb, limitsArb, (xml, mutations, limits) => {
+                if (checkShortcut(mutate(xml, mutations), limits)) answered++;
+            }),
+            { numRuns: 1500 },
+        );
+        expect(answered).toBeGreaterThan(0);
+    });
+
+    /** Drops, repeats or swaps in another tag: the structural mistakes character mutations rarely make. */
+    function editTag(xml: string, index: number, edit: 'drop' | 'repeat' | 'close'): string {
+        const tags = [...xml.matchAll(/<[^<>]*>/g)];
+        const tag = tags[index % Math.max(1, tags.length)];
+        if (tag === undefined) return xml;
+        const at = tag.index;
+        const replacement = edit === 'drop' ? '' : edit === 'repeat' ? tag[0] + tag[0] : tag[0].startsWith('</') ? tag[0] : `</${/^<([\w:]+)/.exec(tag[0])?.[1] ?? 'x'}>`;
+        return xml.slice(0, at) + replacement + xml.slice(at + tag[0].length);
+    }
+
+    it('(c) the usual-layout shortcut answers as the general scanner when a tag is dropped, repeated or closed early', () => {
+        let answered = 0;
+        fc.assert(
+            fc.property(usualLayoutArb, fc.nat(), fc.constantFrom<'drop' | 'repeat' | 'close'>('drop', 'repeat', 'close'), limitsArb, (xml, index, edit, limits) => {
+                if (checkShortcut(editTag(xml, index, edit), limits)) answered++;
+            }),
+            { numRuns: 1500 },
+        );
+        expect(answered).toBeGreaterThan(0);
+    });
+
+    it('(c) the usual-layout shortcut takes the realistic raw event once its & is gone, and declines it with the &', () => {
+        const plainEvent = RAW_EVENT.replace('<?xml version="1.0" encoding="utf-8"?>\n', '').replace(' &amp; more', '').replace('&lt;unknown process&gt;', 'unknown');
+        expect(scanUsualLayout(plainEvent, LIMITS)).toBeDefined();
+        expect(checkShortcut(plainEvent, LIMITS)).toBe(true);
+        expect(scanUsualLayout(RAW_EVENT, LIMITS)).toBeUndefined();
+        expect(checkShortcut(RAW_EVENT, LIMITS)).toBe(false);
     });
 
     it('(b) never throws on markup-heavy random strings', () => {
