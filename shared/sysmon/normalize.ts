@@ -333,6 +333,19 @@ function digits(text: string, from: number, count: number): number {
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, in integer arithmetic: what `Date.UTC` computes, without the
+ * builtin call that ran once per event (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms", days_from_civil).
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yearOfEra = y - era * 400;
+    const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+
 /** A parsed `UtcTime`: epoch milliseconds and the same instant as ISO 8601 with milliseconds and `Z`. */
 export interface ParsedUtcTime {
     ms: number;
@@ -372,7 +385,7 @@ export function parseUtcTime(input: string): ParsedUtcTime | undefined {
         if (fraction < 0) return undefined;
         millis = fractionDigits >= 3 ? digits(text, 20, 3) : fraction * (fractionDigits === 1 ? 100 : 10);
     }
-    const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+    const ms = (((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis;
     const iso =
         text.length === 23 && sep === 32
             ? `${text.slice(0, 10)}T${text.slice(11)}Z` // the usual Sysmon rendering: no Date round-trip needed
