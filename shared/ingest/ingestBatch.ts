@@ -15,11 +15,12 @@
  * and, for any of these, a JSON array of them or a Cribl-style `{ "_raw": ... }` wrapper.
  */
 import type { DeadLetter } from './deadLetter';
-import { scanEventXml } from './eventXml';
+import { SlotTable, scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, MapFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, namesAnotherChannel, normalizeSysmonRecord } from '../sysmon/normalize';
+import { FieldBag, MapFields, SlotFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, namesAnotherChannel, normalizeSysmonRecord } from '../sysmon/normalize';
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
+import { SYSMON_DATA_NAMES } from '../sysmon/fieldNames';
 
 /** One Event Hub message as the trigger adapter hands it over: the body and its coordinates, plain values. */
 export interface IngestMessage {
@@ -91,6 +92,9 @@ export function mergeReports(into: IngestReport, from: IngestReport): IngestRepo
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The XML scanner files Sysmon values by these names' slots (`XmlLimits.dataSlots`), read back through `SlotFields`. */
+const SYSMON_SLOTS = new SlotTable(SYSMON_DATA_NAMES);
 
 /** Collects outcomes for one batch. */
 class BatchSink {
@@ -347,7 +351,7 @@ function ingestXmlText(
     limits: IngestLimits,
     wrapperIndex?: number,
 ): void {
-    const scanned = scanEventXml(text, { maxDepth: limits.maxDepth, skipDataOf: isUncorrelatedEventId });
+    const scanned = scanEventXml(text, { maxDepth: limits.maxDepth, skipDataOf: isUncorrelatedEventId, dataSlots: SYSMON_SLOTS });
     if (!scanned.ok) {
         sink.reject(scanned.problem, scanned.detail, originOf(message, messageIndex, 0, wrapperIndex), () => text);
         return;
@@ -363,7 +367,7 @@ function ingestXmlText(
             return;
         }
         const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
-        normalizeInto(sink, xmlEnvelope(xmlEvent), new MapFields(xmlEvent.data), origin, () => text);
+        normalizeInto(sink, xmlEnvelope(xmlEvent), fieldsOf(xmlEvent), origin, () => text);
     });
 }
 
@@ -378,6 +382,12 @@ function isClearlyUncorrelated(eventId: unknown, channel: unknown, provider: unk
         (channel === undefined || (typeof channel === 'string' && isSysmonChannel(channel))) &&
         (provider === undefined || (typeof provider === 'string' && isSysmonProvider(provider)))
     );
+}
+
+/** The values of a scanned event, by slot when the scanner filed them so, else from its name/value map. */
+function fieldsOf(xmlEvent: XmlEvent | undefined): FieldSource {
+    if (xmlEvent === undefined) return new MapFields(new Map<string, string>());
+    return xmlEvent.slots !== undefined ? new SlotFields(xmlEvent.slots) : new MapFields(xmlEvent.data);
 }
 
 function xmlEnvelope(xmlEvent: XmlEvent): RecordEnvelope {
@@ -506,12 +516,12 @@ function ingestLogAnalyticsEventRow(
         sink.reject(eventData === undefined || eventData === null ? 'missing-field' : 'wrong-type', 'EventData must be an XML string', origin, raw);
         return;
     }
-    const scanned = scanEventXml(eventData, { maxDepth: limits.maxDepth });
+    const scanned = scanEventXml(eventData, { maxDepth: limits.maxDepth, dataSlots: SYSMON_SLOTS });
     if (!scanned.ok) {
         sink.reject(scanned.problem, `EventData: ${scanned.detail}`, origin, raw);
         return;
     }
-    normalizeInto(sink, envelope, new MapFields(scanned.events[0]?.data ?? new Map<string, string>()), origin, raw);
+    normalizeInto(sink, envelope, fieldsOf(scanned.events[0]), origin, raw);
 }
 
 
@@ -557,12 +567,12 @@ function ingestLogAnalyticsWindowsEventRow(
         }
     }
     if ((eventData === null || eventData === undefined) && typeof row.RawEventData === 'string') {
-        const scanned = scanEventXml(row.RawEventData, { maxDepth: limits.maxDepth });
+        const scanned = scanEventXml(row.RawEventData, { maxDepth: limits.maxDepth, dataSlots: SYSMON_SLOTS });
         if (!scanned.ok) {
             sink.reject(scanned.problem, `RawEventData: ${scanned.detail}`, origin, raw);
             return;
         }
-        normalizeInto(sink, envelope, new MapFields(scanned.events[0]?.data ?? new Map<string, string>()), origin, raw);
+        normalizeInto(sink, envelope, fieldsOf(scanned.events[0]), origin, raw);
         return;
     }
     if (!isPlainObject(eventData)) {

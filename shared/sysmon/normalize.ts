@@ -20,6 +20,7 @@ import type {
     SysmonEvent,
 } from './types';
 import { CORRELATED_EVENT_IDS } from './types';
+import { SYSMON_DATA_NAMES } from './fieldNames';
 
 /** Reason codes for inputs that are not Sysmon events hollowtrace correlates (counted, not stored). */
 export type IgnoreReason = 'not-sysmon' | 'event-id-not-correlated' | 'no-events';
@@ -74,6 +75,45 @@ export class MapFields implements FieldSource {
         // [key, value] entries and no lower-cased copies (an allocation profile of `npm run bench:ingest` found both).
         for (const key of this.source.keys()) {
             if (key.length === name.length && key !== name && sameIgnoringAsciiCase(key, name)) return this.source.get(key);
+        }
+        return undefined;
+    }
+}
+
+const SLOT_OF = new Map<string, number>(SYSMON_DATA_NAMES.map((name, slot) => [name, slot]));
+/** For each name of `SYSMON_DATA_NAMES`, the slots of the others that equal it ignoring case (EID 8 …Guid, EID 10 …GUID). */
+const CASE_VARIANTS = new Map<string, readonly number[]>(
+    SYSMON_DATA_NAMES.map((name) => [
+        name,
+        SYSMON_DATA_NAMES.flatMap((other, slot) => (other !== name && sameIgnoringAsciiCase(other, name) ? [slot] : [])),
+    ]),
+);
+
+/**
+ * The same lookup over the values an XML `EventData` scans into by slot (`XmlEvent.slots`, slots of
+ * `SYSMON_DATA_NAMES`): the exact name's slot, else a filled slot whose name is the same ignoring case.
+ */
+export class SlotFields implements FieldSource {
+    constructor(private readonly values: readonly (string | undefined)[]) {}
+
+    get(name: string): unknown {
+        const slot = SLOT_OF.get(name);
+        if (slot !== undefined) {
+            const exact = this.values[slot];
+            if (exact !== undefined) return exact;
+        }
+        const variants = CASE_VARIANTS.get(name);
+        if (variants !== undefined) {
+            for (const other of variants) {
+                const value = this.values[other];
+                if (value !== undefined) return value;
+            }
+            return undefined;
+        }
+        // A name outside the list (no caller asks one today): compare it with every filled slot's name.
+        for (let other = 0; other < SYSMON_DATA_NAMES.length; other++) {
+            const value = this.values[other];
+            if (value !== undefined && sameIgnoringAsciiCase(SYSMON_DATA_NAMES[other] as string, name)) return value;
         }
         return undefined;
     }

@@ -1,8 +1,9 @@
 /** Normalization details the envelope goldens do not pin down: time arithmetic, blanks, case-insensitive names. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanEventXml } from '../../../shared/ingest/eventXml';
-import { FieldBag, MapFields, normalizeSysmonRecord, parseUtcTime } from '../../../shared/sysmon/normalize';
+import { SlotTable, scanEventXml } from '../../../shared/ingest/eventXml';
+import { SYSMON_DATA_NAMES } from '../../../shared/sysmon/fieldNames';
+import { FieldBag, MapFields, SlotFields, normalizeSysmonRecord, parseUtcTime } from '../../../shared/sysmon/normalize';
 import type { FieldSource } from '../../../shared/sysmon/normalize';
 
 const ORIGIN = { messageIndex: 0, recordIndex: 0 };
@@ -60,6 +61,41 @@ describe('field names', () => {
                 const outcome = normalize(10, bag);
                 expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.targetProcessGuid).toBe('11111111-2222-3333-4444-555555555555');
             }
+        }
+    });
+
+    it('are found by slot exactly as by name: SlotFields answers every lookup as MapFields over the same values', () => {
+        const table = new SlotTable(SYSMON_DATA_NAMES);
+        const spellings = SYSMON_DATA_NAMES.flatMap((name) => [name, name.toLowerCase(), name.toUpperCase()]);
+        fc.assert(
+            fc.property(
+                fc.array(fc.tuple(fc.constantFrom(...SYSMON_DATA_NAMES), fc.oneof(fc.constant(''), fc.constant('-'), fc.string({ maxLength: 8 }))), { maxLength: 20 }),
+                (entries) => {
+                    const map = new Map<string, string>();
+                    const slots = table.emptySlots();
+                    for (const [name, value] of entries) {
+                        map.set(name, value);
+                        slots[SYSMON_DATA_NAMES.indexOf(name)] = value;
+                    }
+                    const bySlot = new SlotFields(slots);
+                    const byName = new MapFields(map);
+                    for (const name of [...spellings, 'NotASysmonField', 'image ']) expect(bySlot.get(name)).toBe(byName.get(name));
+                },
+            ),
+            { numRuns: 300 },
+        );
+    });
+
+    it('EID 8 and EID 10 GUID spellings cross over by slot as by name', () => {
+        const table = new SlotTable(SYSMON_DATA_NAMES);
+        for (const spell of [(k: string) => `${k}ProcessGUID`, (k: string) => `${k}ProcessGuid`]) {
+            const fields = eid10(spell);
+            const xml = `<Event><System><EventID>10</EventID></System><EventData>${Object.entries(fields).map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join('')}</EventData></Event>`;
+            const scanned = scanEventXml(xml, { maxDepth: 32, dataSlots: table });
+            const slots = scanned.ok ? scanned.events[0]?.slots : undefined;
+            expect(slots).toBeDefined(); // the usual layout, every name known: filed by slot
+            const outcome = normalize(10, new SlotFields(slots ?? []));
+            expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.sourceProcessGuid).toBe(GUID.slice(1, -1).toLowerCase());
         }
     });
 
