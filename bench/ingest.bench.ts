@@ -29,7 +29,8 @@ import type { IngestMessage } from '../shared/ingest/ingestBatch';
 
 const BATCH_SIZE = 256;
 const WARMUP_ROUNDS = 1;
-const TIMED_ROUNDS = 7;
+/** Eleven rather than seven: on this noisy VM single rounds of the flat ratio ranged 0.36-0.75, and the median of more rounds moves less. */
+const TIMED_ROUNDS = 11;
 const FXP_TIMED_ROUNDS = 3;
 const STREAM_EVENTS = 1_000_000;
 const SAMPLE_EVERY = 100_000;
