@@ -302,10 +302,11 @@ interface SlotEntry {
 }
 
 /**
- * `fastDataRun` for a document with no `&` and no CR, filing values by slot. Returns where it stopped, or -1 at a name
- * the table does not hold (the caller then reads the event the general way, into a map).
+ * `fastDataRun` filing values by slot. Returns where it stopped, or -1 at a name the table does not hold or a value
+ * with a bad entity (the caller then reads the event the general way, into a map). `plain` as in `fastDataRun`; a
+ * name with an entity or a CR is never one of the table's, so it goes the general way.
  */
-function fastDataSlots(xml: string, from: number, values: (string | undefined)[], table: SlotTable): number {
+function fastDataSlots(xml: string, from: number, values: (string | undefined)[], table: SlotTable, plain: boolean): number {
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -325,7 +326,15 @@ function fastDataSlots(xml: string, from: number, values: (string | undefined)[]
             continue;
         }
         if (after !== 62 /* > */ || close === -1 || !hasAt(xml, close, DATA_CLOSE)) return i;
-        values[slot] = xml.slice(nameEnd + 2, close);
+        const raw = xml.slice(nameEnd + 2, close);
+        if (plain) {
+            values[slot] = raw;
+        } else {
+            // Decoded as `scan` decodes; a bad entity goes back to `scan` too, which names it.
+            const text = decodeXmlEntities(normalizeLineEnds(raw));
+            if (text === undefined) return -1;
+            values[slot] = text;
+        }
         i = close + 7;
     }
 }
@@ -425,27 +434,30 @@ function attributeValue(xml: string, from: number, to: number, wanted: string, p
     return found;
 }
 
-/** Set by `plainEmptyElementEnd`: the wanted attribute's value (a module slot, so the hot path allocates no result object). */
+/** Set by `plainAttributesEnd`: the wanted attribute's value (a module slot, so the hot path allocates no result object). */
 let foundAttribute: string | undefined;
 
 /**
- * For a document with no `&` and no CR: reads the attributes of an empty element from `from` (just after its name) to
- * its `/>`, each as ` name="value"` (or single quotes), sets `foundAttribute` to the value of `wanted` (by local name;
- * the last one wins) and returns the index of the `>`. Returns -1 for anything else (no whitespace before an attribute,
- * a `<` in a value, an element with content), and the caller hands the element to the general path, which decides.
+ * For a document with no `&` and no CR: reads the attributes of a start tag from `from` (just after its name) to its
+ * `>` or `/>`, each as ` name="value"` (or single quotes), sets `foundAttribute` to the value of `wanted` (by local
+ * name, after the first colon as `attributeValue` takes it; the last one wins) and returns the index of the `>`.
+ * Returns -1 for anything else (no whitespace before an attribute, a `<` in a value), and the caller hands the element
+ * to the general path, which decides.
  */
-function plainEmptyElementEnd(xml: string, from: number, wanted: string): number {
+function plainAttributesEnd(xml: string, from: number, wanted: string): number {
     foundAttribute = undefined;
     let i = from;
     for (;;) {
         const c = xml.charCodeAt(i);
+        if (c === 62 /* > */) return i;
         if (c === 47 /* / */) return xml.charCodeAt(i + 1) === 62 ? i + 1 : -1;
         if (!isWhitespace(c)) return -1;
         while (isWhitespace(xml.charCodeAt(i))) i++;
-        if (xml.charCodeAt(i) === 47) continue;
+        const next = xml.charCodeAt(i);
+        if (next === 47 || next === 62) continue;
         const nameStart = i;
         let localStart = i;
-        for (let n = xml.charCodeAt(i); isNameChar(n); n = xml.charCodeAt(++i)) if (n === 58 /* : */) localStart = i + 1;
+        for (let n = xml.charCodeAt(i); isNameChar(n); n = xml.charCodeAt(++i)) if (n === 58 /* : */ && localStart === nameStart) localStart = i + 1;
         if (i === nameStart) return -1;
         const nameEnd = i;
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -481,28 +493,33 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         if (nameEnd === i + 1) return i;
         const after = xml.charCodeAt(nameEnd);
         const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
-        if (plain && (child === 'Provider' || child === 'TimeCreated')) {
+        const keepsAttribute = child === 'Provider' || child === 'TimeCreated';
+        let gt: number;
+        if (plain && keepsAttribute) {
             // The two System children whose attribute we keep: tag end and value in one pass (no regex, no second walk).
-            const end = plainEmptyElementEnd(xml, nameEnd, child === 'Provider' ? 'Name' : 'SystemTime');
-            if (end === -1) return i;
+            gt = plainAttributesEnd(xml, nameEnd, child === 'Provider' ? 'Name' : 'SystemTime');
+            if (gt === -1) return i;
             if (child === 'Provider') system.provider = foundAttribute;
             else system.systemTime = foundAttribute;
-            i = end + 1;
-            continue;
+        } else {
+            gt = after === 62 /* > */ ? nameEnd : after === 47 && xml.charCodeAt(nameEnd + 1) === 62 ? nameEnd + 1 : findTagEnd(xml, nameEnd);
+            if (gt < 0) return i;
+            if (keepsAttribute) {
+                const value = attributeValue(xml, nameEnd, xml.charCodeAt(gt - 1) === 47 ? gt - 1 : gt, child === 'Provider' ? 'Name' : 'SystemTime', plain);
+                if (child === 'Provider') system.provider = value;
+                else system.systemTime = value;
+            }
         }
-        const gt = after === 62 /* > */ ? nameEnd : after === 47 && xml.charCodeAt(nameEnd + 1) === 62 ? nameEnd + 1 : findTagEnd(xml, nameEnd);
-        if (gt < 0) return i;
         if (xml.charCodeAt(gt - 1) === 47 /* / */) {
-            if (child === 'Provider') system.provider = attributeValue(xml, nameEnd, gt - 1, 'Name', plain);
-            else if (child === 'TimeCreated') system.systemTime = attributeValue(xml, nameEnd, gt - 1, 'SystemTime', plain);
             i = gt + 1;
             continue;
         }
-        if (nameEnd !== gt) return i; // attributes on an element with content: the general path
+        // Content: text up to this element's own end tag (renderers write `<Provider …></Provider>`, `<EventID
+        // Qualifiers="">1</EventID>`); a child element or anything else goes the general way.
         const nameLength = nameEnd - i - 1;
         const lt = xml.indexOf('<', gt + 1);
         if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || xml.charCodeAt(lt + 2 + nameLength) !== 62 || !sameText(xml, i + 1, lt + 2, nameLength)) return i;
-        if (child !== undefined && child !== 'Provider' && child !== 'TimeCreated') {
+        if (child !== undefined && !keepsAttribute) {
             setSystemField(system, child, plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt)));
         } else if (!plain) {
             const amp = xml.indexOf('&', gt + 1);
@@ -578,15 +595,18 @@ function startTagEnd(xml: string, at: number, codes: readonly number[]): number 
 /**
  * The two layouts nearly every input has, read without the general scanner's per-tag bookkeeping: one raw event
  * `<Event …><System>…</System><EventData>…</EventData></Event>`, and the Log Analytics `Event` table's
- * `<DataItem …><EventData …>…</EventData></DataItem>`, in a document with no `&` and no CR. Returns `undefined` at the
- * first thing that differs (a prolog, a prefix, an `<Events>` list, `UserData`, a comment, a child the fast runs do not
- * take), and `scan` then reads the document from the start; so this path never decides anything `scan` would decide
+ * `<DataItem …><EventData …>…</EventData></DataItem>` (documents with escapes only when values are filed by slot).
+ * Returns `undefined` at the first thing that differs (a prolog, a prefix, an `<Events>` list, `UserData`, a comment,
+ * a child the fast runs do not take), and `scan` then reads the document from the start; so this path never decides anything `scan` would decide
  * differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both on the same inputs). In
  * `npm run bench:ingest` the general bookkeeping cost more than reading the data itself.
  */
 export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | undefined {
     // Depth 3 (Event > System > EventID, DataItem > EventData > Data) is as deep as these layouts go.
-    if (limits.maxDepth < 3 || xml.indexOf('&') !== -1 || xml.indexOf('\r') !== -1) return undefined;
+    if (limits.maxDepth < 3) return undefined;
+    const plain = xml.indexOf('&') === -1 && xml.indexOf('\r') === -1;
+    // Escaped documents (a `&quot;` in a command line is common) are read here only when values are filed by slot.
+    if (!plain && limits.dataSlots === undefined) return undefined;
     let i = skipWhitespace(xml, 0);
     const system = emptySystem();
     let wrapper: readonly number[];
@@ -595,7 +615,12 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
         wrapper = EVENT_CLOSE;
         i = skipWhitespace(xml, gt + 1);
         if (!hasAt(xml, i, SYSTEM_OPEN)) return undefined;
-        i = fastSystemRun(xml, i + SYSTEM_OPEN.length, system, true);
+        try {
+            i = fastSystemRun(xml, i + SYSTEM_OPEN.length, system, plain);
+        } catch (error) {
+            if (error instanceof ScanError) return undefined; // a bad entity: `scan` meets it at the same place and names it
+            throw error;
+        }
         if (!hasAt(xml, i, SYSTEM_CLOSE)) return undefined;
         i = skipWhitespace(xml, i + SYSTEM_CLOSE.length);
     } else {
@@ -614,7 +639,7 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
         if (i === -1) return undefined;
     } else if (limits.dataSlots !== undefined) {
         slots = limits.dataSlots.emptySlots();
-        i = fastDataSlots(xml, gt + 1, slots, limits.dataSlots);
+        i = fastDataSlots(xml, gt + 1, slots, limits.dataSlots, plain);
         if (i === -1) return undefined;
     } else {
         i = fastDataRun(xml, gt + 1, data, true);
@@ -636,7 +661,20 @@ export function scanEventXmlGeneral(xml: string, limits: XmlLimits): XmlScanResu
     }
 }
 
-function scan(xml: string, limits: XmlLimits): XmlEvent[] {
+/**
+ * The scanner tag by tag, without the fast runs through `<System>` and `<EventData>` either: the reference the fast
+ * paths are tested against (test/unit/ingest/eventXml.test.ts). Not for production use: it is the slowest reading.
+ */
+export function scanEventXmlTagByTag(xml: string, limits: XmlLimits): XmlScanResult {
+    try {
+        return { ok: true, events: scan(xml, limits, false) };
+    } catch (error) {
+        if (error instanceof ScanError) return { ok: false, problem: error.problem, detail: error.detail };
+        throw error;
+    }
+}
+
+function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
     const events: XmlEvent[] = [];
     const stack: string[] = [];
     let current: XmlEvent | undefined;
@@ -775,7 +813,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
         }
         if (!selfClosing) {
             stack.push(name);
-            if (local === 'System' && current && collectDepth === -1 && stack.length < limits.maxDepth) {
+            if (fastRuns && local === 'System' && current && collectDepth === -1 && stack.length < limits.maxDepth) {
                 pos = fastSystemRun(xml, gt + 1, current.system, plain);
                 continue;
             }
@@ -788,7 +826,7 @@ function scan(xml: string, limits: XmlLimits): XmlEvent[] {
                         continue;
                     }
                 }
-                if (stack.length < limits.maxDepth) {
+                if (fastRuns && stack.length < limits.maxDepth) {
                     pos = fastDataRun(xml, gt + 1, current.data, plain);
                     continue;
                 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 
-import { SlotTable, decodeXmlEntities, decodeXmlEntitiesLenient, scanEventXml, scanEventXmlGeneral, scanUsualLayout } from '../../../shared/ingest/eventXml.js';
+import { SlotTable, decodeXmlEntities, decodeXmlEntitiesLenient, scanEventXml, scanEventXmlGeneral, scanEventXmlTagByTag, scanUsualLayout } from '../../../shared/ingest/eventXml.js';
 import type { XmlEvent, XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml.js';
 
 const LIMITS = { maxDepth: 32 };
@@ -580,15 +580,30 @@ describe('scanEventXml: properties', () => {
     const quotedArb = (value: string): fc.Arbitrary<string> => fc.constantFrom(`"${value}"`, `'${value}'`);
     const attributeArb = (name: string): fc.Arbitrary<string> =>
         fc.tuple(fc.constantFrom(' ', '  ', '\n'), plainTextArb.chain(quotedArb), fc.constantFrom('=', ' = ')).map(([space, value, eq]) => `${space}${name}${eq}${value}`);
+    // Values as renderers write them: mostly plain, sometimes escaped (`&quot;` in a command line), with CR LF, or broken.
+    const escapedTextArb = fc
+        .array(fc.oneof(plainTextArb, fc.constantFrom('&quot;', '&amp;', '&lt;', '&#13;', '&#x41;', '\r\n', '&bogus;', '&')), { maxLength: 4 })
+        .map((parts) => parts.join(''));
+    const valueTextArb = fc.oneof({ weight: 4, arbitrary: plainTextArb }, { weight: 1, arbitrary: escapedTextArb });
     const systemChildArb = fc.oneof(
-        fc.tuple(attributeArb('Name'), fc.option(attributeArb('Guid')), blankArb).map(([n, g, b]) => `<Provider${n}${g ?? ''}${b}/>`),
-        fc.tuple(attributeArb('SystemTime'), blankArb).map(([t, b]) => `<TimeCreated${t}${b}/>`),
-        fc.tuple(fc.constantFrom('EventID', 'Version', 'Level', 'Channel', 'Computer', 'EventRecordID', 'Keywords'), fc.oneof(plainTextArb, fc.constantFrom('1', '10', '7', '12')))
-            .map(([name, value]) => `<${name}>${value}</${name}>`),
-        fc.constantFrom('<Correlation />', '<Correlation/>', '<Execution ProcessID="3220" ThreadID="4128" />', '<Security UserID="S-1-5-18"/>', '<Security/>'),
+        fc.tuple(attributeArb('Name'), fc.option(attributeArb('Guid')), blankArb, fc.boolean()).map(([n, g, b, open]) => (open ? `<Provider${n}${g ?? ''}${b}></Provider>` : `<Provider${n}${g ?? ''}${b}/>`)),
+        fc.tuple(attributeArb('SystemTime'), blankArb, fc.boolean()).map(([t, b, open]) => (open ? `<TimeCreated${t}${b}></TimeCreated>` : `<TimeCreated${t}${b}/>`)),
+        fc
+            .tuple(fc.constantFrom('EventID', 'Version', 'Level', 'Channel', 'Computer', 'EventRecordID', 'Keywords'), fc.oneof(valueTextArb, fc.constantFrom('1', '10', '7', '12')), fc.constantFrom('', ' Qualifiers=""', " Qualifiers='0'"))
+            .map(([name, value, attributes]) => `<${name}${attributes}>${value}</${name}>`),
+        fc.constantFrom(
+            '<Correlation />',
+            '<Correlation/>',
+            '<Correlation ActivityID="" RelatedActivityID=""></Correlation>',
+            '<Execution ProcessID="3220" ThreadID="4128" />',
+            '<Execution ProcessID="3220" ThreadID="4128"></Execution>',
+            '<Security UserID="S-1-5-18"/>',
+            '<Security UserID="S-1-5-18"></Security>',
+            '<Security/>',
+        ),
     );
     const plainDataArb = fc
-        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(plainTextArb, fc.constant(''))), { maxLength: 6 })
+        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(valueTextArb, fc.constant(''))), { maxLength: 6 })
         .map((entries) => entries.map(([name, value]) => (value === '' ? `<Data Name="${name}"/>` : `<Data Name="${name}">${value}</Data>`)).join(''));
     const usualLayoutArb = fc.oneof(
         fc
@@ -619,6 +634,11 @@ describe('scanEventXml: properties', () => {
     function checkShortcut(xml: string, limits: XmlLimits): boolean {
         const shortcut = scanUsualLayout(xml, limits);
         const general = scanEventXmlGeneral(xml, limits);
+        // The general scanner's own fast runs through <System> and <EventData> against reading tag by tag: the same
+        // events, or the same reason (the detail may quote the bad text with or without the blanks before it).
+        const tagByTag = scanEventXmlTagByTag(xml, limits);
+        if (tagByTag.ok) expect(general).toStrictEqual(tagByTag);
+        else expect(general.ok ? 'ok' : general.problem).toBe(tagByTag.problem);
         expect(scanEventXml(xml, limits)).toStrictEqual(shortcut === undefined ? general : { ok: true, events: shortcut });
         if (shortcut !== undefined) expect(general).toStrictEqual({ ok: true, events: shortcut });
         // The same document with values filed by slot: the same system fields and values, or the general answer.
