@@ -6,10 +6,11 @@
  *   (a) flat JSON lines, the file lines as they are;
  *   (b) Log Analytics export rows of `Type` `Event`, one `{"records":[row]}` per message, `EventData` the
  *       `<DataItem><EventData>` XML string (integration-and-perf.md A1);
- *   (c) raw `<Event>` XML documents with a System block (integration-and-perf.md A5).
- * Baselines in the same run: `JSON.parse` of the same strings ((c) uses (a)'s strings), timed back to back with ingest
+ *   (c) raw `<Event>` XML documents with a System block (integration-and-perf.md A5);
+ * and, for information (no target), (d) the events of (c) as EVTX libraries render them (`renderedEventXml`).
+ * Baselines in the same run: `JSON.parse` of the same strings ((c) and (d) use (a)'s strings), timed back to back with ingest
  * in every round (the ratio is the median of the rounds' ratios), and fast-xml-parser 5
- * on the XML of (b) and (c) (toolchain-facts.md §9). Then streams 1,000,000 flat and 1,000,000 LA events
+ * on the XML of (b), (c) and (d) (toolchain-facts.md §9). Then streams 1,000,000 flat and 1,000,000 LA events
  * through `ingestBatch` and samples memory every 100,000 events.
  *
  * Run: `npm run bench:ingest`. Writes bench/results/ingest-latest.json.
@@ -56,7 +57,9 @@ type FlatEvent = Record<string, unknown>;
 type Batch = IngestMessage[];
 
 interface Envelope {
-    key: 'flat' | 'la-event' | 'raw-xml';
+    key: 'flat' | 'la-event' | 'raw-xml' | 'raw-xml-rendered';
+    /** Shown for information only: not one of the issue's envelopes, so not judged against a target. */
+    informational?: boolean;
     label: string;
     bodies: string[];
     /** Strings the JSON.parse baseline parses (for raw XML: the flat lines). */
@@ -161,6 +164,24 @@ function rawEventXml(event: FlatEvent): string {
     system += `<Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
     system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer>`;
     return `<Event xmlns="${EVENT_NS}"><System>${system}</System><EventData>${dataElements(event)}</EventData></Event>`;
+}
+
+/**
+ * The same event as an EVTX library renders it (python-evtx, @ts-evtx, which `replay` reads `.evtx` logs with): empty
+ * elements opened and closed, `EventID` with a `Qualifiers` attribute, the System children Windows records, and
+ * quotes in text escaped as `&quot;` (the datasets' own `.evtx` renderings, e.g. Defense_Evasion__sysmon_10_1_ppid_spoofing).
+ */
+function renderedEventXml(event: FlatEvent): string {
+    let system = `<Provider Name="${SYSMON_PROVIDER}" Guid="${SYSMON_PROVIDER_GUID}"></Provider>`;
+    system += `<EventID Qualifiers="">${xmlEscape(asText(event.EventID))}</EventID><Version>5</Version><Level>4</Level>`;
+    system += `<TimeCreated SystemTime="${xmlEscape(isoTime(event))}"></TimeCreated>`;
+    if (event.EventRecordID !== null && event.EventRecordID !== undefined) {
+        system += `<EventRecordID>${xmlEscape(asText(event.EventRecordID))}</EventRecordID>`;
+    }
+    system += '<Correlation ActivityID="" RelatedActivityID=""></Correlation><Execution ProcessID="1912" ThreadID="996"></Execution>';
+    system += `<Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
+    system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer><Security UserID="S-1-5-18"></Security>`;
+    return `<Event xmlns="${EVENT_NS}">\n  <System>\n    ${system}\n  </System>\n  <EventData>\n    ${dataElements(event)}\n  </EventData>\n</Event>`;
 }
 
 function toBatches(bodies: readonly string[]): Batch[] {
@@ -389,13 +410,18 @@ const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 // ---------------------------------------------------------------------------------------------- main
 
 /** In a function of its own, so the parsed flat objects are garbage before the memory stream starts. */
-function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows: string[]; rawXml: string[] } {
+function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows: string[]; rawXml: string[]; renderedXml: string[] } {
     const flatLines = loadFlatLines(files);
     const flatEvents = flatLines.map((line) => JSON.parse(line) as FlatEvent);
     // Built strings are V8 cons-strings; a body the Functions host decodes from bytes is flat. Flatten them here, or
     // the first read inside the timed loop pays for the flattening and the benchmark charges it to the parser.
     const asReceived = (body: string): string => Buffer.from(body, 'utf8').toString('utf8');
-    return { flatLines, laRows: flatEvents.map(laEventRow).map(asReceived), rawXml: flatEvents.map(rawEventXml).map(asReceived) };
+    return {
+        flatLines,
+        laRows: flatEvents.map(laEventRow).map(asReceived),
+        rawXml: flatEvents.map(rawEventXml).map(asReceived),
+        renderedXml: flatEvents.map(renderedEventXml).map(asReceived),
+    };
 }
 
 interface EnvelopeResult {
@@ -409,7 +435,7 @@ interface EnvelopeResult {
     ratioToBaseline: number;
     fastXmlParser?: Stats & { ourRatio: number };
     scannerOnly?: Stats & { ratioToFastXmlParser: number };
-    target: { description: string; met: boolean };
+    target?: { description: string; met: boolean };
 }
 
 function main(): void {
@@ -431,10 +457,10 @@ function main(): void {
     console.log(`batches of ${BATCH_SIZE} string bodies | ${WARMUP_ROUNDS} warm-up round discarded, median of ${TIMED_ROUNDS} timed rounds (fast-xml-parser: ${FXP_TIMED_ROUNDS})`);
 
     const loadStart = performance.now();
-    const { flatLines, laRows, rawXml } = buildEnvelopes(files);
+    const { flatLines, laRows, rawXml, renderedXml } = buildEnvelopes(files);
     const n = flatLines.length;
     console.log(
-        `loaded ${fmtInt(n)} events from ${files.length} files under ${relative(root, datasetsDir)} and built 3 envelopes in ${fmtInt(performance.now() - loadStart)} ms`,
+        `loaded ${fmtInt(n)} events from ${files.length} files under ${relative(root, datasetsDir)} and built 4 envelopes in ${fmtInt(performance.now() - loadStart)} ms`,
     );
 
     const envelopes: Envelope[] = [
@@ -454,6 +480,16 @@ function main(): void {
             bodies: rawXml,
             baselineBodies: flatLines,
             baselineNote: "JSON.parse of (a)'s flat strings (the same events; XML has no JSON.parse)",
+            fxp: fxpRawXml,
+            scan: scanRawXml,
+        },
+        {
+            key: 'raw-xml-rendered',
+            label: '(d) raw XML, EVTX style',
+            informational: true,
+            bodies: renderedXml,
+            baselineBodies: flatLines,
+            baselineNote: "JSON.parse of (a)'s flat strings; (c)'s events as EVTX libraries render them",
             fxp: fxpRawXml,
             scan: scanRawXml,
         },
@@ -531,16 +567,17 @@ function main(): void {
             );
         }
 
-        const target =
-            envelope.key === 'flat'
-                ? { description: `>= ${TARGET_FLAT_RATIO} of JSON.parse`, met: ratio >= TARGET_FLAT_RATIO }
-                : { description: `>= ${fmtInt(TARGET_XML_EVENTS_PER_S)} events/s`, met: ingest.eventsPerSecond >= TARGET_XML_EVENTS_PER_S };
+        const target = envelope.informational
+            ? undefined
+            : envelope.key === 'flat'
+              ? { description: `>= ${TARGET_FLAT_RATIO} of JSON.parse`, met: ratio >= TARGET_FLAT_RATIO }
+              : { description: `>= ${fmtInt(TARGET_XML_EVENTS_PER_S)} events/s`, met: ingest.eventsPerSecond >= TARGET_XML_EVENTS_PER_S };
         if (envelope.key === 'la-event') {
             console.log(
                 `  earlier (toolchain-facts.md §9, rows/s): JSON.parse ${EARLIER_LA_FIGURES.jsonParse}, indexOf scan ${EARLIER_LA_FIGURES.jsonParsePlusIndexOfScan}, fast-xml-parser ${EARLIER_LA_FIGURES.fastXmlParser}`,
             );
         }
-        console.log(`  target ${target.description}: ${mark(target.met)}`);
+        console.log(target === undefined ? '  target: none (shown for information)' : `  target ${target.description}: ${mark(target.met)}`);
 
         results.push({
             key: envelope.key,
@@ -553,7 +590,7 @@ function main(): void {
             ratioToBaseline: ratio,
             ...(fastXmlParser && { fastXmlParser }),
             ...(scannerOnly && { scannerOnly }),
-            target,
+            ...(target && { target }),
         });
     }
 
@@ -598,10 +635,10 @@ function main(): void {
             `  ${padEnd(r.label, 26)} ${pad(fmtInt(r.ingest.eventsPerSecond), 12)} ${pad(fmtInt(r.baseline.eventsPerSecond), 16)} ${pad(fmtRatio(r.ratioToBaseline), 6)} ` +
                 `${pad(r.fastXmlParser ? fmtInt(r.fastXmlParser.eventsPerSecond) : '-', 10)} ${pad(r.fastXmlParser ? `${r.fastXmlParser.ourRatio.toFixed(1)}x` : '-', 7)} ` +
                 `${pad(r.scannerOnly ? fmtInt(r.scannerOnly.eventsPerSecond) : '-', 15)}  ` +
-                `${r.target.description}: ${mark(r.target.met)}`,
+                (r.target === undefined ? 'none (information)' : `${r.target.description}: ${mark(r.target.met)}`),
         );
     }
-    console.log(`  ratio = ingest / JSON.parse; (c)'s JSON.parse baseline is JSON.parse of (a)'s flat strings.`);
+    console.log(`  ratio = ingest / JSON.parse; (c)'s and (d)'s JSON.parse baseline is JSON.parse of (a)'s flat strings.`);
     console.log('  fxp = fast-xml-parser 5 parse only; scan-only = our scanEventXml without normalization (same work as fxp).');
     for (const s of streams) {
         console.log(
@@ -630,10 +667,10 @@ function main(): void {
         envelopes: results,
         memory: { gc: gcHow, streamEventsPerFeed: STREAM_EVENTS, sampleEvery: SAMPLE_EVERY, flatToleranceMb: FLAT_HEAP_TOLERANCE_MB, streams, flat: memoryFlat },
         targets: {
-            flatRatioToJsonParse: { target: TARGET_FLAT_RATIO, met: results.find((r) => r.key === 'flat')?.target.met ?? false },
+            flatRatioToJsonParse: { target: TARGET_FLAT_RATIO, met: results.find((r) => r.key === 'flat')?.target?.met ?? false },
             xmlEnvelopesEventsPerSecond: {
                 target: TARGET_XML_EVENTS_PER_S,
-                met: results.filter((r) => r.key !== 'flat').every((r) => r.target.met),
+                met: results.filter((r) => r.key === 'la-event' || r.key === 'raw-xml').every((r) => r.target?.met === true),
             },
             memoryFlat,
         },
