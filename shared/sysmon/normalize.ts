@@ -91,7 +91,10 @@ const CASE_VARIANTS = new Map<string, readonly number[]>(
 
 /**
  * The same lookup over the values an XML `EventData` scans into by slot (`XmlEvent.slots`, slots of
- * `SYSMON_DATA_NAMES`): the exact name's slot, else a filled slot whose name is the same ignoring case.
+ * `SYSMON_DATA_NAMES`): the exact name's slot, else a filled slot whose name is the same ignoring case. For the
+ * canonical names it answers exactly as `MapFields`; for another spelling that matches two names a document spelled
+ * two ways, it takes the list's order where `MapFields` takes the document's (either is a match; normalization only
+ * asks canonical names).
  */
 export class SlotFields implements FieldSource {
     constructor(private readonly values: readonly (string | undefined)[]) {}
