@@ -7,10 +7,10 @@
  *   (b) Log Analytics export rows of `Type` `Event`, one `{"records":[row]}` per message, `EventData` the
  *       `<DataItem><EventData>` XML string (integration-and-perf.md A1);
  *   (c) raw `<Event>` XML documents with a System block (integration-and-perf.md A5);
- * and, for information (no target), (d) the events of (c) as EVTX libraries render them (`renderedEventXml`).
- * Baselines in the same run: `JSON.parse` of the same strings ((c) and (d) use (a)'s strings), timed back to back with ingest
+ * and, for information (no target), the events of (c) as (d) EVTX libraries and (e) Windows itself render them.
+ * Baselines in the same run: `JSON.parse` of the same strings ((c)-(e) use (a)'s strings), timed back to back with ingest
  * in every round (the ratio is the median of the rounds' ratios), and fast-xml-parser 5
- * on the XML of (b), (c) and (d) (toolchain-facts.md §9). Then streams 1,000,000 flat and 1,000,000 LA events
+ * on the XML of (b)-(e) (toolchain-facts.md §9). Then streams 1,000,000 flat and 1,000,000 LA events
  * through `ingestBatch` and samples memory every 100,000 events.
  *
  * Run: `npm run bench:ingest`. Writes bench/results/ingest-latest.json.
@@ -57,7 +57,7 @@ type FlatEvent = Record<string, unknown>;
 type Batch = IngestMessage[];
 
 interface Envelope {
-    key: 'flat' | 'la-event' | 'raw-xml' | 'raw-xml-rendered';
+    key: 'flat' | 'la-event' | 'raw-xml' | 'raw-xml-rendered' | 'raw-xml-windows';
     /** Shown for information only: not one of the issue's envelopes, so not judged against a target. */
     informational?: boolean;
     label: string;
@@ -182,6 +182,33 @@ function renderedEventXml(event: FlatEvent): string {
     system += `<Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
     system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer><Security UserID="S-1-5-18"></Security>`;
     return `<Event xmlns="${EVENT_NS}">\n  <System>\n    ${system}\n  </System>\n  <EventData>\n    ${dataElements(event)}\n  </EventData>\n</Event>`;
+}
+
+/** `dataElements` with single-quoted names, as Windows writes them. */
+function windowsData(event: FlatEvent): string {
+    let out = '';
+    for (const [name, value] of Object.entries(event)) {
+        if (ENVELOPE_KEYS.has(name)) continue;
+        const text = asText(value);
+        out += text === '' ? `<Data Name='${xmlEscape(name)}'/>` : `<Data Name='${xmlEscape(name)}'>${xmlEscape(text)}</Data>`;
+    }
+    return out;
+}
+
+/**
+ * The same event as Windows renders it (EvtRender: Get-WinEvent's ToXml, wevtutil, forwarded events): single quotes
+ * throughout and the whole System block, as in the Windows renderings shown in public Sysmon material.
+ */
+function windowsEventXml(event: FlatEvent): string {
+    let system = `<Provider Name='${SYSMON_PROVIDER}' Guid='${SYSMON_PROVIDER_GUID}'/>`;
+    system += `<EventID>${xmlEscape(asText(event.EventID))}</EventID><Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode>`;
+    system += `<Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='${xmlEscape(isoTime(event))}'/>`;
+    if (event.EventRecordID !== null && event.EventRecordID !== undefined) {
+        system += `<EventRecordID>${xmlEscape(asText(event.EventRecordID))}</EventRecordID>`;
+    }
+    system += `<Correlation/><Execution ProcessID='1912' ThreadID='996'/><Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
+    system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer><Security UserID='S-1-5-18'/>`;
+    return `<Event xmlns='${EVENT_NS}'><System>${system}</System><EventData>${windowsData(event)}</EventData></Event>`;
 }
 
 function toBatches(bodies: readonly string[]): Batch[] {
@@ -410,7 +437,7 @@ const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 // ---------------------------------------------------------------------------------------------- main
 
 /** In a function of its own, so the parsed flat objects are garbage before the memory stream starts. */
-function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows: string[]; rawXml: string[]; renderedXml: string[] } {
+function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows: string[]; rawXml: string[]; renderedXml: string[]; windowsXml: string[] } {
     const flatLines = loadFlatLines(files);
     const flatEvents = flatLines.map((line) => JSON.parse(line) as FlatEvent);
     // Built strings are V8 cons-strings; a body the Functions host decodes from bytes is flat. Flatten them here, or
@@ -421,6 +448,7 @@ function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows
         laRows: flatEvents.map(laEventRow).map(asReceived),
         rawXml: flatEvents.map(rawEventXml).map(asReceived),
         renderedXml: flatEvents.map(renderedEventXml).map(asReceived),
+        windowsXml: flatEvents.map(windowsEventXml).map(asReceived),
     };
 }
 
@@ -457,10 +485,10 @@ function main(): void {
     console.log(`batches of ${BATCH_SIZE} string bodies | ${WARMUP_ROUNDS} warm-up round discarded, median of ${TIMED_ROUNDS} timed rounds (fast-xml-parser: ${FXP_TIMED_ROUNDS})`);
 
     const loadStart = performance.now();
-    const { flatLines, laRows, rawXml, renderedXml } = buildEnvelopes(files);
+    const { flatLines, laRows, rawXml, renderedXml, windowsXml } = buildEnvelopes(files);
     const n = flatLines.length;
     console.log(
-        `loaded ${fmtInt(n)} events from ${files.length} files under ${relative(root, datasetsDir)} and built 4 envelopes in ${fmtInt(performance.now() - loadStart)} ms`,
+        `loaded ${fmtInt(n)} events from ${files.length} files under ${relative(root, datasetsDir)} and built 5 envelopes in ${fmtInt(performance.now() - loadStart)} ms`,
     );
 
     const envelopes: Envelope[] = [
@@ -490,6 +518,16 @@ function main(): void {
             bodies: renderedXml,
             baselineBodies: flatLines,
             baselineNote: "JSON.parse of (a)'s flat strings; (c)'s events as EVTX libraries render them",
+            fxp: fxpRawXml,
+            scan: scanRawXml,
+        },
+        {
+            key: 'raw-xml-windows',
+            label: '(e) raw XML, Windows style',
+            informational: true,
+            bodies: windowsXml,
+            baselineBodies: flatLines,
+            baselineNote: "JSON.parse of (a)'s flat strings; (c)'s events as Windows renders them",
             fxp: fxpRawXml,
             scan: scanRawXml,
         },
@@ -638,7 +676,7 @@ function main(): void {
                 (r.target === undefined ? 'none (information)' : `${r.target.description}: ${mark(r.target.met)}`),
         );
     }
-    console.log(`  ratio = ingest / JSON.parse; (c)'s and (d)'s JSON.parse baseline is JSON.parse of (a)'s flat strings.`);
+    console.log(`  ratio = ingest / JSON.parse; the JSON.parse baseline of (c)-(e) is JSON.parse of (a)'s flat strings.`);
     console.log('  fxp = fast-xml-parser 5 parse only; scan-only = our scanEventXml without normalization (same work as fxp).');
     for (const s of streams) {
         console.log(

@@ -253,9 +253,10 @@ function hasAt(xml: string, at: number, codes: readonly number[]): boolean {
     return true;
 }
 
-const DATA_OPEN = codesOf('<Data Name="');
+/** `<Data Name=` then a quote, double (the Log Analytics `DataItem`, EVTX libraries) or single (Windows' own rendering). */
+const DATA_OPEN = codesOf('<Data Name=');
 const DATA_CLOSE = codesOf('</Data>');
-const NAME_ATTRIBUTE = codesOf(' Name="');
+const NAME_ATTRIBUTE = codesOf(' Name=');
 const EVENT_ID = codesOf('EventID');
 const CHANNEL = codesOf('Channel');
 const VERSION = codesOf('Version');
@@ -311,8 +312,10 @@ function fastDataSlots(xml: string, from: number, values: (string | undefined)[]
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
         if (!hasAt(xml, i, DATA_OPEN)) return i;
-        const nameStart = i + 12; // after `<Data Name="`
-        const nameEnd = xml.indexOf('"', nameStart);
+        const quote = xml.charCodeAt(i + 11);
+        if (quote !== 34 && quote !== 39) return i;
+        const nameStart = i + 12; // after `<Data Name="` or `<Data Name='`
+        const nameEnd = xml.indexOf(quote === 34 ? '"' : "'", nameStart);
         if (nameEnd === -1) return i;
         // One search finds both a `<` inside the name (not well-formed) and, past the name, where the value ends.
         const close = xml.indexOf('<', nameStart);
@@ -340,7 +343,7 @@ function fastDataSlots(xml: string, from: number, values: (string | undefined)[]
 }
 
 /**
- * Reads a run of `<Data Name="X">value</Data>` elements (the body of nearly every `EventData`) starting at `from`,
+ * Reads a run of `<Data Name="X">value</Data>` elements (or `Name='X'`: the body of nearly every `EventData`) from `from`,
  * and returns where it stopped. It stops at the first thing that is not exactly that shape (CDATA, a comment, markup
  * in a value, other attributes, the end of the run) and the general scanner carries on from there, so the fast
  * path never decides anything the general one would decide differently: it only skips its per-tag bookkeeping.
@@ -350,8 +353,10 @@ function fastDataRun(xml: string, from: number, data: Map<string, string>, plain
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
         if (!hasAt(xml, i, DATA_OPEN)) return i;
-        const nameStart = i + 12; // after `<Data Name="`
-        const nameEnd = xml.indexOf('"', nameStart);
+        const quote = xml.charCodeAt(i + 11);
+        if (quote !== 34 && quote !== 39) return i;
+        const nameStart = i + 12; // after `<Data Name="` or `<Data Name='`
+        const nameEnd = xml.indexOf(quote === 34 ? '"' : "'", nameStart);
         if (nameEnd === -1) return i;
         const rawName = xml.slice(nameStart, nameEnd);
         if (rawName.indexOf('<') !== -1) return i;
@@ -544,7 +549,9 @@ function sameText(xml: string, a: number, b: number, length: number): boolean {
 /** `<Data Name="X">`, the shape of nearly every element: reads X without walking attributes. */
 function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | undefined {
     if (!hasAt(xml, nameEnd, NAME_ATTRIBUTE)) return undefined;
-    const close = xml.indexOf('"', nameEnd + 7);
+    const quote = xml.charCodeAt(nameEnd + 6);
+    if (quote !== 34 && quote !== 39) return undefined;
+    const close = xml.indexOf(quote === 34 ? '"' : "'", nameEnd + 7);
     if (close + 1 !== tagEnd) return undefined;
     return decodeOrThrow(xml.slice(nameEnd + 7, close));
 }

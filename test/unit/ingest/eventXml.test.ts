@@ -602,9 +602,10 @@ describe('scanEventXml: properties', () => {
             '<Security/>',
         ),
     );
+    // Names quoted as the Log Analytics DataItem and EVTX libraries write them ("), or as Windows renders events (').
     const plainDataArb = fc
-        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(valueTextArb, fc.constant(''))), { maxLength: 6 })
-        .map((entries) => entries.map(([name, value]) => (value === '' ? `<Data Name="${name}"/>` : `<Data Name="${name}">${value}</Data>`)).join(''));
+        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(valueTextArb, fc.constant('')), fc.constantFrom('"', "'")), { maxLength: 6 })
+        .map((entries) => entries.map(([name, value, q]) => (value === '' ? `<Data Name=${q}${name}${q}/>` : `<Data Name=${q}${name}${q}>${value}</Data>`)).join(''));
     const usualLayoutArb = fc.oneof(
         fc
             .tuple(fc.array(fc.tuple(blankArb, systemChildArb), { maxLength: 8 }), plainDataArb, blankArb, blankArb)
@@ -701,6 +702,17 @@ describe('scanEventXml: properties', () => {
             { numRuns: 1500 },
         );
         expect(answered).toBeGreaterThan(0);
+    });
+
+    it('(c) the usual-layout shortcut files the realistic raw event by slot, in double quotes, in single quotes as Windows renders it, and escaped', () => {
+        const table = new SlotTable(['RuleName', 'UtcTime', 'ProcessGuid', 'ProcessId', 'Image', 'CommandLine', 'ParentImage']);
+        const body = RAW_EVENT.replace('<?xml version="1.0" encoding="utf-8"?>\n', '');
+        for (const xml of [body, body.replace(/="([^"]*)"/g, "='$1'")]) {
+            const slotted = scanUsualLayout(xml, { maxDepth: 32, dataSlots: table });
+            expect(slotted?.[0]?.slots).toBeDefined();
+            expect(slotted?.[0]?.system).toEqual(RAW_EVENT_SYSTEM);
+            expect(Object.fromEntries(table.names.map((name, slot) => [name, slotted?.[0]?.slots?.[slot]]))).toEqual(RAW_EVENT_DATA);
+        }
     });
 
     it('(c) the usual-layout shortcut takes the realistic raw event once its & is gone, and declines it with the &', () => {
