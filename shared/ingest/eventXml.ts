@@ -564,8 +564,17 @@ function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | un
  * // { ok: true, events: [{ system: {}, data: Map { 'UtcTime' => '2024-05-01 10:15:01.987' } }] }
  */
 export function scanEventXml(xml: string, limits: XmlLimits): XmlScanResult {
+    return asResult(scanAnyLayout, xml, limits);
+}
+
+function scanAnyLayout(xml: string, limits: XmlLimits): XmlEvent[] {
+    return scanUsualLayout(xml, limits) ?? scan(xml, limits);
+}
+
+/** Runs one of the scanners and turns a `ScanError` into the problem it names; anything else is a bug and throws. */
+function asResult(read: (xml: string, limits: XmlLimits) => XmlEvent[], xml: string, limits: XmlLimits): XmlScanResult {
     try {
-        return { ok: true, events: scanUsualLayout(xml, limits) ?? scan(xml, limits) };
+        return { ok: true, events: read(xml, limits) };
     } catch (error) {
         if (error instanceof ScanError) return { ok: false, problem: error.problem, detail: error.detail };
         throw error;
@@ -660,12 +669,7 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
 
 /** The general scanner alone, without the usual-layout shortcut: what the shortcut is tested against. */
 export function scanEventXmlGeneral(xml: string, limits: XmlLimits): XmlScanResult {
-    try {
-        return { ok: true, events: scan(xml, limits) };
-    } catch (error) {
-        if (error instanceof ScanError) return { ok: false, problem: error.problem, detail: error.detail };
-        throw error;
-    }
+    return asResult(scan, xml, limits);
 }
 
 /**
@@ -673,12 +677,11 @@ export function scanEventXmlGeneral(xml: string, limits: XmlLimits): XmlScanResu
  * paths are tested against (test/unit/ingest/eventXml.test.ts). Not for production use: it is the slowest reading.
  */
 export function scanEventXmlTagByTag(xml: string, limits: XmlLimits): XmlScanResult {
-    try {
-        return { ok: true, events: scan(xml, limits, false) };
-    } catch (error) {
-        if (error instanceof ScanError) return { ok: false, problem: error.problem, detail: error.detail };
-        throw error;
-    }
+    return asResult(scanTagByTag, xml, limits);
+}
+
+function scanTagByTag(xml: string, limits: XmlLimits): XmlEvent[] {
+    return scan(xml, limits, false);
 }
 
 function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
