@@ -302,6 +302,37 @@ interface SlotEntry {
     slot: number;
 }
 
+/** Set by `readDataElement` (module slots, so the per-element path allocates no result object). */
+let dataNameEnd = 0;
+let dataValueEnd = -1;
+
+/**
+ * Reads one `<Data Name="X">value</Data>`, `<Data Name='X'>value</Data>` or `<Data Name="X"/>` at `at`, exactly that
+ * shape: the name runs from `at + 12` to `dataNameEnd`, the value (raw) from `dataNameEnd + 2` to `dataValueEnd`, or
+ * `dataValueEnd` is -1 for the empty element. Returns the position after the element, or -1 for anything else (a `<`
+ * in the name, CDATA, a comment or markup in the value, other attributes, the end of the run).
+ */
+function readDataElement(xml: string, at: number): number {
+    if (!hasAt(xml, at, DATA_OPEN)) return -1;
+    const quote = xml.charCodeAt(at + 11);
+    if (quote !== 34 && quote !== 39) return -1;
+    const nameEnd = xml.indexOf(quote === 34 ? '"' : "'", at + 12);
+    if (nameEnd === -1) return -1;
+    // One search finds both a `<` inside the name (not well-formed) and, past the name, where the value ends.
+    const close = xml.indexOf('<', at + 12);
+    if (close !== -1 && close < nameEnd) return -1;
+    dataNameEnd = nameEnd;
+    const after = xml.charCodeAt(nameEnd + 1);
+    if (after === 47 /* / */ && xml.charCodeAt(nameEnd + 2) === 62) {
+        dataValueEnd = -1;
+        return nameEnd + 3;
+    }
+    // The next markup must be this element's end tag; anything else (CDATA, a comment, a child) goes the general way.
+    if (after !== 62 /* > */ || close === -1 || !hasAt(xml, close, DATA_CLOSE)) return -1;
+    dataValueEnd = close;
+    return close + 7;
+}
+
 /**
  * `fastDataRun` filing values by slot. Returns where it stopped, or -1 at a name the table does not hold or a value
  * with a bad entity (the caller then reads the event the general way, into a map). `plain` as in `fastDataRun`; a
@@ -311,68 +342,40 @@ function fastDataSlots(xml: string, from: number, values: (string | undefined)[]
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
-        if (!hasAt(xml, i, DATA_OPEN)) return i;
-        const quote = xml.charCodeAt(i + 11);
-        if (quote !== 34 && quote !== 39) return i;
-        const nameStart = i + 12; // after `<Data Name="` or `<Data Name='`
-        const nameEnd = xml.indexOf(quote === 34 ? '"' : "'", nameStart);
-        if (nameEnd === -1) return i;
-        // One search finds both a `<` inside the name (not well-formed) and, past the name, where the value ends.
-        const close = xml.indexOf('<', nameStart);
-        if (close !== -1 && close < nameEnd) return i;
-        const slot = table.find(xml, nameStart, nameEnd);
+        const next = readDataElement(xml, i);
+        if (next === -1) return i;
+        const slot = table.find(xml, i + 12, dataNameEnd);
         if (slot === -1) return -1;
-        const after = xml.charCodeAt(nameEnd + 1);
-        if (after === 47 /* / */ && xml.charCodeAt(nameEnd + 2) === 62) {
+        if (dataValueEnd === -1) {
             values[slot] = '';
-            i = nameEnd + 3;
-            continue;
-        }
-        if (after !== 62 /* > */ || close === -1 || !hasAt(xml, close, DATA_CLOSE)) return i;
-        const raw = xml.slice(nameEnd + 2, close);
-        if (plain) {
-            values[slot] = raw;
+        } else if (plain) {
+            values[slot] = xml.slice(dataNameEnd + 2, dataValueEnd);
         } else {
             // Decoded as `scan` decodes; a bad entity goes back to `scan` too, which names it.
-            const text = decodeXmlEntities(normalizeLineEnds(raw));
+            const text = decodeXmlEntities(normalizeLineEnds(xml.slice(dataNameEnd + 2, dataValueEnd)));
             if (text === undefined) return -1;
             values[slot] = text;
         }
-        i = close + 7;
+        i = next;
     }
 }
 
 /**
- * Reads a run of `<Data Name="X">value</Data>` elements (or `Name='X'`: the body of nearly every `EventData`) from `from`,
- * and returns where it stopped. It stops at the first thing that is not exactly that shape (CDATA, a comment, markup
- * in a value, other attributes, the end of the run) and the general scanner carries on from there, so the fast
- * path never decides anything the general one would decide differently: it only skips its per-tag bookkeeping.
+ * Reads a run of `<Data Name="X">value</Data>` elements (or `Name='X'`: the body of nearly every `EventData`) from
+ * `from`, and returns where it stopped. It stops at the first thing that is not exactly that shape
+ * (`readDataElement`) and the general scanner carries on from there, so the fast path never decides anything the
+ * general one would decide differently: it only skips its per-tag bookkeeping.
  */
 function fastDataRun(xml: string, from: number, data: Map<string, string>, plain: boolean): number {
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
-        if (!hasAt(xml, i, DATA_OPEN)) return i;
-        const quote = xml.charCodeAt(i + 11);
-        if (quote !== 34 && quote !== 39) return i;
-        const nameStart = i + 12; // after `<Data Name="` or `<Data Name='`
-        const nameEnd = xml.indexOf(quote === 34 ? '"' : "'", nameStart);
-        if (nameEnd === -1) return i;
-        const rawName = xml.slice(nameStart, nameEnd);
-        if (rawName.indexOf('<') !== -1) return i;
-        const after = xml.charCodeAt(nameEnd + 1);
-        if (after === 47 /* / */ && xml.charCodeAt(nameEnd + 2) === 62) {
-            data.set(plain ? rawName : decodeOrThrow(rawName), '');
-            i = nameEnd + 3;
-            continue;
-        }
-        if (after !== 62 /* > */) return i;
-        // The next markup must be this element's end tag; anything else (CDATA, a comment, a child) goes the general way.
-        const close = xml.indexOf('<', nameEnd + 2);
-        if (close === -1 || !hasAt(xml, close, DATA_CLOSE)) return i;
-        const rawValue = xml.slice(nameEnd + 2, close);
+        const next = readDataElement(xml, i);
+        if (next === -1) return i;
+        const rawName = xml.slice(i + 12, dataNameEnd);
+        const rawValue = dataValueEnd === -1 ? '' : xml.slice(dataNameEnd + 2, dataValueEnd);
         data.set(plain ? rawName : decodeOrThrow(rawName), plain ? rawValue : decodeOrThrow(rawValue));
-        i = close + 7;
+        i = next;
     }
 }
 
