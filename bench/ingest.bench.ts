@@ -127,12 +127,14 @@ function isoTime(event: FlatEvent): string {
     return NOW.toISOString();
 }
 
-function dataElements(event: FlatEvent): string {
+/** The `<Data>` elements of an event, names in double quotes or, as Windows writes them, single. */
+function dataElements(event: FlatEvent, quote: '"' | "'" = '"'): string {
     let out = '';
     for (const [name, value] of Object.entries(event)) {
         if (ENVELOPE_KEYS.has(name)) continue;
         const text = asText(value);
-        out += text === '' ? `<Data Name="${xmlEscape(name)}"/>` : `<Data Name="${xmlEscape(name)}">${xmlEscape(text)}</Data>`;
+        const named = `<Data Name=${quote}${xmlEscape(name)}${quote}`;
+        out += text === '' ? `${named}/>` : `${named}>${xmlEscape(text)}</Data>`;
     }
     return out;
 }
@@ -184,17 +186,6 @@ function renderedEventXml(event: FlatEvent): string {
     return `<Event xmlns="${EVENT_NS}">\n  <System>\n    ${system}\n  </System>\n  <EventData>\n    ${dataElements(event)}\n  </EventData>\n</Event>`;
 }
 
-/** `dataElements` with single-quoted names, as Windows writes them. */
-function windowsData(event: FlatEvent): string {
-    let out = '';
-    for (const [name, value] of Object.entries(event)) {
-        if (ENVELOPE_KEYS.has(name)) continue;
-        const text = asText(value);
-        out += text === '' ? `<Data Name='${xmlEscape(name)}'/>` : `<Data Name='${xmlEscape(name)}'>${xmlEscape(text)}</Data>`;
-    }
-    return out;
-}
-
 /**
  * The same event as Windows renders it (EvtRender: Get-WinEvent's ToXml, wevtutil, forwarded events): single quotes
  * throughout and the whole System block, as in the Windows renderings shown in public Sysmon material.
@@ -208,7 +199,7 @@ function windowsEventXml(event: FlatEvent): string {
     }
     system += `<Correlation/><Execution ProcessID='1912' ThreadID='996'/><Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
     system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer><Security UserID='S-1-5-18'/>`;
-    return `<Event xmlns='${EVENT_NS}'><System>${system}</System><EventData>${windowsData(event)}</EventData></Event>`;
+    return `<Event xmlns='${EVENT_NS}'><System>${system}</System><EventData>${dataElements(event, "'")}</EventData></Event>`;
 }
 
 function toBatches(bodies: readonly string[]): Batch[] {
