@@ -484,7 +484,7 @@ function plainAttributesEnd(xml: string, from: number, wanted: string): number {
 }
 
 /**
- * Reads the children of `<System>` (simple text leaves and empty elements with attributes) from `from`, and
+ * Reads the children of `<System>` (text leaves and empty elements, with or without attributes) from `from`, and
  * returns where it stopped; like `fastDataRun`, it hands anything unusual back to the general scanner. `plain` says
  * the document has no `&` and no CR, so values are taken as written.
  */
@@ -616,9 +616,10 @@ function startTagEnd(xml: string, at: number, codes: readonly number[]): number 
  * `<Event …><System>…</System><EventData>…</EventData></Event>`, and the Log Analytics `Event` table's
  * `<DataItem …><EventData …>…</EventData></DataItem>` (documents with escapes only when values are filed by slot).
  * Returns `undefined` at the first thing that differs (a prolog, a prefix, an `<Events>` list, `UserData`, a comment,
- * a child the fast runs do not take), and `scan` then reads the document from the start; so this path never decides anything `scan` would decide
- * differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both on the same inputs). In a
- * profile of `npm run bench:ingest`'s raw XML the per-tag bookkeeping took as long as reading the Data elements.
+ * a child the fast runs do not take), and `scan` then reads the document from the start; so this path never decides
+ * anything `scan` would decide differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both
+ * on the same inputs). In a profile of `npm run bench:ingest`'s raw XML the per-tag bookkeeping took as long as
+ * reading the Data elements.
  */
 export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | undefined {
     // Depth 3 (Event > System > EventID, DataItem > EventData > Data) is as deep as these layouts go.
