@@ -454,6 +454,9 @@ let foundAttribute: string | undefined;
  */
 function plainAttributesEnd(xml: string, from: number, wanted: string): number {
     foundAttribute = undefined;
+    // The first `<` after the name, found once: a value reaching past it holds a `<`. (Searching again per attribute
+    // made a tag with many attributes quadratic.)
+    const firstLt = xml.indexOf('<', from);
     let i = from;
     for (;;) {
         const c = xml.charCodeAt(i);
@@ -475,9 +478,7 @@ function plainAttributesEnd(xml: string, from: number, wanted: string): number {
         const quote = xml.charCodeAt(i);
         if (quote !== 34 && quote !== 39) return -1;
         const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
-        if (valueEnd === -1) return -1;
-        const lt = xml.indexOf('<', i + 1);
-        if (lt !== -1 && lt < valueEnd) return -1;
+        if (valueEnd === -1 || (firstLt !== -1 && firstLt < valueEnd)) return -1;
         if (nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted)) foundAttribute = xml.slice(i + 1, valueEnd);
         i = valueEnd + 1;
     }
@@ -490,6 +491,9 @@ function plainAttributesEnd(xml: string, from: number, wanted: string): number {
  */
 function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain: boolean): number {
     let i = from;
+    // Where the next `&` is, moved forward only as the run does (-2: not looked for yet, -1: none): searching from each
+    // child again made a System block of many children quadratic in a document whose only `&` comes late.
+    let nextAmp = -2;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
         if (xml.charCodeAt(i) !== 60 /* < */) return i;
@@ -530,8 +534,8 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         if (child !== undefined && !keepsAttribute) {
             setSystemField(system, child, plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt)));
         } else if (!plain) {
-            const amp = xml.indexOf('&', gt + 1);
-            if (amp !== -1 && amp < lt) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
+            if (nextAmp === -2 || (nextAmp !== -1 && nextAmp <= gt)) nextAmp = xml.indexOf('&', gt + 1);
+            if (nextAmp !== -1 && nextAmp < lt) decodeOrThrow(xml.slice(gt + 1, lt)); // still reject bad entities
         }
         i = lt + nameLength + 3;
     }

@@ -288,6 +288,46 @@ function billionLaughs(): string {
     return `<?xml version="1.0"?><!DOCTYPE lolz [${dtd}]><EventData><Data Name="A">&lol9;</Data></EventData>`;
 }
 
+/**
+ * How many characters `String.prototype.indexOf` passes over while `run` runs: the scanner's searches, counted instead
+ * of timed, so a search that restarts from far back per element shows as work growing with the square of the input.
+ */
+function charactersSearched(run: () => void): number {
+    const descriptor = Object.getOwnPropertyDescriptor(String.prototype, 'indexOf') as PropertyDescriptor;
+    const original = descriptor.value as (this: string, search: string, position?: number) => number;
+    let searched = 0;
+    String.prototype.indexOf = function (this: string, search: string, position?: number): number {
+        const from = Math.max(0, Math.min(position ?? 0, this.length));
+        const found = original.call(this, search, position);
+        searched += (found === -1 ? this.length : found) - from;
+        return found;
+    };
+    try {
+        run();
+    } finally {
+        Object.defineProperty(String.prototype, 'indexOf', descriptor);
+    }
+    return searched;
+}
+
+describe('scanEventXml: linear work on hostile documents', () => {
+    const slots = new SlotTable(['UtcTime', 'A']);
+    const hostile: [string, string][] = [
+        ['a Provider with 20,000 attributes', `<Event xmlns="${NS}"><System><Provider${' a=""'.repeat(20_000)}/><EventID>1</EventID></System><EventData/></Event>`],
+        ['20,000 System children before the only &', `<Event xmlns="${NS}"><System>${'<X>a</X>'.repeat(20_000)}<EventID>1</EventID></System><EventData><Data Name="A">&amp;</Data></EventData></Event>`],
+        ['20,000 Data elements', `<Event xmlns="${NS}"><System><EventID>1</EventID></System><EventData>${'<Data Name="A">x</Data>'.repeat(20_000)}</EventData></Event>`],
+    ];
+
+    it.each(hostile)('%s: indexOf passes over at most 8 characters per character of input', (_label, xml) => {
+        for (const limits of [{ maxDepth: 32 }, { maxDepth: 32, dataSlots: slots }]) {
+            const searched = charactersSearched(() => {
+                expect(scanEventXml(xml, limits).ok).toBe(true);
+            });
+            expect(searched).toBeLessThanOrEqual(8 * xml.length);
+        }
+    });
+});
+
 describe('scanEventXml: hostile input', () => {
     it('rejects a billion-laughs DOCTYPE quickly, without expanding it', () => {
         const xml = billionLaughs();
