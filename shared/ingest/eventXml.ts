@@ -26,7 +26,7 @@ export interface XmlSystemFields {
 export interface XmlEvent {
     system: XmlSystemFields;
     /** Values by `Name`, in document order. A Map: names are data, and keyed stores on objects were a hot spot. */
-    data: Map<string, string>;
+    data: ReadonlyMap<string, string>;
     /**
      * Set instead of `data` (which is then empty) when the caller gave `XmlLimits.dataSlots` and every `<Data Name>`
      * of the event is one of its names: the values by the names' slots, the last one winning as in `data`.
@@ -597,6 +597,9 @@ const EVENT_CLOSE = codesOf('</Event>');
 const DATA_ITEM_OPEN = codesOf('<DataItem');
 const DATA_ITEM_CLOSE = codesOf('</DataItem>');
 
+/** The `data` of an event whose EventData was skipped or filed by slot: one shared empty map, not one per event. */
+const NO_DATA: ReadonlyMap<string, string> = new Map<string, string>();
+
 function skipWhitespace(xml: string, from: number): number {
     let i = from;
     while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -655,7 +658,7 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
     }
     gt = startTagEnd(xml, i, EVENT_DATA_OPEN);
     if (gt === -1) return undefined;
-    const data = new Map<string, string>();
+    let data: ReadonlyMap<string, string> = NO_DATA;
     let slots: (string | undefined)[] | undefined;
     const eventId = system.eventId;
     if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
@@ -666,7 +669,9 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
         i = fastDataSlots(xml, gt + 1, slots, limits.dataSlots, plain);
         if (i === -1) return undefined;
     } else {
-        i = fastDataRun(xml, gt + 1, data, true);
+        const values = new Map<string, string>();
+        i = fastDataRun(xml, gt + 1, values, true);
+        data = values;
     }
     if (!hasAt(xml, i, EVENT_DATA_CLOSE)) return undefined;
     i = skipWhitespace(xml, i + EVENT_DATA_CLOSE.length);
@@ -695,7 +700,7 @@ function scanTagByTag(xml: string, limits: XmlLimits): XmlEvent[] {
 function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
     const events: XmlEvent[] = [];
     const stack: string[] = [];
-    let current: XmlEvent | undefined;
+    let current: (XmlEvent & { data: Map<string, string> }) | undefined; // the event being read fills its own map
     let sawEventElement = false;
     let inSystem = false;
     // The leaf whose text we collect: a Data element (by its Name) or a System field.
