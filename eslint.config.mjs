@@ -3,7 +3,15 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-    globalIgnores(['dist/**', 'dist-bench/**', 'coverage/**', 'node_modules/**', 'bin/**', 'eslint.config.mjs', 'vitest.config.mts']),
+    globalIgnores([
+        'dist/**',
+        'dist-bench/**',
+        'coverage/**',
+        'node_modules/**',
+        'bin/**',
+        'eslint.config.mjs',
+        'vitest.config.mts',
+    ]),
     js.configs.recommended,
     tseslint.configs.recommendedTypeChecked,
     { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
@@ -15,7 +23,10 @@ export default defineConfig(
             '@typescript-eslint/only-throw-error': 'error',
             '@typescript-eslint/switch-exhaustiveness-check': 'error', // Sysmon EID unions
             '@typescript-eslint/consistent-type-imports': 'error',
-            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+            '@typescript-eslint/no-unused-vars': [
+                'error',
+                { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+            ],
             'no-restricted-properties': [
                 'error',
                 { object: 'process', property: 'env', message: 'Read configuration through shared/config/loadConfig.' },
@@ -41,7 +52,11 @@ export default defineConfig(
         rules: {
             'no-restricted-imports': [
                 'error',
-                { paths: [{ name: '@azure/functions', message: 'Adapters in shared/ never see the Functions runtime.' }] },
+                {
+                    paths: [
+                        { name: '@azure/functions', message: 'Adapters in shared/ never see the Functions runtime.' },
+                    ],
+                },
             ],
         },
     },

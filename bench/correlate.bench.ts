@@ -55,7 +55,11 @@ function files(pattern: RegExp): string[] {
 
 async function readLines(file: string): Promise<string[]> {
     const lines: string[] = [];
-    for await (const line of createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity })) if (line) lines.push(line);
+    for await (const line of createInterface({
+        input: createReadStream(file).pipe(createGunzip()),
+        crlfDelay: Infinity,
+    }))
+        if (line) lines.push(line);
     return lines;
 }
 
@@ -79,7 +83,12 @@ class CountingStore implements HostStateStore {
         this.loads++;
         return this.inner.load(host);
     }
-    async save(host: string, loaded: LoadedHostState, changed: ReadonlySet<string>, removed: ReadonlySet<string>): Promise<SaveStats> {
+    async save(
+        host: string,
+        loaded: LoadedHostState,
+        changed: ReadonlySet<string>,
+        removed: ReadonlySet<string>,
+    ): Promise<SaveStats> {
         const stats = await this.inner.save(host, loaded, changed, removed);
         this.writes += stats.transactions;
         return stats;
@@ -89,7 +98,11 @@ class CountingStore implements HostStateStore {
     }
 }
 
-async function correlateAll(batches: SysmonEvent[][], store: HostStateStore, incidents = new InMemoryIncidentStore()): Promise<{ ms: number; incidents: number }> {
+async function correlateAll(
+    batches: SysmonEvent[][],
+    store: HostStateStore,
+    incidents = new InMemoryIncidentStore(),
+): Promise<{ ms: number; incidents: number }> {
     const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents });
     const started = performance.now();
     let count = 0;
@@ -102,13 +115,24 @@ async function main(): Promise<void> {
         console.log(`bench:correlate skipped: ${DATASETS} not found`);
         return;
     }
-    console.log(`hollowtrace correlate benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | single-threaded`);
+    console.log(
+        `hollowtrace correlate benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | single-threaded`,
+    );
     const flatFiles = files(/\.sysmon\.jsonl\.gz$/);
     const perFileLines = await Promise.all(flatFiles.map(readLines));
-    const perFileEvents = perFileLines.map((lines) => ingestBatch(lines.map((body) => ({ body })), NOW, DEFAULT_INGEST_LIMITS).events);
+    const perFileEvents = perFileLines.map(
+        (lines) =>
+            ingestBatch(
+                lines.map((body) => ({ body })),
+                NOW,
+                DEFAULT_INGEST_LIMITS,
+            ).events,
+    );
     const relevant = perFileEvents.reduce((n, e) => n + e.length, 0);
     const batches = hostBatches(perFileEvents);
-    console.log(`${flatFiles.length} recordings, ${perFileLines.reduce((n, l) => n + l.length, 0)} Sysmon events, ${relevant} relevant (accepted) events, ${batches.length} host batches`);
+    console.log(
+        `${flatFiles.length} recordings, ${perFileLines.reduce((n, l) => n + l.length, 0)} Sysmon events, ${relevant} relevant (accepted) events, ${batches.length} host batches`,
+    );
 
     // 1. In-memory correlation, beside ingest-only of the same recordings (same run).
     const memoryMs: number[] = [];
@@ -116,7 +140,12 @@ async function main(): Promise<void> {
     let memoryIncidents = 0;
     for (let round = 0; round <= ROUNDS; round++) {
         const started = performance.now();
-        for (const lines of perFileLines) for (let i = 0; i < lines.length; i += BATCH) ingestBatch(lines.slice(i, i + BATCH).map((body) => ({ body })), NOW);
+        for (const lines of perFileLines)
+            for (let i = 0; i < lines.length; i += BATCH)
+                ingestBatch(
+                    lines.slice(i, i + BATCH).map((body) => ({ body })),
+                    NOW,
+                );
         const ingest = performance.now() - started;
         const memory = await correlateAll(batches, new InMemoryHostStateStore());
         memoryIncidents = memory.incidents;
@@ -127,18 +156,32 @@ async function main(): Promise<void> {
     }
     const memoryRate = relevant / (median(memoryMs) / 1000);
     const ingestRate = relevant / (median(ingestMs) / 1000);
-    console.log(`\n1. correlation, in-memory store: ${Math.round(memoryRate).toLocaleString('en-US')} relevant events/s (median of ${ROUNDS}); ingest of the same recordings: ${Math.round(ingestRate).toLocaleString('en-US')} relevant events/s; correlate/ingest ${(memoryRate / ingestRate).toFixed(2)}; incident versions published: ${memoryIncidents}`);
+    console.log(
+        `\n1. correlation, in-memory store: ${Math.round(memoryRate).toLocaleString('en-US')} relevant events/s (median of ${ROUNDS}); ingest of the same recordings: ${Math.round(ingestRate).toLocaleString('en-US')} relevant events/s; correlate/ingest ${(memoryRate / ingestRate).toFixed(2)}; incident versions published: ${memoryIncidents}`,
+    );
 
     // 2. Table Storage on Azurite, in-process.
     const azurite = await startLocalAzuriteTable();
     let tableResult: { rate: number; transactions: number; loads: number; writes: number; perThousand: number };
     try {
         const suffix = Date.now().toString(36);
-        const store = new CountingStore(await TableHostStateStore.create(createTableClientFromConnectionString(azurite.connectionString, `benchstate${suffix}`)));
-        const incidents = await TableIncidentStore.create(createTableClientFromConnectionString(azurite.connectionString, `benchincidents${suffix}`));
+        const store = new CountingStore(
+            await TableHostStateStore.create(
+                createTableClientFromConnectionString(azurite.connectionString, `benchstate${suffix}`),
+            ),
+        );
+        const incidents = await TableIncidentStore.create(
+            createTableClientFromConnectionString(azurite.connectionString, `benchincidents${suffix}`),
+        );
         const table = await correlateAll(batches, store, incidents as unknown as InMemoryIncidentStore);
         const transactions = store.loads + store.writes;
-        tableResult = { rate: relevant / (table.ms / 1000), transactions, loads: store.loads, writes: store.writes, perThousand: (transactions / relevant) * 1000 };
+        tableResult = {
+            rate: relevant / (table.ms / 1000),
+            transactions,
+            loads: store.loads,
+            writes: store.writes,
+            perThousand: (transactions / relevant) * 1000,
+        };
         console.log(
             `2. correlation, Table store on Azurite: ${Math.round(tableResult.rate).toLocaleString('en-US')} relevant events/s (${(tableResult.rate / memoryRate).toFixed(3)} of in-memory); ` +
                 `${transactions} Table transactions (${store.writes} entity group transactions, ${store.loads} state loads) = ${tableResult.perThousand.toFixed(1)} per 1,000 relevant events (target <= 150)`,
@@ -157,7 +200,10 @@ async function main(): Promise<void> {
     ] as const) {
         for (const how of pinned ? ['one process', 'pinned to one CPU (taskset -c 0)'] : ['one process']) {
             const child = [join(__dirname, 'replay.bench.js'), '--json', label, ...paths];
-            const result = how === 'one process' ? spawnSync(process.execPath, child, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', '0', process.execPath, ...child], { encoding: 'utf8' });
+            const result =
+                how === 'one process'
+                    ? spawnSync(process.execPath, child, { encoding: 'utf8' })
+                    : spawnSync('taskset', ['-c', '0', process.execPath, ...child], { encoding: 'utf8' });
             if (result.status !== 0) throw new Error(`replay bench child failed: ${result.stderr}`);
             const run = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ReplayRun;
             replayRuns.push({ ...run, how });

@@ -42,7 +42,11 @@ const TARGET_FLAT_RATIO = 0.5;
 const TARGET_XML_EVENTS_PER_S = 250_000;
 
 /** toolchain-facts.md §9 (another run, same kind of machine): LA `Event` rows/s, for judging this machine's speed. */
-const EARLIER_LA_FIGURES = { jsonParse: '1,027,000 - 1,044,000', jsonParsePlusIndexOfScan: '483,000 - 505,000', fastXmlParser: '30,000 - 31,600' };
+const EARLIER_LA_FIGURES = {
+    jsonParse: '1,027,000 - 1,044,000',
+    jsonParsePlusIndexOfScan: '483,000 - 505,000',
+    fastXmlParser: '30,000 - 31,600',
+};
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
@@ -180,7 +184,8 @@ function renderedEventXml(event: FlatEvent): string {
     if (event.EventRecordID !== null && event.EventRecordID !== undefined) {
         system += `<EventRecordID>${xmlEscape(asText(event.EventRecordID))}</EventRecordID>`;
     }
-    system += '<Correlation ActivityID="" RelatedActivityID=""></Correlation><Execution ProcessID="1912" ThreadID="996"></Execution>';
+    system +=
+        '<Correlation ActivityID="" RelatedActivityID=""></Correlation><Execution ProcessID="1912" ThreadID="996"></Execution>';
     system += `<Channel>${xmlEscape(asText(event.Channel ?? SYSMON_CHANNEL))}</Channel>`;
     system += `<Computer>${xmlEscape(asText(event.Computer))}</Computer><Security UserID="S-1-5-18"></Security>`;
     return `<Event xmlns="${EVENT_NS}">\n  <System>\n    ${system}\n  </System>\n  <EventData>\n    ${dataElements(event)}\n  </EventData>\n</Event>`;
@@ -219,7 +224,9 @@ function toBatches(bodies: readonly string[]): Batch[] {
 function median(values: readonly number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    return sorted.length % 2 === 1
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function stats(roundsMs: number[], events: number): Stats {
@@ -266,7 +273,11 @@ function runJsonParse(batches: readonly Batch[]): number {
     return performance.now() - start;
 }
 
-function runFxp(batches: readonly Batch[], parser: XMLParser, read: (parser: XMLParser, body: string) => unknown): number {
+function runFxp(
+    batches: readonly Batch[],
+    parser: XMLParser,
+    read: (parser: XMLParser, body: string) => unknown,
+): number {
     const start = performance.now();
     for (const batch of batches) {
         for (const message of batch) {
@@ -428,7 +439,13 @@ const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 // ---------------------------------------------------------------------------------------------- main
 
 /** In a function of its own, so the parsed flat objects are garbage before the memory stream starts. */
-function buildEnvelopes(files: readonly string[]): { flatLines: string[]; laRows: string[]; rawXml: string[]; renderedXml: string[]; windowsXml: string[] } {
+function buildEnvelopes(files: readonly string[]): {
+    flatLines: string[];
+    laRows: string[];
+    rawXml: string[];
+    renderedXml: string[];
+    windowsXml: string[];
+} {
     const flatLines = loadFlatLines(files);
     const flatEvents = flatLines.map((line) => JSON.parse(line) as FlatEvent);
     // Built strings are V8 cons-strings; a body the Functions host decodes from bytes is flat. Flatten them here, or
@@ -473,7 +490,9 @@ function main(): void {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log('hollowtrace ingest benchmark');
     console.log(`node ${process.version} | ${cpu} | ${os.cpus().length} logical CPUs | single-threaded`);
-    console.log(`batches of ${BATCH_SIZE} string bodies | ${WARMUP_ROUNDS} warm-up round discarded, median of ${TIMED_ROUNDS} timed rounds (fast-xml-parser: ${FXP_TIMED_ROUNDS})`);
+    console.log(
+        `batches of ${BATCH_SIZE} string bodies | ${WARMUP_ROUNDS} warm-up round discarded, median of ${TIMED_ROUNDS} timed rounds (fast-xml-parser: ${FXP_TIMED_ROUNDS})`,
+    );
 
     const loadStart = performance.now();
     const { flatLines, laRows, rawXml, renderedXml, windowsXml } = buildEnvelopes(files);
@@ -483,7 +502,13 @@ function main(): void {
     );
 
     const envelopes: Envelope[] = [
-        { key: 'flat', label: '(a) flat JSON lines', bodies: flatLines, baselineBodies: flatLines, baselineNote: 'JSON.parse of the same strings' },
+        {
+            key: 'flat',
+            label: '(a) flat JSON lines',
+            bodies: flatLines,
+            baselineBodies: flatLines,
+            baselineNote: 'JSON.parse of the same strings',
+        },
         {
             key: 'la-event',
             label: '(b) LA export, Type Event',
@@ -531,8 +556,12 @@ function main(): void {
     for (const envelope of envelopes) {
         const batches = toBatches(envelope.bodies);
         const baselineBatches = toBatches(envelope.baselineBodies);
-        const avgBytes = Math.round(envelope.bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0) / n);
-        console.log(`\n${envelope.label}: ${fmtInt(n)} messages, ${fmtInt(avgBytes)} bytes/message on average, ${batches.length} batches`);
+        const avgBytes = Math.round(
+            envelope.bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0) / n,
+        );
+        console.log(
+            `\n${envelope.label}: ${fmtInt(n)} messages, ${fmtInt(avgBytes)} bytes/message on average, ${batches.length} batches`,
+        );
 
         const ingestMs: number[] = [];
         const baselineMs: number[] = [];
@@ -565,16 +594,24 @@ function main(): void {
             }
         }
         const c = counts as Counts;
-        console.log(`  sanity: received ${fmtInt(c.received)} = accepted ${fmtInt(c.accepted)} + ignored ${fmtInt(c.ignored)}, rejected ${c.rejected}: OK`);
+        console.log(
+            `  sanity: received ${fmtInt(c.received)} = accepted ${fmtInt(c.accepted)} + ignored ${fmtInt(c.ignored)}, rejected ${c.rejected}: OK`,
+        );
         const ingest = stats(ingestMs, n);
         const baseline = stats(baselineMs, n);
         // Each round times the baseline and ingest back to back, so the ratio is taken per round and then the median:
         // on a noisy VM a slow spell then lowers both sides of one ratio instead of one side of the medians' ratio.
         const roundRatios = ingestMs.map((ms, i) => (baselineMs[i] as number) / ms);
         const ratio = median(roundRatios);
-        console.log(`  ingestBatch      ${pad(fmtInt(ingest.eventsPerSecond), 11)} events/s  (rounds ms: ${ingestMs.map((ms) => ms.toFixed(0)).join(', ')})`);
-        console.log(`  JSON.parse       ${pad(fmtInt(baseline.eventsPerSecond), 11)} events/s  (rounds ms: ${baselineMs.map((ms) => ms.toFixed(0)).join(', ')}; ${envelope.baselineNote})`);
-        console.log(`  ratio ingest/JSON.parse ${fmtRatio(ratio)} (median of the rounds' ratios ${roundRatios.map(fmtRatio).join(', ')}; ratio of the medians ${fmtRatio(ingest.eventsPerSecond / baseline.eventsPerSecond)})`);
+        console.log(
+            `  ingestBatch      ${pad(fmtInt(ingest.eventsPerSecond), 11)} events/s  (rounds ms: ${ingestMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+        );
+        console.log(
+            `  JSON.parse       ${pad(fmtInt(baseline.eventsPerSecond), 11)} events/s  (rounds ms: ${baselineMs.map((ms) => ms.toFixed(0)).join(', ')}; ${envelope.baselineNote})`,
+        );
+        console.log(
+            `  ratio ingest/JSON.parse ${fmtRatio(ratio)} (median of the rounds' ratios ${roundRatios.map(fmtRatio).join(', ')}; ratio of the medians ${fmtRatio(ingest.eventsPerSecond / baseline.eventsPerSecond)})`,
+        );
 
         let fastXmlParser: EnvelopeResult['fastXmlParser'];
         let scannerOnly: EnvelopeResult['scannerOnly'];
@@ -585,12 +622,16 @@ function main(): void {
             for (let round = 0; round < FXP_TIMED_ROUNDS; round++) fxpMs.push(runFxp(batches, parser, envelope.fxp));
             const fxpStats = stats(fxpMs, n);
             fastXmlParser = { ...fxpStats, ourRatio: ingest.eventsPerSecond / fxpStats.eventsPerSecond };
-            const what = envelope.key === 'la-event' ? 'JSON.parse(row) + XMLParser.parse(EventData)' : 'XMLParser.parse(xml)';
-            console.log(`  fast-xml-parser  ${pad(fmtInt(fxpStats.eventsPerSecond), 11)} events/s  (${what}; parse only, no normalization)`);
+            const what =
+                envelope.key === 'la-event' ? 'JSON.parse(row) + XMLParser.parse(EventData)' : 'XMLParser.parse(xml)';
+            console.log(
+                `  fast-xml-parser  ${pad(fmtInt(fxpStats.eventsPerSecond), 11)} events/s  (${what}; parse only, no normalization)`,
+            );
             console.log(`  ratio ingest/fast-xml-parser ${fastXmlParser.ourRatio.toFixed(1)}x`);
             const scanStats = stats(scanMs, n);
             scannerOnly = { ...scanStats, ratioToFastXmlParser: scanStats.eventsPerSecond / fxpStats.eventsPerSecond };
-            const scanWhat = envelope.key === 'la-event' ? 'JSON.parse(row) + scanEventXml(EventData)' : 'scanEventXml(xml)';
+            const scanWhat =
+                envelope.key === 'la-event' ? 'JSON.parse(row) + scanEventXml(EventData)' : 'scanEventXml(xml)';
             console.log(
                 `  our scanner only ${pad(fmtInt(scanStats.eventsPerSecond), 11)} events/s  (${scanWhat}, same work as fast-xml-parser; ${scannerOnly.ratioToFastXmlParser.toFixed(1)}x fast-xml-parser)`,
             );
@@ -600,13 +641,20 @@ function main(): void {
             ? undefined
             : envelope.key === 'flat'
               ? { description: `>= ${TARGET_FLAT_RATIO} of JSON.parse`, met: ratio >= TARGET_FLAT_RATIO }
-              : { description: `>= ${fmtInt(TARGET_XML_EVENTS_PER_S)} events/s`, met: ingest.eventsPerSecond >= TARGET_XML_EVENTS_PER_S };
+              : {
+                    description: `>= ${fmtInt(TARGET_XML_EVENTS_PER_S)} events/s`,
+                    met: ingest.eventsPerSecond >= TARGET_XML_EVENTS_PER_S,
+                };
         if (envelope.key === 'la-event') {
             console.log(
                 `  earlier (toolchain-facts.md §9, rows/s): JSON.parse ${EARLIER_LA_FIGURES.jsonParse}, indexOf scan ${EARLIER_LA_FIGURES.jsonParsePlusIndexOfScan}, fast-xml-parser ${EARLIER_LA_FIGURES.fastXmlParser}`,
             );
         }
-        console.log(target === undefined ? '  target: none (shown for information)' : `  target ${target.description}: ${mark(target.met)}`);
+        console.log(
+            target === undefined
+                ? '  target: none (shown for information)'
+                : `  target ${target.description}: ${mark(target.met)}`,
+        );
 
         results.push({
             key: envelope.key,
@@ -625,7 +673,9 @@ function main(): void {
 
     // Memory: stream 1M events per feed through ingestBatch, results discarded.
     const { gc, how: gcHow } = acquireGc();
-    console.log(`\nmemory: streaming ${fmtInt(STREAM_EVENTS)} events per feed in batches of ${BATCH_SIZE}, cycling through the set; gc: ${gcHow}`);
+    console.log(
+        `\nmemory: streaming ${fmtInt(STREAM_EVENTS)} events per feed in batches of ${BATCH_SIZE}, cycling through the set; gc: ${gcHow}`,
+    );
     const streams: StreamResult[] = [];
     for (const [feed, bodies] of [
         ['(a) flat JSON lines', flatLines],
@@ -633,8 +683,12 @@ function main(): void {
     ] as const) {
         const stream = streamMemory(feed, bodies, gc);
         streams.push(stream);
-        console.log(`  ${feed}: ${fmtInt(stream.events)} events in ${stream.seconds} s (${fmtInt(stream.eventsPerSecond)} events/s, rejected ${stream.rejected})`);
-        console.log(`    ${padEnd('events', 10)} ${pad('rss MB', 8)} ${pad('heapUsed MB', 12)} ${pad('after gc MB', 12)}`);
+        console.log(
+            `  ${feed}: ${fmtInt(stream.events)} events in ${stream.seconds} s (${fmtInt(stream.eventsPerSecond)} events/s, rejected ${stream.rejected})`,
+        );
+        console.log(
+            `    ${padEnd('events', 10)} ${pad('rss MB', 8)} ${pad('heapUsed MB', 12)} ${pad('after gc MB', 12)}`,
+        );
         for (const s of stream.samples) {
             console.log(
                 `    ${padEnd(fmtInt(s.events), 10)} ${pad(s.rssMb.toFixed(1), 8)} ${pad(s.heapUsedMb.toFixed(1), 12)} ${pad(s.heapUsedAfterGcMb?.toFixed(1) ?? '-', 12)}`,
@@ -650,7 +704,9 @@ function main(): void {
     const memoryFlat = streams.every((s) => s.flat);
     const streamRejected = streams.reduce((sum, s) => sum + s.rejected, 0);
     if (streamRejected !== 0) {
-        console.error(`ERROR: ${streamRejected} events were rejected while streaming; the memory figures are not trustworthy.`);
+        console.error(
+            `ERROR: ${streamRejected} events were rejected while streaming; the memory figures are not trustworthy.`,
+        );
         process.exitCode = 1;
     }
 
@@ -667,8 +723,12 @@ function main(): void {
                 (r.target === undefined ? 'none (information)' : `${r.target.description}: ${mark(r.target.met)}`),
         );
     }
-    console.log(`  ratio = ingest / JSON.parse; the JSON.parse baseline of (c)-(e) is JSON.parse of (a)'s flat strings.`);
-    console.log('  fxp = fast-xml-parser 5 parse only; scan-only = our scanEventXml without normalization (same work as fxp).');
+    console.log(
+        `  ratio = ingest / JSON.parse; the JSON.parse baseline of (c)-(e) is JSON.parse of (a)'s flat strings.`,
+    );
+    console.log(
+        '  fxp = fast-xml-parser 5 parse only; scan-only = our scanEventXml without normalization (same work as fxp).',
+    );
     for (const s of streams) {
         console.log(
             `  memory ${padEnd(s.feed, 26)} peak rss ${s.peakRssMb} MB, peak heap ${s.peakHeapUsedMb} MB, heap 200k->end ${s.heapGrowthMb >= 0 ? '+' : ''}${s.heapGrowthMb} MB`,
@@ -694,12 +754,24 @@ function main(): void {
         earlierMeasurement: EARLIER_LA_FIGURES,
         parsedValuesSeen: blackhole,
         envelopes: results,
-        memory: { gc: gcHow, streamEventsPerFeed: STREAM_EVENTS, sampleEvery: SAMPLE_EVERY, flatToleranceMb: FLAT_HEAP_TOLERANCE_MB, streams, flat: memoryFlat },
+        memory: {
+            gc: gcHow,
+            streamEventsPerFeed: STREAM_EVENTS,
+            sampleEvery: SAMPLE_EVERY,
+            flatToleranceMb: FLAT_HEAP_TOLERANCE_MB,
+            streams,
+            flat: memoryFlat,
+        },
         targets: {
-            flatRatioToJsonParse: { target: TARGET_FLAT_RATIO, met: results.find((r) => r.key === 'flat')?.target?.met ?? false },
+            flatRatioToJsonParse: {
+                target: TARGET_FLAT_RATIO,
+                met: results.find((r) => r.key === 'flat')?.target?.met ?? false,
+            },
             xmlEnvelopesEventsPerSecond: {
                 target: TARGET_XML_EVENTS_PER_S,
-                met: results.filter((r) => r.key === 'la-event' || r.key === 'raw-xml').every((r) => r.target?.met === true),
+                met: results
+                    .filter((r) => r.key === 'la-event' || r.key === 'raw-xml')
+                    .every((r) => r.target?.met === true),
             },
             memoryFlat,
         },

@@ -138,13 +138,26 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         clearInterval(sampler);
     }
     const rate = events / (median(roundsMs) / 1000);
-    const baseline = paths.every(isEvtx) ? 'same reader alone (EVTX chunks rendered as XML)' : 'same reader + JSON.parse only';
-    return { label, events, incidents, rate, roundsMs, parseRate: median(parseRates), baseline, peakRssMb: Math.max(peakRss, process.memoryUsage().rss) / 1048576 };
+    const baseline = paths.every(isEvtx)
+        ? 'same reader alone (EVTX chunks rendered as XML)'
+        : 'same reader + JSON.parse only';
+    return {
+        label,
+        events,
+        incidents,
+        rate,
+        roundsMs,
+        parseRate: median(parseRates),
+        baseline,
+        peakRssMb: Math.max(peakRss, process.memoryUsage().rss) / 1048576,
+    };
 }
 
 export function describeRun(run: ReplayRun, how: string): string {
     const met = run.rate >= TARGET_EVENTS_PER_S ? 'MET' : 'MISSED';
-    const target = run.baseline.startsWith('same reader alone') ? 'no target (EVTX)' : `target >= ${TARGET_EVENTS_PER_S.toLocaleString('en-US')}: ${met}`;
+    const target = run.baseline.startsWith('same reader alone')
+        ? 'no target (EVTX)'
+        : `target >= ${TARGET_EVENTS_PER_S.toLocaleString('en-US')}: ${met}`;
     return (
         `replay, ${run.label} (${how}): ${run.events.toLocaleString('en-US')} events, ${Math.round(run.rate).toLocaleString('en-US')} events/s ` +
         `(median of ${run.roundsMs.length}, rounds ms ${run.roundsMs.join(', ')}); ${run.baseline} ${Math.round(run.parseRate).toLocaleString('en-US')} events/s, ` +
@@ -153,7 +166,14 @@ export function describeRun(run: ReplayRun, how: string): string {
 }
 
 /** The long stream: 10 hosts at 20 background events/s each for 3 hours of stream time (about 2.2 million events). */
-const LONG_STREAM = { hosts: 10, eventsPerSecond: 20, durationSeconds: 3 * 3600, attacks: 6, seed: 7, start: new Date('2026-01-05T08:00:00.000Z') };
+const LONG_STREAM = {
+    hosts: 10,
+    eventsPerSecond: 20,
+    durationSeconds: 3 * 3600,
+    attacks: 6,
+    seed: 7,
+    start: new Date('2026-01-05T08:00:00.000Z'),
+};
 const SAMPLE_EVERY = 250_000;
 
 export interface MemorySample {
@@ -169,7 +189,13 @@ function collectGarbage(): () => void {
 }
 
 /** Replays a simulated 3-hour stream, sampling the heap after a full GC; returns the samples and the incidents found. */
-export async function measureLongStream(): Promise<{ events: number; samples: MemorySample[]; incidents: number; injected: number; seconds: number }> {
+export async function measureLongStream(): Promise<{
+    events: number;
+    samples: MemorySample[];
+    incidents: number;
+    injected: number;
+    seconds: number;
+}> {
     const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-bench-'));
     try {
         const file = join(dir, 'fleet.jsonl.gz');
@@ -184,12 +210,24 @@ export async function measureLongStream(): Promise<{ events: number; samples: Me
             next += SAMPLE_EVERY;
             gc();
             const usage = process.memoryUsage();
-            samples.push({ events: report.received, streamMinutes: 0, heapAfterGcMb: usage.heapUsed / 1048576, rssMb: usage.rss / 1048576 });
+            samples.push({
+                events: report.received,
+                streamMinutes: 0,
+                heapAfterGcMb: usage.heapUsed / 1048576,
+                rssMb: usage.rss / 1048576,
+            });
         });
         // Background events come at a steady rate, so a sample's share of the events is its share of stream time.
         const minutes = (simulated.endMs - simulated.startMs) / 60_000;
-        for (const sample of samples) sample.streamMinutes = Math.round((minutes * sample.events) / replay.report.received);
-        return { events: replay.report.received, samples, incidents: replay.incidents.length, injected: simulated.attacks.length, seconds: (performance.now() - started) / 1000 };
+        for (const sample of samples)
+            sample.streamMinutes = Math.round((minutes * sample.events) / replay.report.received);
+        return {
+            events: replay.report.received,
+            samples,
+            incidents: replay.incidents.length,
+            injected: simulated.attacks.length,
+            seconds: (performance.now() - started) / 1000,
+        };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
@@ -199,7 +237,8 @@ async function main(): Promise<void> {
     const args = process.argv.slice(2);
     if (args[0] === '--json') {
         const [label, ...paths] = args.slice(1);
-        if (label === undefined || paths.length === 0) throw new Error('usage: replay.bench.js --json <label> <path>...');
+        if (label === undefined || paths.length === 0)
+            throw new Error('usage: replay.bench.js --json <label> <path>...');
         process.stdout.write(`${JSON.stringify(await measureReplay(label, paths))}\n`);
         return;
     }
@@ -207,7 +246,9 @@ async function main(): Promise<void> {
         console.log(`bench:replay skipped: ${DATASETS} not found`);
         return;
     }
-    console.log(`hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | in-memory store`);
+    console.log(
+        `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | in-memory store`,
+    );
     const runs: ReplayRun[] = [];
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', sysmonRecordings()],
@@ -232,11 +273,16 @@ async function main(): Promise<void> {
     const afterWindow = long.samples.filter((sample) => sample.streamMinutes >= 75);
     const heaps = afterWindow.map((sample) => sample.heapAfterGcMb);
     const spread = heaps.length > 0 ? Math.max(...heaps) - Math.min(...heaps) : NaN;
-    console.log(`  after the 1-hour retention window (from minute 75): heap after GC between ${Math.min(...heaps).toFixed(0)} and ${Math.max(...heaps).toFixed(0)} MB (spread ${spread.toFixed(0)} MB)`);
+    console.log(
+        `  after the 1-hour retention window (from minute 75): heap after GC between ${Math.min(...heaps).toFixed(0)} and ${Math.max(...heaps).toFixed(0)} MB (spread ${spread.toFixed(0)} MB)`,
+    );
 
     const out = resolve(ROOT, 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'replay-latest.json'), `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`);
+    writeFileSync(
+        join(out, 'replay-latest.json'),
+        `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`,
+    );
 }
 
 if (require.main === module) {

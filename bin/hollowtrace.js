@@ -13,7 +13,10 @@ try {
 }
 const entry = chooseEntry(join(__dirname, '..'), canRunSource);
 if (entry.kind === 'source') {
-    if (entry.stale) process.stderr.write('hollowtrace: dist/ is older than the sources, so the sources run (npm run build refreshes dist/)\n');
+    if (entry.stale)
+        process.stderr.write(
+            'hollowtrace: dist/ is older than the sources, so the sources run (npm run build refreshes dist/)\n',
+        );
     require('tsx/cjs/api').register();
 }
 require(entry.path).runCli();

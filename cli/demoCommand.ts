@@ -19,7 +19,10 @@ import { InMemoryEventForwarder } from '../shared/ingest/forwarder';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
 import { simulateFleet } from '../shared/simulate/simulate';
 import type { InjectedAttack } from '../shared/simulate/simulate';
-import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+} from '../shared/storage/table/tableDeadLetterStore';
 import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
@@ -69,8 +72,25 @@ function sentinelIncidentExample(incident: Incident): unknown {
                 title: 'Suspicious process behaviour',
                 severity: 'Medium',
                 relatedEntities: [
-                    { kind: 'Host', properties: { hostName: hostName?.toUpperCase(), dnsDomain: domain.join('.'), osFamily: 'Windows' } },
-                    ...(incident.target.processId !== undefined ? [{ kind: 'Process', properties: { processId: String(incident.target.processId), commandLine: incident.target.commandLine } }] : []),
+                    {
+                        kind: 'Host',
+                        properties: {
+                            hostName: hostName?.toUpperCase(),
+                            dnsDomain: domain.join('.'),
+                            osFamily: 'Windows',
+                        },
+                    },
+                    ...(incident.target.processId !== undefined
+                        ? [
+                              {
+                                  kind: 'Process',
+                                  properties: {
+                                      processId: String(incident.target.processId),
+                                      commandLine: incident.target.commandLine,
+                                  },
+                              },
+                          ]
+                        : []),
                 ],
             },
         },
@@ -87,13 +107,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         TableDeadLetterStore.create(table('hollowtracedeadletters')),
         TableEnrichmentStore.create(table('hollowtraceenrichment')),
     ]);
-    out(`Azurite (Table) started in-process: ${azurite.connectionString.replace(/AccountKey=[^;]+/, 'AccountKey=<dev key>')}\n`);
+    out(
+        `Azurite (Table) started in-process: ${azurite.connectionString.replace(/AccountKey=[^;]+/, 'AccountKey=<dev key>')}\n`,
+    );
 
     const start = new Date(Date.now() - options.durationSeconds * 1000);
-    const simulation = simulateFleet({ hosts: options.hosts, eventsPerSecond: options.eventsPerSecond, durationSeconds: options.durationSeconds, attacks: options.attacks, seed: options.seed, start });
+    const simulation = simulateFleet({
+        hosts: options.hosts,
+        eventsPerSecond: options.eventsPerSecond,
+        durationSeconds: options.durationSeconds,
+        attacks: options.attacks,
+        seed: options.seed,
+        start,
+    });
     const forwarder = new InMemoryEventForwarder();
     const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
-    const ingestDependencies = { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed) };
+    const ingestDependencies = {
+        deadLetters,
+        forwarder,
+        limits: DEFAULT_INGEST_LIMITS,
+        needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed),
+    };
     const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
     const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
@@ -107,7 +141,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         if (batch.length === 0) return;
         const context = new InvocationContext({
             functionName: 'ingestSysmonEvents',
-            triggerMetadata: { partitionContext: { partitionId: '0' }, sequenceNumberArray: batch.map(() => sequence++) },
+            triggerMetadata: {
+                partitionContext: { partitionId: '0' },
+                sequenceNumberArray: batch.map(() => sequence++),
+            },
             logHandler: () => undefined,
         });
         await ingest(batch, context);
@@ -123,26 +160,43 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // Stage 2: the host-keyed hub delivers each host's forwarded events in order, as JSON bodies.
     for (const hostEvents of forwarder.byHost.values()) {
         for (let i = 0; i < hostEvents.length; i += BATCH) {
-            await correlate(hostEvents.slice(i, i + BATCH).map((e) => JSON.parse(JSON.stringify(e)) as unknown), quiet());
+            await correlate(
+                hostEvents.slice(i, i + BATCH).map((e) => JSON.parse(JSON.stringify(e)) as unknown),
+                quiet(),
+            );
         }
     }
-    const found = (await incidents.query({ limit: 1000 })).incidents.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen));
+    const found = (await incidents.query({ limit: 1000 })).incidents.sort((a, b) =>
+        a.firstSeen.localeCompare(b.firstSeen),
+    );
 
     const server = await startLocalServer({
         port: options.port,
-        dependencies: { incidents, deadLetters, enrichmentStore: options.enricher ? enrichmentStore : new InMemoryEnrichmentStore(), ...(options.enricher && { enricher: options.enricher }) },
+        dependencies: {
+            incidents,
+            deadLetters,
+            enrichmentStore: options.enricher ? enrichmentStore : new InMemoryEnrichmentStore(),
+            ...(options.enricher && { enricher: options.enricher }),
+        },
         // Reprocessed dead letters go straight to the correlator: the demo's hub stand-in was drained above.
         ingest: { ...ingestDependencies, forwarder: new InlineCorrelation(correlator) },
         functionKey: DEMO_FUNCTION_KEY,
     });
 
-    out(`\nSimulated ${events.toLocaleString('en-US')} Sysmon events from ${options.hosts} hosts with ${simulation.attacks.length} injected attacks (seed ${options.seed}).\n`);
+    out(
+        `\nSimulated ${events.toLocaleString('en-US')} Sysmon events from ${options.hosts} hosts with ${simulation.attacks.length} injected attacks (seed ${options.seed}).\n`,
+    );
     out(`Stage 1 + stage 2 found ${found.length} incidents:\n\n`);
     for (const incident of found) {
-        out(`  ${incident.severity.padEnd(6)} ${String(incident.score).padStart(3)}  ${incident.technique.padEnd(9)}  ${incident.host}  ${baseName(incident.injector.image)} -> ${baseName(incident.target.image)}\n`);
+        out(
+            `  ${incident.severity.padEnd(6)} ${String(incident.score).padStart(3)}  ${incident.technique.padEnd(9)}  ${incident.host}  ${baseName(incident.injector.image)} -> ${baseName(incident.target.image)}\n`,
+        );
     }
     out('\nInjected attacks (ground truth):\n\n');
-    for (const attack of simulation.attacks) out(`  ${attack.kind.padEnd(18)} ${attack.technique.padEnd(9)}  ${attack.host}  ${baseName(attack.injectorImage)} -> ${baseName(attack.targetImage)}\n`);
+    for (const attack of simulation.attacks)
+        out(
+            `  ${attack.kind.padEnd(18)} ${attack.technique.padEnd(9)}  ${attack.host}  ${baseName(attack.injectorImage)} -> ${baseName(attack.targetImage)}\n`,
+        );
 
     const first = found[0];
     out(`\nThe playbook API is served at ${server.url} (function key: ${DEMO_FUNCTION_KEY}). Try:\n\n`);
@@ -150,7 +204,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' '${server.url}/incidents?minScore=50'\n`);
     if (first) {
         out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/incidents/${first.id}\n`);
-        out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' -H 'content-type: application/json' ${server.url}/incidents/enrich \\\n    -d '${JSON.stringify(sentinelIncidentExample(first)).replace(/'/g, "'\\''")}'\n`);
+        out(
+            `  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' -H 'content-type: application/json' ${server.url}/incidents/enrich \\\n    -d '${JSON.stringify(sentinelIncidentExample(first)).replace(/'/g, "'\\''")}'\n`,
+        );
     }
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/dead-letters\n`);
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/openapi.json\n`);

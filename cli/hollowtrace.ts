@@ -31,7 +31,8 @@ function quietFunctionsTestMode(): void {
     const warn = console.warn.bind(console);
     console.warn = (...args: unknown[]): void => {
         const first = typeof args[0] === 'string' ? args[0] : '';
-        if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first)) return;
+        if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first))
+            return;
         warn(...args);
     };
 }
@@ -44,7 +45,11 @@ export async function main(argv: readonly string[]): Promise<number> {
             parsed = parseArgs({
                 args: [...rest],
                 allowPositionals: true,
-                options: { json: { type: 'boolean', default: false }, store: { type: 'string', default: 'memory' }, 'batch-size': { type: 'string', default: '256' } },
+                options: {
+                    json: { type: 'boolean', default: false },
+                    store: { type: 'string', default: 'memory' },
+                    'batch-size': { type: 'string', default: '256' },
+                },
             });
         } catch (error) {
             process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
@@ -52,7 +57,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         const { values, positionals } = parsed;
         const batchSize = Number(values['batch-size']);
-        if (positionals.length === 0 || (values.store !== 'memory' && values.store !== 'table') || !Number.isSafeInteger(batchSize) || batchSize < 1) {
+        if (
+            positionals.length === 0 ||
+            (values.store !== 'memory' && values.store !== 'table') ||
+            !Number.isSafeInteger(batchSize) ||
+            batchSize < 1
+        ) {
             process.stderr.write(`${USAGE}\n`);
             return 2;
         }
@@ -69,7 +79,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'demo') {
         let parsed;
         try {
-            parsed = parseArgs({ args: [...rest], options: { port: { type: 'string', default: '7071' }, seed: { type: 'string', default: '7' } } });
+            parsed = parseArgs({
+                args: [...rest],
+                options: { port: { type: 'string', default: '7071' }, seed: { type: 'string', default: '7' } },
+            });
         } catch (error) {
             process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
             return 2;
@@ -87,10 +100,21 @@ export async function main(argv: readonly string[]): Promise<number> {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { WorkspaceIncidentEnricher } = require('../shared/api/workspaceEnricher') as EnricherModule;
         // No workspace here: enrichment answers say "unavailable: workspace not configured", as they would in Azure.
-        await runDemo({ port, seed, hosts: 4, attacks: 5, durationSeconds: 600, eventsPerSecond: 15, serve: true, enricher: new WorkspaceIncidentEnricher(undefined, 20_000) });
+        await runDemo({
+            port,
+            seed,
+            hosts: 4,
+            attacks: 5,
+            durationSeconds: 600,
+            eventsPerSecond: 15,
+            serve: true,
+            enricher: new WorkspaceIncidentEnricher(undefined, 20_000),
+        });
         return 0;
     }
-    process.stderr.write(`${command === undefined || command === '--help' || command === 'help' ? '' : `unknown command: ${command}\n`}${USAGE}\n`);
+    process.stderr.write(
+        `${command === undefined || command === '--help' || command === 'help' ? '' : `unknown command: ${command}\n`}${USAGE}\n`,
+    );
     return command === '--help' || command === 'help' ? 0 : 2;
 }
 

@@ -7,7 +7,8 @@ import TableServer from 'azurite/dist/src/table/TableServer';
 import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
 
 /** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
-export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_ACCOUNT_KEY =
+    'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface LocalAzurite {
     connectionString: string;
@@ -17,7 +18,24 @@ export interface LocalAzurite {
 export async function startLocalAzuriteTable(port = 0): Promise<LocalAzurite> {
     // Positional: host, port, keepAliveTimeout, metadataDBPath, enableDebugLog, enableAccessLog, accessLogWriteStream,
     // debugLogFilePath, loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, isMemoryPersistence.
-    const config = new TableConfiguration('127.0.0.1', port, 5, '__azurite_db_table__.json', false, false, undefined, undefined, false, true, '', '', '', undefined, false, true);
+    const config = new TableConfiguration(
+        '127.0.0.1',
+        port,
+        5,
+        '__azurite_db_table__.json',
+        false,
+        false,
+        undefined,
+        undefined,
+        false,
+        true,
+        '',
+        '',
+        '',
+        undefined,
+        false,
+        true,
+    );
     const server = new TableServer(config);
     await server.start();
     const address = server.getHttpServerAddress();

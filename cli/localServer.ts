@@ -45,13 +45,48 @@ export interface LocalServerOptions {
 
 function routes(deps: IncidentsApiDependencies, ingest: IngestDependencies | undefined): Route[] {
     const get = (): Promise<IncidentsApiDependencies> => Promise.resolve(deps);
-    const stage1 = ingest === undefined ? [] : [{ method: 'POST', pattern: /^\/api\/dead-letters\/reprocess$/, name: 'reprocessDeadLetters', handler: reprocessDeadLettersWith(() => Promise.resolve(ingest)), anonymous: false }];
+    const stage1 =
+        ingest === undefined
+            ? []
+            : [
+                  {
+                      method: 'POST',
+                      pattern: /^\/api\/dead-letters\/reprocess$/,
+                      name: 'reprocessDeadLetters',
+                      handler: reprocessDeadLettersWith(() => Promise.resolve(ingest)),
+                      anonymous: false,
+                  },
+              ];
     return [
         ...stage1,
-        { method: 'POST', pattern: /^\/api\/incidents\/enrich$/, name: 'enrichIncident', handler: enrichIncidentWith(get), anonymous: false },
-        { method: 'GET', pattern: /^\/api\/incidents$/, name: 'listIncidents', handler: listIncidentsWith(get), anonymous: false },
-        { method: 'GET', pattern: /^\/api\/incidents\/(?<id>[^/]+)$/, name: 'getIncident', handler: getIncidentWith(get), anonymous: false },
-        { method: 'GET', pattern: /^\/api\/dead-letters$/, name: 'listDeadLetters', handler: listDeadLettersWith(get), anonymous: false },
+        {
+            method: 'POST',
+            pattern: /^\/api\/incidents\/enrich$/,
+            name: 'enrichIncident',
+            handler: enrichIncidentWith(get),
+            anonymous: false,
+        },
+        {
+            method: 'GET',
+            pattern: /^\/api\/incidents$/,
+            name: 'listIncidents',
+            handler: listIncidentsWith(get),
+            anonymous: false,
+        },
+        {
+            method: 'GET',
+            pattern: /^\/api\/incidents\/(?<id>[^/]+)$/,
+            name: 'getIncident',
+            handler: getIncidentWith(get),
+            anonymous: false,
+        },
+        {
+            method: 'GET',
+            pattern: /^\/api\/dead-letters$/,
+            name: 'listDeadLetters',
+            handler: listDeadLettersWith(get),
+            anonymous: false,
+        },
         { method: 'GET', pattern: /^\/api\/health$/, name: 'health', handler: healthWith(get), anonymous: true },
         { method: 'GET', pattern: /^\/api\/openapi\.json$/, name: 'openApi', handler: openApi, anonymous: false },
     ];
@@ -86,7 +121,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             const candidates = table.filter((r) => r.pattern.test(url.pathname));
             const route = candidates.find((r) => r.method === request.method);
             if (!route) {
-                const result = candidates.length > 0 ? problem(405, 'method-not-allowed', `${request.method ?? ''} is not allowed here`) : problem(404, 'not-found', `no function at ${url.pathname}`);
+                const result =
+                    candidates.length > 0
+                        ? problem(405, 'method-not-allowed', `${request.method ?? ''} is not allowed here`)
+                        : problem(404, 'not-found', `no function at ${url.pathname}`);
                 send(response, { status: result.status, headers: result.headers, body: result.body });
                 return;
             }
@@ -99,12 +137,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             }
             const body = await readCapped(request, MAX_REQUEST_BYTES);
             if (body === undefined) {
-                const result = errorToHttp(new ApiProblem(413, 'body-too-large', `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`), log);
+                const result = errorToHttp(
+                    new ApiProblem(413, 'body-too-large', `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`),
+                    log,
+                );
                 send(response, { status: result.status, headers: result.headers, body: result.body });
                 return;
             }
             const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+            for (const [name, value] of Object.entries(request.headers))
+                if (typeof value === 'string') headers[name] = value;
             const params = route.pattern.exec(url.pathname)?.groups ?? {};
             const httpRequest = new HttpRequest({
                 method: request.method ?? 'GET',
@@ -113,11 +155,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
                 params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)])),
                 ...(body.length > 0 && { body: { bytes: new Uint8Array(body) } }),
             });
-            const context = new InvocationContext({ functionName: route.name, logHandler: (level, ...args) => log(`[${route.name}] ${level}: ${args.map(String).join(' ')}`) });
+            const context = new InvocationContext({
+                functionName: route.name,
+                logHandler: (level, ...args) => log(`[${route.name}] ${level}: ${args.map(String).join(' ')}`),
+            });
             send(response, await route.handler(httpRequest, context));
         })().catch((error: unknown) => {
             const result = errorToHttp(error, log);
-            if (!response.headersSent) send(response, { status: result.status, headers: result.headers, body: result.body });
+            if (!response.headersSent)
+                send(response, { status: result.status, headers: result.headers, body: result.body });
         });
     });
     await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));

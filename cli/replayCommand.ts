@@ -14,7 +14,10 @@ import type { DeadLetterStore } from '../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
 import type { IngestReport } from '../shared/ingest/ingestBatch';
 import { replayRecordings } from '../shared/replay/replay';
-import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+} from '../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
 import { startLocalAzuriteTable } from './localAzurite';
@@ -38,17 +41,28 @@ interface Stores {
 
 async function openStores(kind: 'memory' | 'table', log: (text: string) => void): Promise<Stores> {
     if (kind === 'memory') {
-        return { state: new InMemoryHostStateStore(), incidents: new InMemoryIncidentStore(), deadLetters: new InMemoryDeadLetterStore(), close: () => Promise.resolve() };
+        return {
+            state: new InMemoryHostStateStore(),
+            incidents: new InMemoryIncidentStore(),
+            deadLetters: new InMemoryDeadLetterStore(),
+            close: () => Promise.resolve(),
+        };
     }
     const configured = process.env.HOLLOWTRACE_STORAGE_CONNECTION_STRING?.trim();
     const azurite = configured ? undefined : await startLocalAzuriteTable();
     const connectionString = configured ?? (azurite as { connectionString: string }).connectionString;
-    log(configured ? 'state: Azure Table Storage (HOLLOWTRACE_STORAGE_CONNECTION_STRING)\n' : 'state: Azurite started in-process, in memory\n');
+    log(
+        configured
+            ? 'state: Azure Table Storage (HOLLOWTRACE_STORAGE_CONNECTION_STRING)\n'
+            : 'state: Azurite started in-process, in memory\n',
+    );
     const suffix = Date.now().toString(36);
     const [state, incidents, deadLetters] = await Promise.all([
         TableHostStateStore.create(createTableClientFromConnectionString(connectionString, `replaystate${suffix}`)),
         TableIncidentStore.create(createTableClientFromConnectionString(connectionString, `replayincidents${suffix}`)),
-        TableDeadLetterStore.create(createTableClientFromConnectionString(connectionString, `replaydeadletters${suffix}`)),
+        TableDeadLetterStore.create(
+            createTableClientFromConnectionString(connectionString, `replaydeadletters${suffix}`),
+        ),
     ]);
     return { state, incidents, deadLetters, close: async () => azurite?.close() };
 }
@@ -67,10 +81,21 @@ export function formatIncidentTable(report: IngestReport, incidents: readonly In
         `incidents: ${incidents.length}`,
     ];
     if (incidents.length > 0) {
-        const rows = incidents.map((i) => [i.host, i.technique, String(i.score), i.severity, `${baseName(i.injector.image)} -> ${baseName(i.target.image)}`, i.firstSeen]);
+        const rows = incidents.map((i) => [
+            i.host,
+            i.technique,
+            String(i.score),
+            i.severity,
+            `${baseName(i.injector.image)} -> ${baseName(i.target.image)}`,
+            i.firstSeen,
+        ]);
         const header = ['host', 'technique', 'score', 'severity', 'injector -> target', 'first seen'];
         const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-        const format = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd();
+        const format = (cells: string[]): string =>
+            cells
+                .map((cell, c) => cell.padEnd(widths[c] as number))
+                .join('  ')
+                .trimEnd();
         lines.push('', format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format), '');
         for (const incident of incidents) lines.push(`${incident.id}: ${incident.explanation}`);
     }
@@ -99,24 +124,33 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
         });
         if (options.json) {
             const { received, accepted, ignored, rejected } = result.report;
-            stdout(`${JSON.stringify({ report: { received, accepted, ignored, rejected }, incidents: result.incidents.map(toReplayJson) })}\n`);
+            stdout(
+                `${JSON.stringify({ report: { received, accepted, ignored, rejected }, incidents: result.incidents.map(toReplayJson) })}\n`,
+            );
         } else {
             stdout(formatIncidentTable(result.report, result.incidents));
         }
         if (result.files.length === 0) {
-            stderr(`no recordings found in ${options.paths.join(', ')} (replay reads .jsonl, .ndjson, .json, .xml, each optionally .gz, and .evtx)\n`);
+            stderr(
+                `no recordings found in ${options.paths.join(', ')} (replay reads .jsonl, .ndjson, .json, .xml, each optionally .gz, and .evtx)\n`,
+            );
             return 2;
         }
         if (result.report.rejected > 0) {
-            stderr(`${result.report.rejected} events were rejected: ${JSON.stringify(result.report.rejectedByReason)}\n`);
+            stderr(
+                `${result.report.rejected} events were rejected: ${JSON.stringify(result.report.rejectedByReason)}\n`,
+            );
             // Where a few of them are: a dead letter's partition is the file's index in this run, its sequence number
             // the message's place in the file (line, XML event or EVTX record).
             const letters = await stores.deadLetters.list({ limit: SHOWN_REJECTIONS });
             for (const letter of letters) {
                 const file = result.files[Number(letter.partitionId)] ?? `file #${letter.partitionId ?? '?'}`;
-                stderr(`  e.g. ${file}, message ${(letter.sequenceNumber ?? 0) + 1}: ${letter.reason}: ${letter.detail}\n`);
+                stderr(
+                    `  e.g. ${file}, message ${(letter.sequenceNumber ?? 0) + 1}: ${letter.reason}: ${letter.detail}\n`,
+                );
             }
-            if (result.report.rejected > letters.length) stderr(`  ... and ${result.report.rejected - letters.length} more\n`);
+            if (result.report.rejected > letters.length)
+                stderr(`  ... and ${result.report.rejected - letters.length} more\n`);
         }
         return 0;
     } finally {

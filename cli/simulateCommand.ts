@@ -51,14 +51,16 @@ function usageError(problem: string): string {
 
 function integer(name: string, text: string | undefined, fallback: number, allowNegative = false): number | string {
     if (text === undefined) return fallback;
-    if (!(allowNegative ? /^-?\d{1,15}$/ : /^\d{1,15}$/).test(text.trim())) return `--${name} must be ${allowNegative ? 'an' : 'a non-negative'} integer, got ${JSON.stringify(text)}`;
+    if (!(allowNegative ? /^-?\d{1,15}$/ : /^\d{1,15}$/).test(text.trim()))
+        return `--${name} must be ${allowNegative ? 'an' : 'a non-negative'} integer, got ${JSON.stringify(text)}`;
     return Number(text.trim());
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number | string {
     if (text === undefined) return fallback;
     const value = Number(text.trim());
-    if (text.trim() === '' || !Number.isFinite(value) || value <= 0) return `--${name} must be a number above 0, got ${JSON.stringify(text)}`;
+    if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+        return `--${name} must be a number above 0, got ${JSON.stringify(text)}`;
     return value;
 }
 
@@ -95,16 +97,32 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommandOptio
     const attacks = integer('attacks', values.attacks, DEFAULTS.attacks);
     const duration = positive('duration', values.duration, DEFAULTS.duration);
     const seed = integer('seed', values.seed, DEFAULTS.seed, true);
-    for (const parsed of [hosts, rate, attacks, duration, seed]) if (typeof parsed === 'string') return usageError(parsed);
-    const options: SimulateCommandOptions = { hosts: hosts as number, rate: rate as number, attacks: attacks as number, duration: duration as number, seed: seed as number };
+    for (const parsed of [hosts, rate, attacks, duration, seed])
+        if (typeof parsed === 'string') return usageError(parsed);
+    const options: SimulateCommandOptions = {
+        hosts: hosts as number,
+        rate: rate as number,
+        attacks: attacks as number,
+        duration: duration as number,
+        seed: seed as number,
+    };
     if (values.start !== undefined) {
         const start = new Date(values.start);
-        if (Number.isNaN(start.getTime())) return usageError(`--start must be an ISO time such as 2024-05-01T10:00:00Z, got ${JSON.stringify(values.start)}`);
+        if (Number.isNaN(start.getTime()))
+            return usageError(
+                `--start must be an ISO time such as 2024-05-01T10:00:00Z, got ${JSON.stringify(values.start)}`,
+            );
         options.start = start;
     }
-    if (values.kinds !== undefined) options.kinds = values.kinds.split(',').map((kind) => kind.trim()).filter((kind) => kind !== '') as AttackKind[];
-    if (values.out !== undefined && values['event-hub'] !== undefined) return usageError('give --out or --event-hub, not both');
-    if (values['event-hub-name'] !== undefined && values['event-hub'] === undefined) return usageError('--event-hub-name needs --event-hub');
+    if (values.kinds !== undefined)
+        options.kinds = values.kinds
+            .split(',')
+            .map((kind) => kind.trim())
+            .filter((kind) => kind !== '') as AttackKind[];
+    if (values.out !== undefined && values['event-hub'] !== undefined)
+        return usageError('give --out or --event-hub, not both');
+    if (values['event-hub-name'] !== undefined && values['event-hub'] === undefined)
+        return usageError('--event-hub-name needs --event-hub');
     if (values.out !== undefined) {
         if (values.out.trim() === '') return usageError('--out needs a file name');
         options.out = values.out;
@@ -113,13 +131,20 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommandOptio
         const connectionString = values['event-hub'];
         const name = values['event-hub-name'];
         if (name === undefined && !/(?:^|;)\s*EntityPath=[^;]+/i.test(connectionString)) {
-            return usageError('the Event Hub needs a name: give --event-hub-name or an EntityPath in the connection string');
+            return usageError(
+                'the Event Hub needs a name: give --event-hub-name or an EntityPath in the connection string',
+            );
         }
         options.eventHub = { connectionString, ...(name !== undefined && { name }) };
     }
     const problem = validateSimulateOptions({
-        hosts: options.hosts, eventsPerSecond: options.rate, durationSeconds: options.duration, attacks: options.attacks, seed: options.seed,
-        start: options.start ?? new Date(0), ...(options.kinds !== undefined && { attackKinds: options.kinds }),
+        hosts: options.hosts,
+        eventsPerSecond: options.rate,
+        durationSeconds: options.duration,
+        attacks: options.attacks,
+        seed: options.seed,
+        start: options.start ?? new Date(0),
+        ...(options.kinds !== undefined && { attackKinds: options.kinds }),
     });
     return problem === undefined ? options : usageError(problem);
 }
@@ -135,7 +160,9 @@ export function formatAttackSummary(stream: SimulatedStream, options: SimulateCo
         `injected attacks (ground truth): ${stream.attacks.length}`,
     ];
     for (const attack of stream.attacks) {
-        lines.push(`  ${attack.at}  ${attack.host}  ${attack.kind.padEnd(17)} ${attack.technique.padEnd(10)} ${baseName(attack.injectorImage)} -> ${baseName(attack.targetImage)}  (target ${attack.targetGuid})`);
+        lines.push(
+            `  ${attack.at}  ${attack.host}  ${attack.kind.padEnd(17)} ${attack.technique.padEnd(10)} ${baseName(attack.injectorImage)} -> ${baseName(attack.targetImage)}  (target ${attack.targetGuid})`,
+        );
     }
     return `${lines.join('\n')}\n`;
 }
@@ -152,7 +179,12 @@ export async function runSimulate(options: SimulateCommandOptions): Promise<numb
     let stream: SimulatedStream;
     try {
         stream = simulateFleet({
-            hosts: options.hosts, eventsPerSecond: options.rate, durationSeconds: options.duration, attacks: options.attacks, seed: options.seed, start,
+            hosts: options.hosts,
+            eventsPerSecond: options.rate,
+            durationSeconds: options.duration,
+            attacks: options.attacks,
+            seed: options.seed,
+            start,
             ...(options.kinds !== undefined && { attackKinds: options.kinds }),
         });
     } catch (error) {
@@ -198,6 +230,8 @@ export async function runSimulate(options: SimulateCommandOptions): Promise<numb
         return 1;
     }
     const truth = options.out ? `; ground truth in ${options.out}.attacks.json` : '';
-    stderr(`wrote ${summary.events.toLocaleString('en-US')} events (${megabytes(summary.bytes)}) to ${destination}${truth}\n`);
+    stderr(
+        `wrote ${summary.events.toLocaleString('en-US')} events (${megabytes(summary.bytes)}) to ${destination}${truth}\n`,
+    );
     return 0;
 }

@@ -19,7 +19,10 @@ import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
 import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
 import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
 import { createWorkspaceQuery } from '../shared/clients/logAnalyticsWorkspace';
-import { TableDeadLetterStore, createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+} from '../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
 
@@ -41,12 +44,17 @@ function azureCredential(clientId?: string): TokenCredential {
 }
 
 function tableClient(storage: StorageConfig, table: string): TableClient {
-    if (storage.kind === 'connectionString') return createTableClientFromConnectionString(storage.connectionString, table);
+    if (storage.kind === 'connectionString')
+        return createTableClientFromConnectionString(storage.connectionString, table);
     return new TableClient(storage.tableEndpoint.replace(/\/$/, ''), table, azureCredential(storage.clientId));
 }
 
 /** Builds once; a failed build is forgotten so the next invocation tries again. */
-function once<T>(get: () => Promise<T> | undefined, set: (value: Promise<T> | undefined) => void, build: () => Promise<T>): Promise<T> {
+function once<T>(
+    get: () => Promise<T> | undefined,
+    set: (value: Promise<T> | undefined) => void,
+    build: () => Promise<T>,
+): Promise<T> {
     const existing = get();
     if (existing) return existing;
     const built = build().catch((error: unknown) => {
@@ -71,7 +79,10 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
             ]);
-            return { correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents }), deadLetters };
+            return {
+                correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents }),
+                deadLetters,
+            };
         },
     );
 }
@@ -92,9 +103,12 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
                 return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits, needed };
             }
             const forwarding = cfg.forwarding;
-            const clientId = forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
+            const clientId =
+                forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
             const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
-            const forwarder = new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
+            const forwarder = new EventHubEventForwarder(
+                createEventHubProducer(forwarding, () => azureCredential(clientId)),
+            );
             return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
         },
     );
@@ -116,10 +130,20 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
             ]);
             const workspace = cfg.workspace;
             const port = workspace
-                ? createWorkspaceQuery({ workspaceId: workspace.workspaceId, endpoint: workspace.endpoint, scopes: [workspace.scope], credential: azureCredential(workspace.clientId) })
+                ? createWorkspaceQuery({
+                      workspaceId: workspace.workspaceId,
+                      endpoint: workspace.endpoint,
+                      scopes: [workspace.scope],
+                      credential: azureCredential(workspace.clientId),
+                  })
                 : undefined;
             // Without a workspace the answers still come, with enrichment marked unavailable and why.
-            return { incidents, enrichmentStore, deadLetters, enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000) };
+            return {
+                incidents,
+                enrichmentStore,
+                deadLetters,
+                enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000),
+            };
         },
     );
 }

@@ -9,10 +9,17 @@ import type { CorrelationDependencies } from '../shared/correlate/correlationSer
 import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
 import { getCorrelationDependencies } from './composition';
 
-export function correlateHollowingWith(dependencies: () => Promise<CorrelationDependencies>, now: () => Date = () => new Date()): EventHubHandler {
+export function correlateHollowingWith(
+    dependencies: () => Promise<CorrelationDependencies>,
+    now: () => Date = () => new Date(),
+): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
         const batch = Array.isArray(messages) ? messages : [messages];
-        const outcome = await processCorrelationBatch(withTriggerCoordinates(batch, context.triggerMetadata), await dependencies(), now());
+        const outcome = await processCorrelationBatch(
+            withTriggerCoordinates(batch, context.triggerMetadata),
+            await dependencies(),
+            now(),
+        );
         const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered`;
         if (outcome.deadLettered > 0) context.warn(line);
         else context.info(line);
@@ -31,6 +38,11 @@ app.eventHub('correlateHollowing', {
     consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
     cardinality: 'many',
     // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
-    retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 60 } },
+    retry: {
+        strategy: 'exponentialBackoff',
+        maxRetryCount: 5,
+        minimumInterval: { seconds: 5 },
+        maximumInterval: { seconds: 60 },
+    },
     handler: correlateHollowing,
 });

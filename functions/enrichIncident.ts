@@ -6,10 +6,19 @@ import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
 import { getApiDependencies } from './composition';
 import { readBody, respond } from './support/http';
 
-export function enrichIncidentWith(dependencies: () => Promise<IncidentsApiDependencies>, now: () => Date = () => new Date()): HttpHandler {
-    return (request: HttpRequest, context: InvocationContext) => respond(context, async () => enrichSentinelIncident(await readBody(request), await dependencies(), now()));
+export function enrichIncidentWith(
+    dependencies: () => Promise<IncidentsApiDependencies>,
+    now: () => Date = () => new Date(),
+): HttpHandler {
+    return (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => enrichSentinelIncident(await readBody(request), await dependencies(), now()));
 }
 
 export const enrichIncident = enrichIncidentWith(getApiDependencies);
 
-app.http('enrichIncident', { methods: ['POST'], authLevel: 'function', route: 'incidents/enrich', handler: enrichIncident });
+app.http('enrichIncident', {
+    methods: ['POST'],
+    authLevel: 'function',
+    route: 'incidents/enrich',
+    handler: enrichIncident,
+});

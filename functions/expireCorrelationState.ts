@@ -6,7 +6,10 @@ import type { InvocationContext, Timer, TimerHandler } from '@azure/functions';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { getCorrelationDependencies } from './composition';
 
-export function expireCorrelationStateWith(dependencies: () => Promise<CorrelationDependencies>, now: () => Date = () => new Date()): TimerHandler {
+export function expireCorrelationStateWith(
+    dependencies: () => Promise<CorrelationDependencies>,
+    now: () => Date = () => new Date(),
+): TimerHandler {
     return async (_timer: Timer, context: InvocationContext): Promise<void> => {
         const removed = await (await dependencies()).correlator.expire(now());
         context.info(`expire: removed ${removed} correlation records`);

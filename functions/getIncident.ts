@@ -7,7 +7,8 @@ import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 
 export function getIncidentWith(dependencies: () => Promise<IncidentsApiDependencies>): HttpHandler {
-    return (request: HttpRequest, context: InvocationContext) => respond(context, async () => getIncidentCore(request.params.id, await dependencies()));
+    return (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => getIncidentCore(request.params.id, await dependencies()));
 }
 
 export const getIncident = getIncidentWith(getApiDependencies);

@@ -7,7 +7,8 @@ import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 
 export function healthWith(dependencies: () => Promise<IncidentsApiDependencies>): HttpHandler {
-    return (_request: HttpRequest, context: InvocationContext) => respond(context, async () => healthCore(await dependencies()));
+    return (_request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => healthCore(await dependencies()));
 }
 
 export const health = healthWith(getApiDependencies);

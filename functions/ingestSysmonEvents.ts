@@ -10,10 +10,17 @@ import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
 import { getIngestDependencies } from './composition';
 
 /** Builds the handler around a dependency source; tests pass their own (Azurite, in-memory forwarder). */
-export function ingestSysmonEventsWith(dependencies: () => Promise<IngestDependencies>, now: () => Date = () => new Date()): EventHubHandler {
+export function ingestSysmonEventsWith(
+    dependencies: () => Promise<IngestDependencies>,
+    now: () => Date = () => new Date(),
+): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
         const batch = Array.isArray(messages) ? messages : [messages];
-        const outcome = await processIngestBatch(withTriggerCoordinates(batch, context.triggerMetadata), await dependencies(), now());
+        const outcome = await processIngestBatch(
+            withTriggerCoordinates(batch, context.triggerMetadata),
+            await dependencies(),
+            now(),
+        );
         const { report } = outcome;
         const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;
         if (report.rejected > 0) context.warn(line, { rejectedByReason: report.rejectedByReason });
@@ -35,6 +42,11 @@ app.eventHub('ingestSysmonEvents', {
     ...({ dataType: 'string' } as object),
     // Whole-batch retries only for infrastructure failures (bad events never throw). Bounded and under a minute
     // apart: while retrying, the partition is paused (learn.microsoft.com, "Azure Functions error handling and retries").
-    retry: { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 60 } },
+    retry: {
+        strategy: 'exponentialBackoff',
+        maxRetryCount: 5,
+        minimumInterval: { seconds: 5 },
+        maximumInterval: { seconds: 60 },
+    },
     handler: ingestSysmonEvents,
 });

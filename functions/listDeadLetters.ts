@@ -7,9 +7,15 @@ import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 
 export function listDeadLettersWith(dependencies: () => Promise<IncidentsApiDependencies>): HttpHandler {
-    return (request: HttpRequest, context: InvocationContext) => respond(context, async () => listDeadLettersCore(request.query, await dependencies(), new Date()));
+    return (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => listDeadLettersCore(request.query, await dependencies(), new Date()));
 }
 
 export const listDeadLetters = listDeadLettersWith(getApiDependencies);
 
-app.http('listDeadLetters', { methods: ['GET'], authLevel: 'function', route: 'dead-letters', handler: listDeadLetters });
+app.http('listDeadLetters', {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'dead-letters',
+    handler: listDeadLetters,
+});

@@ -7,7 +7,8 @@ import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 
 export function listIncidentsWith(dependencies: () => Promise<IncidentsApiDependencies>): HttpHandler {
-    return (request: HttpRequest, context: InvocationContext) => respond(context, async () => listIncidentsCore(request.query, await dependencies()));
+    return (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => listIncidentsCore(request.query, await dependencies()));
 }
 
 export const listIncidents = listIncidentsWith(getApiDependencies);

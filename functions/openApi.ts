@@ -8,7 +8,9 @@ import { respond } from './support/http';
 export const openApi: HttpHandler = (request: HttpRequest, context: InvocationContext) =>
     respond(context, () => {
         const url = new URL(request.url);
-        return Promise.resolve(json(200, openApiDocument(url.host, '/api', url.protocol === 'http:' ? 'http' : 'https')));
+        return Promise.resolve(
+            json(200, openApiDocument(url.host, '/api', url.protocol === 'http:' ? 'http' : 'https')),
+        );
     });
 
 app.http('openApi', { methods: ['GET'], authLevel: 'function', route: 'openapi.json', handler: openApi });

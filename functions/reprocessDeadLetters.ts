@@ -7,9 +7,15 @@ import { getIngestDependencies } from './composition';
 import { respond } from './support/http';
 
 export function reprocessDeadLettersWith(dependencies: () => Promise<IngestDependencies>): HttpHandler {
-    return (request: HttpRequest, context: InvocationContext) => respond(context, async () => reprocessDeadLettersRequest(request.query, await dependencies(), new Date()));
+    return (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => reprocessDeadLettersRequest(request.query, await dependencies(), new Date()));
 }
 
 export const reprocessDeadLetters = reprocessDeadLettersWith(getIngestDependencies);
 
-app.http('reprocessDeadLetters', { methods: ['POST'], authLevel: 'function', route: 'dead-letters/reprocess', handler: reprocessDeadLetters });
+app.http('reprocessDeadLetters', {
+    methods: ['POST'],
+    authLevel: 'function',
+    route: 'dead-letters/reprocess',
+    handler: reprocessDeadLetters,
+});

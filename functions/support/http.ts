@@ -10,9 +10,14 @@ import { MAX_REQUEST_BYTES } from '../../shared/api/incidentsApi';
 /** The body as text; refuses bodies over the cap before reading them when the client declares the length. */
 export async function readBody(request: HttpRequest): Promise<string> {
     const declared = Number(request.headers.get('content-length') ?? '0');
-    if (declared > MAX_REQUEST_BYTES) throw new ApiProblem(413, 'body-too-large', `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`);
+    if (declared > MAX_REQUEST_BYTES)
+        throw new ApiProblem(413, 'body-too-large', `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`);
     const contentType = request.headers.get('content-type');
-    if (contentType && !/^application\/(?:[\w.+-]*\+)?json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType)) {
+    if (
+        contentType &&
+        !/^application\/(?:[\w.+-]*\+)?json\b/i.test(contentType) &&
+        !/^text\/plain\b/i.test(contentType)
+    ) {
         throw new ApiProblem(415, 'unsupported-media-type', 'send the body as application/json', 'content-type');
     }
     return request.text();

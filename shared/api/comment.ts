@@ -22,7 +22,10 @@ export interface CommentInput {
 }
 
 export function escapeHtml(text: string): string {
-    return text.replace(/[&<>"'`]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c] as string);
+    return text.replace(
+        /[&<>"'`]/g,
+        (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c] as string,
+    );
 }
 
 /** Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). */
@@ -47,7 +50,10 @@ function htmlSection({ incident, enrichment }: CommentInput): string {
     const who = (p: Incident['injector']): string =>
         `${escapeHtml(shorten(p.image ?? 'unknown image'))}${p.processId !== undefined ? ` (PID ${p.processId})` : ''}`;
     const signals = incident.signals
-        .map((s) => `<li>${escapeHtml(s.time)} EID ${s.eventId}${s.points > 0 ? ` <b>+${s.points}</b>` : ''}: ${escapeHtml(shorten(s.detail))}</li>`)
+        .map(
+            (s) =>
+                `<li>${escapeHtml(s.time)} EID ${s.eventId}${s.points > 0 ? ` <b>+${s.points}</b>` : ''}: ${escapeHtml(shorten(s.detail))}</li>`,
+        )
         .join('');
     const enrichmentHtml = enrichment
         ? `<p><b>Workspace context</b> (${escapeHtml(enrichment.status)}):</p><ul>${enrichment.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`
@@ -59,7 +65,9 @@ function htmlSection({ incident, enrichment }: CommentInput): string {
         `<tr><td>Score</td><td>${incident.score} (${escapeHtml(incident.severity)})</td></tr>` +
         `<tr><td>Injector</td><td>${who(incident.injector)}</td></tr>` +
         `<tr><td>Target</td><td>${who(incident.target)}</td></tr>` +
-        (incident.target.commandLine !== undefined ? `<tr><td>Target command line</td><td><code>${escapeHtml(shorten(incident.target.commandLine))}</code></td></tr>` : '') +
+        (incident.target.commandLine !== undefined
+            ? `<tr><td>Target command line</td><td><code>${escapeHtml(shorten(incident.target.commandLine))}</code></td></tr>`
+            : '') +
         `<tr><td>Seen</td><td>${escapeHtml(incident.firstSeen)} to ${escapeHtml(incident.lastSeen)}</td></tr></table>` +
         `<p>${escapeHtml(incident.explanation)}</p><ul>${signals}</ul>${enrichmentHtml}` +
         `<p><small>hollowtrace incident ${escapeHtml(incident.id)} v${incident.version}</small></p>`
@@ -67,7 +75,8 @@ function htmlSection({ incident, enrichment }: CommentInput): string {
 }
 
 function markdownSection({ incident, enrichment }: CommentInput): string {
-    const who = (p: Incident['injector']): string => `${escapeMarkdown(shorten(p.image ?? 'unknown image'))}${p.processId !== undefined ? ` (PID ${p.processId})` : ''}`;
+    const who = (p: Incident['injector']): string =>
+        `${escapeMarkdown(shorten(p.image ?? 'unknown image'))}${p.processId !== undefined ? ` (PID ${p.processId})` : ''}`;
     const lines = [
         `### ${escapeMarkdown(baseName(incident.injector.image))} → ${escapeMarkdown(baseName(incident.target.image))}: [${incident.technique}](${techniqueUrl(incident.technique)}) ${escapeMarkdown(incident.techniqueName)}`,
         '',
@@ -75,13 +84,24 @@ function markdownSection({ incident, enrichment }: CommentInput): string {
         `- **Score**: ${incident.score} (${incident.severity})`,
         `- **Injector**: ${who(incident.injector)}`,
         `- **Target**: ${who(incident.target)}`,
-        ...(incident.target.commandLine !== undefined ? [`- **Target command line**: ${escapeMarkdown(shorten(incident.target.commandLine))}`] : []),
+        ...(incident.target.commandLine !== undefined
+            ? [`- **Target command line**: ${escapeMarkdown(shorten(incident.target.commandLine))}`]
+            : []),
         `- **Seen**: ${incident.firstSeen} to ${incident.lastSeen}`,
         '',
         escapeMarkdown(incident.explanation),
         '',
-        ...incident.signals.map((s) => `- ${s.time} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`),
-        ...(enrichment ? ['', `**Workspace context** (${escapeMarkdown(enrichment.status)}):`, ...enrichment.lines.map((l) => `- ${escapeMarkdown(l)}`)] : []),
+        ...incident.signals.map(
+            (s) =>
+                `- ${s.time} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
+        ),
+        ...(enrichment
+            ? [
+                  '',
+                  `**Workspace context** (${escapeMarkdown(enrichment.status)}):`,
+                  ...enrichment.lines.map((l) => `- ${escapeMarkdown(l)}`),
+              ]
+            : []),
         '',
         `_hollowtrace incident ${incident.id} v${incident.version}_`,
     ];
@@ -113,13 +133,15 @@ export function renderComment(inputs: readonly CommentInput[]): { html: string; 
     const html = assemble(
         inputs.map(htmlSection),
         `<h2>${escapeHtml(headerText)}</h2>`,
-        (omitted) => `<p><i>Comment cut at Sentinel's 30,000-character limit: ${omitted} more chain(s) not shown; GET /api/incidents/{id} returns them in full.</i></p>`,
+        (omitted) =>
+            `<p><i>Comment cut at Sentinel's 30,000-character limit: ${omitted} more chain(s) not shown; GET /api/incidents/{id} returns them in full.</i></p>`,
         '',
     );
     const markdown = assemble(
         inputs.map(markdownSection),
         `## ${escapeMarkdown(headerText)}`,
-        (omitted) => `_Comment cut at Sentinel's 30,000-character limit: ${omitted} more chain(s) not shown; GET /api/incidents/{id} returns them in full._`,
+        (omitted) =>
+            `_Comment cut at Sentinel's 30,000-character limit: ${omitted} more chain(s) not shown; GET /api/incidents/{id} returns them in full._`,
         '\n\n',
     );
     return { html, markdown };

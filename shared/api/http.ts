@@ -25,7 +25,11 @@ export class ApiProblem extends Error {
 }
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResult {
-    return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
+    return {
+        status,
+        headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+        body: JSON.stringify(value),
+    };
 }
 
 const TITLES: Record<number, string> = {
@@ -42,7 +46,14 @@ export function problem(status: number, code: string, detail: string, field?: st
     return {
         status,
         headers: { 'content-type': 'application/problem+json; charset=utf-8' },
-        body: JSON.stringify({ type: `https://hollowtrace.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...(field !== undefined && { field }) }),
+        body: JSON.stringify({
+            type: `https://hollowtrace.dev/problems/${code}`,
+            title: TITLES[status] ?? 'Error',
+            status,
+            code,
+            detail,
+            ...(field !== undefined && { field }),
+        }),
     };
 }
 
@@ -53,7 +64,10 @@ export function errorToHttp(error: unknown, log: (message: string) => void): Htt
     if (error instanceof ApiProblem) return problem(error.status, error.code, error.detail, error.field);
     if (error instanceof StorageUnavailableError || error instanceof ConcurrencyConflictError) {
         log(`storage: ${error.message}`);
-        return { ...problem(503, error.code, 'storage is unavailable; retry later'), headers: { 'content-type': 'application/problem+json; charset=utf-8', 'retry-after': '5' } };
+        return {
+            ...problem(503, error.code, 'storage is unavailable; retry later'),
+            headers: { 'content-type': 'application/problem+json; charset=utf-8', 'retry-after': '5' },
+        };
     }
     if (error instanceof ConfigurationError) {
         log(error.message);

@@ -71,8 +71,14 @@ function processMatches(incident: Incident, process: ProcessRef): boolean {
             // A PID is reused after its process ends: the entity's process must exist by the end of the chain.
             if (!Number.isNaN(created) && created <= Date.parse(incident.lastSeen) + 60_000) return true;
         }
-        if (process.commandLine !== undefined && side.commandLine !== undefined && lower(side.commandLine) === lower(process.commandLine)) return true;
-        if (process.image !== undefined && side.image !== undefined && baseName(side.image) === baseName(process.image)) return true;
+        if (
+            process.commandLine !== undefined &&
+            side.commandLine !== undefined &&
+            lower(side.commandLine) === lower(process.commandLine)
+        )
+            return true;
+        if (process.image !== undefined && side.image !== undefined && baseName(side.image) === baseName(process.image))
+            return true;
     }
     return false;
 }
@@ -80,13 +86,18 @@ function processMatches(incident: Incident, process: ProcessRef): boolean {
 async function incidentsForHosts(store: IncidentStore, names: readonly string[]): Promise<Incident[]> {
     const found = new Map<string, Incident>();
     for (const name of names) {
-        for (const incident of (await store.query({ host: name, limit: 200 })).incidents) found.set(incident.id, incident);
+        for (const incident of (await store.query({ host: name, limit: 200 })).incidents)
+            found.set(incident.id, incident);
         if (!name.includes('.')) {
             // A NetBIOS name: incidents are stored under the FQDN Sysmon reported, so filter by first label.
             let token: string | undefined;
             do {
-                const page = await store.query({ limit: 500, ...(token !== undefined && { continuationToken: token }) });
-                for (const incident of page.incidents) if (hostMatches(incident.host, name)) found.set(incident.id, incident);
+                const page = await store.query({
+                    limit: 500,
+                    ...(token !== undefined && { continuationToken: token }),
+                });
+                for (const incident of page.incidents)
+                    if (hostMatches(incident.host, name)) found.set(incident.id, incident);
                 token = page.continuationToken;
             } while (token !== undefined);
         }
@@ -96,7 +107,9 @@ async function incidentsForHosts(store: IncidentStore, names: readonly string[])
 
 /** Finds the stored incidents the entities point at. */
 export async function matchIncidents(store: IncidentStore, entities: SentinelEntities): Promise<Incident[]> {
-    const names = [...new Set([...entities.hosts.flatMap((h) => h.names), ...entities.processes.flatMap((p) => p.hostNames)])];
+    const names = [
+        ...new Set([...entities.hosts.flatMap((h) => h.names), ...entities.processes.flatMap((p) => p.hostNames)]),
+    ];
     if (names.length === 0) return [];
     const candidates = await incidentsForHosts(store, names);
     const narrowed =
@@ -105,9 +118,18 @@ export async function matchIncidents(store: IncidentStore, entities: SentinelEnt
             : candidates.filter(
                   (incident) =>
                       entities.processes.some((p) => processMatches(incident, p)) ||
-                      entities.files.some((f) => f === baseName(incident.target.image) || f === baseName(incident.injector.image)),
+                      entities.files.some(
+                          (f) => f === baseName(incident.target.image) || f === baseName(incident.injector.image),
+                      ),
               );
-    return narrowed.sort((a, b) => SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] || b.score - a.score || a.id.localeCompare(b.id)).slice(0, MAX_MATCHED);
+    return narrowed
+        .sort(
+            (a, b) =>
+                SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
+                b.score - a.score ||
+                a.id.localeCompare(b.id),
+        )
+        .slice(0, MAX_MATCHED);
 }
 
 /** The incident as the API returns it: with every process-access mask decoded. */
@@ -117,7 +139,15 @@ function withDecodedAccess(incident: Incident): Record<string, unknown> {
         signals: incident.signals.map((s) => {
             if (s.grantedAccess === undefined) return s;
             const decoded = decodeProcessAccess(s.grantedAccess);
-            return { ...s, access: { mask: decoded.hex, rights: decoded.rights, allAccess: decoded.allAccess ?? null, capabilities: decoded.capabilities.map((c) => c.explanation) } };
+            return {
+                ...s,
+                access: {
+                    mask: decoded.hex,
+                    rights: decoded.rights,
+                    allAccess: decoded.allAccess ?? null,
+                    capabilities: decoded.capabilities.map((c) => c.explanation),
+                },
+            };
         }),
     };
 }
@@ -134,7 +164,11 @@ function parseBody(bodyText: string): unknown {
     }
 }
 
-async function enrichmentFor(incident: Incident, deps: IncidentsApiDependencies, now: Date): Promise<EnrichmentSummary | undefined> {
+async function enrichmentFor(
+    incident: Incident,
+    deps: IncidentsApiDependencies,
+    now: Date,
+): Promise<EnrichmentSummary | undefined> {
     if (!deps.enricher) return undefined;
     const cached = await deps.enrichmentStore.get(incident.id, incident.version);
     let enrichment = cached?.enrichment;
@@ -142,13 +176,18 @@ async function enrichmentFor(incident: Incident, deps: IncidentsApiDependencies,
         enrichment = await deps.enricher.enrich(incident, now);
         const status = (enrichment as { status?: string } | undefined)?.status;
         // An unavailable workspace is not cached: the next call may find it back.
-        if (status !== 'unavailable') await deps.enrichmentStore.put({ incidentId: incident.id, incidentVersion: incident.version, enrichment });
+        if (status !== 'unavailable')
+            await deps.enrichmentStore.put({ incidentId: incident.id, incidentVersion: incident.version, enrichment });
     }
     return deps.enricher.summarize(enrichment);
 }
 
 /** POST /api/incidents/enrich */
-export async function enrichSentinelIncident(bodyText: string, deps: IncidentsApiDependencies, now: Date): Promise<HttpResult> {
+export async function enrichSentinelIncident(
+    bodyText: string,
+    deps: IncidentsApiDependencies,
+    now: Date,
+): Promise<HttpResult> {
     const body = parseBody(bodyText);
     const entities = readSentinelEntities(body);
     if (!entities.ok) throw new ApiProblem(400, entities.problem.code, entities.problem.detail, entities.problem.field);
@@ -159,11 +198,28 @@ export async function enrichSentinelIncident(bodyText: string, deps: IncidentsAp
         enriched.push({ incident, ...(enrichment && { enrichment }) });
     }
     const comment = renderComment(enriched);
-    const tags = [...new Set(matched.flatMap((i) => ['hollowtrace', i.technique, i.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection']))];
-    const severity = matched.length === 0 ? null : matched.reduce((best, i) => (SEVERITY_ORDER[i.severity] > SEVERITY_ORDER[best] ? i.severity : best), matched[0]!.severity);
+    const tags = [
+        ...new Set(
+            matched.flatMap((i) => [
+                'hollowtrace',
+                i.technique,
+                i.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection',
+            ]),
+        ),
+    ];
+    const severity =
+        matched.length === 0
+            ? null
+            : matched.reduce(
+                  (best, i) => (SEVERITY_ORDER[i.severity] > SEVERITY_ORDER[best] ? i.severity : best),
+                  matched[0]!.severity,
+              );
     return json(200, {
         incidentArmId: entities.value.incidentArmId ?? null,
-        matched: enriched.map(({ incident, enrichment }) => ({ ...withDecodedAccess(incident), enrichment: enrichment ?? null })),
+        matched: enriched.map(({ incident, enrichment }) => ({
+            ...withDecodedAccess(incident),
+            enrichment: enrichment ?? null,
+        })),
         comment,
         tags,
         severity,
@@ -206,7 +262,13 @@ export async function listIncidents(params: URLSearchParams, deps: IncidentsApiD
     if (until !== undefined) query.until = until;
     const technique = queryParameter(params, 'technique');
     if (technique !== undefined) {
-        if (!TECHNIQUES.includes(technique as Technique)) throw new ApiProblem(400, 'invalid-technique', `technique must be one of ${TECHNIQUES.join(', ')}`, 'technique');
+        if (!TECHNIQUES.includes(technique as Technique))
+            throw new ApiProblem(
+                400,
+                'invalid-technique',
+                `technique must be one of ${TECHNIQUES.join(', ')}`,
+                'technique',
+            );
         query.technique = technique as Technique;
     }
     const minScore = integer(params, 'minScore', 0, 100);
@@ -214,16 +276,26 @@ export async function listIncidents(params: URLSearchParams, deps: IncidentsApiD
     query.limit = integer(params, 'limit', 1, 1000) ?? 100;
     const token = queryParameter(params, 'continuationToken');
     if (token !== undefined) {
-        if (token.length > 4096) throw new ApiProblem(400, 'invalid-continuation-token', 'continuationToken is not one this API issued', 'continuationToken');
+        if (token.length > 4096)
+            throw new ApiProblem(
+                400,
+                'invalid-continuation-token',
+                'continuationToken is not one this API issued',
+                'continuationToken',
+            );
         query.continuationToken = token;
     }
     const page = await deps.incidents.query(query);
-    return json(200, { incidents: page.incidents.map(withDecodedAccess), continuationToken: page.continuationToken ?? null });
+    return json(200, {
+        incidents: page.incidents.map(withDecodedAccess),
+        continuationToken: page.continuationToken ?? null,
+    });
 }
 
 /** GET /api/incidents/{id} */
 export async function getIncident(id: string | undefined, deps: IncidentsApiDependencies): Promise<HttpResult> {
-    if (id === undefined || !INCIDENT_ID.test(id)) throw new ApiProblem(400, 'invalid-id', 'id must look like hti-<14 hex digits>', 'id');
+    if (id === undefined || !INCIDENT_ID.test(id))
+        throw new ApiProblem(400, 'invalid-id', 'id must look like hti-<14 hex digits>', 'id');
     const incident = await deps.incidents.get(id);
     if (!incident) throw new ApiProblem(404, 'incident-not-found', `no incident ${id}`, 'id');
     return json(200, withDecodedAccess(incident));
@@ -245,7 +317,11 @@ const REASON_CODE = /^[a-z0-9-]{1,64}$/;
  * GET /api/dead-letters?sinceDay&reason&limit&after: the rejected inputs (reason, detail, raw text, Event Hub coordinates) of
  * a UTC day (enqueued, else rejected) and later, newest day first. Days, not times: stores file letters by day.
  */
-export async function listDeadLetters(params: URLSearchParams, deps: Pick<IncidentsApiDependencies, 'deadLetters'>, now: Date): Promise<HttpResult> {
+export async function listDeadLetters(
+    params: URLSearchParams,
+    deps: Pick<IncidentsApiDependencies, 'deadLetters'>,
+    now: Date,
+): Promise<HttpResult> {
     const query = deadLetterQuery(params, now);
     const deadLetters = await deps.deadLetters.list(query);
     const last = deadLetters[deadLetters.length - 1];
@@ -258,7 +334,11 @@ export async function listDeadLetters(params: URLSearchParams, deps: Pick<Incide
  * limit was raised or an upgrade), forwarding what now reads; answers with what became of them. Call again while
  * `next` is not null, passing it as `after`.
  */
-export async function reprocessDeadLettersRequest(params: URLSearchParams, deps: IngestDependencies, now: Date): Promise<HttpResult> {
+export async function reprocessDeadLettersRequest(
+    params: URLSearchParams,
+    deps: IngestDependencies,
+    now: Date,
+): Promise<HttpResult> {
     const query = deadLetterQuery(params, now);
     const { next, ...outcome } = await reprocessDeadLetters(query, deps, now);
     return json(200, { sinceDay: query.sinceDay, limit: query.limit, ...outcome, next: next ?? null });
@@ -267,22 +347,35 @@ export async function reprocessDeadLettersRequest(params: URLSearchParams, deps:
 /** The `sinceDay`, `reason`, `limit` and `after` parameters of the dead-letter endpoints, checked. */
 function deadLetterQuery(params: URLSearchParams, now: Date): DeadLetterQuery & { sinceDay: string; limit: number } {
     const given = queryParameter(params, 'sinceDay');
-    if (given !== undefined && !isCalendarDay(given)) throw new ApiProblem(400, 'invalid-day', 'sinceDay must be a date YYYY-MM-DD', 'sinceDay');
-    const sinceDay = given ?? new Date(now.getTime() - (DEFAULT_DEAD_LETTER_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    if (given !== undefined && !isCalendarDay(given))
+        throw new ApiProblem(400, 'invalid-day', 'sinceDay must be a date YYYY-MM-DD', 'sinceDay');
+    const sinceDay =
+        given ?? new Date(now.getTime() - (DEFAULT_DEAD_LETTER_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
     const reason = queryParameter(params, 'reason');
     if (reason !== undefined && !REASON_CODE.test(reason)) {
-        throw new ApiProblem(400, 'invalid-reason', 'reason is a code such as malformed-xml: lower-case letters, digits and dashes', 'reason');
+        throw new ApiProblem(
+            400,
+            'invalid-reason',
+            'reason is a code such as malformed-xml: lower-case letters, digits and dashes',
+            'reason',
+        );
     }
     const limit = integer(params, 'limit', 1, MAX_DEAD_LETTERS_LISTED) ?? 50;
     const after = queryParameter(params, 'after');
-    if (after !== undefined && (after.length > 2048 || !isCalendarDay(after.slice(0, 10)) || after.charAt(10) !== '/')) {
+    if (
+        after !== undefined &&
+        (after.length > 2048 || !isCalendarDay(after.slice(0, 10)) || after.charAt(10) !== '/')
+    ) {
         throw new ApiProblem(400, 'invalid-cursor', 'after is the next value of a previous answer', 'after');
     }
     return { sinceDay, limit, ...(reason !== undefined && { reason }), ...(after !== undefined && { after }) };
 }
 
 /** GET /api/health: whether storage answers (within the caller's time budget). */
-export async function health(deps: Pick<IncidentsApiDependencies, 'incidents'>, timeoutMs = 5_000): Promise<HttpResult> {
+export async function health(
+    deps: Pick<IncidentsApiDependencies, 'incidents'>,
+    timeoutMs = 5_000,
+): Promise<HttpResult> {
     const started = Date.now();
     try {
         await Promise.race([

@@ -17,7 +17,18 @@ const processSummary = {
 
 const incident = {
     type: 'object',
-    required: ['id', 'version', 'host', 'technique', 'score', 'severity', 'injector', 'target', 'signals', 'explanation'],
+    required: [
+        'id',
+        'version',
+        'host',
+        'technique',
+        'score',
+        'severity',
+        'injector',
+        'target',
+        'signals',
+        'explanation',
+    ],
     properties: {
         id: { type: 'string', description: 'Stable id of the chain (hti-<14 hex digits>)' },
         version: { type: 'integer', description: 'Grows as evidence is added' },
@@ -31,7 +42,10 @@ const incident = {
         firstSeen: { type: 'string', format: 'date-time' },
         lastSeen: { type: 'string', format: 'date-time' },
         signals: { type: 'array', items: { $ref: '#/definitions/Signal' } },
-        contributions: { type: 'array', items: { type: 'object', properties: { signal: { type: 'string' }, points: { type: 'integer' } } } },
+        contributions: {
+            type: 'array',
+            items: { type: 'object', properties: { signal: { type: 'string' }, points: { type: 'integer' } } },
+        },
         explanation: { type: 'string' },
         createdAt: { type: 'string', format: 'date-time' },
         updatedAt: { type: 'string', format: 'date-time' },
@@ -50,14 +64,28 @@ const signal = {
         grantedAccess: { type: 'integer' },
         access: {
             type: 'object',
-            properties: { mask: { type: 'string' }, rights: { type: 'array', items: { type: 'string' } }, capabilities: { type: 'array', items: { type: 'string' } } },
+            properties: {
+                mask: { type: 'string' },
+                rights: { type: 'array', items: { type: 'string' } },
+                capabilities: { type: 'array', items: { type: 'string' } },
+            },
         },
     },
 };
 
 const deadLetter = {
     type: 'object',
-    required: ['id', 'reason', 'detail', 'raw', 'rawTruncated', 'rawBytes', 'messageIndex', 'recordIndex', 'rejectedAt'],
+    required: [
+        'id',
+        'reason',
+        'detail',
+        'raw',
+        'rawTruncated',
+        'rawBytes',
+        'messageIndex',
+        'recordIndex',
+        'rejectedAt',
+    ],
     properties: {
         id: { type: 'string' },
         reason: { type: 'string' },
@@ -75,27 +103,48 @@ const deadLetter = {
     },
 };
 
-const afterParameter = { name: 'after', in: 'query', type: 'string', required: false, description: 'The next value of the previous answer' };
+const afterParameter = {
+    name: 'after',
+    in: 'query',
+    type: 'string',
+    required: false,
+    description: 'The next value of the previous answer',
+};
 
 const problem = {
     type: 'object',
     required: ['status', 'code', 'detail'],
-    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
+    properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        code: { type: 'string' },
+        detail: { type: 'string' },
+        field: { type: 'string' },
+    },
 };
 
 const errors = {
-    '400': { description: 'Invalid request (application/problem+json naming the code and the field)', schema: { $ref: '#/definitions/Problem' } },
+    '400': {
+        description: 'Invalid request (application/problem+json naming the code and the field)',
+        schema: { $ref: '#/definitions/Problem' },
+    },
     '503': { description: 'Storage unavailable; retry', schema: { $ref: '#/definitions/Problem' } },
 };
 
 /** Builds the document; `host` and `basePath` describe where the API is served. */
-export function openApiDocument(host: string, basePath = '/api', scheme: 'https' | 'http' = 'https'): Record<string, unknown> {
+export function openApiDocument(
+    host: string,
+    basePath = '/api',
+    scheme: 'https' | 'http' = 'https',
+): Record<string, unknown> {
     return {
         swagger: '2.0',
         info: {
             title: 'hollowtrace',
             version: '1.0.0',
-            description: 'Process hollowing (T1055.012) and process injection chains from Sysmon, for Microsoft Sentinel playbooks.',
+            description:
+                'Process hollowing (T1055.012) and process injection chains from Sysmon, for Microsoft Sentinel playbooks.',
         },
         host,
         basePath,
@@ -109,8 +158,19 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                 post: {
                     operationId: 'EnrichIncident',
                     summary: 'Enrich a Sentinel incident',
-                    description: 'Takes the Microsoft Sentinel incident trigger body (or an alert with Entities, or a list of entities) and returns the matching chains, a comment, tags and a severity.',
-                    parameters: [{ name: 'body', in: 'body', required: true, schema: { type: 'object', description: 'Sentinel incident trigger body, alert, or entity list' } }],
+                    description:
+                        'Takes the Microsoft Sentinel incident trigger body (or an alert with Entities, or a list of entities) and returns the matching chains, a comment, tags and a severity.',
+                    parameters: [
+                        {
+                            name: 'body',
+                            in: 'body',
+                            required: true,
+                            schema: {
+                                type: 'object',
+                                description: 'Sentinel incident trigger body, alert, or entity list',
+                            },
+                        },
+                    ],
                     responses: {
                         '200': {
                             description: 'Matching chains with a ready-to-post comment',
@@ -119,7 +179,10 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                                 properties: {
                                     incidentArmId: { type: 'string' },
                                     matched: { type: 'array', items: { $ref: '#/definitions/Incident' } },
-                                    comment: { type: 'object', properties: { html: { type: 'string' }, markdown: { type: 'string' } } },
+                                    comment: {
+                                        type: 'object',
+                                        properties: { html: { type: 'string' }, markdown: { type: 'string' } },
+                                    },
                                     tags: { type: 'array', items: { type: 'string' } },
                                     severity: { type: 'string', enum: ['High', 'Medium', 'Low'] },
                                 },
@@ -135,10 +198,22 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     operationId: 'ListIncidents',
                     summary: 'List incidents',
                     parameters: [
-                        { name: 'host', in: 'query', type: 'string', required: false, description: 'Host name (case-insensitive)' },
+                        {
+                            name: 'host',
+                            in: 'query',
+                            type: 'string',
+                            required: false,
+                            description: 'Host name (case-insensitive)',
+                        },
                         { name: 'since', in: 'query', type: 'string', format: 'date-time', required: false },
                         { name: 'until', in: 'query', type: 'string', format: 'date-time', required: false },
-                        { name: 'technique', in: 'query', type: 'string', enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'], required: false },
+                        {
+                            name: 'technique',
+                            in: 'query',
+                            type: 'string',
+                            enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'],
+                            required: false,
+                        },
                         { name: 'minScore', in: 'query', type: 'integer', minimum: 0, maximum: 100, required: false },
                         { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: 1000, required: false },
                         { name: 'continuationToken', in: 'query', type: 'string', required: false },
@@ -146,7 +221,13 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     responses: {
                         '200': {
                             description: 'A page of incidents',
-                            schema: { type: 'object', properties: { incidents: { type: 'array', items: { $ref: '#/definitions/Incident' } }, continuationToken: { type: 'string' } } },
+                            schema: {
+                                type: 'object',
+                                properties: {
+                                    incidents: { type: 'array', items: { $ref: '#/definitions/Incident' } },
+                                    continuationToken: { type: 'string' },
+                                },
+                            },
                         },
                         ...errors,
                     },
@@ -157,18 +238,45 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     operationId: 'GetIncident',
                     summary: 'Get one incident',
                     parameters: [{ name: 'id', in: 'path', type: 'string', required: true }],
-                    responses: { '200': { description: 'The incident', schema: { $ref: '#/definitions/Incident' } }, '404': { description: 'Unknown id', schema: { $ref: '#/definitions/Problem' } }, ...errors },
+                    responses: {
+                        '200': { description: 'The incident', schema: { $ref: '#/definitions/Incident' } },
+                        '404': { description: 'Unknown id', schema: { $ref: '#/definitions/Problem' } },
+                        ...errors,
+                    },
                 },
             },
             '/dead-letters': {
                 get: {
                     operationId: 'ListDeadLetters',
                     summary: 'List rejected inputs',
-                    description: 'Inputs stage 1 or stage 2 rejected, with reason, detail, raw text (at most 30,000 characters) and Event Hub coordinates; newest day first.',
+                    description:
+                        'Inputs stage 1 or stage 2 rejected, with reason, detail, raw text (at most 30,000 characters) and Event Hub coordinates; newest day first.',
                     parameters: [
-                        { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day (enqueued, else rejected) to list from; default: the last 7 days' },
-                        { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false, description: 'Only this reason code, e.g. malformed-xml' },
-                        { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                        {
+                            name: 'sinceDay',
+                            in: 'query',
+                            type: 'string',
+                            format: 'date',
+                            required: false,
+                            description: 'UTC day (enqueued, else rejected) to list from; default: the last 7 days',
+                        },
+                        {
+                            name: 'reason',
+                            in: 'query',
+                            type: 'string',
+                            pattern: '^[a-z0-9-]{1,64}$',
+                            required: false,
+                            description: 'Only this reason code, e.g. malformed-xml',
+                        },
+                        {
+                            name: 'limit',
+                            in: 'query',
+                            type: 'integer',
+                            minimum: 1,
+                            maximum: MAX_DEAD_LETTERS_LISTED,
+                            required: false,
+                            description: 'Default 50',
+                        },
                         afterParameter,
                     ],
                     responses: {
@@ -179,7 +287,10 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                                 properties: {
                                     sinceDay: { type: 'string', format: 'date' },
                                     deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } },
-                                    next: { type: 'string', description: 'Pass as after for the next page; null on the last page' },
+                                    next: {
+                                        type: 'string',
+                                        description: 'Pass as after for the next page; null on the last page',
+                                    },
                                 },
                             },
                         },
@@ -194,9 +305,24 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     description:
                         'After a limit was raised or an upgrade: reads the selected letters again; what now reads is forwarded to correlation and its letter deleted, what is still rejected is written back with its new reason. Letters whose raw text was cut or is base64 are kept and listed in skipped. Call again with after = next while next is not null.',
                     parameters: [
-                        { name: 'sinceDay', in: 'query', type: 'string', format: 'date', required: false, description: 'UTC day to start from; default: the last 7 days' },
+                        {
+                            name: 'sinceDay',
+                            in: 'query',
+                            type: 'string',
+                            format: 'date',
+                            required: false,
+                            description: 'UTC day to start from; default: the last 7 days',
+                        },
                         { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false },
-                        { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTERS_LISTED, required: false, description: 'Default 50' },
+                        {
+                            name: 'limit',
+                            in: 'query',
+                            type: 'integer',
+                            minimum: 1,
+                            maximum: MAX_DEAD_LETTERS_LISTED,
+                            required: false,
+                            description: 'Default 50',
+                        },
                         afterParameter,
                     ],
                     responses: {
@@ -211,7 +337,13 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                                     resolved: { type: 'integer' },
                                     stillRejected: { type: 'integer' },
                                     forwarded: { type: 'integer' },
-                                    skipped: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, why: { type: 'string' } } } },
+                                    skipped: {
+                                        type: 'array',
+                                        items: {
+                                            type: 'object',
+                                            properties: { id: { type: 'string' }, why: { type: 'string' } },
+                                        },
+                                    },
                                     next: { type: 'string', description: 'Pass as after to go on; null when done' },
                                 },
                             },
@@ -226,12 +358,34 @@ export function openApiDocument(host: string, basePath = '/api', scheme: 'https'
                     summary: 'Whether storage answers',
                     security: [],
                     responses: {
-                        '200': { description: 'Healthy', schema: { type: 'object', properties: { status: { type: 'string' }, storage: { type: 'string' }, latencyMs: { type: 'integer' } } } },
-                        '503': { description: 'Storage unavailable', schema: { type: 'object', properties: { status: { type: 'string' }, storage: { type: 'string' } } } },
+                        '200': {
+                            description: 'Healthy',
+                            schema: {
+                                type: 'object',
+                                properties: {
+                                    status: { type: 'string' },
+                                    storage: { type: 'string' },
+                                    latencyMs: { type: 'integer' },
+                                },
+                            },
+                        },
+                        '503': {
+                            description: 'Storage unavailable',
+                            schema: {
+                                type: 'object',
+                                properties: { status: { type: 'string' }, storage: { type: 'string' } },
+                            },
+                        },
                     },
                 },
             },
         },
-        definitions: { Incident: incident, ProcessSummary: processSummary, Signal: signal, Problem: problem, DeadLetter: deadLetter },
+        definitions: {
+            Incident: incident,
+            ProcessSummary: processSummary,
+            Signal: signal,
+            Problem: problem,
+            DeadLetter: deadLetter,
+        },
     };
 }

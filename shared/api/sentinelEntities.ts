@@ -95,7 +95,8 @@ function resolveReferences(entities: unknown[]): unknown[] {
 /** An entity's kind and its properties, whichever shape it came in. */
 function normalizeEntity(raw: unknown): { kind: string; properties: Json } | undefined {
     if (!isObject(raw)) return undefined;
-    if (isObject(raw.properties) && typeof raw.kind === 'string') return { kind: raw.kind.toLowerCase(), properties: raw.properties };
+    if (isObject(raw.properties) && typeof raw.kind === 'string')
+        return { kind: raw.kind.toLowerCase(), properties: raw.properties };
     const kind = text(raw.Type ?? raw.type ?? raw.kind);
     return kind ? { kind: kind.toLowerCase(), properties: raw } : undefined;
 }
@@ -106,7 +107,8 @@ function hostNames(properties: Json): string[] {
     const netBios = text(prop(properties, 'netBiosName'));
     const domain = text(prop(properties, 'dnsDomain'));
     const fqdn = text(prop(properties, 'fqdn')) ?? text(prop(properties, 'fQDN'));
-    for (const name of [host, netBios, fqdn, host && domain ? `${host}.${domain}` : undefined]) if (name) names.add(name.toLowerCase());
+    for (const name of [host, netBios, fqdn, host && domain ? `${host}.${domain}` : undefined])
+        if (name) names.add(name.toLowerCase());
     return [...names];
 }
 
@@ -133,7 +135,15 @@ export function readSentinelEntities(body: unknown): EntitiesResult {
         const object = body.object;
         incidentArmId = text(object.id);
         const properties = object.properties;
-        if (!isObject(properties)) return { ok: false, problem: { code: 'missing-field', field: 'object.properties', detail: 'the incident trigger body has no object.properties' } };
+        if (!isObject(properties))
+            return {
+                ok: false,
+                problem: {
+                    code: 'missing-field',
+                    field: 'object.properties',
+                    detail: 'the incident trigger body has no object.properties',
+                },
+            };
         list = properties.relatedEntities;
         field = 'object.properties.relatedEntities';
     } else if (isObject(body) && ('Entities' in body || 'entities' in body)) {
@@ -144,16 +154,24 @@ export function readSentinelEntities(body: unknown): EntitiesResult {
             try {
                 list = JSON.parse(list);
             } catch {
-                return { ok: false, problem: { code: 'invalid-json', field, detail: 'Entities is a string that is not valid JSON' } };
+                return {
+                    ok: false,
+                    problem: { code: 'invalid-json', field, detail: 'Entities is a string that is not valid JSON' },
+                };
             }
         }
     } else {
         return {
             ok: false,
-            problem: { code: 'unrecognized-body', field: 'body', detail: 'expected a Sentinel incident trigger body, an alert with Entities, or an array of entities' },
+            problem: {
+                code: 'unrecognized-body',
+                field: 'body',
+                detail: 'expected a Sentinel incident trigger body, an alert with Entities, or an array of entities',
+            },
         };
     }
-    if (!Array.isArray(list)) return { ok: false, problem: { code: 'wrong-type', field, detail: `${field} must be an array of entities` } };
+    if (!Array.isArray(list))
+        return { ok: false, problem: { code: 'wrong-type', field, detail: `${field} must be an array of entities` } };
 
     const entities = resolveReferences(list)
         .map(normalizeEntity)
@@ -167,13 +185,16 @@ export function readSentinelEntities(body: unknown): EntitiesResult {
             if (names.length > 0) hosts.push({ names });
         } else if (kind === 'process') {
             const host = prop(properties, 'host');
-            const processHostNames = isObject(host) ? hostNames(isObject(host.properties) ? host.properties : host) : [];
+            const processHostNames = isObject(host)
+                ? hostNames(isObject(host.properties) ? host.properties : host)
+                : [];
             const ref: ProcessRef = { hostNames: processHostNames };
             const processId = parseProcessId(prop(properties, 'processId'));
             if (processId !== undefined) ref.processId = processId;
             const commandLine = text(prop(properties, 'commandLine'));
             if (commandLine) ref.commandLine = commandLine;
-            const created = text(prop(properties, 'creationTimeUtc')) ?? text(prop(properties, 'processCreationTimeUtc'));
+            const created =
+                text(prop(properties, 'creationTimeUtc')) ?? text(prop(properties, 'processCreationTimeUtc'));
             if (created) ref.creationTimeUtc = created;
             const image = fileName(prop(properties, 'imageFile')) ?? text(prop(properties, 'image'));
             if (image) ref.image = image;

@@ -33,10 +33,22 @@ export class WorkspaceIncidentEnricher implements IncidentEnricher {
     summarize(value: unknown): EnrichmentSummary {
         const enrichment = value as Enrichment;
         const lines: string[] = [];
-        if (enrichment.pairRarity) lines.push(`injector -> target image pair seen ${enrichment.pairRarity.occurrences} times on ${enrichment.pairRarity.hosts} hosts in 30 days`);
-        if (enrichment.hashRarity) lines.push(`injector hash seen ${enrichment.hashRarity.occurrences} times on ${enrichment.hashRarity.hosts} hosts in 30 days`);
-        if (enrichment.alertsOnHost) lines.push(`${enrichment.alertsOnHost.count} other alerts on the host within 24 hours${enrichment.alertsOnHost.names.length > 0 ? `: ${enrichment.alertsOnHost.names.join(', ')}` : ''}`);
-        if (enrichment.targetConnections) lines.push(`target made ${enrichment.targetConnections.count} network connections after the chain${enrichment.targetConnections.destinations.length > 0 ? ` (${enrichment.targetConnections.destinations.join(', ')})` : ''}`);
+        if (enrichment.pairRarity)
+            lines.push(
+                `injector -> target image pair seen ${enrichment.pairRarity.occurrences} times on ${enrichment.pairRarity.hosts} hosts in 30 days`,
+            );
+        if (enrichment.hashRarity)
+            lines.push(
+                `injector hash seen ${enrichment.hashRarity.occurrences} times on ${enrichment.hashRarity.hosts} hosts in 30 days`,
+            );
+        if (enrichment.alertsOnHost)
+            lines.push(
+                `${enrichment.alertsOnHost.count} other alerts on the host within 24 hours${enrichment.alertsOnHost.names.length > 0 ? `: ${enrichment.alertsOnHost.names.join(', ')}` : ''}`,
+            );
+        if (enrichment.targetConnections)
+            lines.push(
+                `target made ${enrichment.targetConnections.count} network connections after the chain${enrichment.targetConnections.destinations.length > 0 ? ` (${enrichment.targetConnections.destinations.join(', ')})` : ''}`,
+            );
         if (enrichment.reason) lines.push(`not available: ${enrichment.reason}`);
         return { status: enrichment.status, lines };
     }

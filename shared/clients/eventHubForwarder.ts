@@ -16,7 +16,12 @@ import type { SysmonEvent } from '../sysmon/types';
  * Bounded retries: the SDK defaults (3 retries, 30 s apart, 60 s per try) kept one failed send waiting 450 s here
  * (../shared/reference/toolchain-facts.md §5); a batch must fail fast enough to be retried by the function's policy.
  */
-export const FORWARDER_RETRY_OPTIONS: RetryOptions = { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 4_000, timeoutInMs: 10_000 };
+export const FORWARDER_RETRY_OPTIONS: RetryOptions = {
+    maxRetries: 2,
+    retryDelayInMs: 500,
+    maxRetryDelayInMs: 4_000,
+    timeoutInMs: 10_000,
+};
 
 /** The slice of `EventHubProducerClient` the forwarder uses; the real client satisfies it. */
 export interface EventBatchLike {
@@ -43,17 +48,24 @@ export class EventHubEventForwarder implements EventForwarder {
                 const message = { body: event, contentType: 'application/json' };
                 if (batch.tryAdd(message)) continue;
                 if (batch.count === 0) {
-                    throw new ForwardingFailedError(`one event of host ${host} is larger than an Event Hubs batch allows`);
+                    throw new ForwardingFailedError(
+                        `one event of host ${host} is larger than an Event Hubs batch allows`,
+                    );
                 }
                 await this.producer.sendBatch(batch);
                 batch = await this.producer.createBatch({ partitionKey: host });
-                if (!batch.tryAdd(message)) throw new ForwardingFailedError(`one event of host ${host} is larger than an Event Hubs batch allows`);
+                if (!batch.tryAdd(message))
+                    throw new ForwardingFailedError(
+                        `one event of host ${host} is larger than an Event Hubs batch allows`,
+                    );
             }
             if (batch.count > 0) await this.producer.sendBatch(batch);
         } catch (error) {
             if (error instanceof ForwardingFailedError) throw error;
             const reason = reasonOf(error);
-            throw new ForwardingFailedError(`forwarding ${events.length} events of host ${host} failed: ${reason}`, { cause: error });
+            throw new ForwardingFailedError(`forwarding ${events.length} events of host ${host} failed: ${reason}`, {
+                cause: error,
+            });
         }
     }
 }
@@ -68,5 +80,10 @@ export function createEventHubProducer(
     if (connection.kind === 'connectionString') {
         return new EventHubProducerClient(connection.connectionString, forwarding.eventHubName, options);
     }
-    return new EventHubProducerClient(connection.fullyQualifiedNamespace, forwarding.eventHubName, credential(), options);
+    return new EventHubProducerClient(
+        connection.fullyQualifiedNamespace,
+        forwarding.eventHubName,
+        credential(),
+        options,
+    );
 }

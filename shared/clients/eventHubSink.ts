@@ -33,7 +33,8 @@ export function hostOfLine(line: string): string {
     }
     try {
         const parsed: unknown = JSON.parse(line);
-        const computer = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).Computer : undefined;
+        const computer =
+            parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).Computer : undefined;
         return typeof computer === 'string' ? computer : '';
     } catch {
         return '';
@@ -61,15 +62,24 @@ export class EventHubSink implements EventSink {
             for (const line of lines) {
                 const event = { body: Buffer.from(line, 'utf8'), contentType: 'application/json' };
                 if (batch.tryAdd(event)) continue;
-                if (batch.count === 0) throw new ForwardingFailedError(`one event of host ${host} is larger than an Event Hubs batch allows`);
+                if (batch.count === 0)
+                    throw new ForwardingFailedError(
+                        `one event of host ${host} is larger than an Event Hubs batch allows`,
+                    );
                 await this.producer.sendBatch(batch);
                 batch = await this.producer.createBatch({ partitionKey: host });
-                if (!batch.tryAdd(event)) throw new ForwardingFailedError(`one event of host ${host} is larger than an Event Hubs batch allows`);
+                if (!batch.tryAdd(event))
+                    throw new ForwardingFailedError(
+                        `one event of host ${host} is larger than an Event Hubs batch allows`,
+                    );
             }
             if (batch.count > 0) await this.producer.sendBatch(batch);
         } catch (error) {
             if (error instanceof ForwardingFailedError) throw error;
-            throw new ForwardingFailedError(`sending ${lines.length} events of host ${host || '(none)'} to Event Hubs failed: ${reasonOf(error)}`, { cause: error });
+            throw new ForwardingFailedError(
+                `sending ${lines.length} events of host ${host || '(none)'} to Event Hubs failed: ${reasonOf(error)}`,
+                { cause: error },
+            );
         }
     }
 }
@@ -84,7 +94,11 @@ export interface EventHubSinkHandle {
  * Builds the sink from a connection string; the hub name comes from `eventHubName` or the string's `EntityPath`.
  * Throws `ConfigurationError` when neither names a hub or the string cannot be read.
  */
-export function createEventHubSink(connectionString: string, eventHubName?: string, retryOptions: RetryOptions = EVENT_SINK_RETRY_OPTIONS): EventHubSinkHandle {
+export function createEventHubSink(
+    connectionString: string,
+    eventHubName?: string,
+    retryOptions: RetryOptions = EVENT_SINK_RETRY_OPTIONS,
+): EventHubSinkHandle {
     let producer: EventHubProducerClient;
     try {
         producer = eventHubName
@@ -92,7 +106,10 @@ export function createEventHubSink(connectionString: string, eventHubName?: stri
             : new EventHubProducerClient(connectionString, { retryOptions });
     } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new ConfigurationError(`cannot use the Event Hubs connection string${eventHubName ? ` with hub ${eventHubName}` : ''}: ${reason}`, { cause: error });
+        throw new ConfigurationError(
+            `cannot use the Event Hubs connection string${eventHubName ? ` with hub ${eventHubName}` : ''}: ${reason}`,
+            { cause: error },
+        );
     }
     return { sink: new EventHubSink(producer), close: () => producer.close() };
 }

@@ -31,7 +31,11 @@ type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
  * exponential strategy defaults to 3 retries up to 64 s apart; enrichment has a budget of seconds. The per-call
  * abort signal (below) cuts any sleep short at the deadline.
  */
-export const WORKSPACE_QUERY_RETRY_OPTIONS: RetryOptions = { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 4_000 };
+export const WORKSPACE_QUERY_RETRY_OPTIONS: RetryOptions = {
+    maxRetries: 2,
+    retryDelayInMs: 500,
+    maxRetryDelayInMs: 4_000,
+};
 
 /** The service's own limit on `Prefer: wait=` (learn.microsoft.com, "Timeouts" of the Log Analytics API: 10 min). */
 const MAX_SERVER_TIMEOUT_SECONDS = 600;
@@ -94,7 +98,10 @@ function describeServiceError(error: LogsErrorInfo | undefined): { code?: string
         inner = inner.innererror;
     }
     const detail = innermost?.message && innermost.message !== error.message ? ` (${innermost.message})` : '';
-    return { code: error.code, text: `${error.code ? `${error.code}: ` : ''}${error.message ?? 'no message'}${detail}` };
+    return {
+        code: error.code,
+        text: `${error.code ? `${error.code}: ` : ''}${error.message ?? 'no message'}${detail}`,
+    };
 }
 
 interface RestErrorLike {
@@ -106,10 +113,20 @@ interface RestErrorLike {
     response?: { headers?: { get(name: string): string | undefined } };
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+const CREDENTIAL_ERRORS = new Set([
+    'CredentialUnavailableError',
+    'AuthenticationError',
+    'AggregateAuthenticationError',
+    'AuthenticationRequiredError',
+]);
 
 /** Maps anything `queryWorkspace` threw onto a `WorkspaceQueryError`. Only status, codes and service text are kept. */
-function toWorkspaceQueryError(error: unknown, call: CallState, timeoutMs: number, timeout: AbortSignal): WorkspaceQueryError {
+function toWorkspaceQueryError(
+    error: unknown,
+    call: CallState,
+    timeoutMs: number,
+    timeout: AbortSignal,
+): WorkspaceQueryError {
     if (error instanceof WorkspaceQueryError) return error;
     const e = (typeof error === 'object' && error !== null ? error : {}) as RestErrorLike;
     const name = typeof e.name === 'string' ? e.name : '';
@@ -117,14 +134,19 @@ function toWorkspaceQueryError(error: unknown, call: CallState, timeoutMs: numbe
 
     if (call.signal.aborted) {
         // Cut short while the SDK slept on a Retry-After, or while an attempt was in flight after a 429.
-        if (call.lastStatus === 429) return throttled(call.lastRetryAfterSeconds, ` and no retry fitted in the ${timeoutMs} ms budget`);
+        if (call.lastStatus === 429)
+            return throttled(call.lastRetryAfterSeconds, ` and no retry fitted in the ${timeoutMs} ms budget`);
         const reason = call.signal.reason as { name?: unknown } | undefined;
-        if (timeout.aborted || reason?.name === 'TimeoutError') return new WorkspaceQueryError('timeout', `timed out after ${timeoutMs} ms`);
+        if (timeout.aborted || reason?.name === 'TimeoutError')
+            return new WorkspaceQueryError('timeout', `timed out after ${timeoutMs} ms`);
         return new WorkspaceQueryError('aborted', 'cancelled by the caller');
     }
     if (CREDENTIAL_ERRORS.has(name)) {
         // Identity errors describe the credential chain, never a token.
-        return new WorkspaceQueryError('unauthenticated', `could not get a token for the workspace: ${name}: ${message}`);
+        return new WorkspaceQueryError(
+            'unauthenticated',
+            `could not get a token for the workspace: ${name}: ${message}`,
+        );
     }
 
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
@@ -140,10 +162,20 @@ function toWorkspaceQueryError(error: unknown, call: CallState, timeoutMs: numbe
     const detail = body ? service.text : message;
     const fields = { httpStatus: status, ...(service.code !== undefined && { serviceCode: service.code }) };
     if (status === 429) {
-        return throttled(e.response?.headers ? retryAfterSeconds(e.response.headers) : call.lastRetryAfterSeconds, '', service.code);
+        return throttled(
+            e.response?.headers ? retryAfterSeconds(e.response.headers) : call.lastRetryAfterSeconds,
+            '',
+            service.code,
+        );
     }
-    if (status === 400) return new WorkspaceQueryError('bad-query', `query rejected by the workspace (HTTP 400 ${detail})`, fields);
-    if (status === 401) return new WorkspaceQueryError('unauthenticated', `token refused by the workspace (HTTP 401 ${detail})`, fields);
+    if (status === 400)
+        return new WorkspaceQueryError('bad-query', `query rejected by the workspace (HTTP 400 ${detail})`, fields);
+    if (status === 401)
+        return new WorkspaceQueryError(
+            'unauthenticated',
+            `token refused by the workspace (HTTP 401 ${detail})`,
+            fields,
+        );
     if (status === 403) {
         return new WorkspaceQueryError(
             'forbidden',
@@ -153,10 +185,23 @@ function toWorkspaceQueryError(error: unknown, call: CallState, timeoutMs: numbe
     }
     if (status === 404) return new WorkspaceQueryError('not-found', `workspace not found (HTTP 404 ${detail})`, fields);
     if (status === 408 || status === 504) {
-        return new WorkspaceQueryError('timeout', `the workspace gave up on the query (HTTP ${status} ${detail})`, fields);
+        return new WorkspaceQueryError(
+            'timeout',
+            `the workspace gave up on the query (HTTP ${status} ${detail})`,
+            fields,
+        );
     }
-    if (status >= 500) return new WorkspaceQueryError('service-unavailable', `workspace service error (HTTP ${status} ${detail})`, fields);
-    return new WorkspaceQueryError('unexpected', `unexpected answer from the workspace (HTTP ${status} ${detail})`, fields);
+    if (status >= 500)
+        return new WorkspaceQueryError(
+            'service-unavailable',
+            `workspace service error (HTTP ${status} ${detail})`,
+            fields,
+        );
+    return new WorkspaceQueryError(
+        'unexpected',
+        `unexpected answer from the workspace (HTTP ${status} ${detail})`,
+        fields,
+    );
 }
 
 function throttled(retryAfter: number | undefined, suffix: string, serviceCode?: string): WorkspaceQueryError {
@@ -189,7 +234,11 @@ export class LogAnalyticsWorkspaceQuery implements WorkspaceQueryPort {
      *   signal to its request (per call, before the retry policy, so it also cuts Retry-After sleeps), one recording
      *   every attempt's status (per retry) so a timeout after a 429 is reported as throttling.
      */
-    constructor(credential: TokenCredential, private readonly workspaceId: string, clientOptions: LogsQueryClientOptions) {
+    constructor(
+        credential: TokenCredential,
+        private readonly workspaceId: string,
+        clientOptions: LogsQueryClientOptions,
+    ) {
         const attachSignal: PipelinePolicy = {
             name: 'hollowtraceAttachCallSignal',
             sendRequest: (request, next) => {
@@ -247,8 +296,13 @@ export class LogAnalyticsWorkspaceQuery implements WorkspaceQueryPort {
                 }),
                 signal,
             );
-            if (result.status === LogsQueryResultStatus.Success) return { status: 'success', tables: result.tables.map(toTable) };
-            return { status: 'partial', tables: result.partialTables.map(toTable), partialError: describeServiceError(result.partialError).text };
+            if (result.status === LogsQueryResultStatus.Success)
+                return { status: 'success', tables: result.tables.map(toTable) };
+            return {
+                status: 'partial',
+                tables: result.partialTables.map(toTable),
+                partialError: describeServiceError(result.partialError).text,
+            };
         } catch (error) {
             throw toWorkspaceQueryError(error, call, timeoutMs, timeout);
         } finally {
@@ -267,7 +321,10 @@ export function createWorkspaceQuery(options: WorkspaceQueryOptions): LogAnalyti
     if (workspaceId === '') throw new ConfigurationError('the Log Analytics workspace id is empty');
     const endpoint = (options.endpoint ?? LOG_ANALYTICS_DEFAULT_ENDPOINT).replace(/\/+$/, '');
     // core-rest-pipeline's bearer policy refuses non-https URLs, even with allowInsecureConnection (toolchain-facts §6).
-    if (!/^https:\/\//i.test(endpoint)) throw new ConfigurationError(`the Log Analytics endpoint must be an https:// URL, got ${JSON.stringify(endpoint)}`);
+    if (!/^https:\/\//i.test(endpoint))
+        throw new ConfigurationError(
+            `the Log Analytics endpoint must be an https:// URL, got ${JSON.stringify(endpoint)}`,
+        );
     return new LogAnalyticsWorkspaceQuery(options.credential, workspaceId, {
         endpoint,
         credentials: { scopes: options.scopes ?? [LOG_ANALYTICS_DEFAULT_SCOPE] },

@@ -22,7 +22,9 @@ export type ForwardingConfig =
     | {
           mode: 'eventHub';
           eventHubName: string;
-          connection: { kind: 'connectionString'; connectionString: string } | { kind: 'managedIdentity'; fullyQualifiedNamespace: string; clientId?: string };
+          connection:
+              | { kind: 'connectionString'; connectionString: string }
+              | { kind: 'managedIdentity'; fullyQualifiedNamespace: string; clientId?: string };
       };
 
 /** The Sentinel (Log Analytics) workspace queried for enrichment; absent when not configured. */
@@ -60,7 +62,8 @@ function positiveInteger(env: Environment, name: string, fallback: number, probl
 
 function tableName(env: Environment, name: string, fallback: string, problems: string[]): string {
     const value = env[name]?.trim() || fallback;
-    if (!TABLE_NAME.test(value)) problems.push(`${name} must be 3-63 letters or digits starting with a letter, got ${JSON.stringify(value)}`);
+    if (!TABLE_NAME.test(value))
+        problems.push(`${name} must be 3-63 letters or digits starting with a letter, got ${JSON.stringify(value)}`);
     return value;
 }
 
@@ -68,12 +71,17 @@ function readStorage(env: Environment, problems: string[]): StorageConfig {
     const connectionString = env.HOLLOWTRACE_STORAGE_CONNECTION_STRING?.trim();
     if (connectionString) return { kind: 'connectionString', connectionString };
     const accountName = env.HOLLOWTRACE_STORAGE_ACCOUNT?.trim();
-    const tableEndpoint = env.HOLLOWTRACE_TABLE_ENDPOINT?.trim() || (accountName ? `https://${accountName}.table.core.windows.net` : undefined);
+    const tableEndpoint =
+        env.HOLLOWTRACE_TABLE_ENDPOINT?.trim() ||
+        (accountName ? `https://${accountName}.table.core.windows.net` : undefined);
     if (!tableEndpoint) {
-        problems.push('set HOLLOWTRACE_STORAGE_CONNECTION_STRING (local, Azurite) or HOLLOWTRACE_STORAGE_ACCOUNT / HOLLOWTRACE_TABLE_ENDPOINT (managed identity)');
+        problems.push(
+            'set HOLLOWTRACE_STORAGE_CONNECTION_STRING (local, Azurite) or HOLLOWTRACE_STORAGE_ACCOUNT / HOLLOWTRACE_TABLE_ENDPOINT (managed identity)',
+        );
         return { kind: 'connectionString', connectionString: '' };
     }
-    if (!/^https:\/\//.test(tableEndpoint)) problems.push('HOLLOWTRACE_TABLE_ENDPOINT must be an https:// URL (managed identity tokens need TLS)');
+    if (!/^https:\/\//.test(tableEndpoint))
+        problems.push('HOLLOWTRACE_TABLE_ENDPOINT must be an https:// URL (managed identity tokens need TLS)');
     const clientId = env.AZURE_CLIENT_ID?.trim();
     return { kind: 'managedIdentity', tableEndpoint, ...(clientId && { clientId }) };
 }
@@ -82,19 +90,28 @@ function readForwarding(env: Environment, problems: string[]): ForwardingConfig 
     const mode = (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
     if (mode === 'inline') return { mode: 'inline' };
     if (mode !== 'eventhub') {
-        problems.push(`HOLLOWTRACE_CORRELATION must be "inline" or "eventHub", got ${JSON.stringify(env.HOLLOWTRACE_CORRELATION)}`);
+        problems.push(
+            `HOLLOWTRACE_CORRELATION must be "inline" or "eventHub", got ${JSON.stringify(env.HOLLOWTRACE_CORRELATION)}`,
+        );
         return { mode: 'inline' };
     }
     const eventHubName = env.CORRELATION_EVENTHUB_NAME?.trim() ?? '';
     if (!eventHubName) problems.push('CORRELATION_EVENTHUB_NAME is required when HOLLOWTRACE_CORRELATION is eventHub');
     const connectionString = env.CorrelationEventHub?.trim();
-    if (connectionString) return { mode: 'eventHub', eventHubName, connection: { kind: 'connectionString', connectionString } };
+    if (connectionString)
+        return { mode: 'eventHub', eventHubName, connection: { kind: 'connectionString', connectionString } };
     const fullyQualifiedNamespace = env.CorrelationEventHub__fullyQualifiedNamespace?.trim() ?? '';
     if (!fullyQualifiedNamespace) {
-        problems.push('set CorrelationEventHub (connection string) or CorrelationEventHub__fullyQualifiedNamespace (managed identity)');
+        problems.push(
+            'set CorrelationEventHub (connection string) or CorrelationEventHub__fullyQualifiedNamespace (managed identity)',
+        );
     }
     const clientId = env.CorrelationEventHub__clientId?.trim() || env.AZURE_CLIENT_ID?.trim();
-    return { mode: 'eventHub', eventHubName, connection: { kind: 'managedIdentity', fullyQualifiedNamespace, ...(clientId && { clientId }) } };
+    return {
+        mode: 'eventHub',
+        eventHubName,
+        connection: { kind: 'managedIdentity', fullyQualifiedNamespace, ...(clientId && { clientId }) },
+    };
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,7 +147,12 @@ export function loadConfig(env: Environment): HollowtraceConfig {
         incidentTable: tableName(env, 'HOLLOWTRACE_INCIDENT_TABLE', 'hollowtraceincidents', problems),
         enrichmentTable: tableName(env, 'HOLLOWTRACE_ENRICHMENT_TABLE', 'hollowtraceenrichment', problems),
         ingestLimits: {
-            maxMessageBytes: positiveInteger(env, 'HOLLOWTRACE_MAX_MESSAGE_BYTES', DEFAULT_INGEST_LIMITS.maxMessageBytes, problems),
+            maxMessageBytes: positiveInteger(
+                env,
+                'HOLLOWTRACE_MAX_MESSAGE_BYTES',
+                DEFAULT_INGEST_LIMITS.maxMessageBytes,
+                problems,
+            ),
             maxDepth: positiveInteger(env, 'HOLLOWTRACE_MAX_NESTING', DEFAULT_INGEST_LIMITS.maxDepth, problems),
             maxDeadLetterRawChars: DEFAULT_INGEST_LIMITS.maxDeadLetterRawChars,
         },

@@ -67,7 +67,8 @@ export const SIGNALS: Readonly<Record<SignalName, SignalDefinition>> = {
     'access-bof-injection-pattern': {
         points: 55,
         kind: 'primary',
-        summary: 'the handle was opened by the three-frame stack of a Cobalt Strike injection BOF (ntdll, KERNELBASE, unbacked code)',
+        summary:
+            'the handle was opened by the three-frame stack of a Cobalt Strike injection BOF (ntdll, KERNELBASE, unbacked code)',
         source: 'Sigma proc_access_win_hktl_cobaltstrike_bof_injection_pattern (GrantedAccess 0x1028 or 0x1fffff); detection-anchors.md §4.2',
     },
     'creator-access-from-unbacked-code': {
@@ -140,8 +141,7 @@ export const SIGNALS: Readonly<Record<SignalName, SignalDefinition>> = {
         points: 35,
         kind: 'primary',
         summary: 'that host, started unusually, made a network connection soon after (a hollowed host calling out)',
-        source:
-            'Sigma net_connection_win_susp_binary_no_cmdline (high: regsvr32/rundll32/dllhost with a bare command line connecting) and net_connection_win_notepad (high, port 9100 printing excluded); detection-anchors.md §4.5',
+        source: 'Sigma net_connection_win_susp_binary_no_cmdline (high: regsvr32/rundll32/dllhost with a bare command line connecting) and net_connection_win_notepad (high, port 9100 printing excluded); detection-anchors.md §4.5',
     },
     'follow-up-network': {
         points: 10,
@@ -184,7 +184,9 @@ export interface CorrelationConfig {
      * Usual hollowing hosts (lower-case base names, detection-anchors.md §0.6) with the arguments they normally run with
      * and, where the sources name them, the only processes that normally start them (lower-case base names).
      */
-    hollowingHosts: Readonly<Record<string, { requiresArguments: RegExp | undefined; expectedParents?: readonly string[] }>>;
+    hollowingHosts: Readonly<
+        Record<string, { requiresArguments: RegExp | undefined; expectedParents?: readonly string[] }>
+    >;
     /** Source images (lower-case base names) whose accesses and threads are never signals; empty by default. */
     allowedSourceImages: readonly string[];
     /**
@@ -210,7 +212,15 @@ export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
         // services, MsMpEng, svchost; Sigma proc_creation_win_svchost_uncommon_parent_process adds Mrt, ngen, rpcnet, TiWorker).
         'svchost.exe': {
             requiresArguments: /(^|\s)[-/]k\s/i,
-            expectedParents: ['services.exe', 'svchost.exe', 'msmpeng.exe', 'mrt.exe', 'ngen.exe', 'rpcnet.exe', 'tiworker.exe'],
+            expectedParents: [
+                'services.exe',
+                'svchost.exe',
+                'msmpeng.exe',
+                'mrt.exe',
+                'ngen.exe',
+                'rpcnet.exe',
+                'tiworker.exe',
+            ],
         },
         'rundll32.exe': { requiresArguments: undefined },
         'regsvr32.exe': { requiresArguments: undefined },
@@ -223,7 +233,10 @@ export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
         'regsvcs.exe': { requiresArguments: undefined },
         'installutil.exe': { requiresArguments: undefined },
         // Started by the indexer (Elastic, same rule: SearchIndexer or dllhost).
-        'searchprotocolhost.exe': { requiresArguments: undefined, expectedParents: ['searchindexer.exe', 'dllhost.exe'] },
+        'searchprotocolhost.exe': {
+            requiresArguments: undefined,
+            expectedParents: ['searchindexer.exe', 'dllhost.exe'],
+        },
     },
     allowedSourceImages: [],
     credentialStoreTargets: ['lsass.exe'],

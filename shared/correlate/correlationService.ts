@@ -19,7 +19,11 @@ export interface CorrelationBatchOutcome extends CorrelationOutcome {
 }
 
 /** Stage 2: decodes forwarded events, dead-letters the invalid ones, correlates the rest. */
-export async function processCorrelationBatch(messages: readonly IngestMessage[], deps: CorrelationDependencies, now: Date): Promise<CorrelationBatchOutcome> {
+export async function processCorrelationBatch(
+    messages: readonly IngestMessage[],
+    deps: CorrelationDependencies,
+    now: Date,
+): Promise<CorrelationBatchOutcome> {
     const decoded = decodeForwardedBatch(messages, now);
     if (decoded.deadLetters.length > 0) await deps.deadLetters.putMany(decoded.deadLetters);
     const outcome = await deps.correlator.process(decoded.events, now);

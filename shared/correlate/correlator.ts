@@ -77,7 +77,12 @@ export class Correlator {
         return outcome;
     }
 
-    private async processHost(host: string, events: readonly SysmonEvent[], now: Date, outcome: CorrelationOutcome): Promise<void> {
+    private async processHost(
+        host: string,
+        events: readonly SysmonEvent[],
+        now: Date,
+        outcome: CorrelationOutcome,
+    ): Promise<void> {
         for (let attempt = 0; ; attempt++) {
             const loaded = await this.loaded(host);
             try {
@@ -86,7 +91,12 @@ export class Correlator {
                     this.remember(host, loaded);
                     return;
                 }
-                const stats = await this.options.store.save(host, loaded, withMeta(loaded, result.changed, now), new Set());
+                const stats = await this.options.store.save(
+                    host,
+                    loaded,
+                    withMeta(loaded, result.changed, now),
+                    new Set(),
+                );
                 outcome.transactions += stats.transactions;
                 this.remember(host, loaded);
                 outcome.incidents.push(...result.incidents.map(toIncident));
@@ -110,7 +120,8 @@ export class Correlator {
                 const loaded = await this.loaded(host);
                 const removed = expireState(loaded.state, now.getTime(), this.options.config);
                 try {
-                    if (removed.size > 0) await this.options.store.save(host, loaded, withMeta(loaded, new Set(), now), removed);
+                    if (removed.size > 0)
+                        await this.options.store.save(host, loaded, withMeta(loaded, new Set(), now), removed);
                     this.remember(host, loaded);
                     removedTotal += removed.size;
                     break;
@@ -135,7 +146,10 @@ export class Correlator {
         const records = recordCount(loaded);
         this.cache.set(host, { loaded, records });
         this.cachedRecords += records;
-        while (this.cache.size > this.maxCachedHosts || (this.cachedRecords > this.maxCachedRecords && this.cache.size > 1)) {
+        while (
+            this.cache.size > this.maxCachedHosts ||
+            (this.cachedRecords > this.maxCachedRecords && this.cache.size > 1)
+        ) {
             const oldest = this.cache.keys().next().value;
             if (oldest === undefined || oldest === host) break;
             this.forget(oldest);

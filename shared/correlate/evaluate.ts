@@ -58,7 +58,11 @@ function knownImage(image: string | undefined): string | undefined {
 /** Sigma proc_tampering_susp_process_hollowing filters Program Files and WMIADAP (detection-anchors.md §4.1). */
 function isKnownBenignTampering(image: string | undefined): boolean {
     if (!image) return false;
-    return /:\\program files( \(x86\))?\\/i.test(image) || /\\wbem\\wmiadap\.exe$/i.test(image) || /<unknown process>/i.test(image);
+    return (
+        /:\\program files( \(x86\))?\\/i.test(image) ||
+        /\\wbem\\wmiadap\.exe$/i.test(image) ||
+        /<unknown process>/i.test(image)
+    );
 }
 
 interface Context {
@@ -85,17 +89,39 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
         const thread = threadFacts(event);
         const who = `${baseName(event.sourceImage) || event.sourceProcessGuid}`;
         if (thread.unbacked) {
-            hits.push(hit('remote-thread-unbacked', ref, `${who} started a thread at ${event.startAddress ?? 'an address'} outside any module`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'remote-thread-unbacked',
+                    ref,
+                    `${who} started a thread at ${event.startAddress ?? 'an address'} outside any module`,
+                    event.sourceProcessGuid,
+                ),
+            );
         } else if (thread.loadLibrary) {
-            hits.push(hit('remote-thread-loadlibrary', ref, `${who} started a thread at ${event.startFunction ?? 'LoadLibrary'} in ${event.startModule ?? '?'}`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'remote-thread-loadlibrary',
+                    ref,
+                    `${who} started a thread at ${event.startFunction ?? 'LoadLibrary'} in ${event.startModule ?? '?'}`,
+                    event.sourceProcessGuid,
+                ),
+            );
         } else if (thread.foreignModule) {
-            hits.push(hit('remote-thread-foreign-module', ref, `${who} started a thread in ${thread.foreignModule}${event.startFunction ? ` (${event.startFunction})` : ''}`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'remote-thread-foreign-module',
+                    ref,
+                    `${who} started a thread in ${thread.foreignModule}${event.startFunction ? ` (${event.startFunction})` : ''}`,
+                    event.sourceProcessGuid,
+                ),
+            );
         }
         return hits;
     }
     if (event.eventId === 25) {
         if (isKnownBenignTampering(event.image ?? context.target?.image)) return hits;
-        if (/image is replaced/i.test(event.type ?? '')) hits.push(hit('image-replaced', ref, `EID 25: ${event.type ?? ''}`));
+        if (/image is replaced/i.test(event.type ?? ''))
+            hits.push(hit('image-replaced', ref, `EID 25: ${event.type ?? ''}`));
         else if (/locked/i.test(event.type ?? '')) hits.push(hit('image-locked', ref, `EID 25: ${event.type ?? ''}`));
         return hits;
     }
@@ -107,40 +133,101 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     const target = context.target;
     const isCreator = target?.parentGuid !== undefined && target.parentGuid === event.sourceProcessGuid;
     const atCreation =
-        isCreator && facts.allAccess && target?.createdMs !== undefined && Math.abs(event.timeMs - target.createdMs) <= context.config.creationAccessWindowMs;
+        isCreator &&
+        facts.allAccess &&
+        target?.createdMs !== undefined &&
+        Math.abs(event.timeMs - target.createdMs) <= context.config.creationAccessWindowMs;
     const unbackedNotManaged = facts.originUnbacked && !facts.managedRuntime;
     const userWritableOrigin = facts.originModule !== undefined && isUserWritable(facts.originModule);
 
     // Sigma's BOF rule: exactly these masks with the three-frame stack.
     if (facts.bofPattern === true && (event.grantedAccess === 0x1028 || event.grantedAccess === 0x1fffff)) {
-        hits.push(hit('access-bof-injection-pattern', ref, `${who} opened it (${mask}) from a three-frame ntdll/KERNELBASE/unbacked stack`, event.sourceProcessGuid));
+        hits.push(
+            hit(
+                'access-bof-injection-pattern',
+                ref,
+                `${who} opened it (${mask}) from a three-frame ntdll/KERNELBASE/unbacked stack`,
+                event.sourceProcessGuid,
+            ),
+        );
     }
     if (facts.directSyscall && facts.codeRights) {
-        hits.push(hit('access-direct-syscall', ref, `${who} opened it (${mask}) with a system call issued outside ntdll`, event.sourceProcessGuid));
+        hits.push(
+            hit(
+                'access-direct-syscall',
+                ref,
+                `${who} opened it (${mask}) with a system call issued outside ntdll`,
+                event.sourceProcessGuid,
+            ),
+        );
     }
     if (isCreator) {
         if (unbackedNotManaged && facts.codeRights) {
-            hits.push(hit('creator-access-from-unbacked-code', ref, `${who} opened its new child (${mask}) from unbacked code`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'creator-access-from-unbacked-code',
+                    ref,
+                    `${who} opened its new child (${mask}) from unbacked code`,
+                    event.sourceProcessGuid,
+                ),
+            );
         }
         if (atCreation && facts.nativeCaller) {
-            hits.push(hit('native-process-creation', ref, `${who} created it from ${facts.nativeCaller} without CreateProcess`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'native-process-creation',
+                    ref,
+                    `${who} created it from ${facts.nativeCaller} without CreateProcess`,
+                    event.sourceProcessGuid,
+                ),
+            );
         }
         if (!atCreation && facts.codeRights) {
-            hits.push(hit('creator-reopened-with-code-rights', ref, `${who} opened its child again with ${mask}`, event.sourceProcessGuid));
+            hits.push(
+                hit(
+                    'creator-reopened-with-code-rights',
+                    ref,
+                    `${who} opened its child again with ${mask}`,
+                    event.sourceProcessGuid,
+                ),
+            );
             if (userWritableOrigin) {
-                hits.push(hit('access-from-user-writable-module', ref, `the request came from ${facts.originModule ?? ''}`, event.sourceProcessGuid));
+                hits.push(
+                    hit(
+                        'access-from-user-writable-module',
+                        ref,
+                        `the request came from ${facts.originModule ?? ''}`,
+                        event.sourceProcessGuid,
+                    ),
+                );
             }
         }
         return withAccess(hits, event.grantedAccess);
     }
     if (facts.codeRights && unbackedNotManaged) {
-        hits.push(hit('third-party-access-from-unbacked-code', ref, `${who} opened it (${mask}) from unbacked code`, event.sourceProcessGuid));
+        hits.push(
+            hit(
+                'third-party-access-from-unbacked-code',
+                ref,
+                `${who} opened it (${mask}) from unbacked code`,
+                event.sourceProcessGuid,
+            ),
+        );
     }
     if (facts.codeRights && event.sourceImage !== undefined && !isUnderWindows(event.sourceImage)) {
-        hits.push(hit('third-party-code-access', ref, `${event.sourceImage} opened it with ${mask}`, event.sourceProcessGuid));
+        hits.push(
+            hit('third-party-code-access', ref, `${event.sourceImage} opened it with ${mask}`, event.sourceProcessGuid),
+        );
     }
     if (facts.codeRights && userWritableOrigin) {
-        hits.push(hit('access-from-user-writable-module', ref, `the request came from ${facts.originModule ?? ''}`, event.sourceProcessGuid));
+        hits.push(
+            hit(
+                'access-from-user-writable-module',
+                ref,
+                `the request came from ${facts.originModule ?? ''}`,
+                event.sourceProcessGuid,
+            ),
+        );
     }
     return withAccess(hits, event.grantedAccess);
 }
@@ -166,7 +253,8 @@ function unusualStart(target: ProcessRecord, config: CorrelationConfig): Unusual
     const args = argumentsOf(target.commandLine);
     const withoutArguments = host.requiresArguments ? !host.requiresArguments.test(` ${args} `) : args === '';
     const parent = baseName(target.parentImage);
-    const unexpectedParent = host.expectedParents && parent !== '' && !host.expectedParents.includes(parent) ? parent : undefined;
+    const unexpectedParent =
+        host.expectedParents && parent !== '' && !host.expectedParents.includes(parent) ? parent : undefined;
     if (!withoutArguments && unexpectedParent === undefined) return undefined;
     return { withoutArguments, ...(unexpectedParent !== undefined && { unexpectedParent }) };
 }
@@ -177,12 +265,20 @@ function unusualStart(target: ProcessRecord, config: CorrelationConfig): Unusual
  * program (the Store's Notepad lives in Program Files\WindowsApps).
  */
 export function unusualHostEgress(target: ProcessRecord, config: CorrelationConfig): FollowUp | undefined {
-    if (target.createdMs === undefined || target.image === undefined || !isUnderWindows(target.image) || !unusualStart(target, config)) return undefined;
+    if (
+        target.createdMs === undefined ||
+        target.image === undefined ||
+        !isUnderWindows(target.image) ||
+        !unusualStart(target, config)
+    )
+        return undefined;
     const creator = baseName(target.parentImage);
     if (config.allowedSourceImages.some((allowed) => allowed.toLowerCase() === creator)) return undefined;
     const from = target.createdMs;
     const until = from + config.followUpWindowMs;
-    return target.followUps.find((f) => f.kind === 'network' && f.destinationPort !== PRINTING_PORT && f.timeMs >= from && f.timeMs <= until);
+    return target.followUps.find(
+        (f) => f.kind === 'network' && f.destinationPort !== PRINTING_PORT && f.timeMs >= from && f.timeMs <= until,
+    );
 }
 
 /** Signals that come from the target's own records rather than from one evidence event. */
@@ -195,27 +291,56 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
     const unusual = unusualStart(target, context.config);
     if (unusual) {
         if (unusual.withoutArguments) {
-            hits.push(hit('hollowing-host-without-arguments', target.created, `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`));
+            hits.push(
+                hit(
+                    'hollowing-host-without-arguments',
+                    target.created,
+                    `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`,
+                ),
+            );
         }
         if (unusual.unexpectedParent !== undefined) {
-            hits.push(hit('hollowing-host-unexpected-parent', target.created, `${baseName(target.image)} started by ${unusual.unexpectedParent}`));
+            hits.push(
+                hit(
+                    'hollowing-host-unexpected-parent',
+                    target.created,
+                    `${baseName(target.image)} started by ${unusual.unexpectedParent}`,
+                ),
+            );
         }
         egress = unusualHostEgress(target, context.config);
         if (egress) {
             // Its creator started it unusually: the creator is the suspected injector.
-            hits.push(hit('hollowing-host-network', egress, `${baseName(target.image)} ${egress.detail}`, target.parentGuid));
+            hits.push(
+                hit('hollowing-host-network', egress, `${baseName(target.image)} ${egress.detail}`, target.parentGuid),
+            );
             firstPrimaryMs = Math.min(firstPrimaryMs ?? egress.timeMs, egress.timeMs);
         }
     }
     if (context.file && target.parentGuid && target.createdMs !== undefined) {
         const write = context.file.writes.find(
-            (w) => w.writerGuid === target.parentGuid && w.timeMs <= target.createdMs! + 1_000 && target.createdMs! - w.timeMs <= context.config.imageWriteWindowMs,
+            (w) =>
+                w.writerGuid === target.parentGuid &&
+                w.timeMs <= target.createdMs! + 1_000 &&
+                target.createdMs! - w.timeMs <= context.config.imageWriteWindowMs,
         );
-        if (write) hits.push(hit('image-written-before-start', write, `${baseName(write.writerImage) || write.writerGuid} wrote ${context.file.path} then started it`, write.writerGuid));
+        if (write)
+            hits.push(
+                hit(
+                    'image-written-before-start',
+                    write,
+                    `${baseName(write.writerImage) || write.writerGuid} wrote ${context.file.path} then started it`,
+                    write.writerGuid,
+                ),
+            );
     }
     if (firstPrimaryMs !== undefined) {
         const until = firstPrimaryMs + context.config.followUpWindowMs;
-        const kinds = { network: 'follow-up-network', child: 'follow-up-child-process', 'unsigned-image': 'follow-up-unsigned-image' } as const;
+        const kinds = {
+            network: 'follow-up-network',
+            child: 'follow-up-child-process',
+            'unsigned-image': 'follow-up-unsigned-image',
+        } as const;
         for (const followUp of target.followUps) {
             if (followUp.timeMs < firstPrimaryMs || followUp.timeMs > until || followUp.key === egress?.key) continue;
             hits.push(hit(kinds[followUp.kind], followUp, followUp.detail));
@@ -225,7 +350,11 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
 }
 
 function compareHits(a: SignalHit, b: SignalHit): number {
-    return a.timeMs - b.timeMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return (
+        a.timeMs - b.timeMs ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    );
 }
 
 /** Sentinel severities (learn.microsoft.com, SecurityIncident table: High, Medium, Low, Informational). */
@@ -248,9 +377,15 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
 
     // Into a credential store (lsass), a handle alone is what dumping tools open too: EID 10 signals do not make it
     // an injection incident by themselves (see `credentialStoreTargets`).
-    const targetName = baseName(target?.image ?? chain.evidence.map((e) => ('targetImage' in e.event ? e.event.targetImage : undefined)).find((i) => i !== undefined));
+    const targetName = baseName(
+        target?.image ??
+            chain.evidence
+                .map((e) => ('targetImage' in e.event ? e.event.targetImage : undefined))
+                .find((i) => i !== undefined),
+    );
     const accessOnlyIsContext = config.credentialStoreTargets.includes(targetName);
-    const isPrimary = (h: SignalHit): boolean => SIGNALS[h.name].kind === 'primary' && !(accessOnlyIsContext && h.eventId === 10);
+    const isPrimary = (h: SignalHit): boolean =>
+        SIGNALS[h.name].kind === 'primary' && !(accessOnlyIsContext && h.eventId === 10);
 
     const counted = new Set<SignalName>();
     const contributions: { signal: SignalName; points: number }[] = [];
@@ -260,7 +395,10 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
         h.points = SIGNALS[h.name].points;
         contributions.push({ signal: h.name, points: h.points });
     }
-    const score = Math.min(100, contributions.reduce((sum, c) => sum + c.points, 0));
+    const score = Math.min(
+        100,
+        contributions.reduce((sum, c) => sum + c.points, 0),
+    );
     const hasPrimary = hits.some(isPrimary);
 
     const injectorGuid = pickInjector(hits, target);
@@ -312,7 +450,9 @@ function describeInjector(guid: string | undefined, chain: ChainRecord, state: H
     // EID 10 of one recording carries a corrupted SourceImage).
     let image = knownImage(record?.image);
     let processId = record?.processId;
-    for (const evidence of [...chain.evidence].sort((a, b) => b.event.eventId - a.event.eventId || a.event.timeMs - b.event.timeMs)) {
+    for (const evidence of [...chain.evidence].sort(
+        (a, b) => b.event.eventId - a.event.eventId || a.event.timeMs - b.event.timeMs,
+    )) {
         const event = evidence.event;
         if ((event.eventId === 8 || event.eventId === 10) && event.sourceProcessGuid === guid) {
             image ??= knownImage(event.sourceImage);
@@ -352,7 +492,12 @@ function describeTarget(chain: ChainRecord, target: ProcessRecord | undefined): 
  * hollowing) or Sysmon saw the image replaced; plain T1055 for image tampering (herpaderping has no sub-technique);
  * .001 for a DLL started by a remote thread; .002 for code started from unbacked memory; T1055 otherwise.
  */
-function techniqueOf(counted: ReadonlySet<SignalName>, injectorGuid: string | undefined, target: ProcessRecord | undefined, hits: readonly SignalHit[]): Technique {
+function techniqueOf(
+    counted: ReadonlySet<SignalName>,
+    injectorGuid: string | undefined,
+    target: ProcessRecord | undefined,
+    hits: readonly SignalHit[],
+): Technique {
     if (counted.has('image-replaced')) return 'T1055.012';
     if (counted.has('native-process-creation') || counted.has('image-locked')) return 'T1055';
     const injectorCreatedTarget = injectorGuid !== undefined && target?.parentGuid === injectorGuid;
@@ -379,6 +524,8 @@ function explain(evaluation: ChainEvaluation): string {
     const injector = baseName(evaluation.injector.image) || evaluation.injector.processGuid || 'an unknown process';
     const target = baseName(evaluation.target.image) || evaluation.target.processGuid;
     const parts = evaluation.contributions.map((c) => `${SIGNALS[c.signal].summary} (+${c.points})`);
-    const verdict = evaluation.isIncident ? `${evaluation.technique} ${techniqueName(evaluation.technique)}` : 'below the incident threshold';
+    const verdict = evaluation.isIncident
+        ? `${evaluation.technique} ${techniqueName(evaluation.technique)}`
+        : 'below the incident threshold';
     return `${injector} -> ${target}: ${verdict}, score ${evaluation.score}. Evidence: ${parts.join('; ')}.`;
 }

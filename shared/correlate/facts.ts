@@ -24,7 +24,10 @@ const ALL_ACCESS_CORE = 0x001f_0fff;
 export function baseName(path: string | undefined): string {
     if (!path) return '';
     const slash = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
-    return path.slice(slash + 1).trim().toLowerCase();
+    return path
+        .slice(slash + 1)
+        .trim()
+        .toLowerCase();
 }
 
 // %SystemRoot% on any drive, with or without the \\?\ and \??\ prefixes Sysmon sometimes keeps.
@@ -36,7 +39,8 @@ export function isUnderWindows(path: string): boolean {
 }
 
 // Folders a standard user can write to, where side-loaded DLLs and dropped tools live; UNC shares too.
-const USER_WRITABLE = /\\(?:users|programdata|temp|tmp|appdata|downloads|perflogs)\\|\\windows\\(?:temp|tasks)\\|^\\\\(?![?.]\\)/i;
+const USER_WRITABLE =
+    /\\(?:users|programdata|temp|tmp|appdata|downloads|perflogs)\\|\\windows\\(?:temp|tasks)\\|^\\\\(?![?.]\\)/i;
 
 /** The path is in a folder ordinary users can write to (C:\Users, ProgramData, Temp, a network share). */
 export function isUserWritable(path: string): boolean {
@@ -57,7 +61,9 @@ export function argumentsOf(commandLine: string | undefined): string {
 
 /** Rights to put code in the target and run it: VM_WRITE with VM_OPERATION, or CREATE_THREAD (§3.3). */
 export function grantsCodeRights(mask: number): boolean {
-    return (mask & PROCESS_CREATE_THREAD) !== 0 || ((mask & PROCESS_VM_WRITE) !== 0 && (mask & PROCESS_VM_OPERATION) !== 0);
+    return (
+        (mask & PROCESS_CREATE_THREAD) !== 0 || ((mask & PROCESS_VM_WRITE) !== 0 && (mask & PROCESS_VM_OPERATION) !== 0)
+    );
 }
 
 /** The PROCESS_ALL_ACCESS family (0x1F0FFF, 0x1F1FFF, 0x1F3FFF, 0x1FFFFF; detection-anchors.md §2.1). */
@@ -70,7 +76,8 @@ const GATE_MODULES = new Set(['ntdll.dll', 'win32u.dll', 'wow64win.dll', 'wow64.
 const CREATE_PROCESS_MODULES = new Set(['kernelbase.dll', 'kernel32.dll']);
 // JIT-compiled .NET code has no backing module, so UNKNOWN frames above the CLR are expected (Sigma filters
 // Visual Studio / MSBuild by System.ni.dll in CallTrace for this reason: detection-anchors.md §4.2).
-const MANAGED_RUNTIME = /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
+const MANAGED_RUNTIME =
+    /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
 
 /** What the `CallTrace` of one process access says about the code that asked for the handle. */
 export interface AccessFacts {
@@ -109,7 +116,11 @@ export function accessFacts(event: Pick<ProcessAccessEvent, 'grantedAccess' | 'c
     let nativeCaller: string | undefined;
     if (!directSyscall) {
         const caller = frames.find((f) => f.kind === 'unknown' || !GATE_MODULES.has(f.moduleName));
-        if (caller?.kind === 'module' && !CREATE_PROCESS_MODULES.has(caller.moduleName) && !isUnderWindows(caller.modulePath)) {
+        if (
+            caller?.kind === 'module' &&
+            !CREATE_PROCESS_MODULES.has(caller.moduleName) &&
+            !isUnderWindows(caller.modulePath)
+        ) {
             nativeCaller = caller.modulePath;
         }
     }

@@ -10,7 +10,10 @@ import { CORRELATED_EVENT_IDS } from '../sysmon/types';
 
 const EVENT_IDS = new Set<number>(CORRELATED_EVENT_IDS);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const GUID_FIELDS: Record<number, string[]> = { 8: ['sourceProcessGuid', 'targetProcessGuid'], 10: ['sourceProcessGuid', 'targetProcessGuid'] };
+const GUID_FIELDS: Record<number, string[]> = {
+    8: ['sourceProcessGuid', 'targetProcessGuid'],
+    10: ['sourceProcessGuid', 'targetProcessGuid'],
+};
 
 export interface DecodedForwardedBatch {
     events: SysmonEvent[];
@@ -20,14 +23,17 @@ export interface DecodedForwardedBatch {
 function problemOf(value: unknown): string | undefined {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
     const event = value as Record<string, unknown>;
-    if (typeof event.eventId !== 'number' || !EVENT_IDS.has(event.eventId)) return 'eventId is not a correlated Sysmon event id';
+    if (typeof event.eventId !== 'number' || !EVENT_IDS.has(event.eventId))
+        return 'eventId is not a correlated Sysmon event id';
     if (typeof event.host !== 'string' || event.host === '') return 'host is missing';
-    if (typeof event.timeMs !== 'number' || !Number.isFinite(event.timeMs) || typeof event.time !== 'string') return 'time is missing';
+    if (typeof event.timeMs !== 'number' || !Number.isFinite(event.timeMs) || typeof event.time !== 'string')
+        return 'time is missing';
     if (event.origin === null || typeof event.origin !== 'object') return 'origin is missing';
     for (const field of GUID_FIELDS[event.eventId] ?? ['processGuid']) {
         if (typeof event[field] !== 'string' || !GUID.test(event[field])) return `${field} is not a normalized GUID`;
     }
-    if (event.eventId === 10 && (typeof event.grantedAccess !== 'number' || !Number.isInteger(event.grantedAccess))) return 'grantedAccess is not a number';
+    if (event.eventId === 10 && (typeof event.grantedAccess !== 'number' || !Number.isInteger(event.grantedAccess)))
+        return 'grantedAccess is not a number';
     return undefined;
 }
 
@@ -51,7 +57,8 @@ export function decodeForwardedBatch(messages: readonly IngestMessage[], rejecte
             events.push(body as SysmonEvent);
             return;
         }
-        const raw = typeof message.body === 'string' ? message.body : JSON.stringify(message.body) ?? String(message.body);
+        const raw =
+            typeof message.body === 'string' ? message.body : (JSON.stringify(message.body) ?? String(message.body));
         deadLetters.push({
             id: `fwd-p${message.partitionId ?? '-'}-${message.sequenceNumber !== undefined ? `s${message.sequenceNumber}` : `m${messageIndex}`}`,
             reason: 'invalid-forwarded-event',

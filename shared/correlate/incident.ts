@@ -49,7 +49,13 @@ export function toIncident(change: IncidentChange): Incident {
         const seen = perName.get(hit.name) ?? 0;
         perName.set(hit.name, seen + 1);
         if (seen >= MAX_HITS_PER_SIGNAL) continue;
-        const signal: IncidentSignal = { name: hit.name, eventId: hit.eventId, time: hit.time, detail: hit.detail, points: hit.points };
+        const signal: IncidentSignal = {
+            name: hit.name,
+            eventId: hit.eventId,
+            time: hit.time,
+            detail: hit.detail,
+            points: hit.points,
+        };
         if (hit.recordId !== undefined) signal.recordId = hit.recordId;
         if (hit.partitionId !== undefined) signal.partitionId = hit.partitionId;
         if (hit.sequenceNumber !== undefined) signal.sequenceNumber = hit.sequenceNumber;
@@ -84,7 +90,11 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
         technique: incident.technique,
         score: incident.score,
         severity: incident.severity,
-        injector: { image: incident.injector.image ?? null, processGuid: incident.injector.processGuid, processId: incident.injector.processId ?? null },
+        injector: {
+            image: incident.injector.image ?? null,
+            processGuid: incident.injector.processGuid,
+            processId: incident.injector.processId ?? null,
+        },
         target: {
             image: incident.target.image ?? null,
             processGuid: incident.target.processGuid,
@@ -93,7 +103,13 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
         },
         firstSeen: incident.firstSeen,
         lastSeen: incident.lastSeen,
-        signals: incident.signals.map((s) => ({ name: s.name, eventId: s.eventId, recordId: s.recordId ?? null, time: s.time, detail: s.detail })),
+        signals: incident.signals.map((s) => ({
+            name: s.name,
+            eventId: s.eventId,
+            recordId: s.recordId ?? null,
+            time: s.time,
+            detail: s.detail,
+        })),
         explanation: incident.explanation,
     };
 }

@@ -44,7 +44,8 @@ export class InMemoryIncidentStore implements IncidentStore {
     upsert(incidents: readonly Incident[]): Promise<void> {
         for (const incident of incidents) {
             const existing = this.incidents.get(incident.id);
-            if (!existing || existing.version <= incident.version) this.incidents.set(incident.id, structuredClone(incident));
+            if (!existing || existing.version <= incident.version)
+                this.incidents.set(incident.id, structuredClone(incident));
         }
         return Promise.resolve();
     }
@@ -55,12 +56,17 @@ export class InMemoryIncidentStore implements IncidentStore {
     }
 
     query(query: IncidentQuery): Promise<IncidentPage> {
-        const sorted = [...this.incidents.values()].filter((i) => matchesQuery(i, query)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const sorted = [...this.incidents.values()]
+            .filter((i) => matchesQuery(i, query))
+            .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const start = query.continuationToken ? sorted.findIndex((i) => i.id > (query.continuationToken as string)) : 0;
         const from = start === -1 ? sorted.length : start;
         const limit = query.limit ?? 100;
         const page = sorted.slice(from, from + limit).map((i) => structuredClone(i));
         const last = page[page.length - 1];
-        return Promise.resolve({ incidents: page, ...(from + limit < sorted.length && last && { continuationToken: last.id }) });
+        return Promise.resolve({
+            incidents: page,
+            ...(from + limit < sorted.length && last && { continuationToken: last.id }),
+        });
     }
 }

@@ -9,7 +9,15 @@ import type { CorrelationConfig } from './config';
 import { evaluateChain, unusualHostEgress } from './evaluate';
 import type { ChainEvaluation } from './evaluate';
 import { accessFacts, baseName, isAccessCandidate, isExecutablePath, isThreadCandidate } from './facts';
-import type { ChainRecord, Evidence, EvidenceRef, FollowUp, HostState, ProcessRecord, StoredAccessFacts } from './state';
+import type {
+    ChainRecord,
+    Evidence,
+    EvidenceRef,
+    FollowUp,
+    HostState,
+    ProcessRecord,
+    StoredAccessFacts,
+} from './state';
 import { eventKey, evidenceRef, hash53, stateKey } from './state';
 import type { ProcessAccessEvent, SysmonEvent } from '../sysmon/types';
 
@@ -139,7 +147,12 @@ function addEvidence(state: HostState, targetGuid: string, evidence: Evidence, n
  * all there is.
  * Checked on the EID 1 and on the EID 3, so either order opens it; an existing chain is left as it is.
  */
-function openChainForUnusualHostEgress(state: HostState, record: ProcessRecord, nowMs: number, config: CorrelationConfig): boolean {
+function openChainForUnusualHostEgress(
+    state: HostState,
+    record: ProcessRecord,
+    nowMs: number,
+    config: CorrelationConfig,
+): boolean {
     if (state.chains.has(record.guid) || unusualHostEgress(record, config) === undefined) return false;
     state.chains.set(record.guid, { targetGuid: record.guid, evidence: [], droppedEvidence: 0, updatedAt: nowMs });
     return true;
@@ -149,7 +162,12 @@ function openChainForUnusualHostEgress(state: HostState, record: ProcessRecord, 
  * Applies events to the state of their host (all events must belong to `state.host`), re-scores touched chains and
  * reports incident creations and updates. `nowMs` stamps records for wall-clock expiry.
  */
-export function applyEvents(state: HostState, events: readonly SysmonEvent[], nowMs: number, config: CorrelationConfig): ApplyResult {
+export function applyEvents(
+    state: HostState,
+    events: readonly SysmonEvent[],
+    nowMs: number,
+    config: CorrelationConfig,
+): ApplyResult {
     const changed = new Set<string>();
     const touchedChains = new Set<string>();
     const allowed = new Set(config.allowedSourceImages.map((s) => s.toLowerCase()));
@@ -174,12 +192,17 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                     record.created = ref;
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(event.processGuid));
-                    if (openChainForUnusualHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
+                    if (openChainForUnusualHostEgress(state, record, nowMs, config))
+                        changed.add(stateKey.chain(record.guid));
                     touchChain(event.processGuid);
                 }
                 if (event.parentProcessGuid !== undefined) {
                     const parent = processRecord(state, event.parentProcessGuid, nowMs);
-                    const followUp: FollowUp = { ...ref, kind: 'child', detail: `started ${baseName(event.image) || event.processGuid}` };
+                    const followUp: FollowUp = {
+                        ...ref,
+                        kind: 'child',
+                        detail: `started ${baseName(event.image) || event.processGuid}`,
+                    };
                     if (addFollowUp(parent, followUp)) {
                         parent.updatedAt = nowMs;
                         changed.add(stateKey.process(parent.guid));
@@ -200,7 +223,8 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                 if (addFollowUp(record, followUp)) {
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(record.guid));
-                    if (openChainForUnusualHostEgress(state, record, nowMs, config)) changed.add(stateKey.chain(record.guid));
+                    if (openChainForUnusualHostEgress(state, record, nowMs, config))
+                        changed.add(stateKey.chain(record.guid));
                     touchChain(record.guid);
                 }
                 break;
@@ -208,7 +232,11 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
             case 7: {
                 if (event.signed !== false) break;
                 const record = processRecord(state, event.processGuid, nowMs);
-                const followUp: FollowUp = { ...evidenceRef(event), kind: 'unsigned-image', detail: `loaded unsigned ${event.imageLoaded ?? '?'}` };
+                const followUp: FollowUp = {
+                    ...evidenceRef(event),
+                    kind: 'unsigned-image',
+                    detail: `loaded unsigned ${event.imageLoaded ?? '?'}`,
+                };
                 if (addFollowUp(record, followUp)) {
                     record.updatedAt = nowMs;
                     changed.add(stateKey.process(record.guid));
@@ -222,7 +250,15 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
             }
             case 8: {
                 if (!isThreadCandidate(event, allowed)) break;
-                if (addEvidence(state, event.targetProcessGuid, { event: compact(event) }, nowMs, config.maxEvidencePerChain)) {
+                if (
+                    addEvidence(
+                        state,
+                        event.targetProcessGuid,
+                        { event: compact(event) },
+                        nowMs,
+                        config.maxEvidencePerChain,
+                    )
+                ) {
                     changed.add(stateKey.chain(event.targetProcessGuid));
                     touchedChains.add(event.targetProcessGuid);
                 }
@@ -247,19 +283,29 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
                 }
                 const ref = evidenceRef(event);
                 if (file.writes.some((w) => w.key === ref.key)) break;
-                file.writes = [...file.writes, { ...ref, writerGuid: event.processGuid, ...(event.image !== undefined && { writerImage: event.image }) }]
+                file.writes = [
+                    ...file.writes,
+                    {
+                        ...ref,
+                        writerGuid: event.processGuid,
+                        ...(event.image !== undefined && { writerImage: event.image }),
+                    },
+                ]
                     .sort(orderRefs)
                     .slice(-4);
                 file.updatedAt = nowMs;
                 changed.add(stateKey.file(path));
                 // A chain whose target runs this image may now have its image-written-before-start signal.
                 for (const chain of state.chains.values()) {
-                    if (state.processes.get(chain.targetGuid)?.image?.toLowerCase() === path) touchedChains.add(chain.targetGuid);
+                    if (state.processes.get(chain.targetGuid)?.image?.toLowerCase() === path)
+                        touchedChains.add(chain.targetGuid);
                 }
                 break;
             }
             case 25: {
-                if (addEvidence(state, event.processGuid, { event: compact(event) }, nowMs, config.maxEvidencePerChain)) {
+                if (
+                    addEvidence(state, event.processGuid, { event: compact(event) }, nowMs, config.maxEvidencePerChain)
+                ) {
                     changed.add(stateKey.chain(event.processGuid));
                     touchedChains.add(event.processGuid);
                 }
@@ -281,11 +327,22 @@ export function applyEvents(state: HostState, events: readonly SysmonEvent[], no
 }
 
 /** Re-scores one chain; returns the incident change when it crossed the threshold or its content changed. */
-function rescore(state: HostState, chain: ChainRecord, nowMs: number, config: CorrelationConfig): IncidentChange | undefined {
+function rescore(
+    state: HostState,
+    chain: ChainRecord,
+    nowMs: number,
+    config: CorrelationConfig,
+): IncidentChange | undefined {
     const evaluation = evaluateChain(chain, state, config);
     if (!evaluation.isIncident) return undefined;
     const fingerprint = hash53(
-        JSON.stringify([evaluation.score, evaluation.technique, evaluation.injector, evaluation.target, evaluation.signals.map((s) => [s.name, s.key])]),
+        JSON.stringify([
+            evaluation.score,
+            evaluation.technique,
+            evaluation.injector,
+            evaluation.target,
+            evaluation.signals.map((s) => [s.name, s.key]),
+        ]),
     );
     if (chain.incident?.fingerprint === fingerprint) return undefined;
     const now = new Date(nowMs).toISOString();
@@ -293,7 +350,14 @@ function rescore(state: HostState, chain: ChainRecord, nowMs: number, config: Co
         ? { ...chain.incident, version: chain.incident.version + 1, fingerprint, updatedAt: now }
         : { id: incidentId(state.host, chain.targetGuid), version: 1, fingerprint, createdAt: now, updatedAt: now };
     chain.updatedAt = nowMs;
-    return { id: chain.incident.id, version: chain.incident.version, host: state.host, createdAt: chain.incident.createdAt, updatedAt: chain.incident.updatedAt, evaluation };
+    return {
+        id: chain.incident.id,
+        version: chain.incident.version,
+        host: state.host,
+        createdAt: chain.incident.createdAt,
+        updatedAt: chain.incident.updatedAt,
+        evaluation,
+    };
 }
 
 /**
@@ -306,7 +370,10 @@ export function expireState(state: HostState, nowMs: number, config: Correlation
     const pendingCutoff = nowMs - config.pendingRetentionMs;
     const incidentCutoff = nowMs - config.incidentChainRetentionMs;
     for (const [guid, chain] of state.chains) {
-        if ((chain.incident && chain.updatedAt < incidentCutoff) || (!chain.incident && chain.updatedAt < pendingCutoff)) {
+        if (
+            (chain.incident && chain.updatedAt < incidentCutoff) ||
+            (!chain.incident && chain.updatedAt < pendingCutoff)
+        ) {
             state.chains.delete(guid);
             removed.add(stateKey.chain(guid));
         }

@@ -26,7 +26,12 @@ export interface HostStateStore {
      * loaded with (a record without one must not exist yet); updates `loaded.etags`. Throws
      * `ConcurrencyConflictError` when another writer changed one of them, `StorageUnavailableError` when storage fails.
      */
-    save(host: string, loaded: LoadedHostState, changed: ReadonlySet<string>, removed: ReadonlySet<string>): Promise<SaveStats>;
+    save(
+        host: string,
+        loaded: LoadedHostState,
+        changed: ReadonlySet<string>,
+        removed: ReadonlySet<string>,
+    ): Promise<SaveStats>;
     /** Hosts that have state, for the expiry timer. */
     listHosts(): Promise<string[]>;
 }
@@ -63,14 +68,21 @@ export class InMemoryHostStateStore implements HostStateStore {
         return Promise.resolve({ state, etags });
     }
 
-    save(host: string, loaded: LoadedHostState, changed: ReadonlySet<string>, removed: ReadonlySet<string>): Promise<SaveStats> {
+    save(
+        host: string,
+        loaded: LoadedHostState,
+        changed: ReadonlySet<string>,
+        removed: ReadonlySet<string>,
+    ): Promise<SaveStats> {
         const partition = this.hosts.get(host.toLowerCase()) ?? new Map<string, StoredEntity>();
         // Check every condition before writing anything, like a single entity group transaction.
         for (const key of [...changed, ...removed]) {
             const stored = partition.get(key);
             const expected = loaded.etags.get(key);
             if (stored?.etag !== expected && !(removed.has(key) && stored === undefined)) {
-                return Promise.reject(new ConcurrencyConflictError(`state record ${key} of host ${host} changed since it was loaded`));
+                return Promise.reject(
+                    new ConcurrencyConflictError(`state record ${key} of host ${host} changed since it was loaded`),
+                );
             }
         }
         for (const key of changed) {

@@ -103,9 +103,7 @@ export interface EnrichOptions {
 
 type PartValues = Pick<Enrichment, 'pairRarity' | 'hashRarity' | 'alertsOnHost' | 'targetConnections'>;
 
-type PartOutcome =
-    | { ok: true; apply: (values: PartValues) => void; warning?: string }
-    | { ok: false; why: string };
+type PartOutcome = { ok: true; apply: (values: PartValues) => void; warning?: string } | { ok: false; why: string };
 
 /** A result that does not have the columns the query projects (a changed query, or a proxy answering garbage). */
 class UnexpectedResultError extends Error {}
@@ -203,13 +201,24 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     });
 }
 
-async function runPart(query: EnrichmentQuery, port: WorkspaceQueryPort, timeoutMs: number, deadline: AbortSignal): Promise<PartOutcome> {
+async function runPart(
+    query: EnrichmentQuery,
+    port: WorkspaceQueryPort,
+    timeoutMs: number,
+    deadline: AbortSignal,
+): Promise<PartOutcome> {
     try {
-        const call = Promise.resolve().then(() => port.query(query.kql, query.timespan, { timeoutMs, abortSignal: deadline }));
+        const call = Promise.resolve().then(() =>
+            port.query(query.kql, query.timespan, { timeoutMs, abortSignal: deadline }),
+        );
         const result = await untilAborted(call, deadline);
         const apply = readPart(query.name, result);
         if (result.status === 'partial') {
-            return { ok: true, apply, warning: `incomplete result from the workspace (${result.partialError ?? 'no detail given'})` };
+            return {
+                ok: true,
+                apply,
+                warning: `incomplete result from the workspace (${result.partialError ?? 'no detail given'})`,
+            };
         }
         return { ok: true, apply };
     } catch (error) {
@@ -224,7 +233,11 @@ async function runPart(query: EnrichmentQuery, port: WorkspaceQueryPort, timeout
  * @param port undefined when no workspace is configured: the answer is then `unavailable`, "workspace not configured".
  * @example await enrichIncident({ host, injectorImage, targetImage, targetProcessGuid, firstSeen, lastSeen }, port, { timeoutMs: 20_000, now: new Date() })
  */
-export async function enrichIncident(input: EnrichmentInput, port: WorkspaceQueryPort | undefined, options: EnrichOptions): Promise<Enrichment> {
+export async function enrichIncident(
+    input: EnrichmentInput,
+    port: WorkspaceQueryPort | undefined,
+    options: EnrichOptions,
+): Promise<Enrichment> {
     const retrievedAt = options.now.toISOString();
     if (port === undefined) return { status: 'unavailable', reason: 'workspace not configured', retrievedAt };
 
@@ -245,7 +258,9 @@ export async function enrichIncident(input: EnrichmentInput, port: WorkspaceQuer
     }
 
     // 10 min is the longest the service itself will work on a query (learn.microsoft.com, Log Analytics API "Timeouts").
-    const timeoutMs = Number.isNaN(options.timeoutMs) ? 1 : Math.min(600_000, Math.max(1, Math.floor(options.timeoutMs)));
+    const timeoutMs = Number.isNaN(options.timeoutMs)
+        ? 1
+        : Math.min(600_000, Math.max(1, Math.floor(options.timeoutMs)));
     const deadline = AbortSignal.timeout(timeoutMs);
     const outcomes = await Promise.all(queries.map((query) => runPart(query, port, timeoutMs, deadline)));
 

@@ -81,11 +81,21 @@ export function kqlString(value: string): string {
     for (let i = 0; i < value.length; i++) {
         const code = value.charCodeAt(i);
         switch (code) {
-            case 0x5c: out += '\\\\'; continue; // backslash
-            case 0x22: out += '\\"'; continue; // double quote
-            case 0x0a: out += '\\n'; continue;
-            case 0x09: out += '\\t'; continue;
-            case 0x0d: out += '\\r'; continue;
+            case 0x5c:
+                out += '\\\\';
+                continue; // backslash
+            case 0x22:
+                out += '\\"';
+                continue; // double quote
+            case 0x0a:
+                out += '\\n';
+                continue;
+            case 0x09:
+                out += '\\t';
+                continue;
+            case 0x0d:
+                out += '\\r';
+                continue;
         }
         if (code >= 0xd800 && code <= 0xdbff) {
             const next = value.charCodeAt(i + 1); // NaN past the end
@@ -97,7 +107,12 @@ export function kqlString(value: string): string {
             out += `\\u${hex4(code)}`;
             continue;
         }
-        const escape = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || (code >= 0xdc00 && code <= 0xdfff);
+        const escape =
+            code < 0x20 ||
+            (code >= 0x7f && code <= 0x9f) ||
+            code === 0x2028 ||
+            code === 0x2029 ||
+            (code >= 0xdc00 && code <= 0xdfff);
         out += escape ? `\\u${hex4(code)}` : value.charAt(i);
     }
     return `${out}"`;
@@ -278,7 +293,11 @@ export function buildEnrichmentQueries(input: EnrichmentInput): EnrichmentQuery[
 
     const alertStart = new Date(firstSeen.getTime() - ALERT_WINDOW_HOURS * HOUR_MS);
     const alertEnd = new Date(lastSeen.getTime() + ALERT_WINDOW_HOURS * HOUR_MS);
-    queries.push({ name: 'alertsOnHost', kql: alertsOnHostQuery(host, alertStart, alertEnd), timespan: { startTime: alertStart, endTime: alertEnd } });
+    queries.push({
+        name: 'alertsOnHost',
+        kql: alertsOnHostQuery(host, alertStart, alertEnd),
+        timespan: { startTime: alertStart, endTime: alertEnd },
+    });
 
     const connectionEnd = new Date(firstSeen.getTime() + CONNECTION_WINDOW_HOURS * HOUR_MS);
     queries.push({

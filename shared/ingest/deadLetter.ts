@@ -74,7 +74,9 @@ export function deadLetterCursor(letter: Pick<DeadLetter, 'id' | 'enqueuedTime' 
  */
 export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQuery | undefined): DeadLetter[] {
     const keyed = letters.map((letter) => ({ letter, day: deadLetterDay(letter) }));
-    keyed.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : a.letter.id < b.letter.id ? -1 : a.letter.id > b.letter.id ? 1 : 0));
+    keyed.sort((a, b) =>
+        a.day < b.day ? 1 : a.day > b.day ? -1 : a.letter.id < b.letter.id ? -1 : a.letter.id > b.letter.id ? 1 : 0,
+    );
     let from = 0;
     if (query?.after !== undefined) {
         const slash = query.after.indexOf('/');
@@ -103,7 +105,11 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
         const sinceDay = options?.sinceDay;
         const reason = options?.reason;
         const selected = [...this.letters.values()]
-            .filter((l) => (sinceDay === undefined || deadLetterDay(l) >= sinceDay) && (reason === undefined || l.reason === reason))
+            .filter(
+                (l) =>
+                    (sinceDay === undefined || deadLetterDay(l) >= sinceDay) &&
+                    (reason === undefined || l.reason === reason),
+            )
             .map((l) => ({ ...l }));
         return Promise.resolve(orderAndPage(selected, options));
     }

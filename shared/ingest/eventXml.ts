@@ -67,7 +67,15 @@ const SYSTEM_TEXT_FIELDS = new Map<string, keyof XmlSystemFields>([
  * into it stay monomorphic. Growing `{}` key by key in document order made each store a megamorphic keyed store.
  */
 function emptySystem(): XmlSystemFields {
-    return { provider: undefined, eventId: undefined, version: undefined, channel: undefined, computer: undefined, eventRecordId: undefined, systemTime: undefined };
+    return {
+        provider: undefined,
+        eventId: undefined,
+        version: undefined,
+        channel: undefined,
+        computer: undefined,
+        eventRecordId: undefined,
+        systemTime: undefined,
+    };
 }
 
 /** `system[field] = value` as named stores (see `emptySystem`). */
@@ -147,7 +155,7 @@ export function decodeXmlEntities(text: string): string | undefined {
         const name = text.slice(amp + 1, semi);
         let decoded: string | undefined;
         if (name.charCodeAt(0) === 35 /* # */) {
-            const isHex = name.charCodeAt(1) === 120 /* x */;
+            const isHex = name.charCodeAt(1) === 120; /* x */
             const digits = (isHex ? name.slice(2) : name.slice(1)).replace(/^0+(?=.)/, '');
             const valid = isHex ? /^[0-9a-fA-F]{1,6}$/.test(digits) : /^[0-9]{1,7}$/.test(digits);
             const code = valid ? parseInt(digits, isHex ? 16 : 10) : NaN;
@@ -338,7 +346,13 @@ function readDataElement(xml: string, at: number): number {
  * with a bad entity (the caller then reads the event the general way, into a map). `plain` as in `fastDataRun`; a
  * name with an entity or a CR is never one of the table's, so it goes the general way.
  */
-function fastDataSlots(xml: string, from: number, values: (string | undefined)[], table: SlotTable, plain: boolean): number {
+function fastDataSlots(
+    xml: string,
+    from: number,
+    values: (string | undefined)[],
+    table: SlotTable,
+    plain: boolean,
+): number {
     let i = from;
     for (;;) {
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -422,13 +436,16 @@ function attributeValue(xml: string, from: number, to: number, wanted: string, p
         if (i === nameStart) throw new ScanError('malformed-xml', `bad attribute at offset ${i}`);
         const nameEnd = i;
         while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
-        if (xml.charCodeAt(i) !== 61 /* = */) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} has no value`);
+        if (xml.charCodeAt(i) !== 61 /* = */)
+            throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} has no value`);
         i++;
         while (i < to && isWhitespace(xml.charCodeAt(i))) i++;
         const quote = xml.charCodeAt(i);
-        if (quote !== 34 && quote !== 39) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not quoted`);
+        if (quote !== 34 && quote !== 39)
+            throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not quoted`);
         const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
-        if (valueEnd === -1 || valueEnd >= to) throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not closed`);
+        if (valueEnd === -1 || valueEnd >= to)
+            throw new ScanError('malformed-xml', `attribute ${xml.slice(nameStart, nameEnd)} is not closed`);
         const localStart = colon === -1 ? nameStart : colon + 1;
         const isWanted = nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted);
         if (!plain) {
@@ -468,7 +485,8 @@ function plainAttributesEnd(xml: string, from: number, wanted: string): number {
         if (next === 47 || next === 62) continue;
         const nameStart = i;
         let localStart = i;
-        for (let n = xml.charCodeAt(i); isNameChar(n); n = xml.charCodeAt(++i)) if (n === 58 /* : */ && localStart === nameStart) localStart = i + 1;
+        for (let n = xml.charCodeAt(i); isNameChar(n); n = xml.charCodeAt(++i))
+            if (n === 58 /* : */ && localStart === nameStart) localStart = i + 1;
         if (i === nameStart) return -1;
         const nameEnd = i;
         while (isWhitespace(xml.charCodeAt(i))) i++;
@@ -479,7 +497,8 @@ function plainAttributesEnd(xml: string, from: number, wanted: string): number {
         if (quote !== 34 && quote !== 39) return -1;
         const valueEnd = xml.indexOf(quote === 34 ? '"' : "'", i + 1);
         if (valueEnd === -1 || (firstLt !== -1 && firstLt < valueEnd)) return -1;
-        if (nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted)) foundAttribute = xml.slice(i + 1, valueEnd);
+        if (nameEnd - localStart === wanted.length && textAt(xml, localStart, wanted))
+            foundAttribute = xml.slice(i + 1, valueEnd);
         i = valueEnd + 1;
     }
 }
@@ -501,7 +520,8 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         if (next === 47 || next === 33 || next === 63) return i; // an end tag, a declaration, a processing instruction
         let nameEnd = i + 1;
         let colon = -1;
-        for (let c = xml.charCodeAt(nameEnd); isNameChar(c); c = xml.charCodeAt(++nameEnd)) if (c === 58 && colon === -1) colon = nameEnd;
+        for (let c = xml.charCodeAt(nameEnd); isNameChar(c); c = xml.charCodeAt(++nameEnd))
+            if (c === 58 && colon === -1) colon = nameEnd;
         if (nameEnd === i + 1) return i;
         const after = xml.charCodeAt(nameEnd);
         const child = systemChildAt(xml, colon === -1 ? i + 1 : colon + 1, nameEnd);
@@ -514,10 +534,21 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
             if (child === 'Provider') system.provider = foundAttribute;
             else system.systemTime = foundAttribute;
         } else {
-            gt = after === 62 /* > */ ? nameEnd : after === 47 && xml.charCodeAt(nameEnd + 1) === 62 ? nameEnd + 1 : findTagEnd(xml, nameEnd);
+            gt =
+                after === 62 /* > */
+                    ? nameEnd
+                    : after === 47 && xml.charCodeAt(nameEnd + 1) === 62
+                      ? nameEnd + 1
+                      : findTagEnd(xml, nameEnd);
             if (gt < 0) return i;
             if (keepsAttribute) {
-                const value = attributeValue(xml, nameEnd, xml.charCodeAt(gt - 1) === 47 ? gt - 1 : gt, child === 'Provider' ? 'Name' : 'SystemTime', plain);
+                const value = attributeValue(
+                    xml,
+                    nameEnd,
+                    xml.charCodeAt(gt - 1) === 47 ? gt - 1 : gt,
+                    child === 'Provider' ? 'Name' : 'SystemTime',
+                    plain,
+                );
                 if (child === 'Provider') system.provider = value;
                 else system.systemTime = value;
             }
@@ -530,7 +561,13 @@ function fastSystemRun(xml: string, from: number, system: XmlSystemFields, plain
         // Qualifiers="">1</EventID>`); a child element or anything else goes the general way.
         const nameLength = nameEnd - i - 1;
         const lt = xml.indexOf('<', gt + 1);
-        if (lt === -1 || xml.charCodeAt(lt + 1) !== 47 || xml.charCodeAt(lt + 2 + nameLength) !== 62 || !sameText(xml, i + 1, lt + 2, nameLength)) return i;
+        if (
+            lt === -1 ||
+            xml.charCodeAt(lt + 1) !== 47 ||
+            xml.charCodeAt(lt + 2 + nameLength) !== 62 ||
+            !sameText(xml, i + 1, lt + 2, nameLength)
+        )
+            return i;
         if (child !== undefined && !keepsAttribute) {
             setSystemField(system, child, plain ? xml.slice(gt + 1, lt) : decodeOrThrow(xml.slice(gt + 1, lt)));
         } else if (!plain) {
@@ -719,7 +756,8 @@ function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
         const textEnd = lt === -1 ? length : lt;
         if (textEnd > pos) {
             if (stack.length === 0) {
-                if (xml.slice(pos, textEnd).trim() !== '') throw new ScanError('malformed-xml', 'text outside the root element');
+                if (xml.slice(pos, textEnd).trim() !== '')
+                    throw new ScanError('malformed-xml', 'text outside the root element');
             } else if (collectDepth !== -1) {
                 text += decodeOrThrow(xml.slice(pos, textEnd));
             } else if (!plain) {
@@ -760,7 +798,8 @@ function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
             // Compared in place: the usual end tag is exactly `</name>`; anything else is sliced and compared as before.
             if (open === undefined || gt !== lt + 2 + open.length || !textAt(xml, lt + 2, open)) {
                 const name = xml.slice(lt + 2, gt).trimEnd();
-                if (open !== name) throw new ScanError('malformed-xml', `end tag </${name}> does not match <${open ?? ''}>`);
+                if (open !== name)
+                    throw new ScanError('malformed-xml', `end tag </${name}> does not match <${open ?? ''}>`);
             }
             const local = localName(open);
             if (stack.length === collectDepth) {
@@ -805,9 +844,13 @@ function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
             current = { system: emptySystem(), data: new Map() };
         }
         // The one attribute each of these elements carries for us (the others are still checked).
-        const wanted = local === 'Data' || local === 'Provider' ? 'Name' : local === 'TimeCreated' ? 'SystemTime' : undefined;
+        const wanted =
+            local === 'Data' || local === 'Provider' ? 'Name' : local === 'TimeCreated' ? 'SystemTime' : undefined;
         const attribute =
-            wanted === undefined ? undefined : ((local === 'Data' ? fastDataName(xml, nameEnd, tagEnd) : undefined) ?? attributeValue(xml, nameEnd, tagEnd, wanted, plain));
+            wanted === undefined
+                ? undefined
+                : ((local === 'Data' ? fastDataName(xml, nameEnd, tagEnd) : undefined) ??
+                  attributeValue(xml, nameEnd, tagEnd, wanted, plain));
 
         if (local === 'System') inSystem = true;
         if (current && wanted !== undefined) {
@@ -865,4 +908,3 @@ function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
     if (current && !sawEventElement) events.push(current);
     return events;
 }
-

@@ -17,7 +17,16 @@
 import type { DeadLetter } from './deadLetter';
 import { SlotTable, scanEventXml } from './eventXml';
 import type { XmlEvent } from './eventXml';
-import { FieldBag, MapFields, SlotFields, isSysmonChannel, isSysmonProvider, isUncorrelatedEventId, namesAnotherChannel, normalizeSysmonRecord } from '../sysmon/normalize';
+import {
+    FieldBag,
+    MapFields,
+    SlotFields,
+    isSysmonChannel,
+    isSysmonProvider,
+    isUncorrelatedEventId,
+    namesAnotherChannel,
+    normalizeSysmonRecord,
+} from '../sysmon/normalize';
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 import { SYSMON_DATA_NAMES } from '../sysmon/fieldNames';
@@ -71,7 +80,15 @@ export interface IngestResult {
 
 /** Creates an empty report; `mergeReports` adds one into another (replay sums batches). */
 export function emptyReport(): IngestReport {
-    return { received: 0, accepted: 0, ignored: 0, rejected: 0, ignoredByReason: {}, rejectedByReason: {}, sysmonByEventId: {} };
+    return {
+        received: 0,
+        accepted: 0,
+        ignored: 0,
+        rejected: 0,
+        ignoredByReason: {},
+        rejectedByReason: {},
+        sysmonByEventId: {},
+    };
 }
 
 export function mergeReports(into: IngestReport, from: IngestReport): IngestReport {
@@ -134,7 +151,9 @@ class BatchSink {
             reason,
             detail,
             raw: text.length > max ? text.slice(0, max) : text,
-            rawTruncated: text.length > max || (rawBytes !== undefined && rawBytes > Buffer.byteLength(text, 'utf8') && reason !== 'invalid-utf8'),
+            rawTruncated:
+                text.length > max ||
+                (rawBytes !== undefined && rawBytes > Buffer.byteLength(text, 'utf8') && reason !== 'invalid-utf8'),
             rawBytes: bytes,
             ...(origin.partitionId !== undefined && { partitionId: origin.partitionId }),
             ...(origin.sequenceNumber !== undefined && { sequenceNumber: origin.sequenceNumber }),
@@ -195,7 +214,12 @@ export function ingestBatch(
  * One object literal with every coordinate (absent ones `undefined`, which JSON drops): all origins share one hidden
  * class, which the per-event hot path of `npm run bench:ingest` rewards.
  */
-function originOf(message: IngestMessage, messageIndex: number, recordIndex: number, wrapperIndex?: number): EventOrigin {
+function originOf(
+    message: IngestMessage,
+    messageIndex: number,
+    recordIndex: number,
+    wrapperIndex?: number,
+): EventOrigin {
     return {
         partitionId: message.partitionId,
         sequenceNumber: message.sequenceNumber,
@@ -250,7 +274,10 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
     const origin = originOf(message, messageIndex, 0);
     let body = message.body;
     if (message.unreadable !== undefined) {
-        const bytes = body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.from(String(body));
+        const bytes =
+            body instanceof Uint8Array
+                ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+                : Buffer.from(String(body));
         sink.reject('unreadable-record', message.unreadable, origin, () => bytes.toString('base64'), bytes.byteLength);
         return;
     }
@@ -259,15 +286,31 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
         const bytes = body;
         if (bytes.byteLength > limits.maxMessageBytes) {
             const prefix = (): string =>
-                Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, limits.maxDeadLetterRawChars)).toString('utf8');
-            sink.reject('too-large', `message is ${bytes.byteLength} bytes, limit ${limits.maxMessageBytes}`, origin, prefix, bytes.byteLength);
+                Buffer.from(
+                    bytes.buffer,
+                    bytes.byteOffset,
+                    Math.min(bytes.byteLength, limits.maxDeadLetterRawChars),
+                ).toString('utf8');
+            sink.reject(
+                'too-large',
+                `message is ${bytes.byteLength} bytes, limit ${limits.maxMessageBytes}`,
+                origin,
+                prefix,
+                bytes.byteLength,
+            );
             return;
         }
         try {
             body = utf8.decode(bytes);
         } catch {
             // Kept as base64 so the exact bytes survive for inspection.
-            sink.reject('invalid-utf8', 'message body is not valid UTF-8 (raw kept as base64)', origin, () => Buffer.from(bytes).toString('base64'), bytes.byteLength);
+            sink.reject(
+                'invalid-utf8',
+                'message body is not valid UTF-8 (raw kept as base64)',
+                origin,
+                () => Buffer.from(bytes).toString('base64'),
+                bytes.byteLength,
+            );
             return;
         }
     }
@@ -282,7 +325,10 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
     }
     const measured = measureJson(body, limits.maxDepth, limits.maxMessageBytes);
     if (measured !== 'ok') {
-        const detail = measured === 'too-large' ? `message holds more than ${limits.maxMessageBytes} characters` : `JSON nests deeper than ${limits.maxDepth}`;
+        const detail =
+            measured === 'too-large'
+                ? `message holds more than ${limits.maxMessageBytes} characters`
+                : `JSON nests deeper than ${limits.maxDepth}`;
         sink.reject(measured, detail, origin, () => JSON.stringify(body));
         return;
     }
@@ -351,13 +397,22 @@ function ingestXmlText(
     limits: IngestLimits,
     wrapperIndex?: number,
 ): void {
-    const scanned = scanEventXml(text, { maxDepth: limits.maxDepth, skipDataOf: isUncorrelatedEventId, dataSlots: SYSMON_SLOTS });
+    const scanned = scanEventXml(text, {
+        maxDepth: limits.maxDepth,
+        skipDataOf: isUncorrelatedEventId,
+        dataSlots: SYSMON_SLOTS,
+    });
     if (!scanned.ok) {
         sink.reject(scanned.problem, scanned.detail, originOf(message, messageIndex, 0, wrapperIndex), () => text);
         return;
     }
     if (scanned.events.length === 0) {
-        sink.reject('unrecognized-format', 'XML holds no <Event> and no <EventData>', originOf(message, messageIndex, 0, wrapperIndex), () => text);
+        sink.reject(
+            'unrecognized-format',
+            'XML holds no <Event> and no <EventData>',
+            originOf(message, messageIndex, 0, wrapperIndex),
+            () => text,
+        );
         return;
     }
     scanned.events.forEach((xmlEvent, recordIndex) => {
@@ -401,7 +456,13 @@ function xmlEnvelope(xmlEvent: XmlEvent): RecordEnvelope {
     };
 }
 
-function normalizeInto(sink: BatchSink, envelope: RecordEnvelope, bag: FieldSource, origin: EventOrigin, raw: () => string): void {
+function normalizeInto(
+    sink: BatchSink,
+    envelope: RecordEnvelope,
+    bag: FieldSource,
+    origin: EventOrigin,
+    raw: () => string,
+): void {
     const outcome = normalizeSysmonRecord(envelope, bag, origin);
     if (outcome.kind === 'accepted') sink.accept(outcome.event);
     else if (outcome.kind === 'ignored') sink.ignore(outcome.reason, outcome.eventId);
@@ -420,7 +481,11 @@ function ingestJsonValue(
     limits: IngestLimits,
     wrapperIndex?: number,
 ): void {
-    const rows = Array.isArray(value) ? value : isPlainObject(value) && Array.isArray(value.records) ? (value.records as unknown[]) : undefined;
+    const rows = Array.isArray(value)
+        ? value
+        : isPlainObject(value) && Array.isArray(value.records)
+          ? (value.records as unknown[])
+          : undefined;
     if (rows === undefined) {
         ingestJsonRecord(value, message, messageIndex, 0, sink, limits, wrapperIndex);
         return;
@@ -447,7 +512,12 @@ function ingestJsonRecord(
     const origin = originOf(message, messageIndex, recordIndex, wrapperIndex);
     const raw = (): string => JSON.stringify(record);
     if (!isPlainObject(record)) {
-        sink.reject('unrecognized-format', `record is ${Array.isArray(record) ? 'an array' : typeof record}, expected an object`, origin, raw);
+        sink.reject(
+            'unrecognized-format',
+            `record is ${Array.isArray(record) ? 'an array' : typeof record}, expected an object`,
+            origin,
+            raw,
+        );
         return;
     }
 
@@ -483,7 +553,12 @@ function ingestJsonRecord(
         sink.ignore('not-sysmon', undefined);
         return;
     }
-    sink.reject('unrecognized-format', 'record has no EventID, no winlog, no records[] and no Log Analytics Type', origin, raw);
+    sink.reject(
+        'unrecognized-format',
+        'record has no EventID, no winlog, no records[] and no Log Analytics Type',
+        origin,
+        raw,
+    );
 }
 
 /** Log Analytics `Event` table row: `EventData` is an XML string; no record id (integration-and-perf.md A1). */
@@ -513,7 +588,12 @@ function ingestLogAnalyticsEventRow(
     }
     const eventData = row.EventData;
     if (typeof eventData !== 'string') {
-        sink.reject(eventData === undefined || eventData === null ? 'missing-field' : 'wrong-type', 'EventData must be an XML string', origin, raw);
+        sink.reject(
+            eventData === undefined || eventData === null ? 'missing-field' : 'wrong-type',
+            'EventData must be an XML string',
+            origin,
+            raw,
+        );
         return;
     }
     const scanned = scanEventXml(eventData, { maxDepth: limits.maxDepth, dataSlots: SYSMON_SLOTS });
@@ -523,7 +603,6 @@ function ingestLogAnalyticsEventRow(
     }
     normalizeInto(sink, envelope, fieldsOf(scanned.events[0]), origin, raw);
 }
-
 
 function isSysmonSource(provider: unknown, channel: unknown): boolean {
     if (typeof provider === 'string') return isSysmonProvider(provider);

@@ -27,7 +27,11 @@ export interface IngestOutcome {
  * Runs stage 1 over one delivered batch.
  * @throws StorageUnavailableError when dead letters cannot be stored; ForwardingFailedError when forwarding fails.
  */
-export async function processIngestBatch(messages: readonly IngestMessage[], deps: IngestDependencies, now: Date): Promise<IngestOutcome> {
+export async function processIngestBatch(
+    messages: readonly IngestMessage[],
+    deps: IngestDependencies,
+    now: Date,
+): Promise<IngestOutcome> {
     const result = ingestBatch(messages, now, deps.limits);
     // Dead letters first: if forwarding then fails, the retry rewrites the same letters (same ids), nothing is lost.
     if (result.deadLetters.length > 0) await deps.deadLetters.putMany(result.deadLetters);

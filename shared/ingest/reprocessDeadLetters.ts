@@ -39,7 +39,8 @@ export interface ReprocessOutcome {
 }
 
 function whyNotReprocessable(letter: DeadLetter): string | undefined {
-    if (letter.rawTruncated) return `its raw text was cut at ${letter.raw.length} characters of ${letter.rawBytes} bytes; re-read it from the Event Hub (partition ${letter.partitionId ?? '?'}, sequence number ${letter.sequenceNumber ?? '?'})`;
+    if (letter.rawTruncated)
+        return `its raw text was cut at ${letter.raw.length} characters of ${letter.rawBytes} bytes; re-read it from the Event Hub (partition ${letter.partitionId ?? '?'}, sequence number ${letter.sequenceNumber ?? '?'})`;
     const why = NOT_REPROCESSABLE.get(letter.reason);
     return why === undefined ? undefined : `${letter.reason}: ${why}`;
 }
@@ -48,7 +49,11 @@ function whyNotReprocessable(letter: DeadLetter): string | undefined {
  * Re-ingests the letters `query` selects (`limit` bounds one call; call again with `after` = the outcome's `next`).
  * @throws StorageUnavailableError / ForwardingFailedError as stage 1 does; then nothing was deleted.
  */
-export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestDependencies, now: Date): Promise<ReprocessOutcome> {
+export async function reprocessDeadLetters(
+    query: DeadLetterQuery,
+    deps: IngestDependencies,
+    now: Date,
+): Promise<ReprocessOutcome> {
     const letters = await deps.deadLetters.list(query);
     const skipped: ReprocessOutcome['skipped'] = [];
     const candidates: DeadLetter[] = [];
@@ -76,7 +81,13 @@ export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestD
     candidates.forEach((letter, messageIndex) => {
         const again = rejectionsOf.get(messageIndex) ?? [];
         // One rejection again: it replaces the letter under the letter's own id and place.
-        if (again.length === 1) rewritten.push({ ...(again[0] as DeadLetter), id: letter.id, messageIndex: letter.messageIndex, recordIndex: letter.recordIndex });
+        if (again.length === 1)
+            rewritten.push({
+                ...(again[0] as DeadLetter),
+                id: letter.id,
+                messageIndex: letter.messageIndex,
+                recordIndex: letter.recordIndex,
+            });
         else rewritten.push(...again);
     });
     // Every read letter that was not rewritten in place goes: resolved, split into several, or filed under another day
@@ -93,5 +104,12 @@ export async function reprocessDeadLetters(query: DeadLetterQuery, deps: IngestD
     const last = letters[letters.length - 1];
     // Letters kept (skipped, still rejected) keep their place, so paging on moves past them instead of re-reading them.
     const next = last !== undefined && letters.length === query.limit ? deadLetterCursor(last) : undefined;
-    return { examined: letters.length, resolved: candidates.length - stillRejected, stillRejected, skipped, forwarded: forward.length, ...(next !== undefined && { next }) };
+    return {
+        examined: letters.length,
+        resolved: candidates.length - stillRejected,
+        stillRejected,
+        skipped,
+        forwarded: forward.length,
+        ...(next !== undefined && { next }),
+    };
 }

@@ -9,7 +9,9 @@
 import type { IngestMessage } from './ingestBatch';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
 }
 
 function arrayAt(metadata: Record<string, unknown>, key: string, index: number): unknown {
@@ -38,10 +40,12 @@ export function withTriggerCoordinates(messages: readonly unknown[], triggerMeta
     const partitionId = asRecord(metadata.partitionContext)?.partitionId;
     return messages.map((body, index) => {
         const message: IngestMessage = { body };
-        if (typeof partitionId === 'string' || typeof partitionId === 'number') message.partitionId = String(partitionId);
+        if (typeof partitionId === 'string' || typeof partitionId === 'number')
+            message.partitionId = String(partitionId);
         const sequence = arrayAt(metadata, 'sequenceNumberArray', index);
         const sequenceNumber = typeof sequence === 'string' ? Number(sequence) : sequence;
-        if (typeof sequenceNumber === 'number' && Number.isSafeInteger(sequenceNumber)) message.sequenceNumber = sequenceNumber;
+        if (typeof sequenceNumber === 'number' && Number.isSafeInteger(sequenceNumber))
+            message.sequenceNumber = sequenceNumber;
         const offset = arrayAt(metadata, 'offsetArray', index);
         if (typeof offset === 'string' || typeof offset === 'number') message.offset = String(offset);
         const enqueuedTime = normalizeEnqueuedTime(arrayAt(metadata, 'enqueuedTimeUtcArray', index));

@@ -82,11 +82,17 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
     try {
         const head = Buffer.alloc(4096);
         const { bytesRead: headBytes } = await file.read(head, 0, head.length, 0);
-        if (headBytes < MIN_HEADER_SIZE) throw new EvtxFormatError(path, `file is ${headBytes} bytes, shorter than a file header`);
-        if (head.toString('latin1', 0, 8) !== FILE_SIGNATURE) throw new EvtxFormatError(path, 'the file does not start with the signature "ElfFile\\0"');
+        if (headBytes < MIN_HEADER_SIZE)
+            throw new EvtxFormatError(path, `file is ${headBytes} bytes, shorter than a file header`);
+        if (head.toString('latin1', 0, 8) !== FILE_SIGNATURE)
+            throw new EvtxFormatError(path, 'the file does not start with the signature "ElfFile\\0"');
         const header = new FileHeader(new BinaryReader(new Uint8Array(head.buffer, head.byteOffset, headBytes)), 0);
         // verify(): signature, version 3.1 or 3.2, a 4096-byte header block, and the CRC32 of the header's first 120 bytes.
-        if (!header.verify()) throw new EvtxFormatError(path, 'the file header fails its checks (version 3.1 or 3.2, 4096-byte header, CRC32)');
+        if (!header.verify())
+            throw new EvtxFormatError(
+                path,
+                'the file header fails its checks (version 3.1 or 3.2, 4096-byte header, CRC32)',
+            );
         const firstChunkAt = head.readUInt16LE(HEADER_BLOCK_SIZE_OFFSET);
         const chunkCount = head.readUInt16LE(HEADER_CHUNK_COUNT_OFFSET);
 
@@ -96,7 +102,12 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
             const at = firstChunkAt + index * CHUNK_SIZE;
             const where = `chunk ${index} at byte ${at}`;
             if (at >= size) {
-                if (index < chunkCount) yield { kind: 'unreadable', detail: `${where}: the header counts ${chunkCount} chunks but the file ends here`, bytes: Buffer.alloc(0) };
+                if (index < chunkCount)
+                    yield {
+                        kind: 'unreadable',
+                        detail: `${where}: the header counts ${chunkCount} chunks but the file ends here`,
+                        bytes: Buffer.alloc(0),
+                    };
                 return;
             }
             const { bytesRead } = await file.read(chunk, 0, CHUNK_SIZE, at);
@@ -105,10 +116,18 @@ export async function* readEvtxRecords(path: string): AsyncGenerator<EvtxItem> {
             // nothing if the header's count is stale, as it can be in a log copied while still open.
             if (index >= chunkCount && !signed) continue;
             if (bytesRead < CHUNK_SIZE) {
-                yield { kind: 'unreadable', detail: `${where}: truncated (${bytesRead} of ${CHUNK_SIZE} bytes)`, bytes: Buffer.from(chunk.subarray(0, bytesRead)) };
+                yield {
+                    kind: 'unreadable',
+                    detail: `${where}: truncated (${bytesRead} of ${CHUNK_SIZE} bytes)`,
+                    bytes: Buffer.from(chunk.subarray(0, bytesRead)),
+                };
                 return;
             }
-            yield* chunkRecords(new ChunkHeader(new BinaryReader(new Uint8Array(chunk.buffer, chunk.byteOffset, CHUNK_SIZE)), 0), chunk, where);
+            yield* chunkRecords(
+                new ChunkHeader(new BinaryReader(new Uint8Array(chunk.buffer, chunk.byteOffset, CHUNK_SIZE)), 0),
+                chunk,
+                where,
+            );
         }
     } finally {
         await file.close();
@@ -126,11 +145,19 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
     try {
         verified = chunk.verify();
     } catch (error) {
-        yield { kind: 'unreadable', detail: `${where}: chunk header unreadable: ${message(error)}`, bytes: Buffer.from(bytes) };
+        yield {
+            kind: 'unreadable',
+            detail: `${where}: chunk header unreadable: ${message(error)}`,
+            bytes: Buffer.from(bytes),
+        };
         return;
     }
     if (!verified) {
-        yield { kind: 'unreadable', detail: `${where}: chunk checksum mismatch, its records are not trusted`, bytes: Buffer.from(bytes) };
+        yield {
+            kind: 'unreadable',
+            detail: `${where}: chunk checksum mismatch, its records are not trusted`,
+            bytes: Buffer.from(bytes),
+        };
         return;
     }
     // The library's record walk stops quietly at the first record it cannot frame; where the records should end is in
@@ -155,7 +182,11 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
             if (!record.verify()) throw new Error('the record size and its trailing copy differ');
             xml = record.renderXml();
         } catch (error) {
-            yield { kind: 'unreadable', detail: `${where}, record at chunk offset ${record.offset}: ${message(error)}`, bytes: recordBytes(bytes, record) };
+            yield {
+                kind: 'unreadable',
+                detail: `${where}, record at chunk offset ${record.offset}: ${message(error)}`,
+                bytes: recordBytes(bytes, record),
+            };
             continue;
         }
         yield { kind: 'record', xml };
@@ -165,7 +196,11 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
 
 function unreadableTail(bytes: Buffer, where: string, from: number, to: number, why: string): EvtxItem {
     const end = Math.min(Math.max(to, from), bytes.length);
-    return { kind: 'unreadable', detail: `${where}: ${why} at chunk offset ${from}; the chunk header says they run to ${to}`, bytes: Buffer.from(bytes.subarray(from, end)) };
+    return {
+        kind: 'unreadable',
+        detail: `${where}: ${why} at chunk offset ${from}; the chunk header says they run to ${to}`,
+        bytes: Buffer.from(bytes.subarray(from, end)),
+    };
 }
 
 function recordBytes(chunk: Buffer, record: EvtxRecord): Buffer {

@@ -43,7 +43,9 @@ export async function listRecordingFiles(paths: readonly string[]): Promise<stri
         }
         if (info.isDirectory()) {
             const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-            const nested = entries.filter((e) => e.isDirectory() || isRecordingFile(e.name)).map((e) => join(path, e.name));
+            const nested = entries
+                .filter((e) => e.isDirectory() || isRecordingFile(e.name))
+                .map((e) => join(path, e.name));
             files.push(...(await listRecordingFiles(nested)));
         } else {
             files.push(path);
@@ -70,7 +72,8 @@ export async function resolveRecordingStem(stem: string): Promise<string> {
     const flat = candidates.find((name) => name === `${prefix}sysmon.jsonl.gz`);
     const chosen = candidates.length === 1 ? candidates[0] : flat;
     if (chosen !== undefined) return join(dir, chosen);
-    if (candidates.length === 0) throw new Error(`${stem}: no such file or directory, and no recording ${prefix}<extension> beside it`);
+    if (candidates.length === 0)
+        throw new Error(`${stem}: no such file or directory, and no recording ${prefix}<extension> beside it`);
     throw new Error(`${stem}: names ${candidates.length} recordings (${candidates.join(', ')}); give one of them`);
 }
 
@@ -236,11 +239,19 @@ async function readWhole(path: string): Promise<string> {
  * Each message carries `partitionId` = the file's index in the run and a running `sequenceNumber`, so dead letters
  * and evidence can point back at the input line.
  */
-export async function* readRecordingBatches(path: string, batchSize: number, partitionId: string): AsyncGenerator<IngestMessage[]> {
+export async function* readRecordingBatches(
+    path: string,
+    batchSize: number,
+    partitionId: string,
+): AsyncGenerator<IngestMessage[]> {
     let batch: IngestMessage[] = [];
     let sequenceNumber = 0;
     const push = (body: unknown, unreadable?: string): IngestMessage[] | undefined => {
-        batch.push(unreadable === undefined ? { body, partitionId, sequenceNumber: sequenceNumber++ } : { body, unreadable, partitionId, sequenceNumber: sequenceNumber++ });
+        batch.push(
+            unreadable === undefined
+                ? { body, partitionId, sequenceNumber: sequenceNumber++ }
+                : { body, unreadable, partitionId, sequenceNumber: sequenceNumber++ },
+        );
         if (batch.length < batchSize) return undefined;
         const full = batch;
         batch = [];
@@ -249,10 +260,7 @@ export async function* readRecordingBatches(path: string, batchSize: number, par
 
     if (/\.evtx$/i.test(path)) {
         for await (const item of readEvtxRecords(path)) {
-            const full =
-                item.kind === 'record'
-                    ? push(item.xml)
-                    : push(item.bytes, item.detail);
+            const full = item.kind === 'record' ? push(item.xml) : push(item.bytes, item.detail);
             if (full) yield full;
         }
     } else if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path) || (/\.json(\.gz)?$/i.test(path) && (await isJsonLines(path)))) {
@@ -281,13 +289,15 @@ export async function* readRecordingBatches(path: string, batchSize: number, par
         }
         const records =
             parsed !== null && typeof parsed === 'object' && Array.isArray((parsed as { records?: unknown }).records)
-                ? ((parsed as { records: unknown[] }).records)
+                ? (parsed as { records: unknown[] }).records
                 : Array.isArray(parsed)
                   ? parsed
                   : undefined;
         // A Log Analytics export or an array is split into one message per row; anything else goes in whole
         // (so broken JSON reaches the ingest core and is rejected there with a reason).
-        for (const body of records ? records.map((row) => JSON.stringify(Array.isArray(parsed) ? row : { records: [row] })) : [text]) {
+        for (const body of records
+            ? records.map((row) => JSON.stringify(Array.isArray(parsed) ? row : { records: [row] }))
+            : [text]) {
             const full = push(body);
             if (full) yield full;
         }

@@ -46,9 +46,14 @@ export interface ReplayResult {
  * first chunk is read and inflated (zlib runs on libuv's thread pool) by the time it is needed: without this the
  * replay sat idle at every file start, 4.5% of its time over the datasets folder in a CPU profile (2% with it).
  */
-function* withLookahead(files: readonly string[], batchSize: number): Generator<[string, AsyncIterable<IngestMessage[]>]> {
+function* withLookahead(
+    files: readonly string[],
+    batchSize: number,
+): Generator<[string, AsyncIterable<IngestMessage[]>]> {
     const open = (index: number): PrefetchedBatches | undefined =>
-        index < files.length ? new PrefetchedBatches(readRecordingBatches(files[index] as string, batchSize, String(index))) : undefined;
+        index < files.length
+            ? new PrefetchedBatches(readRecordingBatches(files[index] as string, batchSize, String(index)))
+            : undefined;
     let next = open(0);
     try {
         for (let index = 0; next !== undefined; index++) {
@@ -90,7 +95,11 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     const expireEvery = options.expireEvery ?? 100_000;
     let sinceExpiry = 0;
     const files = await listRecordingFiles(options.paths);
-    const correlator = new Correlator({ config: options.config, store: options.stateStore, incidents: options.incidentStore });
+    const correlator = new Correlator({
+        config: options.config,
+        store: options.stateStore,
+        incidents: options.incidentStore,
+    });
     const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
     const report = emptyReport();
     const latest = new Map<string, Incident>();
@@ -119,6 +128,8 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
             options.onProgress?.(report, file);
         }
     }
-    const incidents = [...latest.values()].sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1));
+    const incidents = [...latest.values()].sort((a, b) =>
+        a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1,
+    );
     return { report, incidents, files, stateTransactions };
 }

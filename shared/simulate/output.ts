@@ -56,7 +56,11 @@ function drained(out: Writable): Promise<void> {
  * Writes one JSON line per event to `out`, in chunks, waiting for 'drain' when the destination is full. Does not end
  * `out` (stdout stays open). Rejects with the stream's error if it fails.
  */
-export async function writeJsonLines(events: Iterable<FlatSysmonEvent>, out: Writable, options: { chunkBytes?: number } = {}): Promise<WriteSummary> {
+export async function writeJsonLines(
+    events: Iterable<FlatSysmonEvent>,
+    out: Writable,
+    options: { chunkBytes?: number } = {},
+): Promise<WriteSummary> {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const summary: WriteSummary = { events: 0, bytes: 0, sends: 0 };
     // An error can arrive while no write is pending (EPIPE on a closed pipe): remember it and stop at the next chunk.
@@ -138,7 +142,11 @@ function utcMs(utcTime: string): number {
 }
 
 /** Sends the stream to a sink in batches of JSON lines, paced or not; a failed send rejects (nothing is retried here). */
-export async function sendToSink(events: Iterable<FlatSysmonEvent>, sink: EventSink, options: SendOptions = {}): Promise<WriteSummary> {
+export async function sendToSink(
+    events: Iterable<FlatSysmonEvent>,
+    sink: EventSink,
+    options: SendOptions = {},
+): Promise<WriteSummary> {
     const maxLines = options.maxLinesPerSend ?? 500;
     const flushIntervalMs = options.flushIntervalMs ?? 250;
     const now = options.now ?? Date.now;

@@ -20,7 +20,7 @@ function splitmix32(state: number): number {
  * @example deriveSeed(1, 'host', 3) !== deriveSeed(1, 'host', 4) // true
  */
 export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
-    let h = splitmix32(seed >>> 0 ^ Math.floor(seed / 0x1_0000_0000));
+    let h = splitmix32((seed >>> 0) ^ Math.floor(seed / 0x1_0000_0000));
     for (const label of labels) {
         const text = String(label);
         for (let i = 0; i < text.length; i++) h = splitmix32(h ^ Math.imul(text.charCodeAt(i), 0x01000193));

@@ -20,7 +20,13 @@ export const SYSMON_CHANNEL = 'Microsoft-Windows-Sysmon/Operational';
 
 /** The attack kinds the simulator can inject, each modelled on one real recording. */
 export type AttackKind = 'hollowing' | 'remote-thread-dll' | 'shellcode-thread' | 'herpaderping' | 'unbacked-creator';
-export const ATTACK_KINDS: readonly AttackKind[] = ['hollowing', 'remote-thread-dll', 'shellcode-thread', 'herpaderping', 'unbacked-creator'];
+export const ATTACK_KINDS: readonly AttackKind[] = [
+    'hollowing',
+    'remote-thread-dll',
+    'shellcode-thread',
+    'herpaderping',
+    'unbacked-creator',
+];
 
 /** The ATT&CK technique an attack is meant to be (attack.mitre.org/techniques/T1055). */
 export type AttackTechnique = 'T1055' | 'T1055.001' | 'T1055.002' | 'T1055.012';
@@ -86,11 +92,13 @@ const MIN_ATTACK_DURATION_SECONDS = 30;
 /** Says what is wrong with the options, or `undefined` when they are usable. */
 export function validateSimulateOptions(options: SimulateOptions): string | undefined {
     const { hosts, eventsPerSecond, durationSeconds, attacks, seed, start, attackKinds } = options;
-    if (!Number.isSafeInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) return `hosts must be an integer from 1 to ${MAX_HOSTS}, got ${hosts}`;
+    if (!Number.isSafeInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS)
+        return `hosts must be an integer from 1 to ${MAX_HOSTS}, got ${hosts}`;
     if (!Number.isFinite(eventsPerSecond) || eventsPerSecond <= 0 || eventsPerSecond > MAX_EVENTS_PER_SECOND) {
         return `eventsPerSecond must be above 0 and at most ${MAX_EVENTS_PER_SECOND}, got ${eventsPerSecond}`;
     }
-    if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) return `durationSeconds must be above 0, got ${durationSeconds}`;
+    if (!Number.isFinite(durationSeconds) || durationSeconds <= 0)
+        return `durationSeconds must be above 0, got ${durationSeconds}`;
     if (!Number.isSafeInteger(attacks) || attacks < 0) return `attacks must be a non-negative integer, got ${attacks}`;
     if (attacks > 0 && durationSeconds < MIN_ATTACK_DURATION_SECONDS) {
         return `attacks need a duration of at least ${MIN_ATTACK_DURATION_SECONDS} s (each is prepared before it runs), got ${durationSeconds}`;
@@ -100,7 +108,8 @@ export function validateSimulateOptions(options: SimulateOptions): string | unde
     if (attackKinds !== undefined) {
         if (attackKinds.length === 0) return 'attackKinds must name at least one kind';
         const unknown = attackKinds.filter((kind) => !ATTACK_KINDS.includes(kind));
-        if (unknown.length > 0) return `unknown attack kinds: ${unknown.join(', ')} (known: ${ATTACK_KINDS.join(', ')})`;
+        if (unknown.length > 0)
+            return `unknown attack kinds: ${unknown.join(', ')} (known: ${ATTACK_KINDS.join(', ')})`;
     }
     return undefined;
 }
@@ -182,7 +191,14 @@ function image(path: string, meta: ImageMeta): ImageInfo {
 }
 
 function windowsImage(path: string, description: string, originalFileName: string, console = false): ImageInfo {
-    return image(path, { fileVersion: WIN_VERSION, description, product: WIN_PRODUCT, company: MICROSOFT, originalFileName, console });
+    return image(path, {
+        fileVersion: WIN_VERSION,
+        description,
+        product: WIN_PRODUCT,
+        company: MICROSOFT,
+        originalFileName,
+        console,
+    });
 }
 
 const CHROME_DIR = 'C:\\Program Files\\Google\\Chrome\\Application\\';
@@ -198,11 +214,25 @@ const SYSTEM_NI = `${NI_DIR}System\\36b90e5ba6d9ea1017ac036f93fce3e0\\System.ni.
 const SMA_NI = `${NI_DIR}System.Manaa57fc8cc#\\d380622b9bf8a3812894c27929aadc9c\\System.Management.Automation.ni.dll`;
 
 function chromeImage(path: string, originalFileName: string): ImageInfo {
-    return image(path, { fileVersion: CHROME_VERSION, description: 'Google Chrome', product: 'Google Chrome', company: 'Google LLC', originalFileName, signature: 'Google LLC' });
+    return image(path, {
+        fileVersion: CHROME_VERSION,
+        description: 'Google Chrome',
+        product: 'Google Chrome',
+        company: 'Google LLC',
+        originalFileName,
+        signature: 'Google LLC',
+    });
 }
 
 function officeImage(path: string, description: string, originalFileName: string): ImageInfo {
-    return image(path, { fileVersion: '16.0.17029.20068', description, product: 'Microsoft Office', company: MICROSOFT, originalFileName, signature: MICROSOFT });
+    return image(path, {
+        fileVersion: '16.0.17029.20068',
+        description,
+        product: 'Microsoft Office',
+        company: MICROSOFT,
+        originalFileName,
+        signature: MICROSOFT,
+    });
 }
 
 const IMG = {
@@ -212,7 +242,12 @@ const IMG = {
     svchost: windowsImage(`${SYS32}svchost.exe`, 'Host Process for Windows Services', 'svchost.exe'),
     explorer: windowsImage('C:\\Windows\\explorer.exe', 'Windows Explorer', 'EXPLORER.EXE'),
     cmd: windowsImage(`${SYS32}cmd.exe`, 'Windows Command Processor', 'Cmd.Exe', true),
-    powershell: windowsImage(`${SYS32}WindowsPowerShell\\v1.0\\powershell.exe`, 'Windows PowerShell', 'PowerShell.EXE', true),
+    powershell: windowsImage(
+        `${SYS32}WindowsPowerShell\\v1.0\\powershell.exe`,
+        'Windows PowerShell',
+        'PowerShell.EXE',
+        true,
+    ),
     conhost: windowsImage(`${SYS32}conhost.exe`, 'Console Window Host', 'CONHOST.EXE'),
     notepad: windowsImage(`${SYS32}notepad.exe`, 'Notepad', 'NOTEPAD.EXE'),
     rundll32: windowsImage(`${SYS32}rundll32.exe`, 'Windows host process (Rundll32)', 'RUNDLL32.EXE'),
@@ -221,7 +256,11 @@ const IMG = {
     runtimeBroker: windowsImage(`${SYS32}RuntimeBroker.exe`, 'Runtime Broker', 'RuntimeBroker.exe'),
     taskhostw: windowsImage(`${SYS32}taskhostw.exe`, 'Host Process for Windows Tasks', 'taskhostw.exe'),
     searchIndexer: windowsImage(`${SYS32}SearchIndexer.exe`, 'Microsoft Windows Search Indexer', 'SearchIndexer.exe'),
-    searchProtocolHost: windowsImage(`${SYS32}SearchProtocolHost.exe`, 'Microsoft Windows Search Protocol Host', 'SearchProtocolHost.exe'),
+    searchProtocolHost: windowsImage(
+        `${SYS32}SearchProtocolHost.exe`,
+        'Microsoft Windows Search Protocol Host',
+        'SearchProtocolHost.exe',
+    ),
     msiexec: windowsImage(`${SYS32}msiexec.exe`, 'Windows® installer', 'msiexec.exe'),
     sppsvc: windowsImage(`${SYS32}sppsvc.exe`, 'Microsoft Software Protection Platform Service', 'sppsvc.exe'),
     mmc: windowsImage(`${SYS32}mmc.exe`, 'Microsoft Management Console', 'MMC.EXE'),
@@ -235,17 +274,31 @@ const IMG = {
     logman: windowsImage(`${SYS32}logman.exe`, 'Performance Monitor', 'Logman.exe', true),
     wevtutil: windowsImage(`${SYS32}wevtutil.exe`, 'Eventing Command Line Utility', 'wevtutil.exe', true),
     msmpeng: image(`${DEFENDER_DIR}MsMpEng.exe`, {
-        fileVersion: '4.18.23110.3 (WinBuild.160101.0800)', description: 'Antimalware Service Executable', product: WIN_PRODUCT, company: MICROSOFT, originalFileName: 'MsMpEng.exe',
+        fileVersion: '4.18.23110.3 (WinBuild.160101.0800)',
+        description: 'Antimalware Service Executable',
+        product: WIN_PRODUCT,
+        company: MICROSOFT,
+        originalFileName: 'MsMpEng.exe',
     }),
     chrome: chromeImage(`${CHROME_DIR}chrome.exe`, 'chrome.exe'),
     winword: officeImage(`${OFFICE_DIR}WINWORD.EXE`, 'Microsoft Word', 'WinWord.exe'),
     excel: officeImage(`${OFFICE_DIR}EXCEL.EXE`, 'Microsoft Excel', 'Excel.exe'),
     // A .NET management agent installed in Program Files: its children are created from JIT code.
     agent: image(`${AGENT_DIR}InventoryAgent.exe`, {
-        fileVersion: '3.2.1.0', description: 'Contoso Inventory Agent', product: 'Contoso Endpoint Inventory', company: 'Contoso Ltd.', originalFileName: 'InventoryAgent.exe', signature: 'Contoso Ltd.',
+        fileVersion: '3.2.1.0',
+        description: 'Contoso Inventory Agent',
+        product: 'Contoso Endpoint Inventory',
+        company: 'Contoso Ltd.',
+        originalFileName: 'InventoryAgent.exe',
+        signature: 'Contoso Ltd.',
     }),
     sqlservr: image('C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe', {
-        fileVersion: '2019.0150.4345.05', description: 'SQL Server Windows NT - 64 Bit', product: 'Microsoft SQL Server', company: MICROSOFT, originalFileName: 'sqlservr.exe', signature: 'Microsoft Corporation',
+        fileVersion: '2019.0150.4345.05',
+        description: 'SQL Server Windows NT - 64 Bit',
+        product: 'Microsoft SQL Server',
+        company: MICROSOFT,
+        originalFileName: 'sqlservr.exe',
+        signature: 'Microsoft Corporation',
     }),
 };
 
@@ -260,14 +313,31 @@ const DLL = {
     chromeElf: chromeImage(`${CHROME_VERSION_DIR}chrome_elf.dll`, 'chrome_elf.dll'),
     chromeDll: chromeImage(`${CHROME_VERSION_DIR}chrome.dll`, 'chrome.dll'),
     mso: officeImage(`${OFFICE_DIR}mso20win32client.dll`, 'Microsoft Office 2016 component', 'mso20win32client.dll'),
-    clr: image(CLR, { fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B', description: 'Microsoft .NET Runtime Common Language Runtime - WorkStation', product: 'Microsoft® .NET Framework', company: MICROSOFT, originalFileName: 'clr.dll', signature: 'Microsoft Corporation' }),
+    clr: image(CLR, {
+        fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B',
+        description: 'Microsoft .NET Runtime Common Language Runtime - WorkStation',
+        product: 'Microsoft® .NET Framework',
+        company: MICROSOFT,
+        originalFileName: 'clr.dll',
+        signature: 'Microsoft Corporation',
+    }),
     mscoree: systemDll('mscoree.dll', 'Microsoft .NET Runtime Execution Engine'),
     // NGen images are not signed: Sysmon reports them Signed false (schtask_create, powershell.exe loading System.Dynamic.ni.dll).
     smaNi: image(SMA_NI, {
-        fileVersion: '10.0.19041.3636', description: 'System.Management.Automation', product: WIN_PRODUCT, company: MICROSOFT, originalFileName: 'System.Management.Automation.dll', signed: false,
+        fileVersion: '10.0.19041.3636',
+        description: 'System.Management.Automation',
+        product: WIN_PRODUCT,
+        company: MICROSOFT,
+        originalFileName: 'System.Management.Automation.dll',
+        signed: false,
     }),
     systemNi: image(SYSTEM_NI, {
-        fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B', description: '.NET Framework', product: 'Microsoft® .NET Framework', company: MICROSOFT, originalFileName: 'System.dll', signed: false,
+        fileVersion: '4.8.4645.0 built by: NET48REL1LAST_B',
+        description: '.NET Framework',
+        product: 'Microsoft® .NET Framework',
+        company: MICROSOFT,
+        originalFileName: 'System.dll',
+        signed: false,
     }),
 };
 
@@ -282,7 +352,7 @@ const COMMON_DLLS: readonly ImageInfo[] = [
     systemDll('gdi32.dll', 'GDI Client DLL'),
     systemDll('ole32.dll', 'Microsoft OLE for Windows'),
     systemDll('shell32.dll', 'Windows Shell Common Dll'),
-    systemDll('bcrypt.dll', "Windows Cryptographic Primitives Library"),
+    systemDll('bcrypt.dll', 'Windows Cryptographic Primitives Library'),
     systemDll('crypt32.dll', 'Crypto API32'),
     systemDll('ws2_32.dll', 'Windows Socket 2.0 32-Bit DLL'),
     systemDll('mswsock.dll', 'Microsoft Windows Sockets 2.0 Service Provider'),
@@ -374,8 +444,30 @@ interface Session {
 
 /** What background behaviour a process has (and which creation trace its children get). */
 type Role =
-    | 'system' | 'services' | 'dcom' | 'schedule' | 'theme' | 'netsvc' | 'pca' | 'indexer' | 'defender' | 'agent' | 'sql' | 'lsass' | 'csrss'
-    | 'shell' | 'cmd' | 'powershell' | 'browser' | 'renderer' | 'office' | 'gui' | 'tool' | 'service' | 'conhost' | 'attack';
+    | 'system'
+    | 'services'
+    | 'dcom'
+    | 'schedule'
+    | 'theme'
+    | 'netsvc'
+    | 'pca'
+    | 'indexer'
+    | 'defender'
+    | 'agent'
+    | 'sql'
+    | 'lsass'
+    | 'csrss'
+    | 'shell'
+    | 'cmd'
+    | 'powershell'
+    | 'browser'
+    | 'renderer'
+    | 'office'
+    | 'gui'
+    | 'tool'
+    | 'service'
+    | 'conhost'
+    | 'attack';
 
 interface Proc {
     guid: string;
@@ -407,7 +499,14 @@ interface HostProfile {
     /** KERNELBASE!CtrlRoutine and KERNEL32!LoadLibraryA: fixed per boot (ASLR is per boot for system DLLs). */
     ctrlRoutineAddress: string;
     loadLibraryAddress: string;
-    sessions: { system: Session; localService: Session; networkService: Session; user: Session; userLow: Session; admin: Session };
+    sessions: {
+        system: Session;
+        localService: Session;
+        networkService: Session;
+        user: Session;
+        userLow: Session;
+        admin: Session;
+    };
     procs: {
         csrss: Proc;
         lsass: Proc;
@@ -433,8 +532,32 @@ interface HostProfile {
 
 const DOMAIN = 'CONTOSO';
 const FQDN = 'contoso.local';
-const USERS = ['jdoe', 'asmith', 'mgarcia', 'lchen', 'pnovak', 'kwalker', 'rpatel', 'ebrown', 'tnguyen', 'okim', 'sjohnson', 'dmiller', 'fmartin', 'hcosta'];
-const DOCS = ['Q3-report', 'budget-2024', 'meeting-notes', 'roadmap', 'invoice-4471', 'onboarding', 'vendor-list', 'minutes'];
+const USERS = [
+    'jdoe',
+    'asmith',
+    'mgarcia',
+    'lchen',
+    'pnovak',
+    'kwalker',
+    'rpatel',
+    'ebrown',
+    'tnguyen',
+    'okim',
+    'sjohnson',
+    'dmiller',
+    'fmartin',
+    'hcosta',
+];
+const DOCS = [
+    'Q3-report',
+    'budget-2024',
+    'meeting-notes',
+    'roadmap',
+    'invoice-4471',
+    'onboarding',
+    'vendor-list',
+    'minutes',
+];
 const CONHOST_COMMAND = '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1';
 
 function hex4(n: number): string {
@@ -465,7 +588,14 @@ function jitAddress(rng: Rng): string {
     return `00007FF${upperHex(rng, 9)}`;
 }
 
-function makeSession(rng: Rng, host: { guidPrefix: string }, user: string, logonId: string, session: string, integrity: string): Session {
+function makeSession(
+    rng: Rng,
+    host: { guidPrefix: string },
+    user: string,
+    logonId: string,
+    session: string,
+    integrity: string,
+): Session {
     const logonHex = logonId.slice(2).padStart(8, '0');
     // The logon id's bytes, little-endian, end the LogonGuid: 0x3e7 -> {...-e703-000000000000}.
     const logonGuid = `{${host.guidPrefix}-${rng.hex(4)}-${rng.hex(4)}-${logonHex.slice(6, 8)}${logonHex.slice(4, 6)}-${logonHex.slice(2, 4)}${logonHex.slice(0, 2)}00000000}`;
@@ -493,11 +623,25 @@ function makeHostProfile(index: number, server: boolean, name: string, seed: num
         networkService: makeSession(rng, partial, 'NT AUTHORITY\\NETWORK SERVICE', '0x3e4', '0', 'System'),
         user: makeSession(rng, partial, domainUser, userLogonId, terminalSession, 'Medium'),
         userLow: makeSession(rng, partial, domainUser, userLogonId, terminalSession, 'Low'),
-        admin: makeSession(rng, partial, domainUser, `0x${(parseInt(userLogonId.slice(2), 16) + 0x2d).toString(16)}`, terminalSession, 'High'),
+        admin: makeSession(
+            rng,
+            partial,
+            domainUser,
+            `0x${(parseInt(userLogonId.slice(2), 16) + 0x2d).toString(16)}`,
+            terminalSession,
+            'High',
+        ),
     };
     const ids = { guidPrefix, guidSuffix: `00000000${rng.pick(['04', '05', '07', '0b', '0c'])}00` };
     let bootCounter = 4;
-    const boot = (offsetMs: number, img: ImageInfo, commandLine: string, session: Session, role: Role, createTrace?: string): Proc =>
+    const boot = (
+        offsetMs: number,
+        img: ImageInfo,
+        commandLine: string,
+        session: Session,
+        role: Role,
+        createTrace?: string,
+    ): Proc =>
         startedProcess({
             guid: processGuid(ids, bootMs + offsetMs, (bootCounter += rng.range(1, 3))),
             pid: String(rng.range(100, 2000) * 4),
@@ -511,12 +655,39 @@ function makeHostProfile(index: number, server: boolean, name: string, seed: num
         });
     const system = sessions.system;
     const svchost = (group: string, session: Session, role: Role, trace?: string): Proc =>
-        boot(rng.range(2_000, 9_000), IMG.svchost, `C:\\Windows\\system32\\svchost.exe -k ${group}`, session, role, trace);
+        boot(
+            rng.range(2_000, 9_000),
+            IMG.svchost,
+            `C:\\Windows\\system32\\svchost.exe -k ${group}`,
+            session,
+            role,
+            trace,
+        );
     const procs: HostProfile['procs'] = {
-        csrss: boot(400, IMG.csrss, '%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,20480,768 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=sxssrv,4 ProfileControl=Off MaxRequestThreads=16', system, 'csrss'),
+        csrss: boot(
+            400,
+            IMG.csrss,
+            '%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,20480,768 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=sxssrv,4 ProfileControl=Off MaxRequestThreads=16',
+            system,
+            'csrss',
+        ),
         lsass: boot(900, IMG.lsass, 'C:\\Windows\\system32\\lsass.exe', system, 'lsass'),
-        services: boot(850, IMG.services, 'C:\\Windows\\system32\\services.exe', system, 'services', TRACE.servicesCreate),
-        explorer: boot(logonMs - bootMs, IMG.explorer, 'C:\\Windows\\Explorer.EXE', sessions.user, 'shell', TRACE.explorerCreate),
+        services: boot(
+            850,
+            IMG.services,
+            'C:\\Windows\\system32\\services.exe',
+            system,
+            'services',
+            TRACE.servicesCreate,
+        ),
+        explorer: boot(
+            logonMs - bootMs,
+            IMG.explorer,
+            'C:\\Windows\\Explorer.EXE',
+            sessions.user,
+            'shell',
+            TRACE.explorerCreate,
+        ),
         dcom: svchost('DcomLaunch -p', system, 'dcom', TRACE.dcomCreate),
         schedule: svchost('netsvcs -p -s Schedule', system, 'schedule', TRACE.scheduleCreate),
         theme: svchost('netsvcs -p -s Themes', system, 'theme'),
@@ -524,11 +695,47 @@ function makeHostProfile(index: number, server: boolean, name: string, seed: num
         pca: svchost('LocalSystemNetworkRestricted -p -s PcaSvc', system, 'pca'),
         psm: svchost('netsvcs -p -s BrokerInfrastructure', system, 'system'),
         msmpeng: boot(rng.range(9_000, 20_000), IMG.msmpeng, `"${DEFENDER_DIR}MsMpEng.exe"`, system, 'defender'),
-        agent: boot(rng.range(20_000, 60_000), IMG.agent, `"${AGENT_DIR}InventoryAgent.exe" --service`, system, 'agent', agentCreateTrace(jitAddress(rng))),
-        indexer: server ? undefined : boot(rng.range(30_000, 90_000), IMG.searchIndexer, 'C:\\Windows\\system32\\SearchIndexer.exe /Embedding', system, 'indexer', TRACE.indexerCreate),
-        sql: server ? boot(rng.range(20_000, 60_000), IMG.sqlservr, '"C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe" -sMSSQLSERVER', sessions.networkService, 'sql') : undefined,
+        agent: boot(
+            rng.range(20_000, 60_000),
+            IMG.agent,
+            `"${AGENT_DIR}InventoryAgent.exe" --service`,
+            system,
+            'agent',
+            agentCreateTrace(jitAddress(rng)),
+        ),
+        indexer: server
+            ? undefined
+            : boot(
+                  rng.range(30_000, 90_000),
+                  IMG.searchIndexer,
+                  'C:\\Windows\\system32\\SearchIndexer.exe /Embedding',
+                  system,
+                  'indexer',
+                  TRACE.indexerCreate,
+              ),
+        sql: server
+            ? boot(
+                  rng.range(20_000, 60_000),
+                  IMG.sqlservr,
+                  '"C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe" -sMSSQLSERVER',
+                  sessions.networkService,
+                  'sql',
+              )
+            : undefined,
     };
-    const longRunning = [procs.explorer, procs.dcom, procs.schedule, procs.theme, procs.netsvcs, procs.pca, procs.psm, procs.msmpeng, procs.agent, procs.services, procs.lsass];
+    const longRunning = [
+        procs.explorer,
+        procs.dcom,
+        procs.schedule,
+        procs.theme,
+        procs.netsvcs,
+        procs.pca,
+        procs.psm,
+        procs.msmpeng,
+        procs.agent,
+        procs.services,
+        procs.lsass,
+    ];
     if (procs.indexer) longRunning.push(procs.indexer);
     if (procs.sql) longRunning.push(procs.sql);
     return {
@@ -549,7 +756,6 @@ function makeHostProfile(index: number, server: boolean, name: string, seed: num
         attackCounter: 0xc000 + rng.range(0, 0x0400),
     };
 }
-
 
 /** The creator access of a child started by a process of this role; others create through their own image. */
 const CREATOR_TRACES: Partial<Record<Role, (rng: Rng) => string>> = {
@@ -621,7 +827,12 @@ const SHELL_CMD_COMMAND = shellCommandLine('C:\\Windows\\system32\\cmd.exe');
 
 /** notepad.exe opening one of the user's text documents from explorer.exe. */
 function notepadOnDocument(home: string, doc: string, role: Role): Launch {
-    return { image: IMG.notepad, commandLine: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${doc}.txt`, role, cwd: `${home}\\Documents\\` };
+    return {
+        image: IMG.notepad,
+        commandLine: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${home}\\Documents\\${doc}.txt`,
+        role,
+        cwd: `${home}\\Documents\\`,
+    };
 }
 
 /** A group of EventData fields; every EventData value is a string. */
@@ -637,7 +848,13 @@ function processFields(p: Proc): Fields {
 
 /** The version resource of an image, as EID 1 reports the process's and EID 7 the loaded module's. */
 function versionFields(img: ImageInfo): Fields {
-    return { FileVersion: img.fileVersion, Description: img.description, Product: img.product, Company: img.company, OriginalFileName: img.originalFileName };
+    return {
+        FileVersion: img.fileVersion,
+        Description: img.description,
+        Product: img.product,
+        Company: img.company,
+        OriginalFileName: img.originalFileName,
+    };
 }
 
 /**
@@ -680,7 +897,17 @@ class Emitter {
 
     newProcess(startMs: number, img: ImageInfo, commandLine: string, session: Session, cwd: string, role: Role): Proc {
         const guid = processGuid(this.host, startMs, this.nextCounter());
-        return startedProcess({ guid, pid: this.newId(), image: img, commandLine, cwd, session, role, startMs, createTrace: '' });
+        return startedProcess({
+            guid,
+            pid: this.newId(),
+            image: img,
+            commandLine,
+            cwd,
+            session,
+            role,
+            startMs,
+            createTrace: '',
+        });
     }
 
     /** A process or thread id: Windows hands out multiples of 4. */
@@ -706,7 +933,14 @@ class Emitter {
     }
 
     /** EID 10 spells its ids `SourceProcessGUID`/`TargetProcessGUID` (EID 8 writes `Guid`), as Sysmon does. */
-    access(t: number, source: Proc, target: Proc, grantedAccess: string, callTrace: string, targetImage = target.image.path): void {
+    access(
+        t: number,
+        source: Proc,
+        target: Proc,
+        grantedAccess: string,
+        callTrace: string,
+        targetImage = target.image.path,
+    ): void {
         this.emit(t, 10, {
             SourceProcessGUID: source.guid,
             SourceProcessId: source.pid,
@@ -720,7 +954,14 @@ class Emitter {
         });
     }
 
-    thread(t: number, source: Proc, target: Proc, startAddress: string, startModule: string, startFunction: string): void {
+    thread(
+        t: number,
+        source: Proc,
+        target: Proc,
+        startAddress: string,
+        startModule: string,
+        startFunction: string,
+    ): void {
         this.emit(t, 8, {
             SourceProcessGuid: source.guid,
             SourceProcessId: source.pid,
@@ -785,7 +1026,14 @@ class Emitter {
 
     /** csrss.exe runs a console control handler in a console process (Ctrl+C, close): benign EID 8 (schtask_create). */
     ctrlRoutine(t: number, target: Proc): void {
-        this.thread(t, this.host.procs.csrss, target, this.host.ctrlRoutineAddress, 'C:\\Windows\\System32\\KERNELBASE.dll', 'CtrlRoutine');
+        this.thread(
+            t,
+            this.host.procs.csrss,
+            target,
+            this.host.ctrlRoutineAddress,
+            'C:\\Windows\\System32\\KERNELBASE.dll',
+            'CtrlRoutine',
+        );
     }
 
     /** The image itself and the DLLs every process maps, then the extra ones; times strictly after `t`. */
@@ -810,7 +1058,14 @@ class Emitter {
     createProcess(t: number, parent: Proc, launch: Launch): Proc {
         const rng = this.rng;
         const created = t + rng.range(1, 4);
-        const child = this.newProcess(created, launch.image, launch.commandLine, launch.session ?? parent.session, launch.cwd ?? parent.cwd, launch.role);
+        const child = this.newProcess(
+            created,
+            launch.image,
+            launch.commandLine,
+            launch.session ?? parent.session,
+            launch.cwd ?? parent.cwd,
+            launch.role,
+        );
         child.createTrace = this.creatorTraceOf(child);
         this.access(t, parent, child, '0x1fffff', launch.trace ?? parent.createTrace);
         this.access(t + rng.range(0, 1), this.host.procs.csrss, child, '0x1fffff', TRACE.csrssCreate);
@@ -821,9 +1076,11 @@ class Emitter {
         if (rng.chance(0.4)) this.access(lsassAt, this.host.procs.lsass, child, '0x1000', TRACE.lsassQuery);
         this.access(lsassAt, this.host.procs.lsass, child, '0x1478', TRACE.lsassToken);
         // The Program Compatibility Assistant opens programs started from the shell (schtask_create, dumpcap.exe).
-        if (parent.role === 'shell' && rng.chance(0.3)) this.access(t + rng.range(0, 1), this.host.procs.pca, child, '0x1fffff', TRACE.pcaOpen);
+        if (parent.role === 'shell' && rng.chance(0.3))
+            this.access(t + rng.range(0, 1), this.host.procs.pca, child, '0x1fffff', TRACE.pcaOpen);
         last = Math.max(last, lsassAt);
-        if (launch.lifetimeMs !== undefined) this.end(child, Math.max(launch.lifetimeMs, last - created + 20) + created);
+        if (launch.lifetimeMs !== undefined)
+            this.end(child, Math.max(launch.lifetimeMs, last - created + 20) + created);
         return child;
     }
 
@@ -834,13 +1091,26 @@ class Emitter {
             child.console = parent.console;
         } else {
             // conhost.exe is started for the client by the console driver: csrss.exe opens it, its creator does not.
-            const conhost = this.newProcess(created + rng.range(3, 8), IMG.conhost, CONHOST_COMMAND, child.session, 'C:\\Windows', 'conhost');
+            const conhost = this.newProcess(
+                created + rng.range(3, 8),
+                IMG.conhost,
+                CONHOST_COMMAND,
+                child.session,
+                'C:\\Windows',
+                'conhost',
+            );
             conhost.createTrace = ownCreateTrace(IMG.conhost.path);
             this.access(conhost.startMs - 1, this.host.procs.csrss, conhost, '0x1fffff', TRACE.csrssConnect);
             this.processCreate(conhost.startMs, conhost, child);
             this.imageLoad(conhost.startMs + 1, conhost, IMG.conhost);
             if (rng.chance(0.3)) {
-                this.access(conhost.startMs + rng.range(15, 30), this.host.procs.theme, conhost, rng.chance(0.5) ? '0x1478' : '0x1400', rng.chance(0.5) ? TRACE.themeOpen : TRACE.themeQuery);
+                this.access(
+                    conhost.startMs + rng.range(15, 30),
+                    this.host.procs.theme,
+                    conhost,
+                    rng.chance(0.5) ? '0x1478' : '0x1400',
+                    rng.chance(0.5) ? TRACE.themeOpen : TRACE.themeQuery,
+                );
             }
             child.console = conhost;
             child.ownsConsole = true;
@@ -858,7 +1128,8 @@ class Emitter {
     /** Schedules the end of a process: a console control thread sometimes, its EID 5, and its own console's end. */
     end(p: Proc, endMs: number): void {
         p.endMs = endMs;
-        if (p.image.console && p.role !== 'attack' && this.rng.chance(0.25)) this.ctrlRoutine(endMs - this.rng.range(5, 40), p);
+        if (p.image.console && p.role !== 'attack' && this.rng.chance(0.25))
+            this.ctrlRoutine(endMs - this.rng.range(5, 40), p);
         this.terminate(endMs, p);
         if (p.ownsConsole && p.console) {
             p.console.endMs = endMs + this.rng.range(1, 6);
@@ -869,15 +1140,47 @@ class Emitter {
 
 // ------------------------------------------------------------------------------------------------ background
 
-type Episode = 'launch' | 'console' | 'service' | 'com' | 'agent' | 'renderer' | 'network' | 'image' | 'query' | 'file' | 'registry' | 'ctrl';
+type Episode =
+    | 'launch'
+    | 'console'
+    | 'service'
+    | 'com'
+    | 'agent'
+    | 'renderer'
+    | 'network'
+    | 'image'
+    | 'query'
+    | 'file'
+    | 'registry'
+    | 'ctrl';
 
 const WORKSTATION_MIX: readonly [Episode, number][] = [
-    ['launch', 10], ['console', 6], ['service', 3], ['com', 4], ['agent', 3], ['renderer', 4],
-    ['network', 16], ['image', 10], ['query', 14], ['file', 7], ['registry', 10], ['ctrl', 1],
+    ['launch', 10],
+    ['console', 6],
+    ['service', 3],
+    ['com', 4],
+    ['agent', 3],
+    ['renderer', 4],
+    ['network', 16],
+    ['image', 10],
+    ['query', 14],
+    ['file', 7],
+    ['registry', 10],
+    ['ctrl', 1],
 ];
 const SERVER_MIX: readonly [Episode, number][] = [
-    ['launch', 2], ['console', 4], ['service', 5], ['com', 4], ['agent', 5], ['renderer', 0],
-    ['network', 22], ['image', 8], ['query', 14], ['file', 6], ['registry', 8], ['ctrl', 1],
+    ['launch', 2],
+    ['console', 4],
+    ['service', 5],
+    ['com', 4],
+    ['agent', 5],
+    ['renderer', 0],
+    ['network', 22],
+    ['image', 8],
+    ['query', 14],
+    ['file', 6],
+    ['registry', 8],
+    ['ctrl', 1],
 ];
 
 const SVCHOST_GROUPS: readonly [string, keyof HostProfile['sessions']][] = [
@@ -993,8 +1296,12 @@ class BackgroundHost {
         if (!server && roll < 0.18 && (this.chrome === undefined || this.chrome.endMs < t + 10_000)) {
             const chrome = this.track(
                 this.em.createProcess(t, explorer, {
-                    image: IMG.chrome, commandLine: shellCommandLine(IMG.chrome.path), role: 'browser', cwd: CHROME_VERSION_DIR,
-                    lifetimeMs: this.minutes(20, 120), loads: [DLL.chromeElf, DLL.chromeDll],
+                    image: IMG.chrome,
+                    commandLine: shellCommandLine(IMG.chrome.path),
+                    role: 'browser',
+                    cwd: CHROME_VERSION_DIR,
+                    lifetimeMs: this.minutes(20, 120),
+                    loads: [DLL.chromeElf, DLL.chromeDll],
                 }),
             );
             this.chrome = chrome;
@@ -1007,42 +1314,79 @@ class BackgroundHost {
             const withFile = rng.chance(0.75);
             const notepad: Launch = withFile
                 ? notepadOnDocument(home, doc, 'gui')
-                // Started from the Start menu notepad has no arguments: a confusable for "hollowing host without arguments".
-                : { image: IMG.notepad, commandLine: shellCommandLine('C:\\Windows\\system32\\notepad.exe'), role: 'gui', cwd: `${home}\\` };
+                : // Started from the Start menu notepad has no arguments: a confusable for "hollowing host without arguments".
+                  {
+                      image: IMG.notepad,
+                      commandLine: shellCommandLine('C:\\Windows\\system32\\notepad.exe'),
+                      role: 'gui',
+                      cwd: `${home}\\`,
+                  };
             this.track(this.em.createProcess(t, explorer, { ...notepad, lifetimeMs: this.minutes(1, 30) }));
             return;
         }
         if (roll < 0.62) {
             const elevated = rng.chance(0.3);
-            this.track(this.em.createProcess(t, explorer, {
-                image: IMG.cmd, commandLine: SHELL_CMD_COMMAND, role: 'cmd', session: elevated ? sessions.admin : sessions.user,
-                cwd: elevated ? 'C:\\Windows\\system32\\' : `${home}\\`, lifetimeMs: this.minutes(1, 20),
-            }));
+            this.track(
+                this.em.createProcess(t, explorer, {
+                    image: IMG.cmd,
+                    commandLine: SHELL_CMD_COMMAND,
+                    role: 'cmd',
+                    session: elevated ? sessions.admin : sessions.user,
+                    cwd: elevated ? 'C:\\Windows\\system32\\' : `${home}\\`,
+                    lifetimeMs: this.minutes(1, 20),
+                }),
+            );
             return;
         }
         if (roll < 0.8) {
-            const ps = this.track(this.em.createProcess(t, explorer, {
-                image: IMG.powershell, commandLine: shellCommandLine(IMG.powershell.path), role: 'powershell', cwd: `${home}\\`,
-                lifetimeMs: this.minutes(1, 20), loads: [DLL.mscoree, DLL.clr, DLL.smaNi, DLL.systemNi, COMMON_DLLS[21] as ImageInfo],
-            }));
+            const ps = this.track(
+                this.em.createProcess(t, explorer, {
+                    image: IMG.powershell,
+                    commandLine: shellCommandLine(IMG.powershell.path),
+                    role: 'powershell',
+                    cwd: `${home}\\`,
+                    lifetimeMs: this.minutes(1, 20),
+                    loads: [DLL.mscoree, DLL.clr, DLL.smaNi, DLL.systemNi, COMMON_DLLS[21] as ImageInfo],
+                }),
+            );
             // Every PowerShell start tests the execution policy with a throw-away script (schtask_create, empire_dllinjection).
-            this.em.fileCreate(ps.startMs + rng.range(400, 900), ps, `${home}\\AppData\\Local\\Temp\\__PSScriptPolicyTest_${rng.hex(8)}.${rng.hex(3)}.ps1`);
+            this.em.fileCreate(
+                ps.startMs + rng.range(400, 900),
+                ps,
+                `${home}\\AppData\\Local\\Temp\\__PSScriptPolicyTest_${rng.hex(8)}.${rng.hex(3)}.ps1`,
+            );
             return;
         }
         if (server) {
-            this.track(this.em.createProcess(t, explorer, {
-                image: IMG.mmc, commandLine: `"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\${rng.pick(['services.msc', 'eventvwr.msc', 'compmgmt.msc', 'dsa.msc'])}" `,
-                role: 'gui', session: sessions.admin, cwd: 'C:\\Windows\\system32\\', lifetimeMs: this.minutes(1, 15),
-            }));
+            this.track(
+                this.em.createProcess(t, explorer, {
+                    image: IMG.mmc,
+                    commandLine: `"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\${rng.pick(['services.msc', 'eventvwr.msc', 'compmgmt.msc', 'dsa.msc'])}" `,
+                    role: 'gui',
+                    session: sessions.admin,
+                    cwd: 'C:\\Windows\\system32\\',
+                    lifetimeMs: this.minutes(1, 15),
+                }),
+            );
             return;
         }
         const word = rng.chance(0.6);
         const doc = `${home}\\Documents\\${rng.pick(DOCS)}.${word ? 'docx' : 'xlsx'}`;
-        const office = this.track(this.em.createProcess(t, explorer, {
-            image: word ? IMG.winword : IMG.excel, commandLine: `"${(word ? IMG.winword : IMG.excel).path}" /n "${doc}" /o ""`,
-            role: 'office', cwd: `${home}\\Documents\\`, lifetimeMs: this.minutes(3, 40), loads: [DLL.mso],
-        }));
-        this.em.fileCreate(office.startMs + rng.range(300, 1200), office, `${home}\\Documents\\~$${doc.slice(doc.lastIndexOf('\\') + 3)}`);
+        const office = this.track(
+            this.em.createProcess(t, explorer, {
+                image: word ? IMG.winword : IMG.excel,
+                commandLine: `"${(word ? IMG.winword : IMG.excel).path}" /n "${doc}" /o ""`,
+                role: 'office',
+                cwd: `${home}\\Documents\\`,
+                lifetimeMs: this.minutes(3, 40),
+                loads: [DLL.mso],
+            }),
+        );
+        this.em.fileCreate(
+            office.startMs + rng.range(300, 1200),
+            office,
+            `${home}\\Documents\\~$${doc.slice(doc.lastIndexOf('\\') + 3)}`,
+        );
         this.em.network(office.startMs + rng.range(500, 2500), office, WEB[1] as Peer);
     }
 
@@ -1052,12 +1396,17 @@ class BackgroundHost {
         const id = rng.range(5, 400);
         const life = Math.min(this.minutes(0.2, 15), chrome.endMs - t - 2_000);
         if (life < 1_000) return;
-        this.track(this.em.createProcess(t, chrome, {
-            image: IMG.chrome,
-            commandLine: `"${IMG.chrome.path}" --type=${type} --field-trial-handle=1936,i,${rng.range(1e15, 9e15)},${rng.range(1e15, 9e15)},262144 --lang=en-US --renderer-client-id=${id} --mojo-platform-channel-handle=${rng.range(1000, 9000)} /prefetch:${type === 'renderer' ? 1 : 8}`,
-            role: 'renderer', session: type === 'renderer' ? this.profile.sessions.userLow : this.profile.sessions.user, cwd: CHROME_VERSION_DIR,
-            lifetimeMs: life, loads: [DLL.chromeElf, DLL.chromeDll],
-        }));
+        this.track(
+            this.em.createProcess(t, chrome, {
+                image: IMG.chrome,
+                commandLine: `"${IMG.chrome.path}" --type=${type} --field-trial-handle=1936,i,${rng.range(1e15, 9e15)},${rng.range(1e15, 9e15)},262144 --lang=en-US --renderer-client-id=${id} --mojo-platform-channel-handle=${rng.range(1000, 9000)} /prefetch:${type === 'renderer' ? 1 : 8}`,
+                role: 'renderer',
+                session: type === 'renderer' ? this.profile.sessions.userLow : this.profile.sessions.user,
+                cwd: CHROME_VERSION_DIR,
+                lifetimeMs: life,
+                loads: [DLL.chromeElf, DLL.chromeDll],
+            }),
+        );
     }
 
     private consoleCommand(t: number): void {
@@ -1078,10 +1427,24 @@ class BackgroundHost {
         ];
         const [img, command, args] = rng.pick(commands);
         // cmd.exe passes the typed line on; PowerShell resolves the full path and quotes it.
-        const commandLine = shell.role === 'powershell' ? `"${img.path}" ${args}`.trimEnd() : `${command}  ${args}`.trimEnd();
+        const commandLine =
+            shell.role === 'powershell' ? `"${img.path}" ${args}`.trimEnd() : `${command}  ${args}`.trimEnd();
         const life = Math.min(rng.range(300, 8_000), shell.endMs - t - 2_000);
-        const child = this.em.createProcess(t, shell, { image: img, commandLine, role: 'tool', cwd: shell.cwd, lifetimeMs: life });
-        if (img === IMG.nslookup) this.em.network(child.startMs + rng.range(20, 80), child, { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 53 }, 'outbound', 'udp');
+        const child = this.em.createProcess(t, shell, {
+            image: img,
+            commandLine,
+            role: 'tool',
+            cwd: shell.cwd,
+            lifetimeMs: life,
+        });
+        if (img === IMG.nslookup)
+            this.em.network(
+                child.startMs + rng.range(20, 80),
+                child,
+                { ip: '10.20.10.5', host: `DC-01.${FQDN}`, port: 53 },
+                'outbound',
+                'udp',
+            );
     }
 
     private serviceStart(t: number): void {
@@ -1089,17 +1452,32 @@ class BackgroundHost {
         const { procs, sessions } = this.profile;
         if (rng.chance(0.75)) {
             const [group, session] = rng.pick(SVCHOST_GROUPS);
-            this.track(this.em.createProcess(t, procs.services, {
-                image: IMG.svchost, commandLine: `C:\\Windows\\system32\\svchost.exe -k ${group}`, role: 'service', session: sessions[session],
-                cwd: 'C:\\Windows\\system32\\', lifetimeMs: rng.chance(0.5) ? this.minutes(0.5, 5) : this.minutes(10, 90),
-            }));
+            this.track(
+                this.em.createProcess(t, procs.services, {
+                    image: IMG.svchost,
+                    commandLine: `C:\\Windows\\system32\\svchost.exe -k ${group}`,
+                    role: 'service',
+                    session: sessions[session],
+                    cwd: 'C:\\Windows\\system32\\',
+                    lifetimeMs: rng.chance(0.5) ? this.minutes(0.5, 5) : this.minutes(10, 90),
+                }),
+            );
             return;
         }
         const [img, commandLine] = rng.pick<[ImageInfo, string]>([
             [IMG.msiexec, 'C:\\Windows\\system32\\msiexec.exe /V'],
             [IMG.sppsvc, 'C:\\Windows\\system32\\sppsvc.exe'],
         ]);
-        this.track(this.em.createProcess(t, procs.services, { image: img, commandLine, role: 'service', session: sessions.system, cwd: 'C:\\Windows\\system32\\', lifetimeMs: this.minutes(0.5, 4) }));
+        this.track(
+            this.em.createProcess(t, procs.services, {
+                image: img,
+                commandLine,
+                role: 'service',
+                session: sessions.system,
+                cwd: 'C:\\Windows\\system32\\',
+                lifetimeMs: this.minutes(0.5, 4),
+            }),
+        );
     }
 
     private comActivation(t: number): void {
@@ -1110,14 +1488,25 @@ class BackgroundHost {
             this.em.createProcess(t, procs.indexer, {
                 image: IMG.searchProtocolHost,
                 commandLine: `"C:\\Windows\\system32\\SearchProtocolHost.exe" Global\\UsGthrFltPipeMssGthrPipe${rng.range(1, 90)}_ Global\\UsGthrCtrlFltPipeMssGthrPipe${rng.range(1, 90)} 1 -2147483646 "Software\\Microsoft\\Windows Search" "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT; MS Search 4.0 Robot)" "C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc" "DownLevelDaemon" `,
-                role: 'tool', session: sessions.system, cwd: 'C:\\Windows\\system32\\', lifetimeMs: rng.range(2_000, 90_000),
+                role: 'tool',
+                session: sessions.system,
+                cwd: 'C:\\Windows\\system32\\',
+                lifetimeMs: rng.range(2_000, 90_000),
             });
             return;
         }
         if (roll < 0.35) {
             this.em.createProcess(t, procs.schedule, {
-                image: IMG.taskhostw, commandLine: rng.pick(['taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly', 'taskhostw.exe KEYROAMING', 'taskhostw.exe Install $(Arg0)']),
-                role: 'tool', session: sessions.user, cwd: 'C:\\Windows\\system32\\', lifetimeMs: rng.range(2_000, 120_000),
+                image: IMG.taskhostw,
+                commandLine: rng.pick([
+                    'taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly',
+                    'taskhostw.exe KEYROAMING',
+                    'taskhostw.exe Install $(Arg0)',
+                ]),
+                role: 'tool',
+                session: sessions.user,
+                cwd: 'C:\\Windows\\system32\\',
+                lifetimeMs: rng.range(2_000, 120_000),
             });
             return;
         }
@@ -1125,11 +1514,28 @@ class BackgroundHost {
             [IMG.wmiprvse, 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', sessions.networkService],
             [IMG.wmiprvse, 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -Embedding', sessions.system],
             [IMG.runtimeBroker, 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding', sessions.user],
-            [IMG.dllhost, 'C:\\Windows\\system32\\DllHost.exe /Processid:{973D20D7-562D-44B9-B70B-5A0F49CCDF3F}', sessions.user],
+            [
+                IMG.dllhost,
+                'C:\\Windows\\system32\\DllHost.exe /Processid:{973D20D7-562D-44B9-B70B-5A0F49CCDF3F}',
+                sessions.user,
+            ],
             // rundll32 with its usual arguments: the confusable twin of the argument-less hollowing host.
-            [IMG.rundll32, 'C:\\Windows\\system32\\rundll32.exe C:\\Windows\\system32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009-3ce0-458a-a354-715610a075e6} -Embedding', sessions.user],
+            [
+                IMG.rundll32,
+                'C:\\Windows\\system32\\rundll32.exe C:\\Windows\\system32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009-3ce0-458a-a354-715610a075e6} -Embedding',
+                sessions.user,
+            ],
         ]);
-        this.track(this.em.createProcess(t, procs.dcom, { image: img, commandLine, role: 'tool', session, cwd: 'C:\\Windows\\system32\\', lifetimeMs: rng.range(3_000, 300_000) }));
+        this.track(
+            this.em.createProcess(t, procs.dcom, {
+                image: img,
+                commandLine,
+                role: 'tool',
+                session,
+                cwd: 'C:\\Windows\\system32\\',
+                lifetimeMs: rng.range(3_000, 300_000),
+            }),
+        );
     }
 
     /** The .NET agent runs a collection task: its creator access ends in JIT code (WaAppAgent.exe in the recordings). */
@@ -1138,20 +1544,37 @@ class BackgroundHost {
         const { procs, sessions } = this.profile;
         const [img, commandLine] = rng.pick<[ImageInfo, string]>([
             [IMG.cmd, '"C:\\Windows\\system32\\cmd.exe" /c "ipconfig /all"'],
-            [IMG.powershell, `"${IMG.powershell.path}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${AGENT_DIR}scripts\\collect-inventory.ps1"`],
+            [
+                IMG.powershell,
+                `"${IMG.powershell.path}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${AGENT_DIR}scripts\\collect-inventory.ps1"`,
+            ],
             [IMG.logman, '"C:\\Windows\\system32\\logman.exe" query -ets'],
             [IMG.wevtutil, '"C:\\Windows\\system32\\wevtutil.exe" qe System /c:20 /rd:true /f:text'],
             [IMG.whoami, '"C:\\Windows\\system32\\whoami.exe" /all'],
         ]);
         const life = rng.range(400, 9_000);
         const child = this.em.createProcess(t, procs.agent, {
-            image: img, commandLine, role: img === IMG.cmd ? 'cmd' : img === IMG.powershell ? 'powershell' : 'tool', session: sessions.system, cwd: AGENT_DIR, lifetimeMs: life,
+            image: img,
+            commandLine,
+            role: img === IMG.cmd ? 'cmd' : img === IMG.powershell ? 'powershell' : 'tool',
+            session: sessions.system,
+            cwd: AGENT_DIR,
+            lifetimeMs: life,
             loads: img === IMG.powershell ? [DLL.mscoree, DLL.clr, DLL.smaNi] : undefined,
         });
         if (img === IMG.cmd && life > 1_500) {
-            this.em.createProcess(child.startMs + rng.range(30, 200), child, { image: IMG.ipconfig, commandLine: 'ipconfig  /all', role: 'tool', lifetimeMs: rng.range(300, Math.max(400, life - 900)) });
+            this.em.createProcess(child.startMs + rng.range(30, 200), child, {
+                image: IMG.ipconfig,
+                commandLine: 'ipconfig  /all',
+                role: 'tool',
+                lifetimeMs: rng.range(300, Math.max(400, life - 900)),
+            });
         }
-        this.em.fileCreate(t + rng.range(50, 400), procs.agent, `C:\\ProgramData\\Contoso\\InventoryAgent\\logs\\task-${rng.hex(8)}.json`);
+        this.em.fileCreate(
+            t + rng.range(50, 400),
+            procs.agent,
+            `C:\\ProgramData\\Contoso\\InventoryAgent\\logs\\task-${rng.hex(8)}.json`,
+        );
     }
 
     private renderer(t: number): void {
@@ -1171,7 +1594,12 @@ class BackgroundHost {
         for (let i = 0, at = t; i < count; i++, at += rng.range(1, 80)) {
             const roll = rng.next();
             if (procs.sql && roll < 0.3) {
-                this.em.network(at, procs.sql, { ip: `10.20.1.${rng.range(20, 220)}`, host: '-', port: 1433 }, 'inbound');
+                this.em.network(
+                    at,
+                    procs.sql,
+                    { ip: `10.20.1.${rng.range(20, 220)}`, host: '-', port: 1433 },
+                    'inbound',
+                );
             } else if (this.chrome && this.chrome.startMs < t && this.chrome.endMs > at + 1_000 && roll < 0.45) {
                 this.em.network(at, this.chrome, rng.pick(WEB));
             } else if (roll < 0.6) {
@@ -1211,8 +1639,10 @@ class BackgroundHost {
             if (roll < 0.3) this.em.access(at, procs.dcom, target, '0x1000', TRACE.rpcssQuery);
             else if (roll < 0.45) this.em.access(at, procs.psm, target, '0x1000', TRACE.psmQuery);
             else if (roll < 0.55) this.em.access(at, procs.theme, target, '0x1400', TRACE.themeQuery);
-            else if (roll < 0.75) this.em.access(at, procs.msmpeng, target, rng.chance(0.6) ? '0x1410' : '0x1000', TRACE.defenderQuery);
-            else if (roll < 0.93) this.em.access(at, procs.explorer, target, rng.chance(0.8) ? '0x1000' : '0x1410', TRACE.explorerQuery);
+            else if (roll < 0.75)
+                this.em.access(at, procs.msmpeng, target, rng.chance(0.6) ? '0x1410' : '0x1000', TRACE.defenderQuery);
+            else if (roll < 0.93)
+                this.em.access(at, procs.explorer, target, rng.chance(0.8) ? '0x1000' : '0x1410', TRACE.explorerQuery);
             else this.em.access(at, procs.lsass, target, '0x1000', TRACE.lsassQuery);
         }
     }
@@ -1228,15 +1658,40 @@ class BackgroundHost {
                 this.em.fileCreate(t, this.chrome, `${home}\\Downloads\\${name}.crdownload`);
                 this.em.fileCreate(t + rng.range(300, 3_000), this.chrome, `${home}\\Downloads\\${name}`);
             } else {
-                this.em.fileCreate(t, this.chrome, `${home}\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\Cache\\Cache_Data\\f_${rng.hex(6)}`);
+                this.em.fileCreate(
+                    t,
+                    this.chrome,
+                    `${home}\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\Cache\\Cache_Data\\f_${rng.hex(6)}`,
+                );
             }
         } else if (roll < 0.55) {
-            const exe = rng.pick(['CMD.EXE', 'NOTEPAD.EXE', 'SVCHOST.EXE', 'RUNTIMEBROKER.EXE', 'TASKHOSTW.EXE', 'WMIPRVSE.EXE', 'CONHOST.EXE']);
-            this.em.fileCreate(t, procs.netsvcs, `C:\\Windows\\Prefetch\\${exe}-${upperHex(rng, 8)}.pf`, t - rng.range(86_400_000, 30 * 86_400_000));
+            const exe = rng.pick([
+                'CMD.EXE',
+                'NOTEPAD.EXE',
+                'SVCHOST.EXE',
+                'RUNTIMEBROKER.EXE',
+                'TASKHOSTW.EXE',
+                'WMIPRVSE.EXE',
+                'CONHOST.EXE',
+            ]);
+            this.em.fileCreate(
+                t,
+                procs.netsvcs,
+                `C:\\Windows\\Prefetch\\${exe}-${upperHex(rng, 8)}.pf`,
+                t - rng.range(86_400_000, 30 * 86_400_000),
+            );
         } else if (roll < 0.7) {
-            this.em.fileCreate(t, procs.msmpeng, `C:\\ProgramData\\Microsoft\\Windows Defender\\Scans\\History\\CacheManager\\${upperHex(rng, 8)}-0.bin`);
+            this.em.fileCreate(
+                t,
+                procs.msmpeng,
+                `C:\\ProgramData\\Microsoft\\Windows Defender\\Scans\\History\\CacheManager\\${upperHex(rng, 8)}-0.bin`,
+            );
         } else if (roll < 0.85) {
-            this.em.fileCreate(t, procs.explorer, `${home}\\AppData\\Roaming\\Microsoft\\Windows\\Recent\\${rng.pick(DOCS)}.lnk`);
+            this.em.fileCreate(
+                t,
+                procs.explorer,
+                `${home}\\AppData\\Roaming\\Microsoft\\Windows\\Recent\\${rng.pick(DOCS)}.lnk`,
+            );
         } else {
             this.em.fileCreate(t, procs.agent, `C:\\ProgramData\\Contoso\\InventoryAgent\\cache\\${rng.hex(12)}.tmp`);
         }
@@ -1248,13 +1703,33 @@ class BackgroundHost {
         const sid = `${domainSid}-${1100 + this.profile.index}`;
         const roll = rng.next();
         if (roll < 0.4) {
-            this.em.registry(t, procs.explorer, `HKU\\${sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{CEBFF5CD-ACE2-4F4F-9178-9926F41749EA}\\Count\\${rng.pick(['HRZR_PGYFRFFVBA', 'HRZR_PGYPHNPbhag:pgbe', '{1NP14R77-02R7-4R5Q-O744-2RO1NR5198O7}\\abgrcnq.rkr'])}`, 'Binary Data');
+            this.em.registry(
+                t,
+                procs.explorer,
+                `HKU\\${sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{CEBFF5CD-ACE2-4F4F-9178-9926F41749EA}\\Count\\${rng.pick(['HRZR_PGYFRFFVBA', 'HRZR_PGYPHNPbhag:pgbe', '{1NP14R77-02R7-4R5Q-O744-2RO1NR5198O7}\\abgrcnq.rkr'])}`,
+                'Binary Data',
+            );
         } else if (roll < 0.7) {
-            this.em.registry(t, procs.services, `HKLM\\System\\CurrentControlSet\\Services\\bam\\State\\UserSettings\\${sid}\\\\Device\\HarddiskVolume3\\Windows\\System32\\${rng.pick(['cmd.exe', 'notepad.exe', 'WindowsPowerShell\\v1.0\\powershell.exe'])}`, 'Binary Data');
+            this.em.registry(
+                t,
+                procs.services,
+                `HKLM\\System\\CurrentControlSet\\Services\\bam\\State\\UserSettings\\${sid}\\\\Device\\HarddiskVolume3\\Windows\\System32\\${rng.pick(['cmd.exe', 'notepad.exe', 'WindowsPowerShell\\v1.0\\powershell.exe'])}`,
+                'Binary Data',
+            );
         } else if (roll < 0.85) {
-            this.em.registry(t, procs.agent, 'HKLM\\SOFTWARE\\Contoso\\InventoryAgent\\LastRun', `QWORD (0x${rng.hex(8)}-0x${rng.hex(8)})`);
+            this.em.registry(
+                t,
+                procs.agent,
+                'HKLM\\SOFTWARE\\Contoso\\InventoryAgent\\LastRun',
+                `QWORD (0x${rng.hex(8)}-0x${rng.hex(8)})`,
+            );
         } else {
-            this.em.registry(t, procs.msmpeng, 'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Signature Updates\\SignaturesLastChecked', `Binary Data`);
+            this.em.registry(
+                t,
+                procs.msmpeng,
+                'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Signature Updates\\SignaturesLastChecked',
+                `Binary Data`,
+            );
         }
     }
 
@@ -1301,16 +1776,32 @@ function stagerCommandLine(c2Ip: string): string {
 /** The operator's elevated cmd.exe, started from explorer.exe about `ms` before the injection (at least 5 s). */
 function elevatedCmd(ctx: AttackContext, ms: number, cwd: string): Proc {
     const { host } = ctx.em;
-    return ctx.em.createProcess(before(ctx, ms, 5_000), host.procs.explorer, { image: IMG.cmd, commandLine: SHELL_CMD_COMMAND, role: 'cmd', session: host.sessions.admin, cwd });
+    return ctx.em.createProcess(before(ctx, ms, 5_000), host.procs.explorer, {
+        image: IMG.cmd,
+        commandLine: SHELL_CMD_COMMAND,
+        role: 'cmd',
+        session: host.sessions.admin,
+        cwd,
+    });
 }
 
 /**
  * An attack program (dropper, implant, tool) that `parent` starts at `plannedStart`, though never within a second of
  * the parent's own start (a command is typed only once its console is open); it exits `exitsAfterMs` after the injection.
  */
-function runAttackProgram(ctx: AttackContext, parent: Proc, plannedStart: number, launch: Pick<Launch, 'image' | 'commandLine' | 'cwd'>, exitsAfterMs: number): Proc {
+function runAttackProgram(
+    ctx: AttackContext,
+    parent: Proc,
+    plannedStart: number,
+    launch: Pick<Launch, 'image' | 'commandLine' | 'cwd'>,
+    exitsAfterMs: number,
+): Proc {
     const start = Math.max(parent.startMs + 1_000, plannedStart);
-    return ctx.em.createProcess(start, parent, { ...launch, role: 'attack', lifetimeMs: ctx.at - start + exitsAfterMs });
+    return ctx.em.createProcess(start, parent, {
+        ...launch,
+        role: 'attack',
+        lifetimeMs: ctx.at - start + exitsAfterMs,
+    });
 }
 
 /** A version resource whose fields Sysmon could not read: it writes `?` for each. */
@@ -1327,25 +1818,49 @@ function buildHollowing(ctx: AttackContext): AttackBuild {
     const { rng, host } = em;
     const folder = `${homeOf(host)}\\Downloads\\${rng.pick(['info', 'invoice_0424', 'scan_docs', 'po_2291'])}`;
     const dropperImage = image(`${folder}\\jjs.exe`, {
-        fileVersion: '8.0.1710.11', description: 'Java(TM) Platform SE binary', product: 'Java(TM) Platform SE 8', company: 'Oracle Corporation', originalFileName: 'jjs.exe',
-        signature: 'Oracle America, Inc.', console: true,
+        fileVersion: '8.0.1710.11',
+        description: 'Java(TM) Platform SE binary',
+        product: 'Java(TM) Platform SE 8',
+        company: 'Oracle Corporation',
+        originalFileName: 'jjs.exe',
+        signature: 'Oracle America, Inc.',
+        console: true,
     });
     const jli = image(`${folder}\\jli.dll`, { ...UNREADABLE_VERSION, signed: false });
-    const dropper = runAttackProgram(ctx, host.procs.explorer, before(ctx, rng.range(3_000, 20_000), 1_500), {
-        image: dropperImage, commandLine: shellCommandLine(dropperImage.path), cwd: `${folder}\\`,
-    }, rng.range(4_000, 20_000));
+    const dropper = runAttackProgram(
+        ctx,
+        host.procs.explorer,
+        before(ctx, rng.range(3_000, 20_000), 1_500),
+        {
+            image: dropperImage,
+            commandLine: shellCommandLine(dropperImage.path),
+            cwd: `${folder}\\`,
+        },
+        rng.range(4_000, 20_000),
+    );
     em.imageLoad(dropper.startMs + rng.range(100, 140), dropper, jli);
     const svchost = rng.chance(0.6);
     const target = em.createProcess(ctx.at, dropper, {
         image: svchost ? IMG.svchost : IMG.rundll32,
         commandLine: svchost ? 'C:\\Windows\\system32\\svchost.exe' : 'C:\\Windows\\system32\\rundll32.exe',
-        role: 'attack', cwd: 'C:\\Windows\\system32\\',
+        role: 'attack',
+        cwd: 'C:\\Windows\\system32\\',
         // CreateProcess called from the side-loaded DLL: module-backed, nothing unusual in the stack itself.
         trace: `${CREATE_HEAD}|${frames(jli.path, ['1b2c4', '1a9e0'])}|${frames(dropperImage.path, ['1f21', '1e6d'])}|${THREAD_BASE}`,
     });
     em.thread(target.startMs + rng.range(8, 15), dropper, target, `0x000001${upperHex(rng, 6)}0000`, '-', '-');
-    em.network(target.startMs + rng.range(1_000, 4_000), target, { ip: c2(rng), host: '-', port: rng.pick([443, 80, 8080]) });
-    return { injector: dropper, target, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/apt10_jjs_sideloading_prochollowing_persist_as_service_sysmon_1_7_8_13' };
+    em.network(target.startMs + rng.range(1_000, 4_000), target, {
+        ip: c2(rng),
+        host: '-',
+        port: rng.pick([443, 80, 8080]),
+    });
+    return {
+        injector: dropper,
+        target,
+        technique: 'T1055.012',
+        modeledOn:
+            'EVTX-ATTACK-SAMPLES Defense_Evasion/apt10_jjs_sideloading_prochollowing_persist_as_service_sysmon_1_7_8_13',
+    };
 }
 
 /**
@@ -1359,23 +1874,50 @@ function buildRemoteThreadDll(ctx: AttackContext): AttackBuild {
     const { rng, host } = em;
     const home = homeOf(host);
     const notepadStart = before(ctx, rng.range(60_000, 240_000), 6_000);
-    const notepad = em.createProcess(notepadStart, host.procs.explorer, notepadOnDocument(home, rng.pick(DOCS), 'attack'));
+    const notepad = em.createProcess(
+        notepadStart,
+        host.procs.explorer,
+        notepadOnDocument(home, rng.pick(DOCS), 'attack'),
+    );
     const c2Ip = c2(rng);
     const psStart = Math.max(notepadStart + 500, before(ctx, rng.range(15_000, 50_000), 4_000));
     const ps = em.createProcess(psStart, host.procs.explorer, {
-        image: IMG.powershell, commandLine: stagerCommandLine(c2Ip), role: 'attack', cwd: `${home}\\`, loads: [DLL.mscoree, DLL.clr, DLL.smaNi, DLL.systemNi],
+        image: IMG.powershell,
+        commandLine: stagerCommandLine(c2Ip),
+        role: 'attack',
+        cwd: `${home}\\`,
+        loads: [DLL.mscoree, DLL.clr, DLL.smaNi, DLL.systemNi],
     });
     for (let beacon = ps.startMs + rng.range(1_500, 3_000); beacon < ctx.at - 500; beacon += rng.range(4_000, 6_000)) {
         em.network(beacon, ps, { ip: c2Ip, host: '-', port: 80 });
     }
-    const dll = image(`C:\\ProgramData\\${rng.pick(['launcher.dll', 'msupdate.dll', 'wintrust64.dll', 'T1055.dll'])}`, { signed: false });
+    const dll = image(`C:\\ProgramData\\${rng.pick(['launcher.dll', 'msupdate.dll', 'wintrust64.dll', 'T1055.dll'])}`, {
+        signed: false,
+    });
     em.fileCreate(Math.max(ps.startMs + 800, before(ctx, rng.range(2_000, 8_000), 300)), ps, dll.path);
-    em.access(ctx.at, ps, notepad, '0x1f3fff', `${NT}+9c534|${KB}+2726e|${unknownFrame(`00007FFF${upperHex(rng, 8)}`)}`);
+    em.access(
+        ctx.at,
+        ps,
+        notepad,
+        '0x1f3fff',
+        `${NT}+9c534|${KB}+2726e|${unknownFrame(`00007FFF${upperHex(rng, 8)}`)}`,
+    );
     const threadAt = ctx.at + rng.range(12, 24);
     em.thread(threadAt, ps, notepad, host.loadLibraryAddress, 'C:\\Windows\\System32\\KERNEL32.DLL', 'LoadLibraryA');
     em.imageLoad(threadAt + rng.range(0, 3), notepad, dll);
-    em.access(threadAt + rng.range(10, 16), ps, notepad, '0x1410', `${TRACE.managedQuery}|${unknownFrame(jitAddress(rng))}`);
-    return { injector: ps, target: notepad, technique: 'T1055.001', modeledOn: 'Security-Datasets empire_dllinjection_LoadLibrary_CreateRemoteThread' };
+    em.access(
+        threadAt + rng.range(10, 16),
+        ps,
+        notepad,
+        '0x1410',
+        `${TRACE.managedQuery}|${unknownFrame(jitAddress(rng))}`,
+    );
+    return {
+        injector: ps,
+        target: notepad,
+        technique: 'T1055.001',
+        modeledOn: 'Security-Datasets empire_dllinjection_LoadLibrary_CreateRemoteThread',
+    };
 }
 
 /**
@@ -1389,25 +1931,50 @@ function buildShellcodeThread(ctx: AttackContext): AttackBuild {
     const name = rng.pick(['m.exe', 'update.exe', 'msupd.exe', 'svch0st.exe']);
     // msfvenom's default template is ApacheBench (ab.exe): its version resource survives in the payload.
     const implantImage = image(`C:\\Users\\Public\\${name}`, {
-        fileVersion: '2.2.14', description: 'ApacheBench command line utility', product: 'Apache HTTP Server', company: 'Apache Software Foundation', originalFileName: 'ab.exe',
-        signed: false, console: true,
+        fileVersion: '2.2.14',
+        description: 'ApacheBench command line utility',
+        product: 'Apache HTTP Server',
+        company: 'Apache Software Foundation',
+        originalFileName: 'ab.exe',
+        signed: false,
+        console: true,
     });
-    const implant = runAttackProgram(ctx, host.procs.explorer, before(ctx, rng.range(10_000, 60_000), 3_000), {
-        image: implantImage, commandLine: shellCommandLine(implantImage.path), cwd: 'C:\\Users\\Public\\',
-    }, rng.range(2_000, 8_000));
+    const implant = runAttackProgram(
+        ctx,
+        host.procs.explorer,
+        before(ctx, rng.range(10_000, 60_000), 3_000),
+        {
+            image: implantImage,
+            commandLine: shellCommandLine(implantImage.path),
+            cwd: 'C:\\Users\\Public\\',
+        },
+        rng.range(2_000, 8_000),
+    );
     const c2Ip = c2(rng);
     em.network(implant.startMs + rng.range(500, 1_500), implant, { ip: c2Ip, host: '-', port: 4444 });
     let target = host.procs.explorer;
     if (ctx.explorerTaken) {
         // explorer.exe of this host is already another attack's target: migrate into a notepad.exe instead.
-        target = em.createProcess(before(ctx, rng.range(70_000, 200_000), 8_000), host.procs.explorer, notepadOnDocument(homeOf(host), rng.pick(DOCS), 'attack'));
+        target = em.createProcess(
+            before(ctx, rng.range(70_000, 200_000), 8_000),
+            host.procs.explorer,
+            notepadOnDocument(homeOf(host), rng.pick(DOCS), 'attack'),
+        );
     }
     const base = `0000${upperHex(rng, 8)}`;
-    const unbacked = ['1606', '1F41', '1515', '7486', '73A0', '78A3'].map((low) => unknownFrame(`${base}${low}`)).join('|');
+    const unbacked = ['1606', '1F41', '1515', '7486', '73A0', '78A3']
+        .map((low) => unknownFrame(`${base}${low}`))
+        .join('|');
     em.access(ctx.at, implant, target, '0x1f1fff', `${OPEN_HEAD}|${unbacked}|${THREAD_BASE}`);
     em.thread(ctx.at + rng.range(20, 300), implant, target, `0x${base}0000`, '-', '-');
     em.network(ctx.at + rng.range(1_000, 3_000), target, { ip: c2Ip, host: '-', port: 4444 });
-    return { injector: implant, target, technique: 'T1055.002', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/meterpreter_migrate_to_explorer_sysmon_8 (+ Credential_Access/CA_sysmon_hashdump_cmd_meterpreter for the EID 10)' };
+    return {
+        injector: implant,
+        target,
+        technique: 'T1055.002',
+        modeledOn:
+            'EVTX-ATTACK-SAMPLES Defense_Evasion/meterpreter_migrate_to_explorer_sysmon_8 (+ Credential_Access/CA_sysmon_hashdump_cmd_meterpreter for the EID 10)',
+    };
 }
 
 /**
@@ -1424,26 +1991,59 @@ function buildHerpaderping(ctx: AttackContext): AttackBuild {
     const cmd = elevatedCmd(ctx, rng.range(20_000, 90_000), `${desktop}\\`);
     const name = rng.pick(['svc_update.exe', 'report.exe', 'chromeupdate.exe', 'wardog.exe']);
     const toolImage = image(`${desktop}\\ProcessHerpaderping.exe`, {
-        fileVersion: '1.0.0.1', description: 'Process Herpaderping Tool', product: 'Process Herpaderping Tool', company: 'Johnny Shaw', originalFileName: 'ProcessHerpaderping.exe',
-        signed: false, console: true,
+        fileVersion: '1.0.0.1',
+        description: 'Process Herpaderping Tool',
+        product: 'Process Herpaderping Tool',
+        company: 'Johnny Shaw',
+        originalFileName: 'ProcessHerpaderping.exe',
+        signed: false,
+        console: true,
     });
     const life = rng.range(20_000, 180_000);
-    const tool = runAttackProgram(ctx, cmd, before(ctx, rng.range(500, 3_000), 200), {
-        image: toolImage, commandLine: `ProcessHerpaderping.exe  mimikatz.exe ${name} "C:\\Program Files (x86)\\Internet Explorer\\iexplore.exe"`, cwd: `${desktop}\\`,
-    }, life + rng.range(100, 400));
+    const tool = runAttackProgram(
+        ctx,
+        cmd,
+        before(ctx, rng.range(500, 3_000), 200),
+        {
+            image: toolImage,
+            commandLine: `ProcessHerpaderping.exe  mimikatz.exe ${name} "C:\\Program Files (x86)\\Internet Explorer\\iexplore.exe"`,
+            cwd: `${desktop}\\`,
+        },
+        life + rng.range(100, 400),
+    );
     const path = `${desktop}\\${name}`;
     em.fileCreate(ctx.at, tool, path);
     const accessAt = ctx.at + rng.range(55, 70);
     const payload = image(path, { signed: false });
-    const target = em.newProcess(accessAt + rng.range(2, 4), payload, `"${name}"`, tool.session, `${desktop}\\`, 'attack');
+    const target = em.newProcess(
+        accessAt + rng.range(2, 4),
+        payload,
+        `"${name}"`,
+        tool.session,
+        `${desktop}\\`,
+        'attack',
+    );
     const toolPath = tool.image.path;
-    em.access(accessAt, tool, target, '0x1fffff', `${NT}+9ca64|${frames(toolPath, ['d5b2c', 'ed9bc', '1593d9', '15927e', '15913e', '159469'])}|${K32}+17c24|${NT}+6cea1`, name);
+    em.access(
+        accessAt,
+        tool,
+        target,
+        '0x1fffff',
+        `${NT}+9ca64|${frames(toolPath, ['d5b2c', 'ed9bc', '1593d9', '15927e', '15913e', '159469'])}|${K32}+17c24|${NT}+6cea1`,
+        name,
+    );
     em.processCreate(target.startMs, target, tool);
     em.imageLoad(target.startMs + rng.range(6, 12), target, payload);
     em.access(target.startMs + rng.range(95, 120), host.procs.csrss, target, '0x1fffff', TRACE.csrssConnect, name);
     em.access(target.startMs + rng.range(300, 400), host.procs.lsass, target, '0x1478', TRACE.lsassToken, name);
     em.end(target, target.startMs + life);
-    return { injector: tool, target, technique: 'T1055', modeledOn: 'Security-Datasets cmd_process_herpaderping_mimiexplorer; EVTX-ATTACK-SAMPLES Defense_Evasion/DE_ProcessHerpaderping_Sysmon_11_10_1_7' };
+    return {
+        injector: tool,
+        target,
+        technique: 'T1055',
+        modeledOn:
+            'Security-Datasets cmd_process_herpaderping_mimiexplorer; EVTX-ATTACK-SAMPLES Defense_Evasion/DE_ProcessHerpaderping_Sysmon_11_10_1_7',
+    };
 }
 
 /**
@@ -1458,13 +2058,32 @@ function buildUnbackedCreator(ctx: AttackContext): AttackBuild {
     const cmd = elevatedCmd(ctx, rng.range(30_000, 120_000), 'C:\\Windows\\system32\\');
     const conhost = cmd.console as Proc;
     const folder = 'C:\\Users\\Public\\tools\\evasion';
-    const toolImage = image(`${folder}\\chost.exe`, { ...UNREADABLE_VERSION, originalFileName: '?', signed: false, console: true });
-    runAttackProgram(ctx, cmd, before(ctx, rng.range(30, 2_500), 30), { image: toolImage, commandLine: 'chost.exe  payload.bin', cwd: `${folder}\\` }, rng.range(300, 3_000));
+    const toolImage = image(`${folder}\\chost.exe`, {
+        ...UNREADABLE_VERSION,
+        originalFileName: '?',
+        signed: false,
+        console: true,
+    });
+    runAttackProgram(
+        ctx,
+        cmd,
+        before(ctx, rng.range(30, 2_500), 30),
+        { image: toolImage, commandLine: 'chost.exe  payload.bin', cwd: `${folder}\\` },
+        rng.range(300, 3_000),
+    );
     const target = em.createProcess(ctx.at, conhost, {
-        image: IMG.notepad, commandLine: 'notepad', role: 'attack', cwd: 'C:\\Windows\\',
+        image: IMG.notepad,
+        commandLine: 'notepad',
+        role: 'attack',
+        cwd: 'C:\\Windows\\',
         trace: `${NT}+9d8e4|${KB}+5f36a|${KB}+5c5ca|${KB}+5bd86|${K32}+5e90b|${unknownFrame(`0000${upperHex(rng, 4)}${upperHex(rng, 4)}003D`)}`,
     });
-    return { injector: conhost, target, technique: 'T1055.012', modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/evasion_codeinj_odzhan_conhost_sysmon_10_1' };
+    return {
+        injector: conhost,
+        target,
+        technique: 'T1055.012',
+        modeledOn: 'EVTX-ATTACK-SAMPLES Defense_Evasion/evasion_codeinj_odzhan_conhost_sysmon_10_1',
+    };
 }
 
 const BUILDERS: Record<AttackKind, (ctx: AttackContext) => AttackBuild> = {
@@ -1493,7 +2112,12 @@ interface FleetPlan {
     attackEvents: PlannedEvent[];
 }
 
-function planAttacks(options: SimulateOptions, profiles: HostProfile[], startMs: number, endMs: number): { attacks: InjectedAttack[]; events: PlannedEvent[] } {
+function planAttacks(
+    options: SimulateOptions,
+    profiles: HostProfile[],
+    startMs: number,
+    endMs: number,
+): { attacks: InjectedAttack[]; events: PlannedEvent[] } {
     const kinds = options.attackKinds ?? ATTACK_KINDS;
     const rng = new Rng(deriveSeed(options.seed, 'attack-plan'));
     const duration = endMs - startMs;
@@ -1512,7 +2136,12 @@ function planAttacks(options: SimulateOptions, profiles: HostProfile[], startMs:
         const earliest = startMs + Math.max(8_000, duration * 0.1);
         const latest = startMs + duration * 0.8;
         const at = Math.floor(earliest + rng.next() * Math.max(0, latest - earliest));
-        const emitter = new Emitter(profile, new Rng(deriveSeed(options.seed, 'attack', i)), (t, event) => events.push({ t, host: hostIndex, event }), () => profile.attackCounter++);
+        const emitter = new Emitter(
+            profile,
+            new Rng(deriveSeed(options.seed, 'attack', i)),
+            (t, event) => events.push({ t, host: hostIndex, event }),
+            () => profile.attackCounter++,
+        );
         const build = BUILDERS[kind]({
             em: emitter,
             at,
@@ -1608,7 +2237,12 @@ function* generateEvents(plan: FleetPlan): Generator<FlatSysmonEvent> {
     });
     const recordIds = plan.profiles.map((profile) => profile.recordStart);
     for (const planned of plan.attackEvents) queue.push(planned.t, planned.host, { ...planned.event });
-    for (const host of hosts) queue.push(plan.startMs + Math.floor(host.em.rng.exponential(4 * meanGapPerEvent)), host.profile.index, undefined);
+    for (const host of hosts)
+        queue.push(
+            plan.startMs + Math.floor(host.em.rng.exponential(4 * meanGapPerEvent)),
+            host.profile.index,
+            undefined,
+        );
 
     for (;;) {
         const next = queue.pop();
@@ -1655,7 +2289,14 @@ export function simulateFleet(options: SimulateOptions): SimulatedStream {
         profiles.push(makeHostProfile(index, server, name, options.seed, startMs));
     }
     const { attacks, events } = planAttacks(options, profiles, startMs, endMs);
-    const plan: FleetPlan = { seed: options.seed, startMs, endMs, eventsPerSecond: options.eventsPerSecond, profiles, attackEvents: events };
+    const plan: FleetPlan = {
+        seed: options.seed,
+        startMs,
+        endMs,
+        eventsPerSecond: options.eventsPerSecond,
+        profiles,
+        attackEvents: events,
+    };
     return {
         events: { [Symbol.iterator]: () => generateEvents(plan) },
         attacks,

@@ -74,7 +74,8 @@ export class MapFields implements FieldSource {
         // A miss is common (optional fields newer schemas added), so the fallback allocates nothing: keys only, no
         // [key, value] entries and no lower-cased copies (an allocation profile of `npm run bench:ingest` found both).
         for (const key of this.source.keys()) {
-            if (key.length === name.length && key !== name && sameIgnoringAsciiCase(key, name)) return this.source.get(key);
+            if (key.length === name.length && key !== name && sameIgnoringAsciiCase(key, name))
+                return this.source.get(key);
         }
         return undefined;
     }
@@ -85,7 +86,9 @@ const SLOT_OF = new Map<string, number>(SYSMON_DATA_NAMES.map((name, slot) => [n
 const CASE_VARIANTS = new Map<string, readonly number[]>(
     SYSMON_DATA_NAMES.map((name) => [
         name,
-        SYSMON_DATA_NAMES.flatMap((other, slot) => (other !== name && sameIgnoringAsciiCase(other, name) ? [slot] : [])),
+        SYSMON_DATA_NAMES.flatMap((other, slot) =>
+            other !== name && sameIgnoringAsciiCase(other, name) ? [slot] : [],
+        ),
     ]),
 );
 
@@ -143,7 +146,9 @@ function isVisibleAscii(code: number): boolean {
 
 /** `text.trim()` without the builtin call when both ends are visible ASCII (nearly always). */
 function trimmed(text: string): string {
-    return text.length > 0 && isVisibleAscii(text.charCodeAt(0)) && isVisibleAscii(text.charCodeAt(text.length - 1)) ? text : text.trim();
+    return text.length > 0 && isVisibleAscii(text.charCodeAt(0)) && isVisibleAscii(text.charCodeAt(text.length - 1))
+        ? text
+        : text.trim();
 }
 
 /** What a feed adapter found around the Sysmon data: the System-level fields, each as the feed wrote it. */
@@ -406,7 +411,13 @@ export function parseUtcTime(input: string): ParsedUtcTime | undefined {
     if (text.charCodeAt(text.length - 1) === 90 /* Z */) text = text.slice(0, -1);
     if (text.length < 19 || text.length > 29) return undefined;
     const sep = text.charCodeAt(10);
-    if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+    if (
+        text.charCodeAt(4) !== 45 ||
+        text.charCodeAt(7) !== 45 ||
+        (sep !== 32 && sep !== 84) ||
+        text.charCodeAt(13) !== 58 ||
+        text.charCodeAt(16) !== 58
+    ) {
         return undefined;
     }
     const year = digits(text, 0, 4);
@@ -415,7 +426,18 @@ export function parseUtcTime(input: string): ParsedUtcTime | undefined {
     const hour = digits(text, 11, 2);
     const minute = digits(text, 14, 2);
     const second = digits(text, 17, 2);
-    if (year < 1601 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    if (
+        year < 1601 ||
+        month < 1 ||
+        month > 12 ||
+        day < 1 ||
+        hour < 0 ||
+        hour > 23 ||
+        minute < 0 ||
+        minute > 59 ||
+        second < 0 ||
+        second > 59
+    ) {
         return undefined;
     }
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -443,7 +465,11 @@ export function parseUtcTime(input: string): ParsedUtcTime | undefined {
  *   new FieldBag({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}' }),
  *   { messageIndex: 0, recordIndex: 0 }) // { kind: 'accepted', event: { eventId: 5, processGuid: '3710b5c6-…', … } }
  */
-export function normalizeSysmonRecord(envelope: RecordEnvelope, bag: FieldSource, origin: EventOrigin): NormalizeOutcome {
+export function normalizeSysmonRecord(
+    envelope: RecordEnvelope,
+    bag: FieldSource,
+    origin: EventOrigin,
+): NormalizeOutcome {
     try {
         return normalizeOrThrow(envelope, bag, origin);
     } catch (error) {
@@ -486,7 +512,14 @@ function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: Ev
     if (parsedTime === undefined) {
         throw new RecordRejected('invalid-value', `UtcTime is not a time: ${JSON.stringify(utcTime.slice(0, 40))}`);
     }
-    const base: EventBase = { host, recordId, time: parsedTime.iso, timeMs: parsedTime.ms, ruleName: read.text('RuleName'), origin };
+    const base: EventBase = {
+        host,
+        recordId,
+        time: parsedTime.iso,
+        timeMs: parsedTime.ms,
+        ruleName: read.text('RuleName'),
+        origin,
+    };
 
     const event = buildEvent(eventId as SysmonEvent['eventId'], read, base);
     return { kind: 'accepted', event };

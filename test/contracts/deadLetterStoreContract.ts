@@ -3,7 +3,12 @@
  * (test/unit/ingest/inMemoryDeadLetterStore.test.ts, test/integration/tableDeadLetterStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_DEAD_LETTER_RAW_CHARS, deadLetterCursor, type DeadLetter, type DeadLetterStore } from '../../shared/ingest/deadLetter.js';
+import {
+    MAX_DEAD_LETTER_RAW_CHARS,
+    deadLetterCursor,
+    type DeadLetter,
+    type DeadLetterStore,
+} from '../../shared/ingest/deadLetter.js';
 
 const OLDER_DAY = '2026-11-24';
 const NEWER_DAY = '2026-11-25';
@@ -64,7 +69,10 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
 
         it('round-trips every field exactly', async () => {
             const store = await makeStore();
-            const raw = fill('<Data Name="CommandLine">"C:\\Temp\\a.exe" & \'x\' Ωé漢字😀\t\r\n</Data>', MAX_DEAD_LETTER_RAW_CHARS);
+            const raw = fill(
+                '<Data Name="CommandLine">"C:\\Temp\\a.exe" & \'x\' Ωé漢字😀\t\r\n</Data>',
+                MAX_DEAD_LETTER_RAW_CHARS,
+            );
             const full = letter('full', {
                 reason: 'schema-mismatch <EventData> & "quotes" \'single\'',
                 detail: 'Champ « ProcessGuid » manquant — 进程 😀 \u2028 end',
@@ -111,7 +119,8 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
         it('stores 250 letters from one call (more than one 100-operation transaction)', async () => {
             const store = await makeStore();
             const letters = Array.from({ length: 250 }, (_, i) =>
-                letter(`0:${String(1000 + i)}:${String(i % 3)}`, { messageIndex: i, recordIndex: i % 3 }));
+                letter(`0:${String(1000 + i)}:${String(i % 3)}`, { messageIndex: i, recordIndex: i % 3 }),
+            );
             await store.putMany(letters);
             // Replaying the same batch must not duplicate.
             await store.putMany(letters);
@@ -134,8 +143,20 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
         it('round-trips ids with characters forbidden in Table keys', async () => {
             const store = await makeStore();
             const ids = [
-                'a/b', 'a\\b', 'a#b', 'a?b', 'a%b', '%2F', '%%', 'tab\there', 'nl\nhere', 'c1\u0085', 'del\u007f',
-                '/\\#?%', 'plain', 'ünï😀',
+                'a/b',
+                'a\\b',
+                'a#b',
+                'a?b',
+                'a%b',
+                '%2F',
+                '%%',
+                'tab\there',
+                'nl\nhere',
+                'c1\u0085',
+                'del\u007f',
+                '/\\#?%',
+                'plain',
+                'ünï😀',
             ];
             const letters = ids.map((id) => letter(id));
             await store.putMany(letters);
@@ -167,7 +188,9 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
 
         it('honours limit, keeping the newest day', async () => {
             const store = await makeStore();
-            const older = Array.from({ length: 3 }, (_, i) => letter(`old-${String(i)}`, { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` }));
+            const older = Array.from({ length: 3 }, (_, i) =>
+                letter(`old-${String(i)}`, { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` }),
+            );
             const newer = Array.from({ length: 3 }, (_, i) => letter(`new-${String(i)}`));
             await store.putMany([...older, ...newer]);
             const two = await store.list({ limit: 2 });
@@ -182,7 +205,10 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             const older = letter('older', { rejectedAt: `${OLDER_DAY}T23:59:59.999Z` });
             const newer = letter('newer', { rejectedAt: `${NEWER_DAY}T00:00:00.000Z` });
             // Rejected on the newer day, but enqueued on the older one: it belongs to the older day.
-            const lateRetry = letter('late-retry', { enqueuedTime: `${OLDER_DAY}T22:00:00.000Z`, rejectedAt: `${NEWER_DAY}T01:00:00.000Z` });
+            const lateRetry = letter('late-retry', {
+                enqueuedTime: `${OLDER_DAY}T22:00:00.000Z`,
+                rejectedAt: `${NEWER_DAY}T01:00:00.000Z`,
+            });
             await store.putMany([older, newer, lateRetry]);
             await expect(store.list({ sinceDay: NEWER_DAY })).resolves.toStrictEqual([newer]);
             await expect(store.list({ sinceDay: OLDER_DAY })).resolves.toStrictEqual([newer, lateRetry, older]);
@@ -194,7 +220,11 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             const keep = letter('keep');
             const gone = letter('gone', { enqueuedTime: `${OLDER_DAY}T22:00:00.000Z` });
             await store.putMany([keep, gone]);
-            await store.deleteMany([gone, letter('never-stored'), letter('keep', { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` })]);
+            await store.deleteMany([
+                gone,
+                letter('never-stored'),
+                letter('keep', { rejectedAt: `${OLDER_DAY}T08:00:00.000Z` }),
+            ]);
             await expect(store.list()).resolves.toStrictEqual([keep]);
             await store.deleteMany([]);
             await store.deleteMany([gone]);
@@ -219,7 +249,9 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
                 after = deadLetterCursor(listed[0]!);
             }
             expect(seen).toStrictEqual(['a/1', 'b', 'a', 'c']);
-            await expect(store.list({ after: deadLetterCursor(letters[0]!), reason: 'malformed-xml' })).resolves.toStrictEqual([letters[3], letters[2]]);
+            await expect(
+                store.list({ after: deadLetterCursor(letters[0]!), reason: 'malformed-xml' }),
+            ).resolves.toStrictEqual([letters[3], letters[2]]);
         });
 
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {
@@ -227,12 +259,12 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             const xml = letter('xml', { reason: 'malformed-xml' });
             const json = letter('json', { reason: 'malformed-json' });
             const oldJson = letter('old-json', { reason: 'malformed-json', rejectedAt: `${OLDER_DAY}T08:00:00.000Z` });
-            const quoted = letter('quoted', { reason: "it's \"odd\"" });
+            const quoted = letter('quoted', { reason: 'it\'s "odd"' });
             await store.putMany([xml, json, oldJson, quoted]);
             await expect(store.list({ reason: 'malformed-json' })).resolves.toStrictEqual([json, oldJson]);
             await expect(store.list({ reason: 'malformed-json', sinceDay: NEWER_DAY })).resolves.toStrictEqual([json]);
             await expect(store.list({ reason: 'malformed-json', limit: 1 })).resolves.toStrictEqual([json]);
-            await expect(store.list({ reason: "it's \"odd\"" })).resolves.toStrictEqual([quoted]);
+            await expect(store.list({ reason: 'it\'s "odd"' })).resolves.toStrictEqual([quoted]);
             await expect(store.list({ reason: 'nothing-like-this' })).resolves.toStrictEqual([]);
         });
     });

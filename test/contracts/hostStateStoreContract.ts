@@ -35,11 +35,24 @@ function processRecord(guid: string, overrides: Partial<ProcessRecord> = {}): Pr
         parentImage: 'C:\\Windows\\explorer.exe',
         parentProcessId: 1000,
         createdMs: 1_795_000_000_000,
-        created: { key: '1:r10', eventId: 1, recordId: 10, time: '2026-11-25T10:00:00.000Z', timeMs: 1_795_000_000_000 },
+        created: {
+            key: '1:r10',
+            eventId: 1,
+            recordId: 10,
+            time: '2026-11-25T10:00:00.000Z',
+            timeMs: 1_795_000_000_000,
+        },
         followUps: [
             {
-                key: '3:r11', eventId: 3, recordId: 11, time: '2026-11-25T10:00:01.000Z', timeMs: 1_795_000_001_000,
-                partitionId: '2', sequenceNumber: 9_007_199_254_740_991, kind: 'network', detail: '203.0.113.7:443 "c2"',
+                key: '3:r11',
+                eventId: 3,
+                recordId: 11,
+                time: '2026-11-25T10:00:01.000Z',
+                timeMs: 1_795_000_001_000,
+                partitionId: '2',
+                sequenceNumber: 9_007_199_254_740_991,
+                kind: 'network',
+                detail: '203.0.113.7:443 "c2"',
             },
         ],
         updatedAt: 1_795_000_001_000,
@@ -50,10 +63,17 @@ function processRecord(guid: string, overrides: Partial<ProcessRecord> = {}): Pr
 function fileRecord(path: string): FileRecord {
     return {
         path,
-        writes: [{
-            key: '11:r12', eventId: 11, recordId: 12, time: '2026-11-25T09:59:00.000Z', timeMs: 1_794_999_940_000,
-            writerGuid: '0f0e0d0c-0000-0000-0000-000000000002', writerImage: 'C:\\Users\\Ünï\\dropper "x".exe',
-        }],
+        writes: [
+            {
+                key: '11:r12',
+                eventId: 11,
+                recordId: 12,
+                time: '2026-11-25T09:59:00.000Z',
+                timeMs: 1_794_999_940_000,
+                writerGuid: '0f0e0d0c-0000-0000-0000-000000000002',
+                writerImage: 'C:\\Users\\Ünï\\dropper "x".exe',
+            },
+        ],
         updatedAt: 1_794_999_940_000,
     };
 }
@@ -77,7 +97,12 @@ function chainRecord(targetGuid: string, traceChars = 200): ChainRecord {
             callTrace: `C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|UNKNOWN(${fill(Math.ceil(traceChars / events))})`,
         },
         access: {
-            codeRights: true, allAccess: true, directSyscall: false, originUnbacked: true, managedRuntime: false, unknownFrames: 1,
+            codeRights: true,
+            allAccess: true,
+            directSyscall: false,
+            originUnbacked: true,
+            managedRuntime: false,
+            unknownFrames: 1,
         },
     }));
     return {
@@ -85,8 +110,11 @@ function chainRecord(targetGuid: string, traceChars = 200): ChainRecord {
         evidence,
         droppedEvidence: 3,
         incident: {
-            id: 'hti-00a1b2c3d4e5f6', version: 2, fingerprint: '0123456789abcd',
-            createdAt: '2026-11-25T10:00:03.000Z', updatedAt: '2026-11-25T10:00:04.000Z',
+            id: 'hti-00a1b2c3d4e5f6',
+            version: 2,
+            fingerprint: '0123456789abcd',
+            createdAt: '2026-11-25T10:00:03.000Z',
+            updatedAt: '2026-11-25T10:00:04.000Z',
         },
         updatedAt: 1_795_000_004_000,
     };
@@ -124,13 +152,17 @@ async function seed(store: HostStateStore, host: string, state: HostState): Prom
         ...[...state.processes.values()].map((value) => ({ kind: 'process' as const, value })),
         ...[...state.files.values()].map((value) => ({ kind: 'file' as const, value })),
         ...[...state.chains.values()].map((value) => ({ kind: 'chain' as const, value })),
-    ]) putRecord(loaded.state, record);
+    ])
+        putRecord(loaded.state, record);
     await store.save(host, loaded, keysOf(state), new Set());
     return loaded;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    return promise.then(() => undefined, (e: unknown) => e);
+    return promise.then(
+        () => undefined,
+        (e: unknown) => e,
+    );
 }
 
 /**
@@ -139,7 +171,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
  * @param makeStore - Returns a fresh, empty store for each case.
  * @param options - Implementation-specific expectations.
  */
-export function hostStateStoreContract(name: string, makeStore: () => Promise<HostStateStore>, options: HostStateStoreContractOptions = {}): void {
+export function hostStateStoreContract(
+    name: string,
+    makeStore: () => Promise<HostStateStore>,
+    options: HostStateStoreContractOptions = {},
+): void {
     describe(`HostStateStore contract: ${name}`, () => {
         it('loads an unknown host as empty, with no ETags', async () => {
             const store = await makeStore();
@@ -173,12 +209,18 @@ export function hostStateStoreContract(name: string, makeStore: () => Promise<Ho
             const loaded = await seed(store, 'ws-01', sampleState('ws-01'));
             const before = new Map(loaded.etags);
             const key = stateKey.process(PROCESS_GUID);
-            putRecord(loaded.state, { kind: 'process', value: processRecord(PROCESS_GUID, { commandLine: 'second "save"', updatedAt: 2 }) });
+            putRecord(loaded.state, {
+                kind: 'process',
+                value: processRecord(PROCESS_GUID, { commandLine: 'second "save"', updatedAt: 2 }),
+            });
             const stats = await store.save('ws-01', loaded, new Set([key]), new Set());
             expect(stats.transactions).toBeGreaterThanOrEqual(1);
             expect(loaded.etags.get(key)).not.toBe(before.get(key));
             // A third save with the ETag of the second also succeeds.
-            putRecord(loaded.state, { kind: 'process', value: processRecord(PROCESS_GUID, { commandLine: 'third', updatedAt: 3 }) });
+            putRecord(loaded.state, {
+                kind: 'process',
+                value: processRecord(PROCESS_GUID, { commandLine: 'third', updatedAt: 3 }),
+            });
             await store.save('ws-01', loaded, new Set([key]), new Set());
             const fresh = await store.load('ws-01');
             expect(fresh.state.processes.get(PROCESS_GUID)?.commandLine).toBe('third');
@@ -197,7 +239,9 @@ export function hostStateStoreContract(name: string, makeStore: () => Promise<Ho
             putRecord(b.state, { kind: 'process', value: processRecord(PROCESS_GUID, { commandLine: 'by B' }) });
             putRecord(b.state, { kind: 'process', value: processRecord('new-by-b') });
             const bEtags = new Map(b.etags);
-            const error = await rejection(store.save('ws-01', b, new Set([x, stateKey.process('new-by-b')]), new Set()));
+            const error = await rejection(
+                store.save('ws-01', b, new Set([x, stateKey.process('new-by-b')]), new Set()),
+            );
             expect(error).toBeInstanceOf(ConcurrencyConflictError);
             expect((error as ConcurrencyConflictError).code).toBe('concurrency-conflict');
             expect(b.etags).toStrictEqual(bEtags);
@@ -282,7 +326,8 @@ export function hostStateStoreContract(name: string, makeStore: () => Promise<Ho
                 keys.add(stateKey.process(guid));
             }
             const stats = await store.save('ws-many', loaded, keys, new Set());
-            if (options.transactionsFor250Records !== undefined) expect(stats.transactions).toBe(options.transactionsFor250Records);
+            if (options.transactionsFor250Records !== undefined)
+                expect(stats.transactions).toBe(options.transactionsFor250Records);
             else expect(stats.transactions).toBeGreaterThanOrEqual(1);
             expect(loaded.etags.size).toBe(250);
             const fresh = await store.load('ws-many');
@@ -296,15 +341,15 @@ export function hostStateStoreContract(name: string, makeStore: () => Promise<Ho
             await expect(store.listHosts()).resolves.toStrictEqual([]);
             const state = emptyHostState('x');
             putRecord(state, { kind: 'process', value: processRecord(PROCESS_GUID) });
-            for (const host of ['WS-B', 'ws-a', "o'hara \"pc\"/1"]) await seed(store, host, state);
+            for (const host of ['WS-B', 'ws-a', 'o\'hara "pc"/1']) await seed(store, host, state);
             await store.load('loaded-but-never-saved');
-            await expect(store.listHosts()).resolves.toStrictEqual(["o'hara \"pc\"/1", 'ws-a', 'ws-b']);
+            await expect(store.listHosts()).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-a', 'ws-b']);
 
             // A host whose last record was deleted has no state any more.
             const a = await store.load('ws-a');
             a.state.processes.clear();
             await store.save('ws-a', a, new Set(), new Set([stateKey.process(PROCESS_GUID)]));
-            await expect(store.listHosts()).resolves.toStrictEqual(["o'hara \"pc\"/1", 'ws-b']);
+            await expect(store.listHosts()).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-b']);
         });
 
         it('keeps hosts apart, and treats host names differing only in case as one host', async () => {
@@ -321,9 +366,14 @@ export function hostStateStoreContract(name: string, makeStore: () => Promise<Ho
             expect([...(await store.load('Host-2')).state.processes.keys()]).toStrictEqual(['guid-of-host-2']);
 
             // Saving under another casing updates the same records (the ETags match).
-            putRecord(loaded.state, { kind: 'process', value: processRecord('guid-of-host-1', { commandLine: 'via lower case' }) });
+            putRecord(loaded.state, {
+                kind: 'process',
+                value: processRecord('guid-of-host-1', { commandLine: 'via lower case' }),
+            });
             await store.save('host-1', loaded, new Set([stateKey.process('guid-of-host-1')]), new Set());
-            expect((await store.load('HOST-1')).state.processes.get('guid-of-host-1')?.commandLine).toBe('via lower case');
+            expect((await store.load('HOST-1')).state.processes.get('guid-of-host-1')?.commandLine).toBe(
+                'via lower case',
+            );
             expect([...(await store.load('host-2')).state.processes.keys()]).toStrictEqual(['guid-of-host-2']);
         });
     });

@@ -16,7 +16,11 @@ function incident(id: string, overrides: Partial<Incident> = {}): Incident {
         techniqueName: 'Process Hollowing',
         score: 80,
         severity: 'High',
-        injector: { image: 'C:\\Users\\Ünï\\dropper "x".exe', processGuid: '0f0e0d0c-0000-0000-0000-000000000002', processId: 4100 },
+        injector: {
+            image: 'C:\\Users\\Ünï\\dropper "x".exe',
+            processGuid: '0f0e0d0c-0000-0000-0000-000000000002',
+            processId: 4100,
+        },
         target: {
             image: 'C:\\Windows\\System32\\svchost.exe',
             processGuid: '0f0e0d0c-0000-0000-0000-0000000000bb',
@@ -26,13 +30,28 @@ function incident(id: string, overrides: Partial<Incident> = {}): Incident {
         firstSeen: '2026-11-25T10:00:00.000Z',
         lastSeen: '2026-11-25T10:00:05.000Z',
         signals: [
-            { name: 'remote-thread-unbacked', eventId: 8, recordId: 12, time: '2026-11-25T10:00:01.000Z', detail: 'start address in no module', points: 60 },
             {
-                name: 'image-replaced', eventId: 25, time: '2026-11-25T10:00:05.000Z', detail: 'Image is replaced', points: 60,
-                partitionId: '3', sequenceNumber: 9_007_199_254_740_991,
+                name: 'remote-thread-unbacked',
+                eventId: 8,
+                recordId: 12,
+                time: '2026-11-25T10:00:01.000Z',
+                detail: 'start address in no module',
+                points: 60,
+            },
+            {
+                name: 'image-replaced',
+                eventId: 25,
+                time: '2026-11-25T10:00:05.000Z',
+                detail: 'Image is replaced',
+                points: 60,
+                partitionId: '3',
+                sequenceNumber: 9_007_199_254_740_991,
             },
         ],
-        contributions: [{ signal: 'remote-thread-unbacked', points: 60 }, { signal: 'image-replaced', points: 20 }],
+        contributions: [
+            { signal: 'remote-thread-unbacked', points: 60 },
+            { signal: 'image-replaced', points: 20 },
+        ],
         explanation: 'dropper "x".exe -> svchost.exe: process hollowing, score 80.',
         createdAt: '2026-11-25T10:00:06.000Z',
         updatedAt: '2026-11-25T10:00:06.000Z',
@@ -49,7 +68,10 @@ async function queryAll(store: IncidentStore, query: IncidentQuery): Promise<Inc
     const all: Incident[] = [];
     let continuationToken: string | undefined;
     for (let page = 0; page < 50; page++) {
-        const result = await store.query({ ...query, ...(continuationToken !== undefined ? { continuationToken } : {}) });
+        const result = await store.query({
+            ...query,
+            ...(continuationToken !== undefined ? { continuationToken } : {}),
+        });
         all.push(...result.incidents);
         continuationToken = result.continuationToken;
         if (continuationToken === undefined) return all;
@@ -103,7 +125,10 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
             await store.upsert([incident('hti-v', { version: 3, score: 90 })]);
             await expect(store.get('hti-v')).resolves.toStrictEqual(incident('hti-v', { version: 3, score: 90 }));
             // Within one call too, whatever the order.
-            await store.upsert([incident('hti-v', { version: 5, score: 95 }), incident('hti-v', { version: 4, score: 40 })]);
+            await store.upsert([
+                incident('hti-v', { version: 5, score: 95 }),
+                incident('hti-v', { version: 4, score: 40 }),
+            ]);
             await expect(store.get('hti-v')).resolves.toStrictEqual(incident('hti-v', { version: 5, score: 95 }));
             await expect(queryAll(store, {})).resolves.toHaveLength(1);
         });
@@ -122,11 +147,21 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
         it('filters by lastSeen, since and until inclusive', async () => {
             const store = await makeStore();
             await store.upsert(FILTER_SET);
-            expect(ids(await queryAll(store, { since: '2026-11-25T10:00:00.000Z' })))
-                .toStrictEqual(['hti-a2', 'hti-a3', 'hti-b1', 'hti-b2', 'hti-b3']);
-            expect(ids(await queryAll(store, { until: '2026-11-25T10:00:00.000Z' }))).toStrictEqual(['hti-a1', 'hti-a2', 'hti-b1']);
-            expect(ids(await queryAll(store, { since: '2026-11-25T00:00:00.000Z', until: '2026-11-25T23:59:59.999Z' })))
-                .toStrictEqual(['hti-a2', 'hti-a3', 'hti-b1', 'hti-b2']);
+            expect(ids(await queryAll(store, { since: '2026-11-25T10:00:00.000Z' }))).toStrictEqual([
+                'hti-a2',
+                'hti-a3',
+                'hti-b1',
+                'hti-b2',
+                'hti-b3',
+            ]);
+            expect(ids(await queryAll(store, { until: '2026-11-25T10:00:00.000Z' }))).toStrictEqual([
+                'hti-a1',
+                'hti-a2',
+                'hti-b1',
+            ]);
+            expect(
+                ids(await queryAll(store, { since: '2026-11-25T00:00:00.000Z', until: '2026-11-25T23:59:59.999Z' })),
+            ).toStrictEqual(['hti-a2', 'hti-a3', 'hti-b1', 'hti-b2']);
         });
 
         it('filters by technique', async () => {
@@ -139,7 +174,13 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
         it('filters by minimum score, inclusive', async () => {
             const store = await makeStore();
             await store.upsert(FILTER_SET);
-            expect(ids(await queryAll(store, { minScore: 60 }))).toStrictEqual(['hti-a1', 'hti-a2', 'hti-a3', 'hti-b1', 'hti-b2']);
+            expect(ids(await queryAll(store, { minScore: 60 }))).toStrictEqual([
+                'hti-a1',
+                'hti-a2',
+                'hti-a3',
+                'hti-b1',
+                'hti-b2',
+            ]);
             expect(ids(await queryAll(store, { minScore: 95 }))).toStrictEqual(['hti-a1', 'hti-b2']);
             expect(ids(await queryAll(store, { minScore: 69.5 }))).toStrictEqual(['hti-a1', 'hti-a3', 'hti-b2']);
             expect(ids(await queryAll(store, { minScore: 0 }))).toHaveLength(6);
@@ -148,13 +189,20 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
         it('combines filters', async () => {
             const store = await makeStore();
             await store.upsert(FILTER_SET);
-            const query: IncidentQuery = { host: 'wS-02', since: '2026-11-25T00:00:00.000Z', technique: 'T1055.012', minScore: 60 };
+            const query: IncidentQuery = {
+                host: 'wS-02',
+                since: '2026-11-25T00:00:00.000Z',
+                technique: 'T1055.012',
+                minScore: 60,
+            };
             expect(ids(await queryAll(store, query))).toStrictEqual(['hti-b1']);
             expect(ids(await queryAll(store, { ...query, minScore: 61 }))).toStrictEqual([]);
-            expect(ids(await queryAll(store, { host: 'ws-01', until: '2026-11-25T10:00:00.000Z', minScore: 90 }))).toStrictEqual(['hti-a1']);
+            expect(
+                ids(await queryAll(store, { host: 'ws-01', until: '2026-11-25T10:00:00.000Z', minScore: 90 })),
+            ).toStrictEqual(['hti-a1']);
         });
 
-        it("stores and finds a host whose name holds ' and \"", async () => {
+        it('stores and finds a host whose name holds \' and "', async () => {
             const store = await makeStore();
             const odd = incident('hti-odd', { host: 'O\'Brien "PC"/#1' });
             const plain = incident('hti-plain', { host: 'O' });
@@ -163,18 +211,23 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
             expect(await queryAll(store, { host: 'o\'brien "pc"/#1' })).toStrictEqual([odd]);
             // Quoting must not let the value escape into the filter: these match nothing.
             expect(await queryAll(store, { host: "o' or PartitionKey ne '" })).toStrictEqual([]);
-            expect(await queryAll(store, { host: 'o\'brien' })).toStrictEqual([]);
+            expect(await queryAll(store, { host: "o'brien" })).toStrictEqual([]);
         });
 
         it('pages with a continuation token, returning every incident exactly once', async () => {
             const store = await makeStore();
-            const five = Array.from({ length: 5 }, (_, i) => incident(`hti-page-${String(i)}`, { host: i % 2 === 0 ? 'ws-even' : 'ws-odd' }));
+            const five = Array.from({ length: 5 }, (_, i) =>
+                incident(`hti-page-${String(i)}`, { host: i % 2 === 0 ? 'ws-even' : 'ws-odd' }),
+            );
             await store.upsert(five);
             const seen: string[] = [];
             let continuationToken: string | undefined;
             let pages = 0;
             do {
-                const page = await store.query({ limit: 2, ...(continuationToken !== undefined ? { continuationToken } : {}) });
+                const page = await store.query({
+                    limit: 2,
+                    ...(continuationToken !== undefined ? { continuationToken } : {}),
+                });
                 expect(page.incidents.length).toBeLessThanOrEqual(2);
                 seen.push(...page.incidents.map((i) => i.id));
                 continuationToken = page.continuationToken;
@@ -192,7 +245,11 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
             const first = await store.query({ host: 'ws-02', limit: 1 });
             expect(first.incidents).toHaveLength(1);
             expect(first.continuationToken).toBeDefined();
-            const rest = await queryAll(store, { host: 'ws-02', limit: 1000, ...(first.continuationToken !== undefined ? { continuationToken: first.continuationToken } : {}) });
+            const rest = await queryAll(store, {
+                host: 'ws-02',
+                limit: 1000,
+                ...(first.continuationToken !== undefined ? { continuationToken: first.continuationToken } : {}),
+            });
             expect(ids([...first.incidents, ...rest])).toStrictEqual(['hti-b1', 'hti-b2', 'hti-b3']);
         });
     });

@@ -21,7 +21,13 @@ import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
 import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
-import { DATASETS_DIR, DATASETS_PRESENT, DATASETS_SKIP_REASON, readDatasetSummary, readGzipLines } from '../support/datasets';
+import {
+    DATASETS_DIR,
+    DATASETS_PRESENT,
+    DATASETS_SKIP_REASON,
+    readDatasetSummary,
+    readGzipLines,
+} from '../support/datasets';
 
 const SHIFT_MS = 400 * 24 * 3600_000;
 const IN_MEMORY = () => ({
@@ -35,7 +41,10 @@ const GUID = /\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 const TIME_FIELDS = new Set(['utctime', 'timecreated', 'creationutctime', 'previouscreationutctime']);
 const IMAGE_FIELDS = ['Image', 'SourceImage', 'TargetImage', 'ParentImage', 'TargetFilename', 'ImageLoaded'];
 const KEPT_NAMES = new Set([
-    ...Object.entries(DEFAULT_CORRELATION_CONFIG.hollowingHosts).flatMap(([host, rule]) => [host, ...(rule.expectedParents ?? [])]),
+    ...Object.entries(DEFAULT_CORRELATION_CONFIG.hollowingHosts).flatMap(([host, rule]) => [
+        host,
+        ...(rule.expectedParents ?? []),
+    ]),
     ...DEFAULT_CORRELATION_CONFIG.credentialStoreTargets,
 ]);
 
@@ -56,9 +65,11 @@ class Rewriter {
     learn(record: Record<string, unknown>): void {
         for (const field of IMAGE_FIELDS) {
             const value = record[field];
-            if (typeof value !== 'string' || !/\.(exe|dll|scr|com)$/i.test(value) || /^[a-z]:\\windows\\/i.test(value)) continue;
+            if (typeof value !== 'string' || !/\.(exe|dll|scr|com)$/i.test(value) || /^[a-z]:\\windows\\/i.test(value))
+                continue;
             const name = baseName(value).toLowerCase();
-            if (!KEPT_NAMES.has(name) && !this.names.has(name)) this.names.set(name, `r${digest(name).slice(0, 10)}${name.slice(name.lastIndexOf('.'))}`);
+            if (!KEPT_NAMES.has(name) && !this.names.has(name))
+                this.names.set(name, `r${digest(name).slice(0, 10)}${name.slice(name.lastIndexOf('.'))}`);
         }
     }
 
@@ -75,7 +86,8 @@ class Rewriter {
     record(record: Record<string, unknown>): Record<string, unknown> {
         const out: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(record)) {
-            if (typeof value !== 'string') out[key] = key === 'EventRecordID' && typeof value === 'number' ? value + 1_000_000 : value;
+            if (typeof value !== 'string')
+                out[key] = key === 'EventRecordID' && typeof value === 'number' ? value + 1_000_000 : value;
             else if (key === 'Computer') out[key] = this.host(value);
             else if (key === 'EventRecordID') out[key] = String(Number(value) + 1_000_000);
             else if (TIME_FIELDS.has(key.toLowerCase())) out[key] = shiftTime(value);
@@ -88,7 +100,10 @@ class Rewriter {
         let result = text;
         for (const [name, mapped] of this.names) {
             const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-            result = result.replace(new RegExp(`(^|[\\\\/" ])${escaped}(?=$|[\\s"+|,])`, 'gi'), (_, before: string) => `${before}${mapped}`);
+            result = result.replace(
+                new RegExp(`(^|[\\\\/" ])${escaped}(?=$|[\\s"+|,])`, 'gi'),
+                (_, before: string) => `${before}${mapped}`,
+            );
         }
         return result;
     }
@@ -106,7 +121,9 @@ function shiftTime(text: string): string {
     const match = /^(\d{4})-(\d{2})-(\d{2})([ T])(\d{2}):(\d{2}):(\d{2})(.*)$/.exec(text);
     if (!match) return text;
     const [, y, mo, d, sep, h, mi, s, rest] = match as unknown as string[];
-    const shifted = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + SHIFT_MS).toISOString();
+    const shifted = new Date(
+        Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + SHIFT_MS,
+    ).toISOString();
     return `${shifted.slice(0, 10)}${sep}${shifted.slice(11, 19)}${rest}`;
 }
 
@@ -128,60 +145,84 @@ function summary(result: ReplayResult, rename: (name: string) => string, host: (
 const recordings = DATASETS_PRESENT ? readDatasetSummary().map((row) => row.file) : [];
 const workDir = DATASETS_PRESENT ? mkdtempSync(join(tmpdir(), 'hollowtrace-metamorphic-')) : '';
 
-describe.skipIf(!DATASETS_PRESENT)(`detector under renaming, re-keying and a moved clock ${DATASETS_PRESENT ? '' : `(${DATASETS_SKIP_REASON})`}`, () => {
-    it.each(recordings)('%s', async (file) => {
-        const records = readGzipLines(file).map((line) => JSON.parse(line) as Record<string, unknown>);
-        const rewriter = new Rewriter();
-        for (const record of records) rewriter.learn(record);
-        const rewritten = join(workDir, baseName(file).replace(/\.gz$/, ''));
-        writeFileSync(rewritten, records.map((record) => JSON.stringify(rewriter.record(record))).join('\n'));
+describe.skipIf(!DATASETS_PRESENT)(
+    `detector under renaming, re-keying and a moved clock ${DATASETS_PRESENT ? '' : `(${DATASETS_SKIP_REASON})`}`,
+    () => {
+        it.each(recordings)('%s', async (file) => {
+            const records = readGzipLines(file).map((line) => JSON.parse(line) as Record<string, unknown>);
+            const rewriter = new Rewriter();
+            for (const record of records) rewriter.learn(record);
+            const rewritten = join(workDir, baseName(file).replace(/\.gz$/, ''));
+            writeFileSync(rewritten, records.map((record) => JSON.stringify(rewriter.record(record))).join('\n'));
 
-        const original = await replayInMemory([resolve(DATASETS_DIR, file)]);
-        const changed = await replayInMemory([rewritten]);
-        const renamed = (name: string): string => rewriter.names.get(name.toLowerCase()) ?? name.toLowerCase();
-        // The rewrite really changed what it claims to: no host, GUID or renamed executable of the original is left.
-        const text = readFileSync(rewritten, 'utf8');
-        const hostNames = new Set(records.map((record) => String(record.Computer)));
-        expect(text.split('\n').filter((line) => hostNames.has(String((JSON.parse(line) as Record<string, unknown>).Computer)))).toEqual([]);
-        expect(text.match(GUID)?.length ?? 0).toBe(JSON.stringify(records).match(GUID)?.length ?? 0);
-        const rewrittenGuids = new Set(text.match(GUID)?.map((guid) => guid.toLowerCase()));
-        expect((JSON.stringify(records).match(GUID) ?? []).filter((guid) => rewrittenGuids.has(guid.toLowerCase()))).toEqual([]);
-        const lower = text.toLowerCase();
-        expect([...rewriter.names.keys()].filter((name) => lower.includes(`\\\\${name}"`) || lower.includes(`"${name}"`))).toEqual([]);
-        if (original.incidents.length > 0) expect(rewriter.names.size).toBeGreaterThan(0);
+            const original = await replayInMemory([resolve(DATASETS_DIR, file)]);
+            const changed = await replayInMemory([rewritten]);
+            const renamed = (name: string): string => rewriter.names.get(name.toLowerCase()) ?? name.toLowerCase();
+            // The rewrite really changed what it claims to: no host, GUID or renamed executable of the original is left.
+            const text = readFileSync(rewritten, 'utf8');
+            const hostNames = new Set(records.map((record) => String(record.Computer)));
+            expect(
+                text
+                    .split('\n')
+                    .filter((line) => hostNames.has(String((JSON.parse(line) as Record<string, unknown>).Computer))),
+            ).toEqual([]);
+            expect(text.match(GUID)?.length ?? 0).toBe(JSON.stringify(records).match(GUID)?.length ?? 0);
+            const rewrittenGuids = new Set(text.match(GUID)?.map((guid) => guid.toLowerCase()));
+            expect(
+                (JSON.stringify(records).match(GUID) ?? []).filter((guid) => rewrittenGuids.has(guid.toLowerCase())),
+            ).toEqual([]);
+            const lower = text.toLowerCase();
+            expect(
+                [...rewriter.names.keys()].filter(
+                    (name) => lower.includes(`\\\\${name}"`) || lower.includes(`"${name}"`),
+                ),
+            ).toEqual([]);
+            if (original.incidents.length > 0) expect(rewriter.names.size).toBeGreaterThan(0);
 
-        expect(changed.report).toEqual(original.report);
-        expect(summary(changed, (name) => name.toLowerCase(), (h) => h.toLowerCase())).toEqual(summary(original, renamed, (h) => rewriter.host(h).toLowerCase()));
-    });
+            expect(changed.report).toEqual(original.report);
+            expect(
+                summary(
+                    changed,
+                    (name) => name.toLowerCase(),
+                    (h) => h.toLowerCase(),
+                ),
+            ).toEqual(summary(original, renamed, (h) => rewriter.host(h).toLowerCase()));
+        });
 
-    it.each(recordings)('%s: lines shuffled within every 64, each delivered twice, in batches of 7: the same incidents', async (file) => {
-        const lines = readGzipLines(file);
-        let seed = Number.parseInt(digest(file).slice(0, 8), 16);
-        const random = (): number => {
-            // mulberry32: a small seeded generator, so a failure can be replayed.
-            seed = (seed + 0x6d2b79f5) | 0;
-            let t = seed;
-            t = Math.imul(t ^ (t >>> 15), t | 1);
-            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-            return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-        };
-        const disordered: string[] = [];
-        for (let start = 0; start < lines.length; start += 64) {
-            const block = lines.slice(start, start + 64);
-            for (let i = block.length - 1; i > 0; i--) {
-                const j = Math.floor(random() * (i + 1));
-                [block[i], block[j]] = [block[j] as string, block[i] as string];
-            }
-            // Each line twice, the copy a few lines later: a retried batch replays whole (Event Hubs is at-least-once).
-            for (let i = 0; i < block.length; i++) disordered.push(block[i] as string, block[Math.max(0, i - 3)] as string);
-        }
-        const path = join(workDir, `disordered-${baseName(file).replace(/\.gz$/, '')}`);
-        writeFileSync(path, disordered.join('\n'));
+        it.each(recordings)(
+            '%s: lines shuffled within every 64, each delivered twice, in batches of 7: the same incidents',
+            async (file) => {
+                const lines = readGzipLines(file);
+                let seed = Number.parseInt(digest(file).slice(0, 8), 16);
+                const random = (): number => {
+                    // mulberry32: a small seeded generator, so a failure can be replayed.
+                    seed = (seed + 0x6d2b79f5) | 0;
+                    let t = seed;
+                    t = Math.imul(t ^ (t >>> 15), t | 1);
+                    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+                    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+                };
+                const disordered: string[] = [];
+                for (let start = 0; start < lines.length; start += 64) {
+                    const block = lines.slice(start, start + 64);
+                    for (let i = block.length - 1; i > 0; i--) {
+                        const j = Math.floor(random() * (i + 1));
+                        [block[i], block[j]] = [block[j] as string, block[i] as string];
+                    }
+                    // Each line twice, the copy a few lines later: a retried batch replays whole (Event Hubs is at-least-once).
+                    for (let i = 0; i < block.length; i++)
+                        disordered.push(block[i] as string, block[Math.max(0, i - 3)] as string);
+                }
+                const path = join(workDir, `disordered-${baseName(file).replace(/\.gz$/, '')}`);
+                writeFileSync(path, disordered.join('\n'));
 
-        const ids = (result: ReplayResult): string[] => result.incidents.map((i) => `${i.id} ${i.technique} ${i.score}`).sort();
-        const original = await replayInMemory([resolve(DATASETS_DIR, file)]);
-        const changed = await replayRecordings({ ...IN_MEMORY(), paths: [path], batchSize: 7 });
-        expect(changed.report.received).toBe(2 * original.report.received);
-        expect(ids(changed)).toEqual(ids(original));
-    });
-});
+                const ids = (result: ReplayResult): string[] =>
+                    result.incidents.map((i) => `${i.id} ${i.technique} ${i.score}`).sort();
+                const original = await replayInMemory([resolve(DATASETS_DIR, file)]);
+                const changed = await replayRecordings({ ...IN_MEMORY(), paths: [path], batchSize: 7 });
+                expect(changed.report.received).toBe(2 * original.report.received);
+                expect(ids(changed)).toEqual(ids(original));
+            },
+        );
+    },
+);

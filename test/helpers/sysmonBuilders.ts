@@ -33,22 +33,80 @@ export function resetRecordIds(): void {
 
 function base(offsetMs: number, recordId?: number) {
     const timeMs = T0 + offsetMs;
-    return { host: HOST, recordId: recordId ?? nextRecordId++, time: new Date(timeMs).toISOString(), timeMs, origin: { messageIndex: 0, recordIndex: 0 } };
+    return {
+        host: HOST,
+        recordId: recordId ?? nextRecordId++,
+        time: new Date(timeMs).toISOString(),
+        timeMs,
+        origin: { messageIndex: 0, recordIndex: 0 },
+    };
 }
 
 export const CREATE_PROCESS_TRACE =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+9d8e4|C:\\Windows\\System32\\KERNELBASE.dll+5f36a|C:\\Windows\\System32\\KERNELBASE.dll+5c5ca|C:\\Windows\\System32\\KERNEL32.DLL+5e90b';
 
-export function processCreate(at: number, child: string, image: string, parent: string, parentImage: string, commandLine = image): ProcessCreateEvent {
-    return { ...base(at), eventId: 1, processGuid: guid(child), processId: 4000 + (at % 1000), image, commandLine, parentProcessGuid: guid(parent), parentImage };
+export function processCreate(
+    at: number,
+    child: string,
+    image: string,
+    parent: string,
+    parentImage: string,
+    commandLine = image,
+): ProcessCreateEvent {
+    return {
+        ...base(at),
+        eventId: 1,
+        processGuid: guid(child),
+        processId: 4000 + (at % 1000),
+        image,
+        commandLine,
+        parentProcessGuid: guid(parent),
+        parentImage,
+    };
 }
 
-export function processAccess(at: number, source: string, sourceImage: string, target: string, targetImage: string, grantedAccess: number, callTrace: string): ProcessAccessEvent {
-    return { ...base(at), eventId: 10, sourceProcessGuid: guid(source), sourceImage, sourceProcessId: 3000, targetProcessGuid: guid(target), targetImage, grantedAccess, callTrace };
+export function processAccess(
+    at: number,
+    source: string,
+    sourceImage: string,
+    target: string,
+    targetImage: string,
+    grantedAccess: number,
+    callTrace: string,
+): ProcessAccessEvent {
+    return {
+        ...base(at),
+        eventId: 10,
+        sourceProcessGuid: guid(source),
+        sourceImage,
+        sourceProcessId: 3000,
+        targetProcessGuid: guid(target),
+        targetImage,
+        grantedAccess,
+        callTrace,
+    };
 }
 
-export function remoteThread(at: number, source: string, sourceImage: string, target: string, targetImage: string, startModule?: string, startFunction?: string): CreateRemoteThreadEvent {
-    return { ...base(at), eventId: 8, sourceProcessGuid: guid(source), sourceImage, targetProcessGuid: guid(target), targetImage, startAddress: '0x000001E811820000', startModule, startFunction };
+export function remoteThread(
+    at: number,
+    source: string,
+    sourceImage: string,
+    target: string,
+    targetImage: string,
+    startModule?: string,
+    startFunction?: string,
+): CreateRemoteThreadEvent {
+    return {
+        ...base(at),
+        eventId: 8,
+        sourceProcessGuid: guid(source),
+        sourceImage,
+        targetProcessGuid: guid(target),
+        targetImage,
+        startAddress: '0x000001E811820000',
+        startModule,
+        startFunction,
+    };
 }
 
 export function tampering(at: number, process: string, image: string, type: string): ProcessTamperingEvent {
@@ -59,11 +117,31 @@ export function fileCreate(at: number, process: string, image: string, targetFil
     return { ...base(at), eventId: 11, processGuid: guid(process), image, targetFilename };
 }
 
-export function networkConnect(at: number, process: string, image: string, destinationIp: string, destinationPort: number): NetworkConnectEvent {
-    return { ...base(at), eventId: 3, processGuid: guid(process), image, initiated: true, destinationIp, destinationPort };
+export function networkConnect(
+    at: number,
+    process: string,
+    image: string,
+    destinationIp: string,
+    destinationPort: number,
+): NetworkConnectEvent {
+    return {
+        ...base(at),
+        eventId: 3,
+        processGuid: guid(process),
+        image,
+        initiated: true,
+        destinationIp,
+        destinationPort,
+    };
 }
 
-export function imageLoad(at: number, process: string, image: string, imageLoaded: string, signed: boolean): ImageLoadEvent {
+export function imageLoad(
+    at: number,
+    process: string,
+    image: string,
+    imageLoaded: string,
+    signed: boolean,
+): ImageLoadEvent {
     return { ...base(at), eventId: 7, processGuid: guid(process), image, imageLoaded, signed };
 }
 

@@ -17,10 +17,7 @@ import { inspect } from 'node:util';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import {
-    createWorkspaceQuery,
-    LOG_ANALYTICS_DEFAULT_SCOPE,
-} from '../../shared/clients/logAnalyticsWorkspace.js';
+import { createWorkspaceQuery, LOG_ANALYTICS_DEFAULT_SCOPE } from '../../shared/clients/logAnalyticsWorkspace.js';
 import type { WorkspaceQueryOptions } from '../../shared/clients/logAnalyticsWorkspace.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import { enrichIncident, WorkspaceQueryError } from '../../shared/enrich/enrichment.js';
@@ -59,10 +56,50 @@ function table(columns: [string, string][], rows: unknown[][]): unknown {
 
 /** The service's answers per part, in the wire format (`dynamic` values are JSON text, as the service sends them). */
 const SUCCESS: Record<string, unknown> = {
-    pairRarity: { tables: [table([['Occurrences', 'long'], ['Hosts', 'long']], [[3, 2]])] },
-    hashRarity: { tables: [table([['Occurrences', 'long'], ['Hosts', 'long']], [[1, 1]])] },
-    alertsOnHost: { tables: [table([['Alerts', 'long'], ['AlertNames', 'dynamic']], [[2, '["Suspicious PowerShell","Mimikatz"]']])] },
-    targetConnections: { tables: [table([['Connections', 'long'], ['Destinations', 'dynamic']], [[4, '["evil.example:443","[2001:db8::1]:80"]']])] },
+    pairRarity: {
+        tables: [
+            table(
+                [
+                    ['Occurrences', 'long'],
+                    ['Hosts', 'long'],
+                ],
+                [[3, 2]],
+            ),
+        ],
+    },
+    hashRarity: {
+        tables: [
+            table(
+                [
+                    ['Occurrences', 'long'],
+                    ['Hosts', 'long'],
+                ],
+                [[1, 1]],
+            ),
+        ],
+    },
+    alertsOnHost: {
+        tables: [
+            table(
+                [
+                    ['Alerts', 'long'],
+                    ['AlertNames', 'dynamic'],
+                ],
+                [[2, '["Suspicious PowerShell","Mimikatz"]']],
+            ),
+        ],
+    },
+    targetConnections: {
+        tables: [
+            table(
+                [
+                    ['Connections', 'long'],
+                    ['Destinations', 'dynamic'],
+                ],
+                [[4, '["evil.example:443","[2001:db8::1]:80"]']],
+            ),
+        ],
+    },
 };
 
 const BAD_ARGUMENT = {
@@ -73,7 +110,13 @@ const BAD_ARGUMENT = {
         innererror: {
             code: 'SyntaxError',
             message: 'A recognition error occurred in the query.',
-            innererror: { code: 'SYN0002', message: "Query could not be parsed at '|' on line [1,5]", line: 1, pos: 5, token: '|' },
+            innererror: {
+                code: 'SYN0002',
+                message: "Query could not be parsed at '|' on line [1,5]",
+                line: 1,
+                pos: 5,
+                token: '|',
+            },
         },
     },
 };
@@ -92,7 +135,9 @@ let scopesSeen: string[][] = [];
 const openResponses = new Set<ServerResponse>();
 
 function partOf(query: unknown): string {
-    return typeof query === 'string' ? (/^\/\/ hollowtrace enrichment: (\w+)/.exec(query)?.[1] ?? 'unknown') : 'unknown';
+    return typeof query === 'string'
+        ? (/^\/\/ hollowtrace enrichment: (\w+)/.exec(query)?.[1] ?? 'unknown')
+        : 'unknown';
 }
 
 const credential: TokenCredential = {
@@ -103,7 +148,14 @@ const credential: TokenCredential = {
 };
 
 function client(overrides: Partial<WorkspaceQueryOptions> = {}): ReturnType<typeof createWorkspaceQuery> {
-    return createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint, credential, tlsCa: ca, retryOptions: { maxRetries: 0 }, ...overrides });
+    return createWorkspaceQuery({
+        workspaceId: WORKSPACE_ID,
+        endpoint,
+        credential,
+        tlsCa: ca,
+        retryOptions: { maxRetries: 0 },
+        ...overrides,
+    });
 }
 
 function requestsFor(part: string): Recorded[] {
@@ -111,259 +163,414 @@ function requestsFor(part: string): Recorded[] {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    return promise.then(() => undefined, (e: unknown) => e);
+    return promise.then(
+        () => undefined,
+        (e: unknown) => e,
+    );
 }
 
-describe.skipIf(!HAS_OPENSSL)(`LogsQueryClient against a local HTTPS stand-in${HAS_OPENSSL ? '' : ' (skipped: openssl not found on PATH)'}`, () => {
-    beforeAll(async () => {
-        tempDir = mkdtempSync(join(tmpdir(), 'hollowtrace-la-'));
-        const keyPath = join(tempDir, 'key.pem');
-        const certPath = join(tempDir, 'cert.pem');
-        const made = spawnSync('openssl', [
-            'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-            '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath,
-        ], { encoding: 'utf8' });
-        if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-        ca = readFileSync(certPath, 'utf8');
+describe.skipIf(!HAS_OPENSSL)(
+    `LogsQueryClient against a local HTTPS stand-in${HAS_OPENSSL ? '' : ' (skipped: openssl not found on PATH)'}`,
+    () => {
+        beforeAll(async () => {
+            tempDir = mkdtempSync(join(tmpdir(), 'hollowtrace-la-'));
+            const keyPath = join(tempDir, 'key.pem');
+            const certPath = join(tempDir, 'cert.pem');
+            const made = spawnSync(
+                'openssl',
+                [
+                    'req',
+                    '-x509',
+                    '-newkey',
+                    'rsa:2048',
+                    '-nodes',
+                    '-days',
+                    '1',
+                    '-subj',
+                    '/CN=localhost',
+                    '-addext',
+                    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+                    '-keyout',
+                    keyPath,
+                    '-out',
+                    certPath,
+                ],
+                { encoding: 'utf8' },
+            );
+            if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+            ca = readFileSync(certPath, 'utf8');
 
-        const https = createServer({ key: readFileSync(keyPath), cert: ca }, (req, res) => {
-            const chunks: Buffer[] = [];
-            req.on('data', (chunk: Buffer) => chunks.push(chunk));
-            req.on('end', () => {
-                let body: Recorded['body'] = {};
-                try {
-                    body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Recorded['body'];
-                } catch {
-                    // recorded as {}; the test's assertions report it
-                }
-                const part = partOf(body.query);
-                const closed = new Promise<number>((resolve) => res.on('close', () => resolve(performance.now())));
-                const record: Recorded = { at: performance.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, part, closed };
-                requests.push(record);
-                const reply = behaviour(part, requestsFor(part).length);
-                if (reply === 'hang') {
-                    openResponses.add(res); // answered never; destroyed in afterAll if the client did not hang up
-                    return;
-                }
-                res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-                res.end(JSON.stringify(reply.body));
+            const https = createServer({ key: readFileSync(keyPath), cert: ca }, (req, res) => {
+                const chunks: Buffer[] = [];
+                req.on('data', (chunk: Buffer) => chunks.push(chunk));
+                req.on('end', () => {
+                    let body: Recorded['body'] = {};
+                    try {
+                        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Recorded['body'];
+                    } catch {
+                        // recorded as {}; the test's assertions report it
+                    }
+                    const part = partOf(body.query);
+                    const closed = new Promise<number>((resolve) => res.on('close', () => resolve(performance.now())));
+                    const record: Recorded = {
+                        at: performance.now(),
+                        method: req.method ?? '',
+                        path: req.url ?? '',
+                        headers: req.headers,
+                        body,
+                        part,
+                        closed,
+                    };
+                    requests.push(record);
+                    const reply = behaviour(part, requestsFor(part).length);
+                    if (reply === 'hang') {
+                        openResponses.add(res); // answered never; destroyed in afterAll if the client did not hang up
+                        return;
+                    }
+                    res.writeHead(reply.status, {
+                        'content-type': 'application/json; charset=utf-8',
+                        ...reply.headers,
+                    });
+                    res.end(JSON.stringify(reply.body));
+                });
             });
+            await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+            server = https;
+            endpoint = `https://127.0.0.1:${(https.address() as AddressInfo).port}/v1`;
         });
-        await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-        server = https;
-        endpoint = `https://127.0.0.1:${(https.address() as AddressInfo).port}/v1`;
-    });
 
-    afterAll(async () => {
-        for (const res of openResponses) res.destroy();
-        if (server) {
-            server.closeAllConnections();
-            await new Promise<void>((resolve) => server!.close(() => resolve()));
-        }
-        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    });
-
-    beforeEach(() => {
-        behaviour = success;
-        requests = [];
-        scopesSeen = [];
-    });
-
-    it('sends what the Logs query API expects and reports a complete enrichment', async () => {
-        const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
-
-        expect(enrichment).toEqual({
-            status: 'complete',
-            pairRarity: { occurrences: 3, hosts: 2 },
-            hashRarity: { occurrences: 1, hosts: 1 },
-            alertsOnHost: { count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] },
-            targetConnections: { count: 4, destinations: ['evil.example:443', '[2001:db8::1]:80'] },
-            retrievedAt: '2026-01-01T00:00:00.000Z',
+        afterAll(async () => {
+            for (const res of openResponses) res.destroy();
+            if (server) {
+                server.closeAllConnections();
+                await new Promise<void>((resolve) => server!.close(() => resolve()));
+            }
+            if (tempDir) rmSync(tempDir, { recursive: true, force: true });
         });
-        expect(requests.map((r) => r.part).sort()).toEqual(['alertsOnHost', 'hashRarity', 'pairRarity', 'targetConnections']);
-        for (const r of requests) {
-            expect(r.method).toBe('POST');
-            expect(r.path).toBe(`/v1/workspaces/${WORKSPACE_ID}/query`);
-            expect(r.headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
-            expect(r.headers['content-type']).toMatch(/^application\/json/);
-            expect(r.headers.prefer).toBe('wait=5'); // serverTimeoutInSeconds from the 5 s budget
-            expect(r.headers['x-hollowtrace-call-id']).toBeUndefined(); // the internal header never leaves the process
-            expect(r.headers['user-agent']).toMatch(/^hollowtrace /);
-            expect(typeof r.body.query).toBe('string');
-        }
-        expect(requestsFor('pairRarity')[0]!.body.timespan).toBe('2020-09-22T01:40:56.444Z/2020-10-22T02:41:02.517Z');
-        expect(requestsFor('targetConnections')[0]!.body.timespan).toBe('2020-10-22T01:40:56.444Z/2020-10-23T01:40:56.444Z');
-        expect(requestsFor('alertsOnHost')[0]!.body.query).toContain('let hostName = "WORKSTATION5";');
-        expect(scopesSeen.every((s) => s.length === 1 && s[0] === LOG_ANALYTICS_DEFAULT_SCOPE)).toBe(true);
-    });
 
-    it('keeps the tables of a partial failure and reports the error beside them', async () => {
-        const error = {
-            code: 'PartialError',
-            message: 'There were some errors when processing your query.',
-            innererror: { code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' },
-        };
-        behaviour = (part) => (part === 'alertsOnHost' ? { status: 200, body: { ...(SUCCESS.alertsOnHost as object), error } } : success(part));
-        const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
+        beforeEach(() => {
+            behaviour = success;
+            requests = [];
+            scopesSeen = [];
+        });
 
-        expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe(
-            'alertsOnHost: incomplete result from the workspace (PartialError: There were some errors when processing your query. (Query result set has exceeded the internal data size limit))',
-        );
-        expect(enrichment.alertsOnHost).toEqual({ count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] });
-        expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
-    });
+        it('sends what the Logs query API expects and reports a complete enrichment', async () => {
+            const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
 
-    it('honours Retry-After on 429, then reports throttling', async () => {
-        behaviour = (part) =>
-            part === 'pairRarity'
-                ? { status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 'ThrottledError', message: 'Too many requests' } } }
-                : success(part);
-        const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 1 } }), { timeoutMs: 5_000, now: NOW });
+            expect(enrichment).toEqual({
+                status: 'complete',
+                pairRarity: { occurrences: 3, hosts: 2 },
+                hashRarity: { occurrences: 1, hosts: 1 },
+                alertsOnHost: { count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] },
+                targetConnections: { count: 4, destinations: ['evil.example:443', '[2001:db8::1]:80'] },
+                retrievedAt: '2026-01-01T00:00:00.000Z',
+            });
+            expect(requests.map((r) => r.part).sort()).toEqual([
+                'alertsOnHost',
+                'hashRarity',
+                'pairRarity',
+                'targetConnections',
+            ]);
+            for (const r of requests) {
+                expect(r.method).toBe('POST');
+                expect(r.path).toBe(`/v1/workspaces/${WORKSPACE_ID}/query`);
+                expect(r.headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
+                expect(r.headers['content-type']).toMatch(/^application\/json/);
+                expect(r.headers.prefer).toBe('wait=5'); // serverTimeoutInSeconds from the 5 s budget
+                expect(r.headers['x-hollowtrace-call-id']).toBeUndefined(); // the internal header never leaves the process
+                expect(r.headers['user-agent']).toMatch(/^hollowtrace /);
+                expect(typeof r.body.query).toBe('string');
+            }
+            expect(requestsFor('pairRarity')[0]!.body.timespan).toBe(
+                '2020-09-22T01:40:56.444Z/2020-10-22T02:41:02.517Z',
+            );
+            expect(requestsFor('targetConnections')[0]!.body.timespan).toBe(
+                '2020-10-22T01:40:56.444Z/2020-10-23T01:40:56.444Z',
+            );
+            expect(requestsFor('alertsOnHost')[0]!.body.query).toContain('let hostName = "WORKSTATION5";');
+            expect(scopesSeen.every((s) => s.length === 1 && s[0] === LOG_ANALYTICS_DEFAULT_SCOPE)).toBe(true);
+        });
 
-        expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe('pairRarity: throttled by the workspace (HTTP 429, retry after 1 s)');
-        expect(enrichment.hashRarity).toEqual({ occurrences: 1, hosts: 1 });
-        const attempts = requestsFor('pairRarity');
-        expect(attempts).toHaveLength(2); // the SDK retried once, as configured
-        expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(900); // ... after the Retry-After second
-    });
+        it('keeps the tables of a partial failure and reports the error beside them', async () => {
+            const error = {
+                code: 'PartialError',
+                message: 'There were some errors when processing your query.',
+                innererror: {
+                    code: 'EngineError',
+                    message: 'Query result set has exceeded the internal data size limit',
+                },
+            };
+            behaviour = (part) =>
+                part === 'alertsOnHost'
+                    ? { status: 200, body: { ...(SUCCESS.alertsOnHost as object), error } }
+                    : success(part);
+            const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
 
-    it('cuts a long Retry-After sleep at the deadline and still says "throttled"', async () => {
-        behaviour = (part) =>
-            part === 'pairRarity'
-                ? { status: 429, headers: { 'retry-after': '120' }, body: { error: { code: 'ThrottledError', message: 'Too many requests' } } }
-                : success(part);
-        const started = performance.now();
-        const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 2 } }), { timeoutMs: 1_000, now: NOW });
-        const elapsed = performance.now() - started;
+            expect(enrichment.status).toBe('partial');
+            expect(enrichment.reason).toBe(
+                'alertsOnHost: incomplete result from the workspace (PartialError: There were some errors when processing your query. (Query result set has exceeded the internal data size limit))',
+            );
+            expect(enrichment.alertsOnHost).toEqual({ count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] });
+            expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+        });
 
-        expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe('pairRarity: throttled by the workspace (HTTP 429, retry after 120 s) and no retry fitted in the 1000 ms budget');
-        expect(requestsFor('pairRarity')).toHaveLength(1);
-        expect(elapsed).toBeLessThan(2_000); // not 120 s: the SDK's sleep was aborted
-    });
+        it('honours Retry-After on 429, then reports throttling', async () => {
+            behaviour = (part) =>
+                part === 'pairRarity'
+                    ? {
+                          status: 429,
+                          headers: { 'retry-after': '1' },
+                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
+                      }
+                    : success(part);
+            const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 1 } }), {
+                timeoutMs: 5_000,
+                now: NOW,
+            });
 
-    it('stops the SDK from retrying after the deadline (its Retry-After sleep is aborted, not just abandoned)', async () => {
-        behaviour = () => ({ status: 429, headers: { 'retry-after-ms': '400' }, body: { error: { code: 'ThrottledError', message: 'Too many requests' } } });
-        const started = performance.now();
-        const error = await rejection(client({ retryOptions: { maxRetries: 2 } }).query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 200 }));
-        expect(error).toMatchObject({ kind: 'throttled', retryAfterSeconds: 1, message: 'throttled by the workspace (HTTP 429, retry after 1 s) and no retry fitted in the 200 ms budget' });
-        await new Promise((resolve) => setTimeout(resolve, 700 - (performance.now() - started)));
-        expect(requests).toHaveLength(1); // the SDK would have sent its retry at 400 ms
-    });
+            expect(enrichment.status).toBe('partial');
+            expect(enrichment.reason).toBe('pairRarity: throttled by the workspace (HTTP 429, retry after 1 s)');
+            expect(enrichment.hashRarity).toEqual({ occurrences: 1, hosts: 1 });
+            const attempts = requestsFor('pairRarity');
+            expect(attempts).toHaveLength(2); // the SDK retried once, as configured
+            expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(900); // ... after the Retry-After second
+        });
 
-    it('reports a 400 BadArgumentError with the service\'s explanation', async () => {
-        behaviour = (part) => (part === 'targetConnections' ? { status: 400, body: BAD_ARGUMENT } : success(part));
-        const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
+        it('cuts a long Retry-After sleep at the deadline and still says "throttled"', async () => {
+            behaviour = (part) =>
+                part === 'pairRarity'
+                    ? {
+                          status: 429,
+                          headers: { 'retry-after': '120' },
+                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
+                      }
+                    : success(part);
+            const started = performance.now();
+            const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 2 } }), {
+                timeoutMs: 1_000,
+                now: NOW,
+            });
+            const elapsed = performance.now() - started;
 
-        expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe(
-            "targetConnections: query rejected by the workspace (HTTP 400 BadArgumentError: The request had some invalid properties (Query could not be parsed at '|' on line [1,5]))",
-        );
-        expect(enrichment.alertsOnHost?.count).toBe(2);
-    });
+            expect(enrichment.status).toBe('partial');
+            expect(enrichment.reason).toBe(
+                'pairRarity: throttled by the workspace (HTTP 429, retry after 120 s) and no retry fitted in the 1000 ms budget',
+            );
+            expect(requestsFor('pairRarity')).toHaveLength(1);
+            expect(elapsed).toBeLessThan(2_000); // not 120 s: the SDK's sleep was aborted
+        });
 
-    it('times out a hung response after 1 s and really hangs up', async () => {
-        behaviour = (part) => (part === 'targetConnections' ? 'hang' : success(part));
-        const started = performance.now();
-        const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 1_000, now: NOW });
-        const elapsed = performance.now() - started;
+        it('stops the SDK from retrying after the deadline (its Retry-After sleep is aborted, not just abandoned)', async () => {
+            behaviour = () => ({
+                status: 429,
+                headers: { 'retry-after-ms': '400' },
+                body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
+            });
+            const started = performance.now();
+            const error = await rejection(
+                client({ retryOptions: { maxRetries: 2 } }).query(
+                    'print 1',
+                    { startTime: NOW, endTime: NOW },
+                    { timeoutMs: 200 },
+                ),
+            );
+            expect(error).toMatchObject({
+                kind: 'throttled',
+                retryAfterSeconds: 1,
+                message:
+                    'throttled by the workspace (HTTP 429, retry after 1 s) and no retry fitted in the 200 ms budget',
+            });
+            await new Promise((resolve) => setTimeout(resolve, 700 - (performance.now() - started)));
+            expect(requests).toHaveLength(1); // the SDK would have sent its retry at 400 ms
+        });
 
-        expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe('targetConnections: timed out after 1000 ms');
-        expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
-        expect(elapsed).toBeGreaterThanOrEqual(950);
-        expect(elapsed).toBeLessThan(1_600);
-        // The client closed the connection (LogsQueryClient 1.0.0 drops `abortSignal`; the adapter's policy attaches it).
-        const hung = requestsFor('targetConnections')[0]!;
-        const closedAt = await Promise.race([hung.closed, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 1_000))]);
-        expect(closedAt - started).toBeLessThan(1_600);
-    });
+        it("reports a 400 BadArgumentError with the service's explanation", async () => {
+            behaviour = (part) => (part === 'targetConnections' ? { status: 400, body: BAD_ARGUMENT } : success(part));
+            const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
 
-    it('is unavailable when every query fails, and never leaks the token', async () => {
-        behaviour = () => ({ status: 403, body: { error: { code: 'InsufficientAccessError', message: 'The provided credentials have insufficient access to perform the requested operation' } } });
-        const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
+            expect(enrichment.status).toBe('partial');
+            expect(enrichment.reason).toBe(
+                "targetConnections: query rejected by the workspace (HTTP 400 BadArgumentError: The request had some invalid properties (Query could not be parsed at '|' on line [1,5]))",
+            );
+            expect(enrichment.alertsOnHost?.count).toBe(2);
+        });
 
-        expect(enrichment.status).toBe('unavailable');
-        expect(enrichment.reason).toMatch(/^every workspace query failed: pairRarity: access denied \(HTTP 403 InsufficientAccessError: /);
-        expect(enrichment.reason?.match(/access denied/g)).toHaveLength(4);
-        expect(JSON.stringify(enrichment)).not.toContain(FAKE_TOKEN);
-    });
+        it('times out a hung response after 1 s and really hangs up', async () => {
+            behaviour = (part) => (part === 'targetConnections' ? 'hang' : success(part));
+            const started = performance.now();
+            const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 1_000, now: NOW });
+            const elapsed = performance.now() - started;
 
-    it.each([
-        [500, 'service-unavailable', 'workspace service error (HTTP 500 InternalServerError: boom)'],
-        [503, 'service-unavailable', 'workspace service error (HTTP 503 ServiceUnavailable: boom)'],
-        [504, 'timeout', 'the workspace gave up on the query (HTTP 504 GatewayTimeout: boom)'],
-        [401, 'unauthenticated', 'token refused by the workspace (HTTP 401 InvalidTokenError: boom)'],
-        [404, 'not-found', 'workspace not found (HTTP 404 WorkspaceNotFoundError: boom)'],
-    ])('maps HTTP %i to a typed error (%s)', async (status, kind, message) => {
-        const codes: Record<number, string> = { 500: 'InternalServerError', 503: 'ServiceUnavailable', 504: 'GatewayTimeout', 401: 'InvalidTokenError', 404: 'WorkspaceNotFoundError' };
-        behaviour = () => ({ status, body: { error: { code: codes[status], message: 'boom' } } });
-        const error = await rejection(client().query('// hollowtrace enrichment: probe\nprint 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }));
+            expect(enrichment.status).toBe('partial');
+            expect(enrichment.reason).toBe('targetConnections: timed out after 1000 ms');
+            expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+            expect(elapsed).toBeGreaterThanOrEqual(950);
+            expect(elapsed).toBeLessThan(1_600);
+            // The client closed the connection (LogsQueryClient 1.0.0 drops `abortSignal`; the adapter's policy attaches it).
+            const hung = requestsFor('targetConnections')[0]!;
+            const closedAt = await Promise.race([
+                hung.closed,
+                new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 1_000)),
+            ]);
+            expect(closedAt - started).toBeLessThan(1_600);
+        });
 
-        expect(error).toBeInstanceOf(WorkspaceQueryError);
-        expect(error).toMatchObject({ kind, httpStatus: status, message, serviceCode: codes[status] });
-        expect(inspect(error)).not.toContain(FAKE_TOKEN);
-        expect(requests).toHaveLength(1); // maxRetries 0 in these tests
-    });
+        it('is unavailable when every query fails, and never leaks the token', async () => {
+            behaviour = () => ({
+                status: 403,
+                body: {
+                    error: {
+                        code: 'InsufficientAccessError',
+                        message: 'The provided credentials have insufficient access to perform the requested operation',
+                    },
+                },
+            });
+            const enrichment = await enrichIncident(INPUT, client(), { timeoutMs: 5_000, now: NOW });
 
-    it('retries a 503 within the bounded retry options', async () => {
-        behaviour = (_part, attempt) => (attempt === 1 ? { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'later' } } } : success('pairRarity'));
-        const result = await client({ retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 } })
-            .query('// hollowtrace enrichment: probe\nprint 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 });
-        expect(result.status).toBe('success');
-        expect(result.tables[0]).toEqual({ columns: ['Occurrences', 'Hosts'], rows: [[3, 2]] });
-        expect(requests).toHaveLength(2);
-    });
+            expect(enrichment.status).toBe('unavailable');
+            expect(enrichment.reason).toMatch(
+                /^every workspace query failed: pairRarity: access denied \(HTTP 403 InsufficientAccessError: /,
+            );
+            expect(enrichment.reason?.match(/access denied/g)).toHaveLength(4);
+            expect(JSON.stringify(enrichment)).not.toContain(FAKE_TOKEN);
+        });
 
-    it('maps an unreachable endpoint to a network error', async () => {
-        const unreachable = createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint: 'https://127.0.0.1:1/v1', credential, tlsCa: ca, retryOptions: { maxRetries: 0 } });
-        const error = await rejection(unreachable.query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }));
-        expect(error).toMatchObject({ kind: 'network' });
-        expect((error as Error).message).toMatch(/^workspace unreachable: ECONNREFUSED/);
-    });
+        it.each([
+            [500, 'service-unavailable', 'workspace service error (HTTP 500 InternalServerError: boom)'],
+            [503, 'service-unavailable', 'workspace service error (HTTP 503 ServiceUnavailable: boom)'],
+            [504, 'timeout', 'the workspace gave up on the query (HTTP 504 GatewayTimeout: boom)'],
+            [401, 'unauthenticated', 'token refused by the workspace (HTTP 401 InvalidTokenError: boom)'],
+            [404, 'not-found', 'workspace not found (HTTP 404 WorkspaceNotFoundError: boom)'],
+        ])('maps HTTP %i to a typed error (%s)', async (status, kind, message) => {
+            const codes: Record<number, string> = {
+                500: 'InternalServerError',
+                503: 'ServiceUnavailable',
+                504: 'GatewayTimeout',
+                401: 'InvalidTokenError',
+                404: 'WorkspaceNotFoundError',
+            };
+            behaviour = () => ({ status, body: { error: { code: codes[status], message: 'boom' } } });
+            const error = await rejection(
+                client().query(
+                    '// hollowtrace enrichment: probe\nprint 1',
+                    { startTime: NOW, endTime: NOW },
+                    { timeoutMs: 5_000 },
+                ),
+            );
 
-    it('maps a TLS failure (untrusted certificate) to a network error', async () => {
-        const untrusted = createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint, credential, retryOptions: { maxRetries: 0 } });
-        const error = await rejection(untrusted.query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }));
-        expect(error).toMatchObject({ kind: 'network' });
-        expect(requests).toHaveLength(0);
-    });
+            expect(error).toBeInstanceOf(WorkspaceQueryError);
+            expect(error).toMatchObject({ kind, httpStatus: status, message, serviceCode: codes[status] });
+            expect(inspect(error)).not.toContain(FAKE_TOKEN);
+            expect(requests).toHaveLength(1); // maxRetries 0 in these tests
+        });
 
-    it('maps a credential failure to unauthenticated without sending anything', async () => {
-        const failing: TokenCredential = {
-            getToken: () => Promise.reject(Object.assign(new Error('ManagedIdentityCredential: no identity endpoint'), { name: 'CredentialUnavailableError' })),
-        };
-        const error = await rejection(client({ credential: failing }).query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }));
-        expect(error).toMatchObject({ kind: 'unauthenticated' });
-        expect((error as Error).message).toBe('could not get a token for the workspace: CredentialUnavailableError: ManagedIdentityCredential: no identity endpoint');
-        expect(requests).toHaveLength(0);
-    });
+        it('retries a 503 within the bounded retry options', async () => {
+            behaviour = (_part, attempt) =>
+                attempt === 1
+                    ? { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'later' } } }
+                    : success('pairRarity');
+            const result = await client({
+                retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+            }).query(
+                '// hollowtrace enrichment: probe\nprint 1',
+                { startTime: NOW, endTime: NOW },
+                { timeoutMs: 5_000 },
+            );
+            expect(result.status).toBe('success');
+            expect(result.tables[0]).toEqual({ columns: ['Occurrences', 'Hosts'], rows: [[3, 2]] });
+            expect(requests).toHaveLength(2);
+        });
 
-    it('cancels on the caller\'s abort signal', async () => {
-        behaviour = () => 'hang';
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), 50);
-        const error = await rejection(client().query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000, abortSignal: controller.signal }));
-        expect(error).toMatchObject({ kind: 'aborted', message: 'cancelled by the caller' });
-    });
+        it('maps an unreachable endpoint to a network error', async () => {
+            const unreachable = createWorkspaceQuery({
+                workspaceId: WORKSPACE_ID,
+                endpoint: 'https://127.0.0.1:1/v1',
+                credential,
+                tlsCa: ca,
+                retryOptions: { maxRetries: 0 },
+            });
+            const error = await rejection(
+                unreachable.query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }),
+            );
+            expect(error).toMatchObject({ kind: 'network' });
+            expect((error as Error).message).toMatch(/^workspace unreachable: ECONNREFUSED/);
+        });
 
-    it('maps a 200 without a result body to an unexpected error', async () => {
-        behaviour = () => ({ status: 200, body: { nothing: 'here' } });
-        const error = await rejection(client().query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }));
-        expect(error).toMatchObject({ kind: 'unexpected' });
-        expect((error as Error).message).toMatch(/^query failed: TypeError: /); // the SDK's deserialiser itself throws
-    });
+        it('maps a TLS failure (untrusted certificate) to a network error', async () => {
+            const untrusted = createWorkspaceQuery({
+                workspaceId: WORKSPACE_ID,
+                endpoint,
+                credential,
+                retryOptions: { maxRetries: 0 },
+            });
+            const error = await rejection(
+                untrusted.query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }),
+            );
+            expect(error).toMatchObject({ kind: 'network' });
+            expect(requests).toHaveLength(0);
+        });
 
-    it('asks for the configured scopes (sovereign clouds)', async () => {
-        behaviour = () => success('pairRarity');
-        await client({ scopes: ['https://api.loganalytics.azure.cn/.default'] }).query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 });
-        expect(scopesSeen).toEqual([['https://api.loganalytics.azure.cn/.default']]);
-    });
+        it('maps a credential failure to unauthenticated without sending anything', async () => {
+            const failing: TokenCredential = {
+                getToken: () =>
+                    Promise.reject(
+                        Object.assign(new Error('ManagedIdentityCredential: no identity endpoint'), {
+                            name: 'CredentialUnavailableError',
+                        }),
+                    ),
+            };
+            const error = await rejection(
+                client({ credential: failing }).query(
+                    'print 1',
+                    { startTime: NOW, endTime: NOW },
+                    { timeoutMs: 5_000 },
+                ),
+            );
+            expect(error).toMatchObject({ kind: 'unauthenticated' });
+            expect((error as Error).message).toBe(
+                'could not get a token for the workspace: CredentialUnavailableError: ManagedIdentityCredential: no identity endpoint',
+            );
+            expect(requests).toHaveLength(0);
+        });
 
-    it('refuses a non-https endpoint or an empty workspace id at construction', () => {
-        expect(() => createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint: 'http://127.0.0.1:1/v1', credential })).toThrow(ConfigurationError);
-        expect(() => createWorkspaceQuery({ workspaceId: ' ', credential })).toThrow(ConfigurationError);
-    });
-});
+        it("cancels on the caller's abort signal", async () => {
+            behaviour = () => 'hang';
+            const controller = new AbortController();
+            setTimeout(() => controller.abort(), 50);
+            const error = await rejection(
+                client().query(
+                    'print 1',
+                    { startTime: NOW, endTime: NOW },
+                    { timeoutMs: 5_000, abortSignal: controller.signal },
+                ),
+            );
+            expect(error).toMatchObject({ kind: 'aborted', message: 'cancelled by the caller' });
+        });
+
+        it('maps a 200 without a result body to an unexpected error', async () => {
+            behaviour = () => ({ status: 200, body: { nothing: 'here' } });
+            const error = await rejection(
+                client().query('print 1', { startTime: NOW, endTime: NOW }, { timeoutMs: 5_000 }),
+            );
+            expect(error).toMatchObject({ kind: 'unexpected' });
+            expect((error as Error).message).toMatch(/^query failed: TypeError: /); // the SDK's deserialiser itself throws
+        });
+
+        it('asks for the configured scopes (sovereign clouds)', async () => {
+            behaviour = () => success('pairRarity');
+            await client({ scopes: ['https://api.loganalytics.azure.cn/.default'] }).query(
+                'print 1',
+                { startTime: NOW, endTime: NOW },
+                { timeoutMs: 5_000 },
+            );
+            expect(scopesSeen).toEqual([['https://api.loganalytics.azure.cn/.default']]);
+        });
+
+        it('refuses a non-https endpoint or an empty workspace id at construction', () => {
+            expect(() =>
+                createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint: 'http://127.0.0.1:1/v1', credential }),
+            ).toThrow(ConfigurationError);
+            expect(() => createWorkspaceQuery({ workspaceId: ' ', credential })).toThrow(ConfigurationError);
+        });
+    },
+);

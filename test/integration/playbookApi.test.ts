@@ -13,30 +13,52 @@ import { Correlator } from '../../shared/correlate/correlator';
 import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
-import { TableDeadLetterStore, createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+} from '../../shared/storage/table/tableDeadLetterStore';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../shared/ingest/ingestBatch';
 import { InMemoryEventForwarder } from '../../shared/ingest/forwarder';
 import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
-import { CREATE_PROCESS_TRACE, processAccess, processCreate, remoteThread, resetRecordIds } from '../helpers/sysmonBuilders';
+import {
+    CREATE_PROCESS_TRACE,
+    processAccess,
+    processCreate,
+    remoteThread,
+    resetRecordIds,
+} from '../helpers/sysmonBuilders';
 
 const KEY = 'test-function-key';
-const HOSTILE_COMMAND_LINE = 'C:\\Windows\\System32\\rundll32.exe "<img src=x onerror=alert(1)>" </td><script>alert(2)</script>';
+const HOSTILE_COMMAND_LINE =
+    'C:\\Windows\\System32\\rundll32.exe "<img src=x onerror=alert(1)>" </td><script>alert(2)</script>';
 const DROPPER = 'C:\\Users\\u\\Downloads\\<b>invoice</b>.exe';
 const suffix = Date.now().toString(36);
-const clients = ['incidents', 'enrichment', 'deadletters'].map((t) => createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`));
+const clients = ['incidents', 'enrichment', 'deadletters'].map((t) =>
+    createTableClientFromConnectionString(inject('tablesConnectionString'), `api${t}${suffix}`),
+);
 let server: LocalServer;
 let incident: Incident;
 let forwarded: InMemoryEventForwarder;
 let deadLetterStore: TableDeadLetterStore;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-functions-key': KEY }) {
+async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { 'x-functions-key': KEY },
+) {
     const response = await fetch(`${server.url}${path}`, {
         method,
         headers: { 'content-type': 'application/json', ...headers },
         ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    return {
+        status: response.status,
+        type: response.headers.get('content-type') ?? '',
+        text,
+        json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    };
 }
 
 beforeAll(async () => {
@@ -47,7 +69,11 @@ beforeAll(async () => {
     ]);
     resetRecordIds();
     const rundll = 'C:\\Windows\\System32\\rundll32.exe';
-    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: new InMemoryHostStateStore(), incidents });
+    const correlator = new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store: new InMemoryHostStateStore(),
+        incidents,
+    });
     const outcome = await correlator.process(
         [
             processAccess(0, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
@@ -58,12 +84,27 @@ beforeAll(async () => {
     );
     incident = outcome.incidents[0]!;
     // A real stage 1 rejection, dead-lettered the way ingestion files it.
-    const rejected = ingestBatch([{ body: '<Event><System><EventID>1</EventID></System><!DOCTYPE x [<!ENTITY a "b">]>', partitionId: '3', sequenceNumber: 77, enqueuedTime: new Date().toISOString() }], new Date());
+    const rejected = ingestBatch(
+        [
+            {
+                body: '<Event><System><EventID>1</EventID></System><!DOCTYPE x [<!ENTITY a "b">]>',
+                partitionId: '3',
+                sequenceNumber: 77,
+                enqueuedTime: new Date().toISOString(),
+            },
+        ],
+        new Date(),
+    );
     await deadLetters.putMany(rejected.deadLetters);
     deadLetterStore = deadLetters;
     const deps: IncidentsApiDependencies = { incidents, enrichmentStore, deadLetters };
     forwarded = new InMemoryEventForwarder();
-    server = await startLocalServer({ port: 0, dependencies: deps, ingest: { deadLetters, forwarder: forwarded, limits: DEFAULT_INGEST_LIMITS }, functionKey: KEY });
+    server = await startLocalServer({
+        port: 0,
+        dependencies: deps,
+        ingest: { deadLetters, forwarder: forwarded, limits: DEFAULT_INGEST_LIMITS },
+        functionKey: KEY,
+    });
 });
 
 afterAll(async () => {
@@ -82,8 +123,25 @@ const incidentTriggerBody = () => ({
             title: 'Possible process injection',
             severity: 'Medium',
             relatedEntities: [
-                { id: 'h', kind: 'Host', properties: { hostName: 'WS01', dnsDomain: 'contoso.local', netBiosName: 'WS01', osFamily: 'Windows' } },
-                { id: 'p', kind: 'Process', properties: { processId: '7916', commandLine: HOSTILE_COMMAND_LINE, creationTimeUtc: '2024-05-01T10:15:00.002Z' } },
+                {
+                    id: 'h',
+                    kind: 'Host',
+                    properties: {
+                        hostName: 'WS01',
+                        dnsDomain: 'contoso.local',
+                        netBiosName: 'WS01',
+                        osFamily: 'Windows',
+                    },
+                },
+                {
+                    id: 'p',
+                    kind: 'Process',
+                    properties: {
+                        processId: '7916',
+                        commandLine: HOSTILE_COMMAND_LINE,
+                        creationTimeUtc: '2024-05-01T10:15:00.002Z',
+                    },
+                },
             ],
         },
     },
@@ -110,13 +168,18 @@ describe('POST /api/incidents/enrich', () => {
             { $id: '2', HostName: 'ws01', DnsDomain: 'CONTOSO.local', Type: 'host' },
             { $id: '3', ProcessId: '0x1eec', CommandLine: 'other', Host: { $ref: '2' }, Type: 'process' },
         ];
-        const { status, json } = await call('POST', '/incidents/enrich', { SystemAlertId: 'a1', Entities: JSON.stringify(entities) });
+        const { status, json } = await call('POST', '/incidents/enrich', {
+            SystemAlertId: 'a1',
+            Entities: JSON.stringify(entities),
+        });
         expect(status).toBe(200);
         expect((json!.matched as { id: string }[]).map((m) => m.id)).toEqual([incident.id]);
     });
 
     it('matched incidents carry decoded access masks', async () => {
-        const { json } = await call('POST', '/incidents/enrich', [{ kind: 'Host', properties: { hostName: 'ws01.contoso.local' } }]);
+        const { json } = await call('POST', '/incidents/enrich', [
+            { kind: 'Host', properties: { hostName: 'ws01.contoso.local' } },
+        ]);
         expect((json!.matched as unknown[]).length).toBe(1);
         const { json: byId } = await call('GET', `/incidents/${incident.id}`);
         expect(byId!.id).toBe(incident.id);
@@ -124,12 +187,17 @@ describe('POST /api/incidents/enrich', () => {
 
     it('OData and KQL metacharacters in host names are data, never syntax', async () => {
         for (const hostName of ["ws01' or PartitionKey ne '", 'ws01" | union SecurityEvent //', "x'; drop table --"]) {
-            const { status, json } = await call('POST', '/incidents/enrich', [{ kind: 'Host', properties: { hostName } }]);
+            const { status, json } = await call('POST', '/incidents/enrich', [
+                { kind: 'Host', properties: { hostName } },
+            ]);
             expect(status).toBe(200);
             expect(json!.matched).toEqual([]);
             expect(json!.severity).toBeNull();
         }
-        const { status, json } = await call('GET', `/incidents?host=${encodeURIComponent("ws01.contoso.local' or '1' eq '1")}`);
+        const { status, json } = await call(
+            'GET',
+            `/incidents?host=${encodeURIComponent("ws01.contoso.local' or '1' eq '1")}`,
+        );
         expect(status).toBe(200);
         expect(json!.incidents).toEqual([]);
     });
@@ -176,7 +244,12 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
     it('lists the dead letters stage 1 filed, by reason, from Table Storage', async () => {
         const all = await call('GET', '/dead-letters');
         expect(all.status).toBe(200);
-        const letters = all.json!.deadLetters as { reason: string; partitionId: string; sequenceNumber: number; raw: string }[];
+        const letters = all.json!.deadLetters as {
+            reason: string;
+            partitionId: string;
+            sequenceNumber: number;
+            raw: string;
+        }[];
         expect(letters).toHaveLength(1);
         expect(letters[0]).toMatchObject({ reason: 'xml-dtd-forbidden', partitionId: '3', sequenceNumber: 77 });
         expect(letters[0]!.raw).toContain('<!ENTITY a "b">');
@@ -190,10 +263,20 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
     it('reprocesses dead letters: what reads now is forwarded and its letter deleted, the rest kept with why', async () => {
         // Filed under a 600-byte limit, as a deployment with HOLLOWTRACE_MAX_MESSAGE_BYTES=600 would have.
         const line = JSON.stringify({
-            EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'WS09', EventRecordID: 5, UtcTime: '2024-05-01 10:15:01.987',
-            ProcessGuid: '{3710b5c6-1243-6182-8303-000000000b00}', Image: 'C:\\Windows\\System32\\rundll32.exe', CommandLine: `rundll32.exe ${'y'.repeat(700)}`,
+            EventID: 1,
+            Channel: 'Microsoft-Windows-Sysmon/Operational',
+            Computer: 'WS09',
+            EventRecordID: 5,
+            UtcTime: '2024-05-01 10:15:01.987',
+            ProcessGuid: '{3710b5c6-1243-6182-8303-000000000b00}',
+            Image: 'C:\\Windows\\System32\\rundll32.exe',
+            CommandLine: `rundll32.exe ${'y'.repeat(700)}`,
         });
-        const tight = ingestBatch([{ body: line, partitionId: '1', sequenceNumber: 12, enqueuedTime: new Date().toISOString() }], new Date(), { ...DEFAULT_INGEST_LIMITS, maxMessageBytes: 600 });
+        const tight = ingestBatch(
+            [{ body: line, partitionId: '1', sequenceNumber: 12, enqueuedTime: new Date().toISOString() }],
+            new Date(),
+            { ...DEFAULT_INGEST_LIMITS, maxMessageBytes: 600 },
+        );
         expect(tight.deadLetters.map((l) => l.reason)).toEqual(['too-large']);
         const listedBefore = (await call('GET', '/dead-letters')).json!.deadLetters as unknown[];
         await deadLetterStore.putMany(tight.deadLetters);
@@ -201,20 +284,37 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
         expect((await call('POST', '/dead-letters/reprocess', undefined, {})).status).toBe(401);
         const answer = await call('POST', '/dead-letters/reprocess');
         expect(answer.status).toBe(200);
-        expect(answer.json).toMatchObject({ examined: listedBefore.length + 1, resolved: 1, stillRejected: listedBefore.length, forwarded: 1, skipped: [] });
-        expect((forwarded.byHost.get('ws09') ?? []).map((e) => [e.recordId, e.origin.sequenceNumber])).toEqual([[5, 12]]);
+        expect(answer.json).toMatchObject({
+            examined: listedBefore.length + 1,
+            resolved: 1,
+            stillRejected: listedBefore.length,
+            forwarded: 1,
+            skipped: [],
+        });
+        expect((forwarded.byHost.get('ws09') ?? []).map((e) => [e.recordId, e.origin.sequenceNumber])).toEqual([
+            [5, 12],
+        ]);
         const left = (await call('GET', '/dead-letters')).json!.deadLetters as { reason: string }[];
         expect(left.map((l) => l.reason)).toEqual(['xml-dtd-forbidden']);
-        expect((await call('POST', '/dead-letters/reprocess?limit=0')).json).toMatchObject({ code: 'invalid-number', field: 'limit' });
+        expect((await call('POST', '/dead-letters/reprocess?limit=0')).json).toMatchObject({
+            code: 'invalid-number',
+            field: 'limit',
+        });
     });
 
     it('a letter with no enqueued time, still rejected, moves to the day it was rejected again: still one letter', async () => {
         const yesterday = new Date(Date.now() - 86_400_000);
-        const [filed] = ingestBatch([{ body: '{"EventID": 1,', partitionId: '4', sequenceNumber: 1 }], yesterday).deadLetters;
+        const [filed] = ingestBatch(
+            [{ body: '{"EventID": 1,', partitionId: '4', sequenceNumber: 1 }],
+            yesterday,
+        ).deadLetters;
         await deadLetterStore.putMany([filed!]);
         const answer = await call('POST', '/dead-letters/reprocess?reason=malformed-json');
         expect(answer.json).toMatchObject({ examined: 1, stillRejected: 1 });
-        const letters = (await call('GET', '/dead-letters?reason=malformed-json')).json!.deadLetters as { id: string; rejectedAt: string }[];
+        const letters = (await call('GET', '/dead-letters?reason=malformed-json')).json!.deadLetters as {
+            id: string;
+            rejectedAt: string;
+        }[];
         expect(letters.map((l) => l.id)).toEqual([filed!.id]);
         expect(letters[0]!.rejectedAt > filed!.rejectedAt).toBe(true);
     });
@@ -240,7 +340,9 @@ describe('GET /api/incidents, /api/incidents/{id}, /api/dead-letters, /api/healt
         const { json } = await call('GET', '/openapi.json');
         const api = await SwaggerParser.validate(structuredClone(json) as never);
         expect((api as { swagger?: string }).swagger).toBe('2.0');
-        const operations = Object.values(json!.paths as Record<string, Record<string, { operationId?: string; summary?: string }>>).flatMap((p) => Object.values(p));
+        const operations = Object.values(
+            json!.paths as Record<string, Record<string, { operationId?: string; summary?: string }>>,
+        ).flatMap((p) => Object.values(p));
         expect(operations.length).toBe(6);
         for (const operation of operations) {
             expect(operation.operationId).toMatch(/^[A-Z]\w+$/);

@@ -21,7 +21,17 @@ async function makeStore(): Promise<TableDeadLetterStore> {
 }
 
 function letter(id: string, rejectedAt: string): DeadLetter {
-    return { id, reason: 'r', detail: 'd', raw: '', rawTruncated: false, rawBytes: 0, messageIndex: 0, recordIndex: 0, rejectedAt };
+    return {
+        id,
+        reason: 'r',
+        detail: 'd',
+        raw: '',
+        rawTruncated: false,
+        rawBytes: 0,
+        messageIndex: 0,
+        recordIndex: 0,
+        rejectedAt,
+    };
 }
 
 afterAll(() => tables.dropAll());
@@ -59,14 +69,22 @@ describe('TableDeadLetterStore', () => {
 
     it('rejects with StorageUnavailableError when the service is unreachable', async () => {
         const store = new TableDeadLetterStore(closedPortClient());
-        expectStorageUnavailable(await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(() => undefined, (e: unknown) => e));
+        expectStorageUnavailable(
+            await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(
+                () => undefined,
+                (e: unknown) => e,
+            ),
+        );
     });
 
     it('reports the table name and HTTP status when the service refuses', async () => {
         // A table that was never created: the transaction gets a 404 from Azurite.
         const client = tables.missingClient();
         const store = new TableDeadLetterStore(client);
-        const error: unknown = await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(() => undefined, (e: unknown) => e);
+        const error: unknown = await store.putMany([letter('x', '2026-11-25T00:00:00.000Z')]).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(StorageUnavailableError);
         expect((error as Error).message).toMatch(new RegExp(`'${client.tableName}'.*HTTP 404`));
         // The cause keeps status and code but not the request, whose signed Authorization header reporters print.

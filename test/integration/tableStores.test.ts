@@ -9,7 +9,13 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors.js';
 import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state.js';
 import type { Incident } from '../../shared/correlate/incident.js';
-import { MAX_PART_CHARS, MAX_PARTS, TableHostStateStore, joinJson, splitJson } from '../../shared/storage/table/tableHostStateStore.js';
+import {
+    MAX_PART_CHARS,
+    MAX_PARTS,
+    TableHostStateStore,
+    joinJson,
+    splitJson,
+} from '../../shared/storage/table/tableHostStateStore.js';
 import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore.js';
 import { hostStateStoreContract } from '../contracts/hostStateStoreContract.js';
 import { incidentStoreContract } from '../contracts/incidentStoreContract.js';
@@ -17,12 +23,18 @@ import { incidentStoreContract } from '../contracts/incidentStoreContract.js';
 const { newClient, missingClient, dropAll } = testTables(inject('tablesConnectionString'), 'stores');
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    return promise.then(() => undefined, (e: unknown) => e);
+    return promise.then(
+        () => undefined,
+        (e: unknown) => e,
+    );
 }
 
 async function rows(client: TableClient, filter?: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    for await (const row of client.listEntities<Record<string, unknown>>(filter !== undefined ? { queryOptions: { filter } } : {})) out.push(row);
+    for await (const row of client.listEntities<Record<string, unknown>>(
+        filter !== undefined ? { queryOptions: { filter } } : {},
+    ))
+        out.push(row);
     return out;
 }
 
@@ -30,9 +42,14 @@ async function rows(client: TableClient, filter?: string): Promise<Record<string
  * A client whose transaction results lack the sub-responses' ETags (as if the service had not sent the header),
  * running `between` after the transaction and before the store sees the result.
  */
-function withoutSubResponseEtags(client: TableClient, between: () => Promise<void> = () => Promise.resolve()): TableClient {
+function withoutSubResponseEtags(
+    client: TableClient,
+    between: () => Promise<void> = () => Promise.resolve(),
+): TableClient {
     const wrapped = Object.create(client) as TableClient;
-    wrapped.submitTransaction = async (...args: Parameters<TableClient['submitTransaction']>): Promise<TableTransactionResponse> => {
+    wrapped.submitTransaction = async (
+        ...args: Parameters<TableClient['submitTransaction']>
+    ): Promise<TableTransactionResponse> => {
         const result = await client.submitTransaction(...args);
         await between();
         return { ...result, subResponses: result.subResponses.map(({ etag: _etag, ...rest }) => rest) };
@@ -42,10 +59,22 @@ function withoutSubResponseEtags(client: TableClient, between: () => Promise<voi
 
 function incident(id: string, overrides: Partial<Incident> = {}): Incident {
     return {
-        id, version: 1, host: 'WS-01', technique: 'T1055.012', techniqueName: 'Process Hollowing', score: 80, severity: 'High',
-        injector: { processGuid: 'g1' }, target: { processGuid: 'g2' },
-        firstSeen: '2026-11-25T10:00:00.000Z', lastSeen: '2026-11-25T10:00:05.000Z',
-        signals: [], contributions: [], explanation: 'x', createdAt: '2026-11-25T10:00:06.000Z', updatedAt: '2026-11-25T10:00:06.000Z',
+        id,
+        version: 1,
+        host: 'WS-01',
+        technique: 'T1055.012',
+        techniqueName: 'Process Hollowing',
+        score: 80,
+        severity: 'High',
+        injector: { processGuid: 'g1' },
+        target: { processGuid: 'g2' },
+        firstSeen: '2026-11-25T10:00:00.000Z',
+        lastSeen: '2026-11-25T10:00:05.000Z',
+        signals: [],
+        contributions: [],
+        explanation: 'x',
+        createdAt: '2026-11-25T10:00:06.000Z',
+        updatedAt: '2026-11-25T10:00:06.000Z',
         ...overrides,
     };
 }
@@ -53,7 +82,9 @@ function incident(id: string, overrides: Partial<Incident> = {}): Incident {
 afterAll(() => dropAll());
 
 // 250 records: 100 + 100 + 50 (learn.microsoft.com "Performing entity group transactions": at most 100 operations).
-hostStateStoreContract('TableHostStateStore on Azurite', () => TableHostStateStore.create(newClient()), { transactionsFor250Records: 3 });
+hostStateStoreContract('TableHostStateStore on Azurite', () => TableHostStateStore.create(newClient()), {
+    transactionsFor250Records: 3,
+});
 incidentStoreContract('TableIncidentStore on Azurite', () => TableIncidentStore.create(newClient()));
 
 describe('TableHostStateStore', () => {
@@ -93,8 +124,13 @@ describe('TableHostStateStore', () => {
         const store = await TableHostStateStore.create(client);
         const loaded = await store.load('ws-01');
         putRecord(loaded.state, { kind: 'process', value: { guid: 'small', followUps: [], updatedAt: 1 } });
-        putRecord(loaded.state, { kind: 'process', value: { guid: 'huge', commandLine: 'x'.repeat(MAX_PARTS * MAX_PART_CHARS), followUps: [], updatedAt: 1 } });
-        const error = await rejection(store.save('ws-01', loaded, new Set([stateKey.process('small'), stateKey.process('huge')]), new Set()));
+        putRecord(loaded.state, {
+            kind: 'process',
+            value: { guid: 'huge', commandLine: 'x'.repeat(MAX_PARTS * MAX_PART_CHARS), followUps: [], updatedAt: 1 },
+        });
+        const error = await rejection(
+            store.save('ws-01', loaded, new Set([stateKey.process('small'), stateKey.process('huge')]), new Set()),
+        );
         expect(error).toBeInstanceOf(Error);
         expect(error).not.toBeInstanceOf(StorageUnavailableError);
         expect((error as Error).message).toMatch(/state record p:huge of host ws-01 is too large/);
@@ -118,7 +154,10 @@ describe('TableHostStateStore', () => {
         for (let i = 0; i < 250; i++) {
             const guid = `g${String(i).padStart(3, '0')}`;
             // ~45,000 UTF-8 bytes each (one part), so 100 of them would exceed one transaction's 4 MiB.
-            putRecord(loaded.state, { kind: 'process', value: { guid, commandLine: '漢'.repeat(15_000), followUps: [], updatedAt: i } });
+            putRecord(loaded.state, {
+                kind: 'process',
+                value: { guid, commandLine: '漢'.repeat(15_000), followUps: [], updatedAt: i },
+            });
             keys.add(stateKey.process(guid));
         }
         const stats = await store.save('ws-big', loaded, keys, new Set());
@@ -139,13 +178,21 @@ describe('TableHostStateStore', () => {
     it('reports a conflict when the ETag is missing and another writer changed the entity right after the save', async () => {
         const client = newClient();
         const other = new TableHostStateStore(client);
-        const store = await TableHostStateStore.create(withoutSubResponseEtags(client, async () => {
-            const theirs = await other.load('ws-01');
-            putRecord(theirs.state, { kind: 'process', value: { guid: 'a', commandLine: 'theirs', followUps: [], updatedAt: 2 } });
-            await other.save('ws-01', theirs, new Set([stateKey.process('a')]), new Set());
-        }));
+        const store = await TableHostStateStore.create(
+            withoutSubResponseEtags(client, async () => {
+                const theirs = await other.load('ws-01');
+                putRecord(theirs.state, {
+                    kind: 'process',
+                    value: { guid: 'a', commandLine: 'theirs', followUps: [], updatedAt: 2 },
+                });
+                await other.save('ws-01', theirs, new Set([stateKey.process('a')]), new Set());
+            }),
+        );
         const loaded = await store.load('ws-01');
-        putRecord(loaded.state, { kind: 'process', value: { guid: 'a', commandLine: 'ours', followUps: [], updatedAt: 1 } });
+        putRecord(loaded.state, {
+            kind: 'process',
+            value: { guid: 'a', commandLine: 'ours', followUps: [], updatedAt: 1 },
+        });
         const error = await rejection(store.save('ws-01', loaded, new Set([stateKey.process('a')]), new Set()));
         expect(error).toBeInstanceOf(ConcurrencyConflictError);
         // Their ETag must not be taken for ours: the next conditional write would overwrite their change.
@@ -158,7 +205,9 @@ describe('TableHostStateStore', () => {
 
         const loaded = { state: emptyHostState('ws-01'), etags: new Map<string, string>() };
         putRecord(loaded.state, { kind: 'process', value: { guid: 'a', followUps: [], updatedAt: 1 } });
-        await expect(store.save('ws-01', loaded, new Set([stateKey.process('a')]), new Set())).rejects.toBeInstanceOf(StorageUnavailableError);
+        await expect(store.save('ws-01', loaded, new Set([stateKey.process('a')]), new Set())).rejects.toBeInstanceOf(
+            StorageUnavailableError,
+        );
         await expect(store.listHosts()).rejects.toBeInstanceOf(StorageUnavailableError);
     });
 
@@ -166,7 +215,10 @@ describe('TableHostStateStore', () => {
         const store = new TableHostStateStore(missingClient());
         const loaded = await rejection(store.load('ws-01'));
         expect(loaded).toBeInstanceOf(StorageUnavailableError);
-        const state = { state: emptyHostState('ws-01'), etags: new Map([['p:a', 'W/"datetime\'2026-11-25T00%3A00%3A00.0000000Z\'"']]) };
+        const state = {
+            state: emptyHostState('ws-01'),
+            etags: new Map([['p:a', 'W/"datetime\'2026-11-25T00%3A00%3A00.0000000Z\'"']]),
+        };
         putRecord(state.state, { kind: 'process', value: { guid: 'a', followUps: [], updatedAt: 1 } });
         const error = await rejection(store.save('ws-01', state, new Set(['p:a']), new Set()));
         expect(error).toBeInstanceOf(StorageUnavailableError);
@@ -188,8 +240,14 @@ describe('TableIncidentStore', () => {
         await store.upsert([stored]);
         const [row] = await rows(client, odata`score ge ${75} and version eq ${3}`);
         expect(row).toMatchObject({
-            partitionKey: 'ws%2F01', rowKey: 'hti-1', host: 'WS/01', version: 3, score: 75, technique: 'T1055',
-            lastSeen: '2026-11-25T10:00:05.000Z', parts: 1,
+            partitionKey: 'ws%2F01',
+            rowKey: 'hti-1',
+            host: 'WS/01',
+            version: 3,
+            score: 75,
+            technique: 'T1055',
+            lastSeen: '2026-11-25T10:00:05.000Z',
+            parts: 1,
         });
         expect(JSON.parse(joinJson(row!, 'row'))).toStrictEqual(stored);
     });
@@ -199,8 +257,12 @@ describe('TableIncidentStore', () => {
         await TableIncidentStore.create(client);
         // Five writers: each failed attempt means another writer's write succeeded, so at most four retries each.
         const writers = Array.from({ length: 5 }, () => new TableIncidentStore(client));
-        await Promise.all(writers.map((w, i) => w.upsert([incident('hti-race', { version: i + 1, score: 10 * (i + 1) })])));
-        await expect(writers[0]!.get('hti-race')).resolves.toStrictEqual(incident('hti-race', { version: 5, score: 50 }));
+        await Promise.all(
+            writers.map((w, i) => w.upsert([incident('hti-race', { version: i + 1, score: 10 * (i + 1) })])),
+        );
+        await expect(writers[0]!.get('hti-race')).resolves.toStrictEqual(
+            incident('hti-race', { version: 5, score: 50 }),
+        );
     });
 
     it('refuses a non-integer score with a plain Error (it is stored as Int32 to be filtered on)', async () => {

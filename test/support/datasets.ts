@@ -43,5 +43,8 @@ export function readDatasetSummary(): DatasetSummaryRow[] {
 
 /** The non-empty lines of a gzip'd JSON-lines file. */
 export function readGzipLines(relativePath: string): string[] {
-    return gunzipSync(readFileSync(resolve(DATASETS_DIR, relativePath))).toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    return gunzipSync(readFileSync(resolve(DATASETS_DIR, relativePath)))
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
 }

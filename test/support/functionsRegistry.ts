@@ -6,7 +6,11 @@
 import Module from 'node:module';
 
 export interface RegisteredFunction {
-    metadata: { name: string; bindings: Record<string, Record<string, unknown>>; retryOptions?: Record<string, unknown> };
+    metadata: {
+        name: string;
+        bindings: Record<string, Record<string, unknown>>;
+        retryOptions?: Record<string, unknown>;
+    };
     callback: (...args: unknown[]) => unknown;
 }
 
@@ -44,7 +48,10 @@ internals._cache[FAKE_ID] = fake;
 /** The trigger binding (the one with direction `in` and a `*Trigger` type) of a registered function. */
 export function triggerBinding(name: string): Record<string, unknown> {
     const fn = registered.find((r) => r.metadata.name === name);
-    if (!fn) throw new Error(`function ${name} was not registered; registered: ${registered.map((r) => r.metadata.name).join(', ')}`);
+    if (!fn)
+        throw new Error(
+            `function ${name} was not registered; registered: ${registered.map((r) => r.metadata.name).join(', ')}`,
+        );
     const binding = Object.values(fn.metadata.bindings).find((b) => String(b.type).endsWith('Trigger'));
     if (!binding) throw new Error(`function ${name} has no trigger binding`);
     return binding;

@@ -7,12 +7,13 @@ import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
 
 /** Port 1 on loopback: nothing listens, so every request fails without an HTTP response. */
-export const CLOSED_PORT_CONNECTION_STRING =
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:1/devstoreaccount1;`;
+export const CLOSED_PORT_CONNECTION_STRING = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:1/devstoreaccount1;`;
 
 /** A client of table `unreachable` on the closed port, without retries: every call fails fast, with no response. */
 export function closedPortClient(): TableClient {
-    return createTableClientFromConnectionString(CLOSED_PORT_CONNECTION_STRING, 'unreachable', { retryOptions: { maxRetries: 0 } });
+    return createTableClientFromConnectionString(CLOSED_PORT_CONNECTION_STRING, 'unreachable', {
+        retryOptions: { maxRetries: 0 },
+    });
 }
 
 /**
@@ -49,7 +50,9 @@ export function testTables(
         /** A client of a table nobody creates: requests get a 404. Its name ends in `missing`. */
         missingClient: () => createTableClientFromConnectionString(connectionString, `${runPrefix}missing`),
         dropAll: async () => {
-            await Promise.all(created.map((t) => createTableClientFromConnectionString(connectionString, t).deleteTable()));
+            await Promise.all(
+                created.map((t) => createTableClientFromConnectionString(connectionString, t).deleteTable()),
+            );
         },
     };
 }

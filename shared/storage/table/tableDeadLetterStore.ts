@@ -87,7 +87,8 @@ export class TableDeadLetterStore implements DeadLetterStore {
                 try {
                     await this.client.deleteEntity(deadLetterDay(letter), encodeTableKey(letter.id));
                 } catch (e) {
-                    if (!(statusOf(e) === 404 && errorCode(e) === 'ResourceNotFound')) failure = { error: toStorageError(this.client.tableName, 'delete dead letters from', e) };
+                    if (!(statusOf(e) === 404 && errorCode(e) === 'ResourceNotFound'))
+                        failure = { error: toStorageError(this.client.tableName, 'delete dead letters from', e) };
                 }
             }
         };
@@ -107,7 +108,10 @@ const LINE_TERMINATOR_UNSAFE_IN_BATCH = /[\u2028\u2029]/;
  * Plans the writes: transactions of one partition each, at most 100 actions and ~3 MiB, plus the single
  * upserts that must bypass transactions. Duplicate ids in one call collapse to the last occurrence.
  */
-function planWrites(entities: readonly DeadLetterEntity[]): { transactions: DeadLetterEntity[][]; singles: DeadLetterEntity[] } {
+function planWrites(entities: readonly DeadLetterEntity[]): {
+    transactions: DeadLetterEntity[][];
+    singles: DeadLetterEntity[];
+} {
     const byPartition = new Map<string, Map<string, DeadLetterEntity>>();
     for (const entity of entities) {
         // Last write wins within one call too: a transaction may not touch the same entity twice (400).
@@ -183,4 +187,3 @@ function fromEntity(entity: DeadLetterEntity): DeadLetter {
     if (entity.enqueuedTime !== undefined) letter.enqueuedTime = str(entity.enqueuedTime);
     return letter;
 }
-

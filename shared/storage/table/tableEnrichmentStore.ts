@@ -17,8 +17,15 @@ export class TableEnrichmentStore implements EnrichmentStore {
 
     async get(incidentId: string, incidentVersion: number): Promise<StoredEnrichment | undefined> {
         try {
-            const entity = await this.client.getEntity<Record<string, unknown>>(encodeTableKey(incidentId), String(incidentVersion));
-            return { incidentId, incidentVersion, enrichment: JSON.parse(joinJson(entity, `enrichment of ${incidentId}`)) as unknown };
+            const entity = await this.client.getEntity<Record<string, unknown>>(
+                encodeTableKey(incidentId),
+                String(incidentVersion),
+            );
+            return {
+                incidentId,
+                incidentVersion,
+                enrichment: JSON.parse(joinJson(entity, `enrichment of ${incidentId}`)) as unknown,
+            };
         } catch (e) {
             if (statusOf(e) === 404) return undefined;
             throw toStorageError(this.client.tableName, 'read', e);
@@ -29,7 +36,11 @@ export class TableEnrichmentStore implements EnrichmentStore {
         try {
             const json = JSON.stringify(entry.enrichment ?? null);
             await this.client.upsertEntity(
-                { partitionKey: encodeTableKey(entry.incidentId), rowKey: String(entry.incidentVersion), ...splitJson(json, `enrichment of ${entry.incidentId}`) },
+                {
+                    partitionKey: encodeTableKey(entry.incidentId),
+                    rowKey: String(entry.incidentVersion),
+                    ...splitJson(json, `enrichment of ${entry.incidentId}`),
+                },
                 'Replace',
             );
         } catch (e) {

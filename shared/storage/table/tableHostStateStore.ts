@@ -39,7 +39,17 @@ import {
 } from './tableSupport.js';
 
 // Imported from here by other modules and tests; they live in tableSupport.ts.
-export { MAX_PART_CHARS, MAX_PARTS, errorCode, hostPartitionKey, joinJson, sanitize, splitJson, statusOf, toStorageError } from './tableSupport.js';
+export {
+    MAX_PART_CHARS,
+    MAX_PARTS,
+    errorCode,
+    hostPartitionKey,
+    joinJson,
+    sanitize,
+    splitJson,
+    statusOf,
+    toStorageError,
+} from './tableSupport.js';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;
@@ -109,7 +119,12 @@ export class TableHostStateStore implements HostStateStore {
      * tolerates. A key both changed and removed is only deleted; a removed key without an ETag was never stored
      * and is skipped. `transactions` counts transactions plus single deletes: each is one billed storage transaction.
      */
-    async save(host: string, loaded: LoadedHostState, changed: ReadonlySet<string>, removed: ReadonlySet<string>): Promise<SaveStats> {
+    async save(
+        host: string,
+        loaded: LoadedHostState,
+        changed: ReadonlySet<string>,
+        removed: ReadonlySet<string>,
+    ): Promise<SaveStats> {
         const partitionKey = hostPartitionKey(host);
         // Build every entity first, so an oversized record throws before anything is written.
         const writes: PlannedWrite[] = [];
@@ -131,16 +146,25 @@ export class TableHostStateStore implements HostStateStore {
 
     async listHosts(): Promise<string[]> {
         const hosts = new Set<string>();
-        const pages = this.client.listEntities({ queryOptions: { select: ['PartitionKey'] } }).byPage({ maxPageSize: SCAN_PAGE_SIZE });
+        const pages = this.client
+            .listEntities({ queryOptions: { select: ['PartitionKey'] } })
+            .byPage({ maxPageSize: SCAN_PAGE_SIZE });
         try {
-            for await (const page of pages) for (const entity of page) hosts.add(decodeTableKey(entity.partitionKey ?? ''));
+            for await (const page of pages)
+                for (const entity of page) hosts.add(decodeTableKey(entity.partitionKey ?? ''));
         } catch (e) {
             throw toStorageError(this.client.tableName, 'list hosts in', e);
         }
         return [...hosts].sort();
     }
 
-    private plan(host: string, partitionKey: string, key: string, record: StateRecord, etag: string | undefined): PlannedWrite {
+    private plan(
+        host: string,
+        partitionKey: string,
+        key: string,
+        record: StateRecord,
+        etag: string | undefined,
+    ): PlannedWrite {
         const json = serializeRecord(record);
         const entity: StateEntity = {
             partitionKey,
@@ -153,8 +177,15 @@ export class TableHostStateStore implements HostStateStore {
     }
 
     /** Submits one transaction and records the new ETags. 412/409/404 mean another writer got there first. */
-    private async submit(host: string, partitionKey: string, group: readonly PlannedWrite[], loaded: LoadedHostState): Promise<void> {
-        const actions: TransactionAction[] = group.map((w) => (w.etag !== undefined ? ['update', w.entity, 'Replace', { etag: w.etag }] : ['create', w.entity]));
+    private async submit(
+        host: string,
+        partitionKey: string,
+        group: readonly PlannedWrite[],
+        loaded: LoadedHostState,
+    ): Promise<void> {
+        const actions: TransactionAction[] = group.map((w) =>
+            w.etag !== undefined ? ['update', w.entity, 'Replace', { etag: w.etag }] : ['create', w.entity],
+        );
         let subResponses: readonly { etag?: string }[];
         try {
             subResponses = (await this.client.submitTransaction(actions)).subResponses;
@@ -191,7 +222,9 @@ export class TableHostStateStore implements HostStateStore {
             }
         }
         if (lost !== undefined) {
-            throw new ConcurrencyConflictError(`state record ${lost} of host ${host} was changed by another writer right after this save`);
+            throw new ConcurrencyConflictError(
+                `state record ${lost} of host ${host} was changed by another writer right after this save`,
+            );
         }
     }
 
@@ -204,7 +237,9 @@ export class TableHostStateStore implements HostStateStore {
             if (statusOf(e) === 404) return undefined;
             throw toStorageError(this.client.tableName, 'read host state from', e);
         }
-        return joinJson(current, `state record ${write.key}`) === joinJson(write.entity, write.key) ? current.etag : undefined;
+        return joinJson(current, `state record ${write.key}`) === joinJson(write.entity, write.key)
+            ? current.etag
+            : undefined;
     }
 
     /**
@@ -212,7 +247,12 @@ export class TableHostStateStore implements HostStateStore {
      * a time. 404 means another writer already deleted it, which is the outcome we wanted (the in-memory store
      * accepts it too); 412 means it changed since it was loaded.
      */
-    private async deleteAll(host: string, partitionKey: string, keys: readonly string[], loaded: LoadedHostState): Promise<number> {
+    private async deleteAll(
+        host: string,
+        partitionKey: string,
+        keys: readonly string[],
+        loaded: LoadedHostState,
+    ): Promise<number> {
         let conflict: ConcurrencyConflictError | undefined;
         let failure: { error: unknown } | undefined;
         let next = 0;
@@ -228,9 +268,12 @@ export class TableHostStateStore implements HostStateStore {
                     const status = statusOf(e);
                     if (status === 404 && errorCode(e) === 'ResourceNotFound') loaded.etags.delete(key);
                     else if (status === 412) {
-                        conflict = new ConcurrencyConflictError(`state record ${key} of host ${host} changed since it was loaded`, {
-                            cause: sanitize(e as Error, status, errorCode(e)),
-                        });
+                        conflict = new ConcurrencyConflictError(
+                            `state record ${key} of host ${host} changed since it was loaded`,
+                            {
+                                cause: sanitize(e as Error, status, errorCode(e)),
+                            },
+                        );
                     } else failure = { error: toStorageError(this.client.tableName, 'delete host state from', e) };
                 }
             }
@@ -250,4 +293,3 @@ function failedAction<T>(e: unknown, group: readonly T[]): T | undefined {
     const match = e instanceof Error ? /^(\d+):/.exec(e.message) : null;
     return match?.[1] !== undefined ? group[Number(match[1])] : undefined;
 }
-

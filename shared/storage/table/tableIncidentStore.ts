@@ -58,7 +58,9 @@ export class TableIncidentStore implements IncidentStore {
     async get(id: string): Promise<Incident | undefined> {
         // Ids are unique across hosts, but the host is not known here: this filter scans every partition, and the
         // service may answer with empty pages and a continuation token before the match (the iterator follows them).
-        const entities = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`RowKey eq ${encodeTableKey(id)}` } });
+        const entities = this.client.listEntities<Record<string, unknown>>({
+            queryOptions: { filter: odata`RowKey eq ${encodeTableKey(id)}` },
+        });
         try {
             for await (const entity of entities) return fromEntity(entity);
         } catch (e) {
@@ -78,7 +80,10 @@ export class TableIncidentStore implements IncidentStore {
             do {
                 const pages = this.client
                     .listEntities<Record<string, unknown>>({ queryOptions: filter !== undefined ? { filter } : {} })
-                    .byPage({ maxPageSize: limit - incidents.length, ...(continuationToken !== undefined ? { continuationToken } : {}) });
+                    .byPage({
+                        maxPageSize: limit - incidents.length,
+                        ...(continuationToken !== undefined ? { continuationToken } : {}),
+                    });
                 const next: IteratorResult<TableEntityResultPage<Record<string, unknown>>> = await pages.next();
                 if (next.done === true) {
                     continuationToken = undefined;
@@ -105,7 +110,8 @@ export class TableIncidentStore implements IncidentStore {
             } catch (e) {
                 const status = statusOf(e);
                 // 412: changed since read; 409: created since read; 404: deleted since read. Read again and compare.
-                if (status === 412 || status === 409 || (status === 404 && errorCode(e) === 'ResourceNotFound')) continue;
+                if (status === 412 || status === 409 || (status === 404 && errorCode(e) === 'ResourceNotFound'))
+                    continue;
                 throw toStorageError(this.client.tableName, 'write an incident to', e);
             }
         }

@@ -29,8 +29,9 @@ export function createTableClientFromConnectionString(
         if (eq > 0) settings.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
     }
     const endpoint = settings.get('tableendpoint');
-    const insecure = settings.get('usedevelopmentstorage')?.toLowerCase() === 'true'
-        || (endpoint !== undefined
+    const insecure =
+        settings.get('usedevelopmentstorage')?.toLowerCase() === 'true' ||
+        (endpoint !== undefined
             ? endpoint.toLowerCase().startsWith('http://')
             : settings.get('defaultendpointsprotocol')?.toLowerCase() === 'http');
     return TableClient.fromConnectionString(connectionString, tableName, {
@@ -159,8 +160,8 @@ export function splitJson(json: string, what: string): Record<string, string | n
         if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
         if (parts >= MAX_PARTS) {
             throw new Error(
-                `${what} is too large for one Table entity: its JSON is ${String(json.length)} characters, `
-                + `over ${String(MAX_PARTS)} properties of ${String(MAX_PART_CHARS)} characters`,
+                `${what} is too large for one Table entity: its JSON is ${String(json.length)} characters, ` +
+                    `over ${String(MAX_PARTS)} properties of ${String(MAX_PART_CHARS)} characters`,
             );
         }
         properties[`v${String(parts)}`] = text.slice(start, end);
@@ -236,7 +237,10 @@ export function toStorageError(tableName: string, action: string, e: unknown): u
  * (and a SAS in the URL) plus the whole payload, and test reporters and JSON loggers print them verbatim.
  */
 export function sanitize(e: Error, statusCode: number | undefined, code: string | undefined): Error {
-    const copy = new RestError(e.message, { ...(statusCode !== undefined ? { statusCode } : {}), ...(code !== undefined ? { code } : {}) });
+    const copy = new RestError(e.message, {
+        ...(statusCode !== undefined ? { statusCode } : {}),
+        ...(code !== undefined ? { code } : {}),
+    });
     copy.name = e.name;
     if (e.stack !== undefined) copy.stack = e.stack;
     return copy;

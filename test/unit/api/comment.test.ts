@@ -16,7 +16,15 @@ function incident(id: string, commandLine: string): Incident {
         target: { processGuid: 'b', image: 'C:\\Windows\\System32\\svchost.exe', processId: 2, commandLine },
         firstSeen: '2024-05-01T10:15:00.000Z',
         lastSeen: '2024-05-01T10:15:01.000Z',
-        signals: [{ name: 'image-replaced', eventId: 25, time: '2024-05-01T10:15:00.040Z', detail: 'EID 25: <script>alert(1)</script>', points: 60 }],
+        signals: [
+            {
+                name: 'image-replaced',
+                eventId: 25,
+                time: '2024-05-01T10:15:00.040Z',
+                detail: 'EID 25: <script>alert(1)</script>',
+                points: 60,
+            },
+        ],
         contributions: [{ signal: 'image-replaced', points: 60 }],
         explanation: 'x -> svchost.exe: <b>bold</b>',
         createdAt: '2024-05-01T10:20:00.000Z',
@@ -26,7 +34,9 @@ function incident(id: string, commandLine: string): Incident {
 
 describe('incident comment', () => {
     it('escapes every attacker-controlled string in HTML and Markdown', () => {
-        const { html, markdown } = renderComment([{ incident: incident('hti-00000000000001', '"</td><script>alert(2)</script>" & more') }]);
+        const { html, markdown } = renderComment([
+            { incident: incident('hti-00000000000001', '"</td><script>alert(2)</script>" & more') },
+        ]);
         expect(html).not.toMatch(/<script|<img|<b>bold|<\/td><script/);
         expect(html).toContain('&lt;script&gt;');
         expect(markdown).not.toMatch(/<script|<img|<b>/);
@@ -34,7 +44,9 @@ describe('incident comment', () => {
     });
 
     it('stays within 30,000 characters and says what it left out', () => {
-        const many = Array.from({ length: 200 }, (_, i) => ({ incident: incident(`hti-${String(i).padStart(14, '0')}`, 'x'.repeat(2000)) }));
+        const many = Array.from({ length: 200 }, (_, i) => ({
+            incident: incident(`hti-${String(i).padStart(14, '0')}`, 'x'.repeat(2000)),
+        }));
         const { html, markdown } = renderComment(many);
         for (const text of [html, markdown]) {
             expect(text.length).toBeLessThanOrEqual(SENTINEL_COMMENT_LIMIT);
@@ -54,6 +66,8 @@ describe('incident comment', () => {
     });
 
     it('escapeMarkdown neutralizes links, emphasis and HTML', () => {
-        expect(escapeMarkdown('[x](javascript:alert(1)) **b** <i>')).toBe('\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;i&gt;');
+        expect(escapeMarkdown('[x](javascript:alert(1)) **b** <i>')).toBe(
+            '\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;i&gt;',
+        );
     });
 });

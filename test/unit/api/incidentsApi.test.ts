@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEnrichmentStore } from '../../../shared/api/enrichmentStore';
 import { errorToHttp } from '../../../shared/api/http';
-import { enrichSentinelIncident, health, hostMatches, listDeadLetters, listIncidents, MAX_DEAD_LETTERS_LISTED } from '../../../shared/api/incidentsApi';
+import {
+    enrichSentinelIncident,
+    health,
+    hostMatches,
+    listDeadLetters,
+    listIncidents,
+    MAX_DEAD_LETTERS_LISTED,
+} from '../../../shared/api/incidentsApi';
 import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
 import type { IncidentStore } from '../../../shared/correlate/incidentStore';
 import { StorageUnavailableError } from '../../../shared/errors';
@@ -21,7 +28,15 @@ describe('incidents API', () => {
     });
 
     it('with no match the answer still comes: empty list, null severity, a comment saying so', async () => {
-        const result = await enrichSentinelIncident(JSON.stringify([{ kind: 'Host', properties: { hostName: 'nowhere' } }]), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore(), deadLetters: new InMemoryDeadLetterStore() }, new Date());
+        const result = await enrichSentinelIncident(
+            JSON.stringify([{ kind: 'Host', properties: { hostName: 'nowhere' } }]),
+            {
+                incidents: new InMemoryIncidentStore(),
+                enrichmentStore: new InMemoryEnrichmentStore(),
+                deadLetters: new InMemoryDeadLetterStore(),
+            },
+            new Date(),
+        );
         expect(result.status).toBe(200);
         expect(JSON.parse(result.body)).toMatchObject({ matched: [], tags: [], severity: null });
     });
@@ -40,7 +55,9 @@ describe('incidents API', () => {
 
     it('storage failures map to 503 problem+json with Retry-After and no internals; unknown errors to a generic 500', () => {
         const logged: string[] = [];
-        const unavailable = errorToHttp(new StorageUnavailableError("Could not read table 'secret': HTTP 503"), (m) => logged.push(m));
+        const unavailable = errorToHttp(new StorageUnavailableError("Could not read table 'secret': HTTP 503"), (m) =>
+            logged.push(m),
+        );
         expect(unavailable.status).toBe(503);
         expect(unavailable.headers['retry-after']).toBe('5');
         expect(unavailable.body).not.toMatch(/secret/);
@@ -51,7 +68,13 @@ describe('incidents API', () => {
     });
 
     it('list validates its parameters', async () => {
-        await expect(listIncidents(new URLSearchParams('limit=5000'), { incidents: new InMemoryIncidentStore(), enrichmentStore: new InMemoryEnrichmentStore(), deadLetters: new InMemoryDeadLetterStore() })).rejects.toMatchObject({ status: 400, field: 'limit' });
+        await expect(
+            listIncidents(new URLSearchParams('limit=5000'), {
+                incidents: new InMemoryIncidentStore(),
+                enrichmentStore: new InMemoryEnrichmentStore(),
+                deadLetters: new InMemoryDeadLetterStore(),
+            }),
+        ).rejects.toMatchObject({ status: 400, field: 'limit' });
     });
 
     it('workspace enrichment runs once per incident version: a second playbook call is answered from the cache', async () => {
@@ -89,7 +112,10 @@ describe('incidents API', () => {
             },
         };
         const body = JSON.stringify([{ kind: 'Host', properties: { hostName: 'WS01' } }]);
-        const first = JSON.parse((await enrichSentinelIncident(body, deps, new Date())).body) as { matched: { enrichment: unknown }[]; comment: { html: string } };
+        const first = JSON.parse((await enrichSentinelIncident(body, deps, new Date())).body) as {
+            matched: { enrichment: unknown }[];
+            comment: { html: string };
+        };
         await enrichSentinelIncident(body, deps, new Date());
         expect(calls).toBe(1);
         expect(first.matched[0]!.enrichment).toEqual({ status: 'complete', lines: ['pair seen once'] });
@@ -104,16 +130,32 @@ describe('dead letters API', () => {
     const NOW = new Date('2026-11-26T08:00:00.000Z');
 
     function letter(id: string, day: string, reason = 'malformed-json'): DeadLetter {
-        return { id, reason, detail: 'message is not valid JSON', raw: '{"EventID": 1,', rawTruncated: false, rawBytes: 14, messageIndex: 0, recordIndex: 0, rejectedAt: `${day}T07:00:00.000Z` };
+        return {
+            id,
+            reason,
+            detail: 'message is not valid JSON',
+            raw: '{"EventID": 1,',
+            rawTruncated: false,
+            rawBytes: 14,
+            messageIndex: 0,
+            recordIndex: 0,
+            rejectedAt: `${day}T07:00:00.000Z`,
+        };
     }
 
     async function store(): Promise<InMemoryDeadLetterStore> {
         const deadLetters = new InMemoryDeadLetterStore();
-        await deadLetters.putMany([letter('today', '2026-11-26'), letter('week-edge', '2026-11-20', 'malformed-xml'), letter('too-old', '2026-11-19')]);
+        await deadLetters.putMany([
+            letter('today', '2026-11-26'),
+            letter('week-edge', '2026-11-20', 'malformed-xml'),
+            letter('too-old', '2026-11-19'),
+        ]);
         return deadLetters;
     }
 
-    async function listed(query: string): Promise<{ sinceDay: string; deadLetters: DeadLetter[]; next: string | null }> {
+    async function listed(
+        query: string,
+    ): Promise<{ sinceDay: string; deadLetters: DeadLetter[]; next: string | null }> {
         const result = await listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW);
         expect(result.status).toBe(200);
         return JSON.parse(result.body) as { sinceDay: string; deadLetters: DeadLetter[]; next: string | null };
@@ -122,18 +164,31 @@ describe('dead letters API', () => {
     it('lists the last 7 UTC days (today and the six before) by default, newest first, whole letters', async () => {
         const answer = await listed('');
         expect(answer.sinceDay).toBe('2026-11-20');
-        expect(answer.deadLetters).toEqual([letter('today', '2026-11-26'), letter('week-edge', '2026-11-20', 'malformed-xml')]);
+        expect(answer.deadLetters).toEqual([
+            letter('today', '2026-11-26'),
+            letter('week-edge', '2026-11-20', 'malformed-xml'),
+        ]);
     });
 
     it('filters by sinceDay, reason and limit', async () => {
-        expect((await listed('sinceDay=2026-11-01')).deadLetters.map((l) => l.id)).toEqual(['today', 'week-edge', 'too-old']);
-        expect((await listed('sinceDay=2026-11-01&reason=malformed-json')).deadLetters.map((l) => l.id)).toEqual(['today', 'too-old']);
+        expect((await listed('sinceDay=2026-11-01')).deadLetters.map((l) => l.id)).toEqual([
+            'today',
+            'week-edge',
+            'too-old',
+        ]);
+        expect((await listed('sinceDay=2026-11-01&reason=malformed-json')).deadLetters.map((l) => l.id)).toEqual([
+            'today',
+            'too-old',
+        ]);
         expect((await listed('sinceDay=2026-11-01&limit=1')).deadLetters.map((l) => l.id)).toEqual(['today']);
     });
 
     it('pages with next / after', async () => {
         const first = await listed('sinceDay=2026-11-01&limit=2');
-        expect([first.deadLetters.map((l) => l.id), first.next]).toEqual([['today', 'week-edge'], '2026-11-20/week-edge']);
+        expect([first.deadLetters.map((l) => l.id), first.next]).toEqual([
+            ['today', 'week-edge'],
+            '2026-11-20/week-edge',
+        ]);
         const second = await listed(`sinceDay=2026-11-01&limit=2&after=${encodeURIComponent(first.next ?? '')}`);
         expect([second.deadLetters.map((l) => l.id), second.next]).toEqual([['too-old'], null]);
     });
@@ -149,6 +204,8 @@ describe('dead letters API', () => {
         [`limit=${MAX_DEAD_LETTERS_LISTED + 1}`, 'limit'],
         ['limit=0', 'limit'],
     ])('refuses %s with 400 naming %s', async (query, field) => {
-        await expect(listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW)).rejects.toMatchObject({ status: 400, field });
+        await expect(
+            listDeadLetters(new URLSearchParams(query), { deadLetters: await store() }, NOW),
+        ).rejects.toMatchObject({ status: 400, field });
     });
 });

@@ -9,8 +9,18 @@ describe('readSentinelEntities', () => {
                 id: '/subscriptions/s/.../Incidents/abc',
                 properties: {
                     relatedEntities: [
-                        { kind: 'Host', properties: { hostName: 'WS01', dnsDomain: 'contoso.local', netBiosName: 'WS01' } },
-                        { kind: 'Process', properties: { processId: '5150', commandLine: 'svchost.exe -k fake', creationTimeUtc: '2024-05-01T10:15:01.987Z' } },
+                        {
+                            kind: 'Host',
+                            properties: { hostName: 'WS01', dnsDomain: 'contoso.local', netBiosName: 'WS01' },
+                        },
+                        {
+                            kind: 'Process',
+                            properties: {
+                                processId: '5150',
+                                commandLine: 'svchost.exe -k fake',
+                                creationTimeUtc: '2024-05-01T10:15:01.987Z',
+                            },
+                        },
                         { kind: 'File', properties: { directory: 'C:\\Windows\\System32', fileName: 'svchost.exe' } },
                     ],
                 },
@@ -21,7 +31,14 @@ describe('readSentinelEntities', () => {
             value: {
                 incidentArmId: '/subscriptions/s/.../Incidents/abc',
                 hosts: [{ names: ['ws01', 'ws01.contoso.local'] }],
-                processes: [{ processId: 5150, commandLine: 'svchost.exe -k fake', creationTimeUtc: '2024-05-01T10:15:01.987Z', hostNames: [] }],
+                processes: [
+                    {
+                        processId: 5150,
+                        commandLine: 'svchost.exe -k fake',
+                        creationTimeUtc: '2024-05-01T10:15:01.987Z',
+                        hostNames: [],
+                    },
+                ],
                 files: ['svchost.exe'],
             },
         });
@@ -30,16 +47,30 @@ describe('readSentinelEntities', () => {
     it('alert Entities as a JSON string, PascalCase, $ref resolved, hex ProcessId, linked image file', () => {
         const entities = [
             { $id: '2', HostName: 'WS01', DnsDomain: 'contoso.local', Type: 'host' },
-            { $id: '3', ProcessId: '0x1eec', CommandLine: 'svchost.exe -k fake', ImageFile: { $id: '4', Directory: 'C:\\Windows\\System32', Name: 'svchost.exe', Type: 'file' }, Host: { $ref: '2' }, Type: 'process' },
+            {
+                $id: '3',
+                ProcessId: '0x1eec',
+                CommandLine: 'svchost.exe -k fake',
+                ImageFile: { $id: '4', Directory: 'C:\\Windows\\System32', Name: 'svchost.exe', Type: 'file' },
+                Host: { $ref: '2' },
+                Type: 'process',
+            },
         ];
         const result = readSentinelEntities({ SystemAlertId: 'a', Entities: JSON.stringify(entities) });
         expect(result.ok && result.value.processes).toEqual([
-            { processId: 0x1eec, commandLine: 'svchost.exe -k fake', image: 'C:\\Windows\\System32\\svchost.exe', hostNames: ['ws01', 'ws01.contoso.local'] },
+            {
+                processId: 0x1eec,
+                commandLine: 'svchost.exe -k fake',
+                image: 'C:\\Windows\\System32\\svchost.exe',
+                hostNames: ['ws01', 'ws01.contoso.local'],
+            },
         ]);
     });
 
     it('a $ref cycle does not loop', () => {
-        const result = readSentinelEntities([{ $id: '1', Type: 'process', ProcessId: '1', ParentProcess: { $ref: '1' } }]);
+        const result = readSentinelEntities([
+            { $id: '1', Type: 'process', ProcessId: '1', ParentProcess: { $ref: '1' } },
+        ]);
         expect(result.ok).toBe(true);
     });
 

@@ -28,20 +28,47 @@ function project(files: Record<string, number>): string {
 
 describe('chooseEntry', () => {
     it('runs the build when no source is newer', () => {
-        const root = project({ 'dist/cli/hollowtrace.js': 2_000, 'cli/hollowtrace.ts': 1_000, 'shared/correlate/evaluate.ts': 1_500 });
-        expect(chooseEntry(root, true)).toEqual({ kind: 'compiled', path: join(root, 'dist/cli/hollowtrace.js'), stale: false });
+        const root = project({
+            'dist/cli/hollowtrace.js': 2_000,
+            'cli/hollowtrace.ts': 1_000,
+            'shared/correlate/evaluate.ts': 1_500,
+        });
+        expect(chooseEntry(root, true)).toEqual({
+            kind: 'compiled',
+            path: join(root, 'dist/cli/hollowtrace.js'),
+            stale: false,
+        });
     });
 
     it('runs the sources, saying so, when any source under cli/, shared/ or functions/ changed after the build', () => {
-        const root = project({ 'dist/cli/hollowtrace.js': 2_000, 'cli/hollowtrace.ts': 1_000, 'shared/correlate/evaluate.ts': 2_500 });
-        expect(chooseEntry(root, true)).toEqual({ kind: 'source', path: join(root, 'cli/hollowtrace.ts'), stale: true });
-        const viaFunctions = project({ 'dist/cli/hollowtrace.js': 2_000, 'cli/hollowtrace.ts': 1_000, 'functions/composition.ts': 2_001 });
+        const root = project({
+            'dist/cli/hollowtrace.js': 2_000,
+            'cli/hollowtrace.ts': 1_000,
+            'shared/correlate/evaluate.ts': 2_500,
+        });
+        expect(chooseEntry(root, true)).toEqual({
+            kind: 'source',
+            path: join(root, 'cli/hollowtrace.ts'),
+            stale: true,
+        });
+        const viaFunctions = project({
+            'dist/cli/hollowtrace.js': 2_000,
+            'cli/hollowtrace.ts': 1_000,
+            'functions/composition.ts': 2_001,
+        });
         expect(chooseEntry(viaFunctions, true)).toMatchObject({ kind: 'source', stale: true });
     });
 
     it('runs the sources when there is no build, and the build when tsx or the sources are missing (production install)', () => {
-        expect(chooseEntry(project({ 'cli/hollowtrace.ts': 1_000 }), true)).toMatchObject({ kind: 'source', stale: false });
-        expect(chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'cli/hollowtrace.ts': 2_000 }), false)).toMatchObject({ kind: 'compiled' });
-        expect(chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'shared/x.ts': 2_000 }), true)).toMatchObject({ kind: 'compiled' });
+        expect(chooseEntry(project({ 'cli/hollowtrace.ts': 1_000 }), true)).toMatchObject({
+            kind: 'source',
+            stale: false,
+        });
+        expect(
+            chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'cli/hollowtrace.ts': 2_000 }), false),
+        ).toMatchObject({ kind: 'compiled' });
+        expect(chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'shared/x.ts': 2_000 }), true)).toMatchObject({
+            kind: 'compiled',
+        });
     });
 });

@@ -25,24 +25,35 @@ describe('demo', () => {
             out: (t) => (printed += t),
         });
         try {
-            const found = demo.incidents.map((i) => `${i.host}|${baseName(i.injector.image)}|${baseName(i.target.image)}`).sort();
-            const injected = demo.attacks.map((a) => `${a.host.toLowerCase()}|${baseName(a.injectorImage)}|${baseName(a.targetImage)}`).sort();
+            const found = demo.incidents
+                .map((i) => `${i.host}|${baseName(i.injector.image)}|${baseName(i.target.image)}`)
+                .sort();
+            const injected = demo.attacks
+                .map((a) => `${a.host.toLowerCase()}|${baseName(a.injectorImage)}|${baseName(a.targetImage)}`)
+                .sort();
             expect(found).toEqual(injected);
             expect(printed).toMatch(/curl -s .*\/incidents\/enrich/);
 
             const headers = { 'x-functions-key': demo.functionKey, 'content-type': 'application/json' };
-            const list = (await (await fetch(`${demo.server.url}/incidents`, { headers })).json()) as { incidents: unknown[] };
+            const list = (await (await fetch(`${demo.server.url}/incidents`, { headers })).json()) as {
+                incidents: unknown[];
+            };
             expect(list.incidents).toHaveLength(demo.incidents.length);
             const target = demo.incidents[0]!;
             const answer = (await (
                 await fetch(`${demo.server.url}/incidents/enrich`, {
                     method: 'POST',
                     headers,
-                    body: JSON.stringify([{ kind: 'Host', properties: { hostName: target.host.split('.')[0]!.toUpperCase() } }]),
+                    body: JSON.stringify([
+                        { kind: 'Host', properties: { hostName: target.host.split('.')[0]!.toUpperCase() } },
+                    ]),
                 })
             ).json()) as { matched: { id: string; enrichment: { status: string; lines: string[] } }[] };
             expect(answer.matched.map((m) => m.id)).toContain(target.id);
-            expect(answer.matched[0]!.enrichment).toEqual({ status: 'unavailable', lines: ['not available: workspace not configured'] });
+            expect(answer.matched[0]!.enrichment).toEqual({
+                status: 'unavailable',
+                lines: ['not available: workspace not configured'],
+            });
         } finally {
             await demo.close();
         }

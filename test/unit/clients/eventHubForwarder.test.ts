@@ -61,7 +61,9 @@ describe('EventHubEventForwarder', () => {
     });
 
     it('rejects an event that cannot fit in an empty batch', async () => {
-        await expect(new EventHubEventForwarder(new RecordingProducer(0)).forward([event('ws01', 1)])).rejects.toBeInstanceOf(ForwardingFailedError);
+        await expect(
+            new EventHubEventForwarder(new RecordingProducer(0)).forward([event('ws01', 1)]),
+        ).rejects.toBeInstanceOf(ForwardingFailedError);
     });
 
     // With the SDK's default retries this would wait 7.5 minutes (toolchain-facts.md §5); the test timeout (30 s) bounds it.

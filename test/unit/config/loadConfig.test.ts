@@ -27,19 +27,39 @@ describe('loadConfig', () => {
     });
 
     it('forwarding to Event Hubs by identity', () => {
-        const config = loadConfig({ ...LOCAL, HOLLOWTRACE_CORRELATION: 'eventHub', CORRELATION_EVENTHUB_NAME: 'byhost', CorrelationEventHub__fullyQualifiedNamespace: 'ns.servicebus.windows.net' });
-        expect(config.forwarding).toEqual({ mode: 'eventHub', eventHubName: 'byhost', connection: { kind: 'managedIdentity', fullyQualifiedNamespace: 'ns.servicebus.windows.net' } });
+        const config = loadConfig({
+            ...LOCAL,
+            HOLLOWTRACE_CORRELATION: 'eventHub',
+            CORRELATION_EVENTHUB_NAME: 'byhost',
+            CorrelationEventHub__fullyQualifiedNamespace: 'ns.servicebus.windows.net',
+        });
+        expect(config.forwarding).toEqual({
+            mode: 'eventHub',
+            eventHubName: 'byhost',
+            connection: { kind: 'managedIdentity', fullyQualifiedNamespace: 'ns.servicebus.windows.net' },
+        });
     });
 
     it('reports every problem in one error', () => {
         const attempt = () =>
-            loadConfig({ HOLLOWTRACE_CORRELATION: 'eventHub', HOLLOWTRACE_MAX_NESTING: '-1', HOLLOWTRACE_STATE_TABLE: 'bad-name', HOLLOWTRACE_TABLE_ENDPOINT: 'http://insecure' });
+            loadConfig({
+                HOLLOWTRACE_CORRELATION: 'eventHub',
+                HOLLOWTRACE_MAX_NESTING: '-1',
+                HOLLOWTRACE_STATE_TABLE: 'bad-name',
+                HOLLOWTRACE_TABLE_ENDPOINT: 'http://insecure',
+            });
         expect(attempt).toThrow(ConfigurationError);
         try {
             attempt();
         } catch (error) {
             const message = (error as Error).message;
-            for (const fragment of ['HOLLOWTRACE_MAX_NESTING', 'HOLLOWTRACE_STATE_TABLE', 'CORRELATION_EVENTHUB_NAME', 'CorrelationEventHub', 'https://']) {
+            for (const fragment of [
+                'HOLLOWTRACE_MAX_NESTING',
+                'HOLLOWTRACE_STATE_TABLE',
+                'CORRELATION_EVENTHUB_NAME',
+                'CorrelationEventHub',
+                'https://',
+            ]) {
                 expect(message).toContain(fragment);
             }
         }

@@ -1,6 +1,14 @@
 /** Per-event facts, on CallTraces and paths taken from the real recordings. */
 import { describe, expect, it } from 'vitest';
-import { accessFacts, argumentsOf, baseName, isAllAccess, isUnderWindows, isUserWritable, threadFacts } from '../../../shared/correlate/facts';
+import {
+    accessFacts,
+    argumentsOf,
+    baseName,
+    isAllAccess,
+    isUnderWindows,
+    isUserWritable,
+    threadFacts,
+} from '../../../shared/correlate/facts';
 
 const NVSMART =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+4534c|C:\\Windows\\system32\\kernel32.dll+5112b|C:\\Windows\\system32\\kernel32.dll+2079|UNKNOWN(100013EA)|UNKNOWN(10001D84)|UNKNOWN(1000249F)|UNKNOWN(100025A6)|UNKNOWN(0020082A)|UNKNOWN(002008D0)|UNKNOWN(00200A72)|UNKNOWN(00200022)|C:\\Windows\\system32\\kernel32.dll+4ef8c|C:\\Windows\\SYSTEM32\\ntdll.dll+6367a|C:\\Windows\\SYSTEM32\\ntdll.dll+6364d';
@@ -15,19 +23,46 @@ const TENDYRON_REOPEN =
 
 describe('access facts', () => {
     it.each([
-        ['direct syscall (only an UNKNOWN frame)', 'UNKNOWN(000001F3C35A0014)', { directSyscall: true, originUnbacked: true }],
-        ['creator from unbacked code (NvSmart, Windows 7 kernel32 path)', NVSMART, { directSyscall: false, originUnbacked: true, managedRuntime: false, nativeCaller: undefined }],
-        ['thunks in the middle, origin is the agent module (NetworkWatcherAgent)', NETWORK_WATCHER, { originUnbacked: false, nativeCaller: undefined }],
-        ['native process creation (ProcessHerpaderping)', HERPADERPING, { originUnbacked: false, nativeCaller: 'c:\\Users\\bouss\\Downloads\\ProcessHerpaderping.exe' }],
-        ['.NET JIT frames above the runtime (Covenant grunt)', GRUNT_JIT, { originUnbacked: true, managedRuntime: true }],
-        ['WoW64 re-open from a side-loaded DLL (tendyron)', TENDYRON_REOPEN, { originUnbacked: false, nativeCaller: undefined }],
+        [
+            'direct syscall (only an UNKNOWN frame)',
+            'UNKNOWN(000001F3C35A0014)',
+            { directSyscall: true, originUnbacked: true },
+        ],
+        [
+            'creator from unbacked code (NvSmart, Windows 7 kernel32 path)',
+            NVSMART,
+            { directSyscall: false, originUnbacked: true, managedRuntime: false, nativeCaller: undefined },
+        ],
+        [
+            'thunks in the middle, origin is the agent module (NetworkWatcherAgent)',
+            NETWORK_WATCHER,
+            { originUnbacked: false, nativeCaller: undefined },
+        ],
+        [
+            'native process creation (ProcessHerpaderping)',
+            HERPADERPING,
+            { originUnbacked: false, nativeCaller: 'c:\\Users\\bouss\\Downloads\\ProcessHerpaderping.exe' },
+        ],
+        [
+            '.NET JIT frames above the runtime (Covenant grunt)',
+            GRUNT_JIT,
+            { originUnbacked: true, managedRuntime: true },
+        ],
+        [
+            'WoW64 re-open from a side-loaded DLL (tendyron)',
+            TENDYRON_REOPEN,
+            { originUnbacked: false, nativeCaller: undefined },
+        ],
     ])('%s', (_name, callTrace, expected) => {
         expect(accessFacts({ grantedAccess: 0x1fffff, callTrace })).toMatchObject(expected);
     });
 
     it('names the origin module of the tendyron re-open and sees its write/thread rights', () => {
         const facts = accessFacts({ grantedAccess: 0x1452, callTrace: TENDYRON_REOPEN });
-        expect(facts.originFrame).toMatchObject({ kind: 'module', modulePath: 'C:\\Users\\Public\\tools\\apt\\OnKeyToken_KEB.dll' });
+        expect(facts.originFrame).toMatchObject({
+            kind: 'module',
+            modulePath: 'C:\\Users\\Public\\tools\\apt\\OnKeyToken_KEB.dll',
+        });
         expect(facts.codeRights).toBe(true); // 0x1452 holds PROCESS_CREATE_THREAD (0x2)
         expect(facts.allAccess).toBe(false);
     });
@@ -46,10 +81,30 @@ describe('access facts', () => {
 
 describe('remote thread facts', () => {
     it.each([
-        ['no start module: unbacked', undefined, undefined, { unbacked: true, loadLibrary: false, foreignModule: undefined }],
-        ['LoadLibraryW in kernel32', 'C:\\windows\\System32\\KERNEL32.DLL', 'LoadLibraryW', { unbacked: false, loadLibrary: true, foreignModule: undefined }],
-        ['csrss CtrlRoutine in KERNELBASE', 'C:\\windows\\System32\\KERNELBASE.dll', 'CtrlRoutine', { unbacked: false, loadLibrary: false, foreignModule: undefined }],
-        ['KeeFarce bootstrap DLL', 'C:\\Users\\Public\\BootstrapDLL.dll', 'LoadManagedProject', { foreignModule: 'C:\\Users\\Public\\BootstrapDLL.dll' }],
+        [
+            'no start module: unbacked',
+            undefined,
+            undefined,
+            { unbacked: true, loadLibrary: false, foreignModule: undefined },
+        ],
+        [
+            'LoadLibraryW in kernel32',
+            'C:\\windows\\System32\\KERNEL32.DLL',
+            'LoadLibraryW',
+            { unbacked: false, loadLibrary: true, foreignModule: undefined },
+        ],
+        [
+            'csrss CtrlRoutine in KERNELBASE',
+            'C:\\windows\\System32\\KERNELBASE.dll',
+            'CtrlRoutine',
+            { unbacked: false, loadLibrary: false, foreignModule: undefined },
+        ],
+        [
+            'KeeFarce bootstrap DLL',
+            'C:\\Users\\Public\\BootstrapDLL.dll',
+            'LoadManagedProject',
+            { foreignModule: 'C:\\Users\\Public\\BootstrapDLL.dll' },
+        ],
     ])('%s', (_name, startModule, startFunction, expected) => {
         expect(threadFacts({ startModule, startFunction })).toMatchObject(expected);
     });

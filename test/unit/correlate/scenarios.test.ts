@@ -38,14 +38,25 @@ const SVCHOST = 'C:\\Windows\\System32\\svchost.exe';
 /** Classic hollowing: a dropper starts svchost without -k, Sysmon sees the image replaced, svchost phones home. */
 function hollowingChain(): SysmonEvent[] {
     return [
-        processAccess(0, 'dropper', EVIL, 'svchost', SVCHOST, 0x1fffff, `${CREATE_PROCESS_TRACE}|C:\\Users\\u\\Downloads\\invoice.exe+1a2b`),
+        processAccess(
+            0,
+            'dropper',
+            EVIL,
+            'svchost',
+            SVCHOST,
+            0x1fffff,
+            `${CREATE_PROCESS_TRACE}|C:\\Users\\u\\Downloads\\invoice.exe+1a2b`,
+        ),
         processCreate(3, 'svchost', SVCHOST, 'dropper', EVIL, 'C:\\Windows\\system32\\svchost.exe'),
         tampering(40, 'svchost', SVCHOST, 'Image is replaced'),
         networkConnect(900, 'svchost', SVCHOST, '203.0.113.10', 443),
     ];
 }
 
-function correlator(store: HostStateStore = new InMemoryHostStateStore(), incidents = new InMemoryIncidentStore()): Correlator {
+function correlator(
+    store: HostStateStore = new InMemoryHostStateStore(),
+    incidents = new InMemoryIncidentStore(),
+): Correlator {
     return new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents });
 }
 
@@ -102,7 +113,12 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
 
     it('a benign updater in Program Files replacing its image is not a signal (Sigma filter)', async () => {
         const image = 'C:\\Program Files\\Vendor\\updater.exe';
-        const incidents = await runBatches([[processCreate(0, 'updater', image, 'services', 'C:\\Windows\\System32\\services.exe'), tampering(10, 'updater', image, 'Image is replaced')]]);
+        const incidents = await runBatches([
+            [
+                processCreate(0, 'updater', image, 'services', 'C:\\Windows\\System32\\services.exe'),
+                tampering(10, 'updater', image, 'Image is replaced'),
+            ],
+        ]);
         expect(incidents).toEqual([]);
     });
 });
@@ -164,14 +180,17 @@ describe('classic hollowing seen only through its host calling out', () => {
             networkConnect(2_000, 'svchost', SVCHOST, '198.51.100.7', 443),
         ];
         const incidents = await runBatches([events]);
-        expect(incidents.map((i) => [i.technique, i.score, i.injector.image, i.contributions.map((c) => c.signal)])).toEqual([
-            ['T1055.012', 50, EVIL, ['hollowing-host-unexpected-parent', 'hollowing-host-network']],
-        ]);
+        expect(
+            incidents.map((i) => [i.technique, i.score, i.injector.image, i.contributions.map((c) => c.signal)]),
+        ).toEqual([['T1055.012', 50, EVIL, ['hollowing-host-unexpected-parent', 'hollowing-host-network']]]);
         expect(incidents[0]!.signals[0]!.detail).toBe('svchost.exe started by invoice.exe');
     });
 
     it('what the host does after calling out adds to the incident', async () => {
-        const events = [...bareHostCallingOut(), processCreate(5_000, 'shell', 'C:\\Windows\\System32\\cmd.exe', 'rundll32', RUNDLL32, 'cmd.exe /c whoami')];
+        const events = [
+            ...bareHostCallingOut(),
+            processCreate(5_000, 'shell', 'C:\\Windows\\System32\\cmd.exe', 'rundll32', RUNDLL32, 'cmd.exe /c whoami'),
+        ];
         const incidents = await runBatches([events]);
         expect(incidents.map((i) => [i.score, i.contributions.map((c) => c.signal)])).toEqual([
             [60, ['hollowing-host-without-arguments', 'hollowing-host-network', 'follow-up-child-process']],
@@ -180,30 +199,62 @@ describe('classic hollowing seen only through its host calling out', () => {
 
     it.each([
         ['notepad printing (port 9100, excluded by Sigma)', bareHostCallingOut(NOTEPAD, 9100)],
-        ['a connection after the follow-up window', bareHostCallingOut(RUNDLL32, 443, DEFAULT_CORRELATION_CONFIG.followUpWindowMs + 10)],
+        [
+            'a connection after the follow-up window',
+            bareHostCallingOut(RUNDLL32, 443, DEFAULT_CORRELATION_CONFIG.followUpWindowMs + 10),
+        ],
         [
             'rundll32 with its arguments',
-            [processCreate(3, 'rundll32', RUNDLL32, 'dropper', EVIL, `${RUNDLL32} shell32.dll,Control_RunDLL`), networkConnect(2_000, 'rundll32', RUNDLL32, '198.51.100.7', 443)],
+            [
+                processCreate(3, 'rundll32', RUNDLL32, 'dropper', EVIL, `${RUNDLL32} shell32.dll,Control_RunDLL`),
+                networkConnect(2_000, 'rundll32', RUNDLL32, '198.51.100.7', 443),
+            ],
         ],
         [
             'the Store Notepad (Program Files\\WindowsApps), another program than the Windows host',
             [
-                processCreate(3, 'notepad', 'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe', 'explorer', 'C:\\Windows\\explorer.exe'),
-                networkConnect(2_000, 'notepad', 'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe', '13.107.4.50', 443),
+                processCreate(
+                    3,
+                    'notepad',
+                    'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe',
+                    'explorer',
+                    'C:\\Windows\\explorer.exe',
+                ),
+                networkConnect(
+                    2_000,
+                    'notepad',
+                    'C:\\Program Files\\WindowsApps\\Microsoft.WindowsNotepad_11.2405.13.0_x64__8wekyb3d8bbwe\\Notepad\\Notepad.exe',
+                    '13.107.4.50',
+                    443,
+                ),
             ],
         ],
         ['the host started bare but never connecting', bareHostCallingOut().slice(0, 2)],
         [
             'svchost with its service group, started by services.exe',
             [
-                processCreate(3, 'svchost', SVCHOST, 'services', 'C:\\Windows\\System32\\services.exe', 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv'),
+                processCreate(
+                    3,
+                    'svchost',
+                    SVCHOST,
+                    'services',
+                    'C:\\Windows\\System32\\services.exe',
+                    'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv',
+                ),
                 networkConnect(2_000, 'svchost', SVCHOST, '13.107.4.50', 443),
             ],
         ],
         [
             'a COM surrogate started by the DCOM launcher (svchost)',
             [
-                processCreate(3, 'dllhost', 'C:\\Windows\\System32\\dllhost.exe', 'dcom', SVCHOST, 'C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}'),
+                processCreate(
+                    3,
+                    'dllhost',
+                    'C:\\Windows\\System32\\dllhost.exe',
+                    'dcom',
+                    SVCHOST,
+                    'C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}',
+                ),
                 networkConnect(2_000, 'dllhost', 'C:\\Windows\\System32\\dllhost.exe', '13.107.4.50', 443),
             ],
         ],
@@ -213,7 +264,11 @@ describe('classic hollowing seen only through its host calling out', () => {
 
     it('an allow-listed creator is not suspected', async () => {
         const config = { ...DEFAULT_CORRELATION_CONFIG, allowedSourceImages: ['invoice.exe'] };
-        const c = new Correlator({ config, store: new InMemoryHostStateStore(), incidents: new InMemoryIncidentStore() });
+        const c = new Correlator({
+            config,
+            store: new InMemoryHostStateStore(),
+            incidents: new InMemoryIncidentStore(),
+        });
         expect((await c.process(bareHostCallingOut(), NOW)).incidents).toEqual([]);
     });
 });
@@ -221,7 +276,11 @@ describe('classic hollowing seen only through its host calling out', () => {
 describe('stream semantics', () => {
     it('events in reverse order, one per batch, give the same incident', async () => {
         const inOrder = await runBatches([hollowingChain()]);
-        const reversed = await runBatches(hollowingChain().reverse().map((e) => [e]));
+        const reversed = await runBatches(
+            hollowingChain()
+                .reverse()
+                .map((e) => [e]),
+        );
         expect(reversed.map(essence)).toEqual(inOrder.map(essence));
     });
 
@@ -230,17 +289,35 @@ describe('stream semantics', () => {
         const payload = 'C:\\Users\\u\\Desktop\\payload.exe';
         const events = [
             fileCreate(0, 'herp', tool, payload),
-            processAccess(60, 'herp', tool, 'payload', payload, 0x1fffff, `C:\\Windows\\SYSTEM32\\ntdll.dll+9ca64|${tool}+d5b9c|${tool}+ed6cc|C:\\Windows\\System32\\KERNEL32.DLL+17c24`),
+            processAccess(
+                60,
+                'herp',
+                tool,
+                'payload',
+                payload,
+                0x1fffff,
+                `C:\\Windows\\SYSTEM32\\ntdll.dll+9ca64|${tool}+d5b9c|${tool}+ed6cc|C:\\Windows\\System32\\KERNEL32.DLL+17c24`,
+            ),
             processCreate(62, 'payload', payload, 'herp', tool, 'payload.exe'),
         ];
-        const permutations = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+        const permutations = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
         const results = await Promise.all(permutations.map((order) => runBatches(order.map((i) => [events[i]!]))));
         for (const result of results) {
             expect(result).toHaveLength(1);
             expect(result[0]!.technique).toBe('T1055');
             expect(result.map(essence)).toEqual(results[0]!.map(essence));
         }
-        expect(results[0]![0]!.contributions.map((c) => c.signal).sort()).toEqual(['image-written-before-start', 'native-process-creation']);
+        expect(results[0]![0]!.contributions.map((c) => c.signal).sort()).toEqual([
+            'image-written-before-start',
+            'native-process-creation',
+        ]);
     });
 
     it('a batch delivered twice (Event Hubs is at-least-once) changes nothing the second time', async () => {
@@ -258,7 +335,10 @@ describe('stream semantics', () => {
         const [access, create, replaced, network] = hollowingChain();
         const early = await c.process([access!, create!, replaced!], NOW);
         expect(early.incidents.map((i) => [i.version, i.score])).toEqual([[1, 90]]);
-        const late = await c.process([network!, imageLoad(950, 'svchost', SVCHOST, 'C:\\Users\\u\\AppData\\x.dll', false)], NOW);
+        const late = await c.process(
+            [network!, imageLoad(950, 'svchost', SVCHOST, 'C:\\Users\\u\\AppData\\x.dll', false)],
+            NOW,
+        );
         expect(late.incidents.map((i) => [i.id, i.version, i.score])).toEqual([[early.incidents[0]!.id, 2, 100]]);
         const stored = await store.query({});
         expect(stored.incidents).toHaveLength(1);
@@ -279,7 +359,12 @@ describe('stream semantics', () => {
         expect(fromA.conflicts + fromB.conflicts).toBeGreaterThanOrEqual(2);
         const all = (await incidents.query({})).incidents;
         expect(all).toHaveLength(1);
-        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual(['hollowing-host-network', 'hollowing-host-unexpected-parent', 'hollowing-host-without-arguments', 'image-replaced']);
+        expect(all[0]!.contributions.map((c) => c.signal).sort()).toEqual([
+            'hollowing-host-network',
+            'hollowing-host-unexpected-parent',
+            'hollowing-host-without-arguments',
+            'image-replaced',
+        ]);
     });
 });
 
@@ -287,7 +372,15 @@ describe('evidence is not awaited forever', () => {
     it('expiry removes chains that never became incidents and old process records, and keeps incident chains', async () => {
         const store = new InMemoryHostStateStore();
         const c = correlator(store);
-        const unrelated = processAccess(0, 'tool', 'C:\\Tools\\helper.exe', 'victim', 'C:\\Windows\\System32\\notepad.exe', 0x1fffff, 'C:\\Windows\\SYSTEM32\\ntdll.dll+9c524|C:\\Tools\\helper.exe+100');
+        const unrelated = processAccess(
+            0,
+            'tool',
+            'C:\\Tools\\helper.exe',
+            'victim',
+            'C:\\Windows\\System32\\notepad.exe',
+            0x1fffff,
+            'C:\\Windows\\SYSTEM32\\ntdll.dll+9c524|C:\\Tools\\helper.exe+100',
+        );
         await c.process([...hollowingChain(), unrelated], NOW);
         const before = (await store.load('ws01.contoso.local')).state;
         expect(before.chains.size).toBe(2);
@@ -310,36 +403,68 @@ describe('signals that must not fire alone', () => {
         const parent = 'C:\\Program Files\\App\\app.exe';
         const child = 'C:\\Program Files\\App\\worker.exe';
         const incidents = await runBatches([
-            [processAccess(0, 'app', parent, 'worker', child, 0x1fffff, `${CREATE_PROCESS_TRACE}|${parent}+4711`), processCreate(2, 'worker', child, 'app', parent, 'worker.exe --type=renderer')],
+            [
+                processAccess(0, 'app', parent, 'worker', child, 0x1fffff, `${CREATE_PROCESS_TRACE}|${parent}+4711`),
+                processCreate(2, 'worker', child, 'app', parent, 'worker.exe --type=renderer'),
+            ],
         ]);
         expect(incidents).toEqual([]);
     });
 
     it('csrss CtrlRoutine remote threads are system behaviour', async () => {
-        const incidents = await runBatches([[remoteThread(0, 'csrss', 'C:\\Windows\\System32\\csrss.exe', 'ps', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'C:\\Windows\\System32\\KERNELBASE.dll', 'CtrlRoutine')]]);
+        const incidents = await runBatches([
+            [
+                remoteThread(
+                    0,
+                    'csrss',
+                    'C:\\Windows\\System32\\csrss.exe',
+                    'ps',
+                    'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+                    'C:\\Windows\\System32\\KERNELBASE.dll',
+                    'CtrlRoutine',
+                ),
+            ],
+        ]);
         expect(incidents).toEqual([]);
     });
 
     it('a .NET creator whose trace ends in JIT code (UNKNOWN above clr.dll) is not flagged', async () => {
         const agent = 'C:\\Program Files\\Agent\\agent.exe';
         const trace = `${CREATE_PROCESS_TRACE}|C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\clr.dll+1000|C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\System\\abc\\System.ni.dll+2000|UNKNOWN(00007FF977FDDF0C)`;
-        const incidents = await runBatches([[processAccess(0, 'agent', agent, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 0x1fffff, trace), processCreate(1, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 'agent', agent, 'cmd.exe /c ipconfig')]]);
+        const incidents = await runBatches([
+            [
+                processAccess(0, 'agent', agent, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 0x1fffff, trace),
+                processCreate(1, 'cmd', 'C:\\Windows\\System32\\cmd.exe', 'agent', agent, 'cmd.exe /c ipconfig'),
+            ],
+        ]);
         expect(incidents).toEqual([]);
     });
 
     it('a handle into lsass is what dumping tools open too: access signals alone do not make an injection incident', async () => {
         const dumper = 'C:\\Users\\u\\Desktop\\dump.exe';
         const lsass = 'C:\\Windows\\System32\\lsass.exe';
-        expect(await runBatches([[processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)')]])).toEqual([]);
+        expect(
+            await runBatches([
+                [processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)')],
+            ]),
+        ).toEqual([]);
         // A remote thread into lsass is injection (meterpreter hashdump, EVTX-ATTACK-SAMPLES).
-        const injected = await runBatches([[processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)'), remoteThread(5, 'dumper', dumper, 'lsass', lsass)]]);
+        const injected = await runBatches([
+            [
+                processAccess(0, 'dumper', dumper, 'lsass', lsass, 0x1fffff, 'UNKNOWN(000001F3C35A0014)'),
+                remoteThread(5, 'dumper', dumper, 'lsass', lsass),
+            ],
+        ]);
         expect(injected.map((i) => i.technique)).toEqual(['T1055.002']);
     });
 
     it('the Cobalt Strike BOF injection stack with 0x1028 is a signal of its own (Sigma, high)', async () => {
         const beacon = 'C:\\Windows\\System32\\rundll32.exe';
-        const trace = 'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(00000267A1B20C3F)';
-        const incidents = await runBatches([[processAccess(0, 'beacon', beacon, 'victim', 'C:\\Windows\\System32\\dllhost.exe', 0x1028, trace)]]);
+        const trace =
+            'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(00000267A1B20C3F)';
+        const incidents = await runBatches([
+            [processAccess(0, 'beacon', beacon, 'victim', 'C:\\Windows\\System32\\dllhost.exe', 0x1028, trace)],
+        ]);
         expect(incidents).toHaveLength(1);
         expect(incidents[0]!.contributions.map((c) => c.signal)).toContain('access-bof-injection-pattern');
     });

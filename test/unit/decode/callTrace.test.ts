@@ -9,8 +9,7 @@ const SYSMAIN_TRACE =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+6cea1';
 const DIRECT_SYSCALL_TRACE = 'UNKNOWN(000001F3C35A0014)';
 const BOF_TRACE =
-    'C:\\Windows\\SYSTEM32\\ntdll.dll+9c524|C:\\Windows\\System32\\KERNELBASE.dll+3a1ff|' +
-    'UNKNOWN(000002022934003D)';
+    'C:\\Windows\\SYSTEM32\\ntdll.dll+9c524|C:\\Windows\\System32\\KERNELBASE.dll+3a1ff|' + 'UNKNOWN(000002022934003D)';
 // Frames of the BOF shape, to build variants of it.
 const BOF_NTDLL = 'C:\\Windows\\SYSTEM32\\ntdll.dll+9c524';
 const BOF_KERNELBASE = 'C:\\Windows\\System32\\KERNELBASE.dll+3a1ff';
@@ -234,11 +233,7 @@ describe('parseCallTrace: individual facts', () => {
                 'C:\\x\\app.exe+1234',
             true,
         ],
-        [
-            'a symbol naming CreateProcess',
-            'C:\\Windows\\System32\\KERNELBASE.dll!CreateProcessInternalW+1f0a2',
-            true,
-        ],
+        ['a symbol naming CreateProcess', 'C:\\Windows\\System32\\KERNELBASE.dll!CreateProcessInternalW+1f0a2', true],
         ['KERNELBASE called from another module', SYSMAIN_TRACE, false],
         ['no KERNELBASE frame', 'C:\\Windows\\SYSTEM32\\ntdll.dll+1|C:\\Windows\\System32\\KERNEL32.DLL+2', false],
         [
@@ -297,11 +292,7 @@ describe('parseCallTrace: individual facts', () => {
             ['C:\\Windows\\SYSTEM32\\ntdll.dll+1009c524', BOF_KERNELBASE, BOF_UNBACKED].join('|'),
             false,
         ],
-        [
-            'WoW64 frames',
-            [BOF_NTDLL, BOF_KERNELBASE, BOF_UNBACKED].map((frame) => `${frame}(wow64)`).join('|'),
-            false,
-        ],
+        ['WoW64 frames', [BOF_NTDLL, BOF_KERNELBASE, BOF_UNBACKED].map((frame) => `${frame}(wow64)`).join('|'), false],
         ['an empty trace', '', false],
     ])('cobaltStrikeBofPattern for %s is %s', (_label, text, expected) => {
         expect(parseCallTrace(text).facts.cobaltStrikeBofPattern).toBe(expected);

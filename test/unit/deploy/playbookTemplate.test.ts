@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../../shared/api/openapi';
 
 type Json = Record<string, unknown>;
-const template = JSON.parse(readFileSync(resolve(__dirname, '../../../deploy/playbook/azuredeploy.json'), 'utf8')) as Json;
+const template = JSON.parse(
+    readFileSync(resolve(__dirname, '../../../deploy/playbook/azuredeploy.json'), 'utf8'),
+) as Json;
 const workflow = (template.resources as Json[]).find((r) => r.type === 'Microsoft.Logic/workflows')!;
 const definition = (workflow.properties as Json).definition as Json;
 
@@ -18,7 +20,8 @@ function allActions(actions: Json): Record<string, Json> {
     for (const [name, action] of Object.entries(actions) as [string, Json][]) {
         out[name] = action;
         if (action.actions) Object.assign(out, allActions(action.actions as Json));
-        if ((action.else as Json | undefined)?.actions) Object.assign(out, allActions((action.else as Json).actions as Json));
+        if ((action.else as Json | undefined)?.actions)
+            Object.assign(out, allActions((action.else as Json).actions as Json));
     }
     return out;
 }
@@ -34,7 +37,8 @@ describe('sample playbook ARM template', () => {
 
     it('every runAfter refers to an action in the same scope', () => {
         for (const [name, action] of Object.entries(actions)) {
-            for (const dependency of Object.keys((action.runAfter as Json | undefined) ?? {})) expect(actions, `${name} runs after ${dependency}`).toHaveProperty(dependency);
+            for (const dependency of Object.keys((action.runAfter as Json | undefined) ?? {}))
+                expect(actions, `${name} runs after ${dependency}`).toHaveProperty(dependency);
         }
     });
 
@@ -52,7 +56,9 @@ describe('sample playbook ARM template', () => {
         const answer = ((openApiDocument('x').paths as Json)['/incidents/enrich'] as Json).post as Json;
         const fields = Object.keys((((answer.responses as Json)['200'] as Json).schema as Json).properties as Json);
         expect(fields).toEqual(expect.arrayContaining(['matched', 'comment', 'tags', 'severity']));
-        expect(((actions['Add_comment_to_incident_(V3)']!.inputs as Json).body as Json).message).toContain("['comment']?['html']");
+        expect(((actions['Add_comment_to_incident_(V3)']!.inputs as Json).body as Json).message).toContain(
+            "['comment']?['html']",
+        );
         expect((actions.Update_incident!.inputs as Json).path).toBe('/Incidents');
         expect(JSON.stringify(actions.Update_incident)).toContain("body('Select_tags')");
     });

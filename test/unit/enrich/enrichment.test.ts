@@ -19,8 +19,14 @@ type Answer = WorkspaceQueryResult | Error | 'hang' | 'hang-until-aborted';
 const ANSWERS: Record<string, WorkspaceQueryResult> = {
     pairRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[3, 2]] }] },
     hashRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[1, 1]] }] },
-    alertsOnHost: { status: 'success', tables: [{ columns: ['Alerts', 'AlertNames'], rows: [[2, ['Suspicious PowerShell', 'Mimikatz']]] }] },
-    targetConnections: { status: 'success', tables: [{ columns: ['Connections', 'Destinations'], rows: [[4, ['evil.example:443', '[2001:db8::1]:80']]] }] },
+    alertsOnHost: {
+        status: 'success',
+        tables: [{ columns: ['Alerts', 'AlertNames'], rows: [[2, ['Suspicious PowerShell', 'Mimikatz']]] }],
+    },
+    targetConnections: {
+        status: 'success',
+        tables: [{ columns: ['Connections', 'Destinations'], rows: [[4, ['evil.example:443', '[2001:db8::1]:80']]] }],
+    },
 };
 
 /** The part name from the query's first line (`// hollowtrace enrichment: <name> ...`). */
@@ -29,20 +35,32 @@ function partOf(kql: string): string {
 }
 
 /** A port answering per part; records every call. */
-function fakePort(overrides: Record<string, Answer> = {}): WorkspaceQueryPort & { calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] } {
+function fakePort(
+    overrides: Record<string, Answer> = {},
+): WorkspaceQueryPort & { calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] } {
     const calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] = [];
     return {
         calls,
         query(kql, _timespan, options) {
             const part = partOf(kql);
-            calls.push({ part, timeoutMs: options.timeoutMs, ...(options.abortSignal && { signal: options.abortSignal }) });
+            calls.push({
+                part,
+                timeoutMs: options.timeoutMs,
+                ...(options.abortSignal && { signal: options.abortSignal }),
+            });
             const answer = overrides[part] ?? ANSWERS[part];
             if (answer === undefined) return Promise.reject(new Error(`no answer for ${part}`));
             if (answer === 'hang') return new Promise<never>(() => undefined);
             if (answer === 'hang-until-aborted') {
                 return new Promise<never>((_resolve, reject) => {
                     options.abortSignal?.addEventListener('abort', () =>
-                        reject(new WorkspaceQueryError('throttled', 'throttled by the workspace (HTTP 429, retry after 30 s)', { httpStatus: 429, retryAfterSeconds: 30 })),
+                        reject(
+                            new WorkspaceQueryError(
+                                'throttled',
+                                'throttled by the workspace (HTTP 429, retry after 30 s)',
+                                { httpStatus: 429, retryAfterSeconds: 30 },
+                            ),
+                        ),
                     );
                 });
             }
@@ -64,7 +82,12 @@ describe('enrichIncident', () => {
             targetConnections: { count: 4, destinations: ['evil.example:443', '[2001:db8::1]:80'] },
             retrievedAt: '2026-01-01T00:00:00.000Z',
         });
-        expect(port.calls.map((c) => c.part).sort()).toEqual(['alertsOnHost', 'hashRarity', 'pairRarity', 'targetConnections']);
+        expect(port.calls.map((c) => c.part).sort()).toEqual([
+            'alertsOnHost',
+            'hashRarity',
+            'pairRarity',
+            'targetConnections',
+        ]);
         expect(port.calls.every((c) => c.timeoutMs === 2_000 && c.signal instanceof AbortSignal)).toBe(true);
     });
 
@@ -72,7 +95,10 @@ describe('enrichIncident', () => {
         const port = fakePort({
             pairRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[null, 0]] }] },
             hashRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [] }] },
-            alertsOnHost: { status: 'success', tables: [{ columns: ['Alerts', 'AlertNames'], rows: [['7', '["A","B"]']] }] },
+            alertsOnHost: {
+                status: 'success',
+                tables: [{ columns: ['Alerts', 'AlertNames'], rows: [['7', '["A","B"]']] }],
+            },
         });
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment.status).toBe('complete');
@@ -93,8 +119,16 @@ describe('enrichIncident', () => {
 
     it('is partial, with a reason per failed part, when some queries fail', async () => {
         const port = fakePort({
-            pairRarity: new WorkspaceQueryError('throttled', 'throttled by the workspace (HTTP 429, retry after 12 s)', { httpStatus: 429, retryAfterSeconds: 12 }),
-            targetConnections: new WorkspaceQueryError('bad-query', 'query rejected by the workspace (HTTP 400 BadArgumentError: bad)', { httpStatus: 400 }),
+            pairRarity: new WorkspaceQueryError(
+                'throttled',
+                'throttled by the workspace (HTTP 429, retry after 12 s)',
+                { httpStatus: 429, retryAfterSeconds: 12 },
+            ),
+            targetConnections: new WorkspaceQueryError(
+                'bad-query',
+                'query rejected by the workspace (HTTP 400 BadArgumentError: bad)',
+                { httpStatus: 400 },
+            ),
         });
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment.status).toBe('partial');
@@ -108,10 +142,18 @@ describe('enrichIncident', () => {
     });
 
     it('keeps the values of an incomplete (partial) answer and says so', async () => {
-        const port = fakePort({ alertsOnHost: { ...ANSWERS.alertsOnHost!, status: 'partial', partialError: 'PartialError: query result truncated' } });
+        const port = fakePort({
+            alertsOnHost: {
+                ...ANSWERS.alertsOnHost!,
+                status: 'partial',
+                partialError: 'PartialError: query result truncated',
+            },
+        });
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe('alertsOnHost: incomplete result from the workspace (PartialError: query result truncated)');
+        expect(enrichment.reason).toBe(
+            'alertsOnHost: incomplete result from the workspace (PartialError: query result truncated)',
+        );
         expect(enrichment.alertsOnHost?.count).toBe(2);
     });
 
@@ -122,7 +164,9 @@ describe('enrichIncident', () => {
         });
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment.status).toBe('partial');
-        expect(enrichment.reason).toBe('pairRarity: unexpected result: result has no column Occurrences; hashRarity: failed: boom');
+        expect(enrichment.reason).toBe(
+            'pairRarity: unexpected result: result has no column Occurrences; hashRarity: failed: boom',
+        );
     });
 
     it('skips only the hash part when the hash is malformed', async () => {
@@ -135,14 +179,21 @@ describe('enrichIncident', () => {
     });
 
     it('is unavailable, with every reason, when every query fails', async () => {
-        const denied = new WorkspaceQueryError('forbidden', 'access denied (HTTP 403 InsufficientAccessError: no)', { httpStatus: 403 });
-        const port = fakePort({ pairRarity: denied, hashRarity: denied, alertsOnHost: denied, targetConnections: denied });
+        const denied = new WorkspaceQueryError('forbidden', 'access denied (HTTP 403 InsufficientAccessError: no)', {
+            httpStatus: 403,
+        });
+        const port = fakePort({
+            pairRarity: denied,
+            hashRarity: denied,
+            alertsOnHost: denied,
+            targetConnections: denied,
+        });
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment).toEqual({
             status: 'unavailable',
             reason:
-                'every workspace query failed: pairRarity: access denied (HTTP 403 InsufficientAccessError: no); hashRarity: access denied (HTTP 403 InsufficientAccessError: no); '
-                + 'alertsOnHost: access denied (HTTP 403 InsufficientAccessError: no); targetConnections: access denied (HTTP 403 InsufficientAccessError: no)',
+                'every workspace query failed: pairRarity: access denied (HTTP 403 InsufficientAccessError: no); hashRarity: access denied (HTTP 403 InsufficientAccessError: no); ' +
+                'alertsOnHost: access denied (HTTP 403 InsufficientAccessError: no); targetConnections: access denied (HTTP 403 InsufficientAccessError: no)',
             retrievedAt: '2026-01-01T00:00:00.000Z',
         });
     });
@@ -178,15 +229,20 @@ describe('enrichIncident', () => {
         expect(elapsed).toBeLessThan(80 + ABORT_GRACE_MS + 400);
     });
 
-    it('aborts the signal it passed at the deadline and keeps the port\'s own reason', async () => {
-        const port = fakePort({ pairRarity: 'hang-until-aborted', hashRarity: 'hang', alertsOnHost: 'hang', targetConnections: 'hang' });
+    it("aborts the signal it passed at the deadline and keeps the port's own reason", async () => {
+        const port = fakePort({
+            pairRarity: 'hang-until-aborted',
+            hashRarity: 'hang',
+            alertsOnHost: 'hang',
+            targetConnections: 'hang',
+        });
         const enrichment = await enrichIncident(INPUT, port, { timeoutMs: 50, now: NOW });
         expect(port.calls.every((c) => c.signal?.aborted)).toBe(true);
         expect(enrichment).toEqual({
             status: 'unavailable',
             reason:
-                'every workspace query failed: pairRarity: throttled by the workspace (HTTP 429, retry after 30 s); hashRarity: timed out after 50 ms; '
-                + 'alertsOnHost: timed out after 50 ms; targetConnections: timed out after 50 ms',
+                'every workspace query failed: pairRarity: throttled by the workspace (HTTP 429, retry after 30 s); hashRarity: timed out after 50 ms; ' +
+                'alertsOnHost: timed out after 50 ms; targetConnections: timed out after 50 ms',
             retrievedAt: '2026-01-01T00:00:00.000Z',
         });
     });

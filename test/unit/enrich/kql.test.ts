@@ -57,7 +57,18 @@ function readLiteral(text: string, start: number): { value: string; end: number 
             continue;
         }
         const e = text[i + 1];
-        const simple: Record<string, string> = { '"': '"', "'": "'", '\\': '\\', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+        const simple: Record<string, string> = {
+            '"': '"',
+            "'": "'",
+            '\\': '\\',
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            v: '\v',
+        };
         if (e !== undefined && e in simple) {
             value += simple[e];
             i += 2;
@@ -142,7 +153,26 @@ const HOSTILE = [
 
 /** Any UTF-16 code unit (lone surrogates included), and strings biased toward the characters that matter. */
 const codeUnitArb = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
-const hostileCharArb = fc.constantFrom('"', '\\', "'", '\n', '\r', '\t', '|', '/', ';', '@', '`', '\u2028', '\u0000', '\u007f', '\ud800', '\udc00', 'x', ' ');
+const hostileCharArb = fc.constantFrom(
+    '"',
+    '\\',
+    "'",
+    '\n',
+    '\r',
+    '\t',
+    '|',
+    '/',
+    ';',
+    '@',
+    '`',
+    '\u2028',
+    '\u0000',
+    '\u007f',
+    '\ud800',
+    '\udc00',
+    'x',
+    ' ',
+);
 const anyStringArb = fc.oneof(
     fc.string(),
     fc.string({ unit: 'binary' }),
@@ -183,7 +213,9 @@ describe('kqlString', () => {
     });
 
     it('writes other control characters, line separators and lone surrogates as \\u escapes', () => {
-        expect(kqlString('\u0000\u0007\u001f\u007f\u0085\u2028\u2029')).toBe('"\\u0000\\u0007\\u001F\\u007F\\u0085\\u2028\\u2029"');
+        expect(kqlString('\u0000\u0007\u001f\u007f\u0085\u2028\u2029')).toBe(
+            '"\\u0000\\u0007\\u001F\\u007F\\u0085\\u2028\\u2029"',
+        );
         expect(kqlString('\ud800x\udc00')).toBe('"\\uD800x\\uDC00"');
         expect(kqlString('\ud83e\udd80')).toBe('"🦀"'); // a well-formed pair stays one character
     });
@@ -215,8 +247,10 @@ describe('kqlString', () => {
     it('never emits a raw line break, control character or lone surrogate', () => {
         fc.assert(
             fc.property(anyStringArb, (value) => {
-                // eslint-disable-next-line no-control-regex
-                expect(kqlString(value)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+                expect(kqlString(value)).not.toMatch(
+                    // eslint-disable-next-line no-control-regex
+                    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+                );
             }),
             { numRuns: 1000 },
         );
@@ -225,7 +259,9 @@ describe('kqlString', () => {
     it('stays intact when the same literal is followed by more query text', () => {
         fc.assert(
             fc.property(anyStringArb, anyStringArb, (a, b) => {
-                const { code, literals } = splitQuery(`let a = ${kqlString(a)};\nlet b = ${kqlString(b)};\nT | where x == a`);
+                const { code, literals } = splitQuery(
+                    `let a = ${kqlString(a)};\nlet b = ${kqlString(b)};\nT | where x == a`,
+                );
                 expect(code).toBe('let a = §;\nlet b = §;\nT | where x == a');
                 expect(literals).toEqual([a, b]);
             }),
@@ -242,10 +278,19 @@ describe('buildEnrichmentQueries', () => {
         const queries = byName(buildEnrichmentQueries(BASE));
         expect([...queries.keys()]).toEqual(['pairRarity', 'hashRarity', 'alertsOnHost', 'targetConnections']);
         const pair = queries.get('pairRarity')!;
-        expect(pair.timespan).toEqual({ startTime: new Date('2020-09-22T01:40:56.444Z'), endTime: new Date('2020-10-22T02:41:02.517Z') });
+        expect(pair.timespan).toEqual({
+            startTime: new Date('2020-09-22T01:40:56.444Z'),
+            endTime: new Date('2020-10-22T02:41:02.517Z'),
+        });
         expect(queries.get('hashRarity')!.timespan).toEqual(pair.timespan);
-        expect(queries.get('alertsOnHost')!.timespan).toEqual({ startTime: new Date('2020-10-21T01:40:56.444Z'), endTime: new Date('2020-10-23T01:41:02.517Z') });
-        expect(queries.get('targetConnections')!.timespan).toEqual({ startTime: new Date('2020-10-22T01:40:56.444Z'), endTime: new Date('2020-10-23T01:40:56.444Z') });
+        expect(queries.get('alertsOnHost')!.timespan).toEqual({
+            startTime: new Date('2020-10-21T01:40:56.444Z'),
+            endTime: new Date('2020-10-23T01:41:02.517Z'),
+        });
+        expect(queries.get('targetConnections')!.timespan).toEqual({
+            startTime: new Date('2020-10-22T01:40:56.444Z'),
+            endTime: new Date('2020-10-23T01:40:56.444Z'),
+        });
         // The query text repeats the window, so it means the same when pasted into the portal.
         expect(pair.kql).toContain('let windowStart = datetime(2020-09-22T01:40:56.444Z);');
         expect(pair.kql).toContain('let windowEnd = datetime(2020-10-22T02:41:02.517Z);');
@@ -274,11 +319,15 @@ describe('buildEnrichmentQueries', () => {
 
         const connections = BASELINE.get('targetConnections')!.kql;
         expect(connections).toContain('EventID in (3)');
-        expect(splitQuery(connections).literals.slice(0, 2)).toEqual(['{39e4a257-e328-5f90-d410-000000000700}', '39e4a257-e328-5f90-d410-000000000700']);
+        expect(splitQuery(connections).literals.slice(0, 2)).toEqual([
+            '{39e4a257-e328-5f90-d410-000000000700}',
+            '39e4a257-e328-5f90-d410-000000000700',
+        ]);
     });
 
     it('matches alerts by FQDN and short name, but never shortens an IP address', () => {
-        const literalsFor = (host: string): string[] => splitQuery(byName(buildEnrichmentQueries({ ...BASE, host })).get('alertsOnHost')!.kql).literals.slice(0, 2);
+        const literalsFor = (host: string): string[] =>
+            splitQuery(byName(buildEnrichmentQueries({ ...BASE, host })).get('alertsOnHost')!.kql).literals.slice(0, 2);
         expect(literalsFor('ws5.contoso.local')).toEqual(['ws5.contoso.local', 'ws5']);
         expect(literalsFor('WS5')).toEqual(['WS5', 'WS5']);
         expect(literalsFor('10.0.0.5')).toEqual(['10.0.0.5', '10.0.0.5']);
@@ -286,8 +335,16 @@ describe('buildEnrichmentQueries', () => {
     });
 
     it('adds braces to a bare process GUID and takes base names from / paths too', () => {
-        const queries = byName(buildEnrichmentQueries({ ...BASE, targetProcessGuid: '39e4a257-e328-5f90-d410-000000000700', injectorImage: '/usr/bin/Inject' }));
-        expect(splitQuery(queries.get('targetConnections')!.kql).literals[0]).toBe('{39e4a257-e328-5f90-d410-000000000700}');
+        const queries = byName(
+            buildEnrichmentQueries({
+                ...BASE,
+                targetProcessGuid: '39e4a257-e328-5f90-d410-000000000700',
+                injectorImage: '/usr/bin/Inject',
+            }),
+        );
+        expect(splitQuery(queries.get('targetConnections')!.kql).literals[0]).toBe(
+            '{39e4a257-e328-5f90-d410-000000000700}',
+        );
         expect(splitQuery(queries.get('pairRarity')!.kql).literals[0]).toBe('Inject');
         expect(imageBaseName('C:\\dir\\')).toBeUndefined();
         expect(imageBaseName('notepad.exe')).toBe('notepad.exe');
@@ -296,7 +353,10 @@ describe('buildEnrichmentQueries', () => {
     it('skips the pair query without both images and the hash query without a hash', () => {
         const { injectorSha256: _hash, targetImage: _target, ...rest } = BASE;
         expect(buildEnrichmentQueries(rest).map((q) => q.name)).toEqual(['alertsOnHost', 'targetConnections']);
-        expect(buildEnrichmentQueries({ ...rest, targetImage: 'C:\\Windows\\' }).map((q) => q.name)).toEqual(['alertsOnHost', 'targetConnections']);
+        expect(buildEnrichmentQueries({ ...rest, targetImage: 'C:\\Windows\\' }).map((q) => q.name)).toEqual([
+            'alertsOnHost',
+            'targetConnections',
+        ]);
     });
 
     it.each([
@@ -311,9 +371,16 @@ describe('buildEnrichmentQueries', () => {
     });
 
     it.each(HOSTILE.filter((h) => h.trim() !== ''))('keeps hostile value %j inside literals', (hostile) => {
-        const input = { ...BASE, host: hostile, injectorImage: `C:\\x\\${hostile}`, targetImage: hostile, targetProcessGuid: hostile };
+        const input = {
+            ...BASE,
+            host: hostile,
+            injectorImage: `C:\\x\\${hostile}`,
+            targetImage: hostile,
+            targetProcessGuid: hostile,
+        };
         expectSameCodeAsBaseline(input);
-        for (const query of buildEnrichmentQueries(input)) expect(splitQuery(query.kql).code).not.toContain('SecurityEvent');
+        for (const query of buildEnrichmentQueries(input))
+            expect(splitQuery(query.kql).code).not.toContain('SecurityEvent');
         const alerts = byName(buildEnrichmentQueries(input)).get('alertsOnHost')!;
         expect(splitQuery(alerts.kql).literals[0]).toBe(hostile.trim());
     });

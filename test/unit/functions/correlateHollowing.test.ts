@@ -10,20 +10,35 @@ import { expireCorrelationStateWith } from '../../../functions/expireCorrelation
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
 import { Correlator } from '../../../shared/correlate/correlator';
-import { TableDeadLetterStore, createTableClientFromConnectionString } from '../../../shared/storage/table/tableDeadLetterStore';
+import {
+    TableDeadLetterStore,
+    createTableClientFromConnectionString,
+} from '../../../shared/storage/table/tableDeadLetterStore';
 import { TableHostStateStore } from '../../../shared/storage/table/tableHostStateStore';
 import { TableIncidentStore } from '../../../shared/storage/table/tableIncidentStore';
-import { CREATE_PROCESS_TRACE, processAccess, processCreate, remoteThread, resetRecordIds } from '../../helpers/sysmonBuilders';
+import {
+    CREATE_PROCESS_TRACE,
+    processAccess,
+    processCreate,
+    remoteThread,
+    resetRecordIds,
+} from '../../helpers/sysmonBuilders';
 
 const suffix = Date.now().toString(36);
-const clients = ['state', 'incidents', 'deadletters'].map((name) => createTableClientFromConnectionString(inject('tablesConnectionString'), `stage2${name}${suffix}`));
+const clients = ['state', 'incidents', 'deadletters'].map((name) =>
+    createTableClientFromConnectionString(inject('tablesConnectionString'), `stage2${name}${suffix}`),
+);
 let deps: CorrelationDependencies;
 let incidents: TableIncidentStore;
 let deadLetters: TableDeadLetterStore;
 let state: TableHostStateStore;
 
 beforeAll(async () => {
-    [state, incidents, deadLetters] = await Promise.all([TableHostStateStore.create(clients[0]!), TableIncidentStore.create(clients[1]!), TableDeadLetterStore.create(clients[2]!)]);
+    [state, incidents, deadLetters] = await Promise.all([
+        TableHostStateStore.create(clients[0]!),
+        TableIncidentStore.create(clients[1]!),
+        TableDeadLetterStore.create(clients[2]!),
+    ]);
     deps = { correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents }), deadLetters };
 });
 afterAll(async () => {
@@ -33,7 +48,10 @@ afterAll(async () => {
 function context(count: number, logs: unknown[][]): InvocationContext {
     return new InvocationContext({
         functionName: 'correlateHollowing',
-        triggerMetadata: { partitionContext: { partitionId: '5' }, sequenceNumberArray: Array.from({ length: count }, (_, i) => 900 + i) },
+        triggerMetadata: {
+            partitionContext: { partitionId: '5' },
+            sequenceNumberArray: Array.from({ length: count }, (_, i) => 900 + i),
+        },
         logHandler: (level, ...args) => logs.push([level, ...args]),
     });
 }
@@ -43,30 +61,66 @@ describe('correlateHollowing handler', () => {
         resetRecordIds();
         const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
         const events = [
-            processAccess(0, 'dropper', dropper, 'svchost', 'C:\\Windows\\System32\\svchost.exe', 0x1fffff, CREATE_PROCESS_TRACE),
-            processCreate(3, 'svchost', 'C:\\Windows\\System32\\svchost.exe', 'dropper', dropper, 'C:\\Windows\\system32\\svchost.exe'),
+            processAccess(
+                0,
+                'dropper',
+                dropper,
+                'svchost',
+                'C:\\Windows\\System32\\svchost.exe',
+                0x1fffff,
+                CREATE_PROCESS_TRACE,
+            ),
+            processCreate(
+                3,
+                'svchost',
+                'C:\\Windows\\System32\\svchost.exe',
+                'dropper',
+                dropper,
+                'C:\\Windows\\system32\\svchost.exe',
+            ),
             remoteThread(20, 'dropper', dropper, 'svchost', 'C:\\Windows\\System32\\svchost.exe'),
         ];
         // Forwarded as the Event Hubs producer sends them: JSON bodies (the host parses them into objects).
         const messages: unknown[] = [...events.map((e) => JSON.parse(JSON.stringify(e)) as unknown), { eventId: 'x' }];
         const logs: unknown[][] = [];
-        await correlateHollowingWith(() => Promise.resolve(deps), () => new Date('2024-05-01T10:20:00Z'))(messages, context(messages.length, logs));
+        await correlateHollowingWith(
+            () => Promise.resolve(deps),
+            () => new Date('2024-05-01T10:20:00Z'),
+        )(messages, context(messages.length, logs));
 
         const stored = (await incidents.query({ host: 'WS01.contoso.local' })).incidents;
         expect(stored).toHaveLength(1);
-        expect(stored[0]).toMatchObject({ technique: 'T1055.012', injector: { image: dropper }, target: { image: 'C:\\Windows\\System32\\svchost.exe' } });
+        expect(stored[0]).toMatchObject({
+            technique: 'T1055.012',
+            injector: { image: dropper },
+            target: { image: 'C:\\Windows\\System32\\svchost.exe' },
+        });
         const letters = await deadLetters.list();
         expect(letters).toHaveLength(1);
         expect(letters[0]).toMatchObject({ reason: 'invalid-forwarded-event', partitionId: '5', sequenceNumber: 903 });
-        expect(logs.some(([level, line]) => level === 'warning' && String(line).startsWith('correlate: 4 events, 1 hosts, 1 incidents'))).toBe(true);
+        expect(
+            logs.some(
+                ([level, line]) =>
+                    level === 'warning' && String(line).startsWith('correlate: 4 events, 1 hosts, 1 incidents'),
+            ),
+        ).toBe(true);
         expect(logs.some(([, line]) => String(line).includes(`incident ${stored[0]!.id} v1`))).toBe(true);
     });
 
     it('the expiry timer removes pending state from Table Storage', async () => {
         const logs: unknown[][] = [];
-        const later = new Date(Date.parse('2024-05-01T10:20:00Z') + DEFAULT_CORRELATION_CONFIG.pendingRetentionMs + 60_000);
-        const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-        await expireCorrelationStateWith(() => Promise.resolve(deps), () => later)(timer, new InvocationContext({ logHandler: (level, ...args) => logs.push([level, ...args]) }));
+        const later = new Date(
+            Date.parse('2024-05-01T10:20:00Z') + DEFAULT_CORRELATION_CONFIG.pendingRetentionMs + 60_000,
+        );
+        const timer: Timer = {
+            isPastDue: false,
+            schedule: { adjustForDST: false },
+            scheduleStatus: { last: '', next: '', lastUpdated: '' },
+        };
+        await expireCorrelationStateWith(
+            () => Promise.resolve(deps),
+            () => later,
+        )(timer, new InvocationContext({ logHandler: (level, ...args) => logs.push([level, ...args]) }));
         const remaining = (await state.load('ws01.contoso.local')).state;
         expect(remaining.processes.has(remaining.chains.keys().next().value ?? '')).toBe(true); // the incident chain's target stays
         expect(remaining.processes.size).toBe(1);

@@ -12,12 +12,15 @@ beforeAll(async () => {
 });
 
 describe('function registrations', () => {
-    it.each(functionFiles)('%s registers exactly one function named like the file, exporting a handler of that name', async (file) => {
-        const name = file.replace(/\.ts$/, '');
-        expect(registered.filter((r) => r.metadata.name === name)).toHaveLength(1);
-        const module = (await import(resolve(FUNCTIONS_DIR, file))) as Record<string, unknown>;
-        expect(typeof module[name]).toBe('function');
-    });
+    it.each(functionFiles)(
+        '%s registers exactly one function named like the file, exporting a handler of that name',
+        async (file) => {
+            const name = file.replace(/\.ts$/, '');
+            expect(registered.filter((r) => r.metadata.name === name)).toHaveLength(1);
+            const module = (await import(resolve(FUNCTIONS_DIR, file))) as Record<string, unknown>;
+            expect(typeof module[name]).toBe('function');
+        },
+    );
 
     it('ingestSysmonEvents: Event Hub trigger, batches, strings, connection by app setting, bounded retry', () => {
         const binding = triggerBinding('ingestSysmonEvents');
@@ -41,11 +44,17 @@ describe('function registrations', () => {
             eventHubName: '%CORRELATION_EVENTHUB_NAME%',
             consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
         });
-        expect(registered.find((r) => r.metadata.name === 'correlateHollowing')!.metadata.retryOptions).toMatchObject({ strategy: 'exponentialBackoff', maxRetryCount: 5 });
+        expect(registered.find((r) => r.metadata.name === 'correlateHollowing')!.metadata.retryOptions).toMatchObject({
+            strategy: 'exponentialBackoff',
+            maxRetryCount: 5,
+        });
     });
 
     it('expireCorrelationState: a timer every 15 minutes', () => {
-        expect(triggerBinding('expireCorrelationState')).toMatchObject({ type: 'timerTrigger', schedule: '0 */15 * * * *' });
+        expect(triggerBinding('expireCorrelationState')).toMatchObject({
+            type: 'timerTrigger',
+            schedule: '0 */15 * * * *',
+        });
     });
 
     it.each([
@@ -60,4 +69,3 @@ describe('function registrations', () => {
         expect(triggerBinding(name)).toMatchObject({ type: 'httpTrigger', methods, route, authLevel });
     });
 });
-

@@ -101,27 +101,55 @@ describe('feed envelopes: golden { report, events }', () => {
         const { report, events, deadLetters } = ingest(bodiesOf(fixture));
         expect(deadLetters).toEqual([]);
         if (fixture.file === 'raw-event.xml') {
-            expect(report).toEqual({ ...SIX_EVENT_REPORT, received: 1, accepted: 1, ignored: 0, ignoredByReason: {}, sysmonByEventId: { '10': 1 } });
+            expect(report).toEqual({
+                ...SIX_EVENT_REPORT,
+                received: 1,
+                accepted: 1,
+                ignored: 0,
+                ignoredByReason: {},
+                sysmonByEventId: { '10': 1 },
+            });
             expect(events.map((e) => e.eventId)).toEqual([10]);
             expect(events.map((e) => e.recordId)).toEqual([1002]);
             return;
         }
         expect(report).toEqual(SIX_EVENT_REPORT);
         expect(events.map((e) => e.eventId)).toEqual([1, 10, 8, 7, 25]);
-        expect(events.map((e) => e.recordId)).toEqual(fixture.hasRecordIds ? [1001, 1002, 1003, 1004, 1005] : [undefined, undefined, undefined, undefined, undefined]);
+        expect(events.map((e) => e.recordId)).toEqual(
+            fixture.hasRecordIds
+                ? [1001, 1002, 1003, 1004, 1005]
+                : [undefined, undefined, undefined, undefined, undefined],
+        );
         // Position on the wire: one message per line, or one message with one record per event.
         expect(events.map((e) => [e.origin.messageIndex, e.origin.recordIndex])).toEqual(
-            fixture.perLine ? [[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]] : [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4]],
+            fixture.perLine
+                ? [
+                      [0, 0],
+                      [1, 0],
+                      [2, 0],
+                      [3, 0],
+                      [4, 0],
+                  ]
+                : [
+                      [0, 0],
+                      [0, 1],
+                      [0, 2],
+                      [0, 3],
+                      [0, 4],
+                  ],
         );
     });
 });
 
 describe('feed envelopes: the Functions host may deliver a string, a parsed object or a Buffer', () => {
-    it.each(FIXTURES.map((f) => [f.file, f] as const))('%s as Buffers gives the same result as strings', (_file, fixture) => {
-        const bodies = bodiesOf(fixture);
-        const asBuffers = ingest(bodies.map((b) => Buffer.from(b, 'utf8')));
-        expect(asBuffers).toEqual(ingest(bodies));
-    });
+    it.each(FIXTURES.map((f) => [f.file, f] as const))(
+        '%s as Buffers gives the same result as strings',
+        (_file, fixture) => {
+            const bodies = bodiesOf(fixture);
+            const asBuffers = ingest(bodies.map((b) => Buffer.from(b, 'utf8')));
+            expect(asBuffers).toEqual(ingest(bodies));
+        },
+    );
 
     it.each(FIXTURES.filter((f) => f.json).map((f) => [f.file, f] as const))(
         '%s as already-parsed objects gives the same result as strings',
@@ -145,30 +173,55 @@ describe('feed envelopes: all shapes mean the same thing', () => {
         expect(single).toEqual([reference[1]]);
     });
 
-    it.each(FULL_FIXTURES.map((f) => [f.file, f] as const))('%s: EID 25 edge cases are normalized', (_file, fixture) => {
-        const tampering = ingest(bodiesOf(fixture)).events.find((e) => e.eventId === 25);
-        expect(tampering && meaning(tampering)).toEqual({
-            eventId: 25,
-            host: 'WORKSTATION5',
-            time: '2020-10-22T01:41:02.517Z',
-            timeMs: Date.UTC(2020, 9, 22, 1, 41, 2, 517),
-            processGuid: '39e4a257-e32e-5f90-d510-000000000700', // from {39E4A257-E32E-...}
-            processId: 0x1eec, // from "0x1eec"
-            image: 'C:\\Temp\\a&b<c>.exe', // NXLog &amp; &lt; &gt; and XML escapes decoded
-            type: 'Image is replaced',
-            user: 'WORKSTATION5\\wardog',
-            // RuleName "-" is absent
-        });
-    });
+    it.each(FULL_FIXTURES.map((f) => [f.file, f] as const))(
+        '%s: EID 25 edge cases are normalized',
+        (_file, fixture) => {
+            const tampering = ingest(bodiesOf(fixture)).events.find((e) => e.eventId === 25);
+            expect(tampering && meaning(tampering)).toEqual({
+                eventId: 25,
+                host: 'WORKSTATION5',
+                time: '2020-10-22T01:41:02.517Z',
+                timeMs: Date.UTC(2020, 9, 22, 1, 41, 2, 517),
+                processGuid: '39e4a257-e32e-5f90-d510-000000000700', // from {39E4A257-E32E-...}
+                processId: 0x1eec, // from "0x1eec"
+                image: 'C:\\Temp\\a&b<c>.exe', // NXLog &amp; &lt; &gt; and XML escapes decoded
+                type: 'Image is replaced',
+                user: 'WORKSTATION5\\wardog',
+                // RuleName "-" is absent
+            });
+        },
+    );
 
-    it.each(FULL_FIXTURES.map((f) => [f.file, f] as const))('%s: recorded events keep their UtcTime and lower-case GUIDs', (_file, fixture) => {
-        const [create, access, thread, load] = ingest(bodiesOf(fixture)).events;
-        expect(create).toMatchObject({ eventId: 1, time: '2020-10-22T01:40:56.444Z', processGuid: '39e4a257-e328-5f90-d310-000000000700', processId: 3224 });
-        expect(access).toMatchObject({ eventId: 10, time: '2020-10-22T01:40:56.458Z', grantedAccess: 0x1438, targetProcessGuid: '39e4a257-e321-5f90-d210-000000000700' });
-        expect(thread).toMatchObject({ eventId: 8, startFunction: 'LoadLibraryW', sourceProcessGuid: '39e4a257-e328-5f90-d310-000000000700' });
-        expect(load).toMatchObject({ eventId: 7, time: '2020-10-22T01:40:56.473Z', imageLoaded: 'C:\\ProgramData\\T1055.dll', signed: false });
-        for (const event of [create, access, thread, load]) expect(event?.ruleName).toBeUndefined();
-    });
+    it.each(FULL_FIXTURES.map((f) => [f.file, f] as const))(
+        '%s: recorded events keep their UtcTime and lower-case GUIDs',
+        (_file, fixture) => {
+            const [create, access, thread, load] = ingest(bodiesOf(fixture)).events;
+            expect(create).toMatchObject({
+                eventId: 1,
+                time: '2020-10-22T01:40:56.444Z',
+                processGuid: '39e4a257-e328-5f90-d310-000000000700',
+                processId: 3224,
+            });
+            expect(access).toMatchObject({
+                eventId: 10,
+                time: '2020-10-22T01:40:56.458Z',
+                grantedAccess: 0x1438,
+                targetProcessGuid: '39e4a257-e321-5f90-d210-000000000700',
+            });
+            expect(thread).toMatchObject({
+                eventId: 8,
+                startFunction: 'LoadLibraryW',
+                sourceProcessGuid: '39e4a257-e328-5f90-d310-000000000700',
+            });
+            expect(load).toMatchObject({
+                eventId: 7,
+                time: '2020-10-22T01:40:56.473Z',
+                imageLoaded: 'C:\\ProgramData\\T1055.dll',
+                signed: false,
+            });
+            for (const event of [create, access, thread, load]) expect(event?.ruleName).toBeUndefined();
+        },
+    );
 });
 
 describe('Cribl `{ "_raw": ... }` wrapper (ingestBatch.ts header: allowed around any of the shapes)', () => {
@@ -177,7 +230,10 @@ describe('Cribl `{ "_raw": ... }` wrapper (ingestBatch.ts header: allowed around
     it('one wrapper around raw-event.xml gives the same result as the bare XML, noting the wrapper', () => {
         const wrapped = ingest([JSON.stringify({ _raw: xml, _time: 1603330856.473 })]);
         expect(wrapped.events.map((e) => e.origin.wrapperIndex)).toEqual([0]);
-        const unwrapped = { ...wrapped, events: wrapped.events.map(({ origin: { wrapperIndex: _w, ...origin }, ...e }) => ({ ...e, origin })) };
+        const unwrapped = {
+            ...wrapped,
+            events: wrapped.events.map(({ origin: { wrapperIndex: _w, ...origin }, ...e }) => ({ ...e, origin })),
+        };
         expect(unwrapped).toEqual(ingest([xml]));
     });
 
@@ -194,7 +250,9 @@ describe('Cribl `{ "_raw": ... }` wrapper (ingestBatch.ts header: allowed around
 
 describe('mixed batch: good envelopes beside bad inputs', () => {
     const flatLines = bodiesOf(FIXTURES[0]!);
-    const windowsEventRows = (JSON.parse(readFixture('la-export-windowsevent.json')) as { records: Record<string, unknown>[] }).records;
+    const windowsEventRows = (
+        JSON.parse(readFixture('la-export-windowsevent.json')) as { records: Record<string, unknown>[] }
+    ).records;
     const eid10Row = windowsEventRows[1]!;
     const eid10WithoutTarget = { ...eid10Row, EventData: { ...(eid10Row.EventData as Record<string, unknown>) } };
     delete (eid10WithoutTarget.EventData as Record<string, unknown>).TargetProcessGUID;
@@ -217,7 +275,12 @@ describe('mixed batch: good envelopes beside bad inputs', () => {
                     tenantId: '00000000-0000-0000-0000-000000000000',
                     operationName: 'Publish',
                     category: 'AdvancedHunting-DeviceProcessEvents',
-                    properties: { DeviceName: 'workstation5', ActionType: 'ProcessCreated', FileName: 'mavinject.exe', ProcessId: 3224 },
+                    properties: {
+                        DeviceName: 'workstation5',
+                        ActionType: 'ProcessCreated',
+                        FileName: 'mavinject.exe',
+                        ProcessId: 3224,
+                    },
                 },
             ],
         }),
@@ -228,7 +291,9 @@ describe('mixed batch: good envelopes beside bad inputs', () => {
             Computer: 'WORKSTATION5',
             UtcTime: '2020-10-22 01:40:56.458',
         }),
-        /* 5 record 0 accepted, record 1 missing-field */ JSON.stringify({ records: [windowsEventRows[2], eid10WithoutTarget] }),
+        /* 5 record 0 accepted, record 1 missing-field */ JSON.stringify({
+            records: [windowsEventRows[2], eid10WithoutTarget],
+        }),
         /* 6 invalid-utf8 */ invalidUtf8,
         /* 7 xml-dtd-forbidden */
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">' +
@@ -252,7 +317,13 @@ describe('mixed batch: good envelopes beside bad inputs', () => {
             ignored: 2,
             rejected: 5,
             ignoredByReason: { 'not-sysmon': 2 },
-            rejectedByReason: { 'malformed-json': 1, 'wrong-type': 1, 'missing-field': 1, 'invalid-utf8': 1, 'xml-dtd-forbidden': 1 },
+            rejectedByReason: {
+                'malformed-json': 1,
+                'wrong-type': 1,
+                'missing-field': 1,
+                'invalid-utf8': 1,
+                'xml-dtd-forbidden': 1,
+            },
             sysmonByEventId: { '1': 1, '8': 1, '10': 1 },
         });
         expect(report.received).toBe(report.accepted + report.ignored + report.rejected);

@@ -2,12 +2,25 @@ import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 
-import { SlotTable, decodeXmlEntities, decodeXmlEntitiesLenient, scanEventXml, scanEventXmlGeneral, scanEventXmlTagByTag, scanUsualLayout } from '../../../shared/ingest/eventXml.js';
+import {
+    SlotTable,
+    decodeXmlEntities,
+    decodeXmlEntitiesLenient,
+    scanEventXml,
+    scanEventXmlGeneral,
+    scanEventXmlTagByTag,
+    scanUsualLayout,
+} from '../../../shared/ingest/eventXml.js';
 import type { XmlEvent, XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml.js';
 
 const LIMITS = { maxDepth: 32 };
 const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';
-const PROBLEMS: readonly XmlProblem[] = ['malformed-xml', 'xml-dtd-forbidden', 'xml-undefined-entity', 'nesting-too-deep'];
+const PROBLEMS: readonly XmlProblem[] = [
+    'malformed-xml',
+    'xml-dtd-forbidden',
+    'xml-undefined-entity',
+    'nesting-too-deep',
+];
 
 function scan(xml: string, maxDepth = LIMITS.maxDepth): XmlScanResult {
     return scanEventXml(xml, { maxDepth });
@@ -26,7 +39,10 @@ function expectProblem(xml: string, problem: XmlProblem, maxDepth = LIMITS.maxDe
 function okEvents(xml: string): { system: Record<string, string | undefined>; data: Record<string, string> }[] {
     const result = scan(xml);
     if (!result.ok) throw new Error(`expected ok, got ${result.problem}: ${result.detail}`);
-    return result.events.map((e) => ({ system: e.system as Record<string, string | undefined>, data: Object.fromEntries(e.data) }));
+    return result.events.map((e) => ({
+        system: e.system as Record<string, string | undefined>,
+        data: Object.fromEntries(e.data),
+    }));
 }
 
 /** A Sysmon EID 1 as `wevtutil qe /f:xml` renders it (whitespace between elements added for realism). */
@@ -121,7 +137,11 @@ describe('scanEventXml: accepted shapes', () => {
         expect(okEvents(xml)).toEqual([
             {
                 system: {},
-                data: { UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: '{3710b5c6-1243-6182-8303-000000000a00}', X: 'v' },
+                data: {
+                    UtcTime: '2024-05-01 10:15:01.987',
+                    ProcessGuid: '{3710b5c6-1243-6182-8303-000000000a00}',
+                    X: 'v',
+                },
             },
         ]);
     });
@@ -156,7 +176,9 @@ describe('scanEventXml: accepted shapes', () => {
     });
 
     it('keeps CDATA content verbatim (no entity decoding inside it)', () => {
-        const xml = dataItem('<Data Name="C"><![CDATA[<not a tag> & &amp; ]]></Data><Data Name="D">a<![CDATA[]]]]><![CDATA[>]]>b</Data>');
+        const xml = dataItem(
+            '<Data Name="C"><![CDATA[<not a tag> & &amp; ]]></Data><Data Name="D">a<![CDATA[]]]]><![CDATA[>]]>b</Data>',
+        );
         expect(okEvents(xml)[0]?.data).toEqual({ C: '<not a tag> & &amp; ', D: 'a]]>b' });
     });
 
@@ -172,7 +194,12 @@ describe('scanEventXml: accepted shapes', () => {
             `<e:EventData><e:Data Name="GrantedAccess">0x1fffff</e:Data></e:EventData></e:Event>`;
         expect(okEvents(xml)).toEqual([
             {
-                system: { provider: 'Microsoft-Windows-Sysmon', eventId: '10', computer: 'WS02', systemTime: '2024-05-01T10:15:01Z' },
+                system: {
+                    provider: 'Microsoft-Windows-Sysmon',
+                    eventId: '10',
+                    computer: 'WS02',
+                    systemTime: '2024-05-01T10:15:01Z',
+                },
                 data: { GrantedAccess: '0x1fffff' },
             },
         ]);
@@ -220,7 +247,13 @@ describe('scanEventXml: accepted shapes', () => {
     // Input `<Events><Event/><Event/></Events>`: expected ok (two empty events, or at least ok); actual malformed-xml.
     it('regression: accepts self-closing <Event/> elements in an <Events> list', () => {
         const result = scan(`<Events><Event xmlns="${NS}"/><Event xmlns="${NS}"/></Events>`);
-        expect(result).toEqual({ ok: true, events: [{ system: {}, data: new Map() }, { system: {}, data: new Map() }] });
+        expect(result).toEqual({
+            ok: true,
+            events: [
+                { system: {}, data: new Map() },
+                { system: {}, data: new Map() },
+            ],
+        });
     });
 
     // Spec conformance, fixed (XML 1.0 §2.11 end-of-line handling): a parser must pass "\r\n" and lone "\r" in character data
@@ -239,13 +272,31 @@ describe('decodeXmlEntities / decodeXmlEntitiesLenient', () => {
     });
 
     it('refuses undefined entities, NUL, surrogates, out-of-range and malformed references', () => {
-        for (const bad of ['&foo;', '&#0;', '&#x0;', '&#xD800;', '&#xDFFF;', '&#55296;', '&#x110000;', '&#X41;', '&#x;', '&#;', '&amp', '&', '&#x41', '& amp;', '&lol9;']) {
+        for (const bad of [
+            '&foo;',
+            '&#0;',
+            '&#x0;',
+            '&#xD800;',
+            '&#xDFFF;',
+            '&#55296;',
+            '&#x110000;',
+            '&#X41;',
+            '&#x;',
+            '&#;',
+            '&amp',
+            '&',
+            '&#x41',
+            '& amp;',
+            '&lol9;',
+        ]) {
             expect(decodeXmlEntities(`a${bad}b`), bad).toBeUndefined();
         }
     });
 
     it('lenient decoding leaves unknown or invalid references as written', () => {
-        expect(decodeXmlEntitiesLenient('&lt;unknown process&gt; &foo; &#0; &#xD800; &amp;amp;')).toBe('<unknown process> &foo; &#0; &#xD800; &amp;');
+        expect(decodeXmlEntitiesLenient('&lt;unknown process&gt; &foo; &#0; &#xD800; &amp;amp;')).toBe(
+            '<unknown process> &foo; &#0; &#xD800; &amp;',
+        );
         expect(decodeXmlEntitiesLenient('C:\\a&b')).toBe('C:\\a&b');
     });
 
@@ -313,9 +364,18 @@ function charactersSearched(run: () => void): number {
 describe('scanEventXml: linear work on hostile documents', () => {
     const slots = new SlotTable(['UtcTime', 'A']);
     const hostile: [string, string][] = [
-        ['a Provider with 20,000 attributes', `<Event xmlns="${NS}"><System><Provider${' a=""'.repeat(20_000)}/><EventID>1</EventID></System><EventData/></Event>`],
-        ['20,000 System children before the only &', `<Event xmlns="${NS}"><System>${'<X>a</X>'.repeat(20_000)}<EventID>1</EventID></System><EventData><Data Name="A">&amp;</Data></EventData></Event>`],
-        ['20,000 Data elements', `<Event xmlns="${NS}"><System><EventID>1</EventID></System><EventData>${'<Data Name="A">x</Data>'.repeat(20_000)}</EventData></Event>`],
+        [
+            'a Provider with 20,000 attributes',
+            `<Event xmlns="${NS}"><System><Provider${' a=""'.repeat(20_000)}/><EventID>1</EventID></System><EventData/></Event>`,
+        ],
+        [
+            '20,000 System children before the only &',
+            `<Event xmlns="${NS}"><System>${'<X>a</X>'.repeat(20_000)}<EventID>1</EventID></System><EventData><Data Name="A">&amp;</Data></EventData></Event>`,
+        ],
+        [
+            '20,000 Data elements',
+            `<Event xmlns="${NS}"><System><EventID>1</EventID></System><EventData>${'<Data Name="A">x</Data>'.repeat(20_000)}</EventData></Event>`,
+        ],
     ];
 
     it.each(hostile)('%s: indexOf passes over at most 8 characters per character of input', (_label, xml) => {
@@ -379,7 +439,11 @@ describe('scanEventXml: hostile input', () => {
         const events = `<Events>\n${miniEvent(1, 'A&amp;B')}\n${miniEvent(2, 'B')}\n</Events>\n`;
         const cdata = dataItem('<Data Name="A"><![CDATA[x]]></Data><!-- c --><Data Name="B">&#x41;</Data>') + '\n';
         for (const doc of [RAW_EVENT, events, cdata]) {
-            const rootEnd = Math.max(doc.lastIndexOf('</Event>') + 8, doc.lastIndexOf('</Events>') + 9, doc.lastIndexOf('</DataItem>') + 11);
+            const rootEnd = Math.max(
+                doc.lastIndexOf('</Event>') + 8,
+                doc.lastIndexOf('</Events>') + 9,
+                doc.lastIndexOf('</DataItem>') + 11,
+            );
             const full = scan(doc);
             expect(full.ok).toBe(true);
             for (let cut = 0; cut <= doc.length; cut++) {
@@ -445,7 +509,17 @@ const XML_CHARS = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 /** Escapes text content: the five specials by name; CR as a character reference so it survives §2.11. */
 function escapeText(value: string): string {
     return value.replace(/[&<>"'\r]/g, (c) =>
-        c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&apos;' : '&#13;',
+        c === '&'
+            ? '&amp;'
+            : c === '<'
+              ? '&lt;'
+              : c === '>'
+                ? '&gt;'
+                : c === '"'
+                  ? '&quot;'
+                  : c === "'"
+                    ? '&apos;'
+                    : '&#13;',
     );
 }
 
@@ -455,11 +529,31 @@ function escapeAttribute(value: string): string {
 }
 
 const nameArb = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,15}$/);
-const trickyArb = fc.constantFrom('&', '<', '>', '"', "'", ']]>', '&amp;', '&lt;', '<![CDATA[', '-->', '\r\n', '\r', '\t', ' ', '\n', '\u00a0', '\uFEFF');
+const trickyArb = fc.constantFrom(
+    '&',
+    '<',
+    '>',
+    '"',
+    "'",
+    ']]>',
+    '&amp;',
+    '&lt;',
+    '<![CDATA[',
+    '-->',
+    '\r\n',
+    '\r',
+    '\t',
+    ' ',
+    '\n',
+    '\u00a0',
+    '\uFEFF',
+);
 const valueArb = fc.oneof(
     fc.string({ unit: 'grapheme' }),
     fc.string({ unit: 'binary' }).filter((s) => XML_CHARS.test(s)),
-    fc.array(fc.oneof(trickyArb, fc.string({ unit: 'grapheme', maxLength: 3 })), { maxLength: 8 }).map((parts) => parts.join('')),
+    fc
+        .array(fc.oneof(trickyArb, fc.string({ unit: 'grapheme', maxLength: 3 })), { maxLength: 8 })
+        .map((parts) => parts.join('')),
 );
 const dataMapArb = fc.uniqueArray(fc.tuple(nameArb, valueArb), { selector: ([name]) => name, maxLength: 12 });
 
@@ -475,7 +569,8 @@ const parser = new XMLParser({
 /** Pulls `<Data Name>` values out of fast-xml-parser's tree (single object vs array; '' or missing #text when empty). */
 function fxpData(tree: unknown, path: readonly string[]): Record<string, string> {
     let node: unknown = tree;
-    for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+    for (const key of path)
+        node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
     if (node === undefined || node === '') return {};
     const items = Array.isArray(node) ? node : [node];
     const out: Record<string, string> = {};
@@ -484,13 +579,18 @@ function fxpData(tree: unknown, path: readonly string[]): Record<string, string>
         const record = item as Record<string, unknown>;
         const name = record['@_Name'];
         const text = record['#text'];
-        if (typeof name === 'string') out[name] = typeof text === 'string' ? text : text === undefined ? '' : JSON.stringify(text);
+        if (typeof name === 'string')
+            out[name] = typeof text === 'string' ? text : text === undefined ? '' : JSON.stringify(text);
     }
     return out;
 }
 
 function buildDataElements(entries: readonly (readonly [string, string])[]): string {
-    return entries.map(([name, value]) => (value === '' ? `<Data Name="${name}"/>` : `<Data Name="${name}">${escapeText(value)}</Data>`)).join('');
+    return entries
+        .map(([name, value]) =>
+            value === '' ? `<Data Name="${name}"/>` : `<Data Name="${name}">${escapeText(value)}</Data>`,
+        )
+        .join('');
 }
 
 describe('scanEventXml: properties', () => {
@@ -499,7 +599,10 @@ describe('scanEventXml: properties', () => {
             fc.property(dataMapArb, (entries) => {
                 const xml = dataItem(buildDataElements(entries));
                 const expected = Object.fromEntries(entries);
-                expect(scan(xml)).toEqual({ ok: true, events: [{ system: {}, data: new Map(Object.entries(expected)) }] });
+                expect(scan(xml)).toEqual({
+                    ok: true,
+                    events: [{ system: {}, data: new Map(Object.entries(expected)) }],
+                });
                 // fast-xml-parser with htmlEntities:false leaves numeric character references (our &#13;) undecoded,
                 // contrary to XML 1.0 §4.1; everything else must agree.
                 const fxpExpected = Object.fromEntries(entries.map(([n, v]) => [n, v.replace(/\r/g, '&#13;')]));
@@ -535,14 +638,22 @@ describe('scanEventXml: properties', () => {
     });
 
     it('(a) agrees with fast-xml-parser on raw (unescaped) whitespace other than CR', () => {
-        const wsValue = fc.array(fc.constantFrom(' ', '\t', '\n', 'a', 'b', '\u00a0'), { maxLength: 10 }).map((p) => p.join(''));
+        const wsValue = fc
+            .array(fc.constantFrom(' ', '\t', '\n', 'a', 'b', '\u00a0'), { maxLength: 10 })
+            .map((p) => p.join(''));
         fc.assert(
-            fc.property(fc.uniqueArray(fc.tuple(nameArb, wsValue), { selector: ([n]) => n, maxLength: 6 }), (entries) => {
-                const xml = dataItem(entries.map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join(''));
-                const ours = scan(xml);
-                expect(ours.ok).toBe(true);
-                if (ours.ok) expect(Object.fromEntries(ours.events[0]?.data ?? [])).toEqual(fxpData(parser.parse(xml), ['DataItem', 'EventData', 'Data']));
-            }),
+            fc.property(
+                fc.uniqueArray(fc.tuple(nameArb, wsValue), { selector: ([n]) => n, maxLength: 6 }),
+                (entries) => {
+                    const xml = dataItem(entries.map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join(''));
+                    const ours = scan(xml);
+                    expect(ours.ok).toBe(true);
+                    if (ours.ok)
+                        expect(Object.fromEntries(ours.events[0]?.data ?? [])).toEqual(
+                            fxpData(parser.parse(xml), ['DataItem', 'EventData', 'Data']),
+                        );
+                },
+            ),
             { numRuns: 300 },
         );
     });
@@ -563,7 +674,28 @@ describe('scanEventXml: properties', () => {
         fc.record({
             at: fc.double({ min: 0, max: 1, noNaN: true }),
             remove: fc.nat({ max: 3 }),
-            insert: fc.constantFrom('', '<', '>', '&', '"', "'", '/', '!', '<!', '<!--', '-->', '<![CDATA[', ']]>', '&#', '&#x', '<?', '?>', '</', '/>', '='),
+            insert: fc.constantFrom(
+                '',
+                '<',
+                '>',
+                '&',
+                '"',
+                "'",
+                '/',
+                '!',
+                '<!',
+                '<!--',
+                '-->',
+                '<![CDATA[',
+                ']]>',
+                '&#',
+                '&#x',
+                '<?',
+                '?>',
+                '</',
+                '/>',
+                '=',
+            ),
         }),
         { minLength: 1, maxLength: 6 },
     );
@@ -594,12 +726,18 @@ describe('scanEventXml: properties', () => {
     }
 
     it('(b) never throws on arbitrary strings', () => {
-        const loneSurrogates = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) });
+        const loneSurrogates = fc.string({
+            unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        });
         fc.assert(
-            fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), loneSurrogates), fc.integer({ min: 0, max: 40 }), (xml, depth) => {
-                checkRobust(xml, depth);
-                checkRobust(`<EventData>${xml}</EventData>`, depth);
-            }),
+            fc.property(
+                fc.oneof(fc.string(), fc.string({ unit: 'binary' }), loneSurrogates),
+                fc.integer({ min: 0, max: 40 }),
+                (xml, depth) => {
+                    checkRobust(xml, depth);
+                    checkRobust(`<EventData>${xml}</EventData>`, depth);
+                },
+            ),
             { numRuns: 500 },
         );
     });
@@ -619,17 +757,35 @@ describe('scanEventXml: properties', () => {
     const plainTextArb = fc.stringMatching(/^[A-Za-z0-9 .:{}\\/_-]{0,24}$/);
     const quotedArb = (value: string): fc.Arbitrary<string> => fc.constantFrom(`"${value}"`, `'${value}'`);
     const attributeArb = (name: string): fc.Arbitrary<string> =>
-        fc.tuple(fc.constantFrom(' ', '  ', '\n'), plainTextArb.chain(quotedArb), fc.constantFrom('=', ' = ')).map(([space, value, eq]) => `${space}${name}${eq}${value}`);
+        fc
+            .tuple(fc.constantFrom(' ', '  ', '\n'), plainTextArb.chain(quotedArb), fc.constantFrom('=', ' = '))
+            .map(([space, value, eq]) => `${space}${name}${eq}${value}`);
     // Values as renderers write them: mostly plain, sometimes escaped (`&quot;` in a command line), with CR LF, or broken.
     const escapedTextArb = fc
-        .array(fc.oneof(plainTextArb, fc.constantFrom('&quot;', '&amp;', '&lt;', '&#13;', '&#x41;', '\r\n', '&bogus;', '&')), { maxLength: 4 })
+        .array(
+            fc.oneof(
+                plainTextArb,
+                fc.constantFrom('&quot;', '&amp;', '&lt;', '&#13;', '&#x41;', '\r\n', '&bogus;', '&'),
+            ),
+            { maxLength: 4 },
+        )
         .map((parts) => parts.join(''));
     const valueTextArb = fc.oneof({ weight: 4, arbitrary: plainTextArb }, { weight: 1, arbitrary: escapedTextArb });
     const systemChildArb = fc.oneof(
-        fc.tuple(attributeArb('Name'), fc.option(attributeArb('Guid')), blankArb, fc.boolean()).map(([n, g, b, open]) => (open ? `<Provider${n}${g ?? ''}${b}></Provider>` : `<Provider${n}${g ?? ''}${b}/>`)),
-        fc.tuple(attributeArb('SystemTime'), blankArb, fc.boolean()).map(([t, b, open]) => (open ? `<TimeCreated${t}${b}></TimeCreated>` : `<TimeCreated${t}${b}/>`)),
         fc
-            .tuple(fc.constantFrom('EventID', 'Version', 'Level', 'Channel', 'Computer', 'EventRecordID', 'Keywords'), fc.oneof(valueTextArb, fc.constantFrom('1', '10', '7', '12')), fc.constantFrom('', ' Qualifiers=""', " Qualifiers='0'"))
+            .tuple(attributeArb('Name'), fc.option(attributeArb('Guid')), blankArb, fc.boolean())
+            .map(([n, g, b, open]) =>
+                open ? `<Provider${n}${g ?? ''}${b}></Provider>` : `<Provider${n}${g ?? ''}${b}/>`,
+            ),
+        fc
+            .tuple(attributeArb('SystemTime'), blankArb, fc.boolean())
+            .map(([t, b, open]) => (open ? `<TimeCreated${t}${b}></TimeCreated>` : `<TimeCreated${t}${b}/>`)),
+        fc
+            .tuple(
+                fc.constantFrom('EventID', 'Version', 'Level', 'Channel', 'Computer', 'EventRecordID', 'Keywords'),
+                fc.oneof(valueTextArb, fc.constantFrom('1', '10', '7', '12')),
+                fc.constantFrom('', ' Qualifiers=""', " Qualifiers='0'"),
+            )
             .map(([name, value, attributes]) => `<${name}${attributes}>${value}</${name}>`),
         fc.constantFrom(
             '<Correlation />',
@@ -644,19 +800,41 @@ describe('scanEventXml: properties', () => {
     );
     // Names quoted as the Log Analytics DataItem and EVTX libraries write them ("), or as Windows renders events (').
     const plainDataArb = fc
-        .array(fc.tuple(fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'), fc.oneof(valueTextArb, fc.constant('')), fc.constantFrom('"', "'")), { maxLength: 6 })
-        .map((entries) => entries.map(([name, value, q]) => (value === '' ? `<Data Name=${q}${name}${q}/>` : `<Data Name=${q}${name}${q}>${value}</Data>`)).join(''));
+        .array(
+            fc.tuple(
+                fc.constantFrom('UtcTime', 'Image', 'ProcessId', 'A', 'a'),
+                fc.oneof(valueTextArb, fc.constant('')),
+                fc.constantFrom('"', "'"),
+            ),
+            { maxLength: 6 },
+        )
+        .map((entries) =>
+            entries
+                .map(([name, value, q]) =>
+                    value === '' ? `<Data Name=${q}${name}${q}/>` : `<Data Name=${q}${name}${q}>${value}</Data>`,
+                )
+                .join(''),
+        );
     const usualLayoutArb = fc.oneof(
         fc
             .tuple(fc.array(fc.tuple(blankArb, systemChildArb), { maxLength: 8 }), plainDataArb, blankArb, blankArb)
-            .map(([children, data, b1, b2]) => `${b1}<Event xmlns="${NS}">${b2}<System>${children.map(([b, c]) => b + c).join('')}</System>${b2}<EventData>${data}</EventData>${b1}</Event>${b2}`),
+            .map(
+                ([children, data, b1, b2]) =>
+                    `${b1}<Event xmlns="${NS}">${b2}<System>${children.map(([b, c]) => b + c).join('')}</System>${b2}<EventData>${data}</EventData>${b1}</Event>${b2}`,
+            ),
         fc
             .tuple(plainDataArb, blankArb)
-            .map(([data, b]) => `<DataItem type="System.XmlData" time="2024-05-01T10:15:01Z">${b}<EventData xmlns="${NS}">${data}${b}</EventData></DataItem>${b}`),
+            .map(
+                ([data, b]) =>
+                    `<DataItem type="System.XmlData" time="2024-05-01T10:15:01Z">${b}<EventData xmlns="${NS}">${data}${b}</EventData></DataItem>${b}`,
+            ),
     );
     const limitsArb = fc
         .tuple(fc.integer({ min: 0, max: 6 }), fc.option(fc.constantFrom('1', '10', '7', '12')))
-        .map(([maxDepth, skipped]): XmlLimits => (skipped === null ? { maxDepth } : { maxDepth, skipDataOf: (id) => id === skipped }));
+        .map(
+            ([maxDepth, skipped]): XmlLimits =>
+                skipped === null ? { maxDepth } : { maxDepth, skipDataOf: (id) => id === skipped },
+        );
 
     // 'a' is left out of the slot table on purpose: an event naming it must go back to the general scanner.
     const slotTable = new SlotTable(['UtcTime', 'Image', 'ProcessId', 'A']);
@@ -666,7 +844,9 @@ describe('scanEventXml: properties', () => {
         const pairs: [string, string][] =
             event.slots === undefined
                 ? [...event.data]
-                : event.slots.flatMap((value, slot) => (value === undefined ? [] : [[slotTable.names[slot] as string, value] as [string, string]]));
+                : event.slots.flatMap((value, slot) =>
+                      value === undefined ? [] : [[slotTable.names[slot] as string, value] as [string, string]],
+                  );
         return pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     }
 
@@ -680,7 +860,9 @@ describe('scanEventXml: properties', () => {
         const tagByTag = scanEventXmlTagByTag(xml, limits);
         if (tagByTag.ok) expect(general).toStrictEqual(tagByTag);
         else expect(general.ok ? 'ok' : general.problem).toBe(tagByTag.problem);
-        expect(scanEventXml(xml, limits)).toStrictEqual(shortcut === undefined ? general : { ok: true, events: shortcut });
+        expect(scanEventXml(xml, limits)).toStrictEqual(
+            shortcut === undefined ? general : { ok: true, events: shortcut },
+        );
         if (shortcut !== undefined) expect(general).toStrictEqual({ ok: true, events: shortcut });
         // The same document with values filed by slot: the same system fields and values, or the general answer.
         const slotted = scanUsualLayout(xml, { ...limits, dataSlots: slotTable });
@@ -692,7 +874,9 @@ describe('scanEventXml: properties', () => {
                 expect(slotted.map(valuesOf)).toStrictEqual(general.events.map(valuesOf));
             }
         }
-        expect(scanEventXml(xml, { ...limits, dataSlots: slotTable })).toStrictEqual(slotted === undefined ? general : { ok: true, events: slotted });
+        expect(scanEventXml(xml, { ...limits, dataSlots: slotTable })).toStrictEqual(
+            slotted === undefined ? general : { ok: true, events: slotted },
+        );
         return shortcut !== undefined;
     }
 
@@ -729,34 +913,59 @@ describe('scanEventXml: properties', () => {
         const tag = tags[index % Math.max(1, tags.length)];
         if (tag === undefined) return xml;
         const at = tag.index;
-        const replacement = edit === 'drop' ? '' : edit === 'repeat' ? tag[0] + tag[0] : tag[0].startsWith('</') ? tag[0] : `</${/^<([\w:]+)/.exec(tag[0])?.[1] ?? 'x'}>`;
+        const replacement =
+            edit === 'drop'
+                ? ''
+                : edit === 'repeat'
+                  ? tag[0] + tag[0]
+                  : tag[0].startsWith('</')
+                    ? tag[0]
+                    : `</${/^<([\w:]+)/.exec(tag[0])?.[1] ?? 'x'}>`;
         return xml.slice(0, at) + replacement + xml.slice(at + tag[0].length);
     }
 
     it('(c) the usual-layout shortcut answers as the general scanner when a tag is dropped, repeated or closed early', () => {
         let answered = 0;
         fc.assert(
-            fc.property(usualLayoutArb, fc.nat(), fc.constantFrom<'drop' | 'repeat' | 'close'>('drop', 'repeat', 'close'), limitsArb, (xml, index, edit, limits) => {
-                if (checkShortcut(editTag(xml, index, edit), limits)) answered++;
-            }),
+            fc.property(
+                usualLayoutArb,
+                fc.nat(),
+                fc.constantFrom<'drop' | 'repeat' | 'close'>('drop', 'repeat', 'close'),
+                limitsArb,
+                (xml, index, edit, limits) => {
+                    if (checkShortcut(editTag(xml, index, edit), limits)) answered++;
+                },
+            ),
             { numRuns: 1500 },
         );
         expect(answered).toBeGreaterThan(0);
     });
 
     it('(c) the usual-layout shortcut files the realistic raw event by slot, in double quotes, in single quotes as Windows renders it, and escaped', () => {
-        const table = new SlotTable(['RuleName', 'UtcTime', 'ProcessGuid', 'ProcessId', 'Image', 'CommandLine', 'ParentImage']);
+        const table = new SlotTable([
+            'RuleName',
+            'UtcTime',
+            'ProcessGuid',
+            'ProcessId',
+            'Image',
+            'CommandLine',
+            'ParentImage',
+        ]);
         const body = RAW_EVENT.replace('<?xml version="1.0" encoding="utf-8"?>\n', '');
         for (const xml of [body, body.replace(/="([^"]*)"/g, "='$1'")]) {
             const slotted = scanUsualLayout(xml, { maxDepth: 32, dataSlots: table });
             expect(slotted?.[0]?.slots).toBeDefined();
             expect(slotted?.[0]?.system).toEqual(RAW_EVENT_SYSTEM);
-            expect(Object.fromEntries(table.names.map((name, slot) => [name, slotted?.[0]?.slots?.[slot]]))).toEqual(RAW_EVENT_DATA);
+            expect(Object.fromEntries(table.names.map((name, slot) => [name, slotted?.[0]?.slots?.[slot]]))).toEqual(
+                RAW_EVENT_DATA,
+            );
         }
     });
 
     it('(c) the usual-layout shortcut takes the realistic raw event once its & is gone, and declines it with the &', () => {
-        const plainEvent = RAW_EVENT.replace('<?xml version="1.0" encoding="utf-8"?>\n', '').replace(' &amp; more', '').replace('&lt;unknown process&gt;', 'unknown');
+        const plainEvent = RAW_EVENT.replace('<?xml version="1.0" encoding="utf-8"?>\n', '')
+            .replace(' &amp; more', '')
+            .replace('&lt;unknown process&gt;', 'unknown');
         expect(scanUsualLayout(plainEvent, LIMITS)).toBeDefined();
         expect(checkShortcut(plainEvent, LIMITS)).toBe(true);
         expect(scanUsualLayout(RAW_EVENT, LIMITS)).toBeUndefined();
@@ -764,7 +973,35 @@ describe('scanEventXml: properties', () => {
     });
 
     it('(b) never throws on markup-heavy random strings', () => {
-        const piece = fc.constantFrom('<', '>', '&', '"', "'", '/', '!', '<Data Name="a">', '</Data>', '<EventData>', '</EventData>', '<Event>', '</Event>', '<System>', '</System>', '<EventID>', '</EventID>', '<!--', '-->', '<![CDATA[', ']]>', '&amp;', '&#', ';', 'x', ' ', '=');
+        const piece = fc.constantFrom(
+            '<',
+            '>',
+            '&',
+            '"',
+            "'",
+            '/',
+            '!',
+            '<Data Name="a">',
+            '</Data>',
+            '<EventData>',
+            '</EventData>',
+            '<Event>',
+            '</Event>',
+            '<System>',
+            '</System>',
+            '<EventID>',
+            '</EventID>',
+            '<!--',
+            '-->',
+            '<![CDATA[',
+            ']]>',
+            '&amp;',
+            '&#',
+            ';',
+            'x',
+            ' ',
+            '=',
+        );
         fc.assert(
             fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
                 checkRobust(pieces.join(''));

@@ -63,11 +63,23 @@ const eventRowArb = computerArb.map((computer) => ({
     EventLog: SYSMON_CHANNEL,
     Computer: computer,
     EventID: 1,
-    EventData: dataItemXml({ RuleName: '', UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, ProcessId: '4044', Image: 'C:\\Windows\\explorer.exe', ParentImage: '&lt;unknown process&gt;' }),
+    EventData: dataItemXml({
+        RuleName: '',
+        UtcTime: '2024-05-01 10:15:01.987',
+        ProcessGuid: GUID,
+        ProcessId: '4044',
+        Image: 'C:\\Windows\\explorer.exe',
+        ParentImage: '&lt;unknown process&gt;',
+    }),
 }));
 
 const windowsEventRowArb = fc.tuple(computerArb, fc.nat(), fc.boolean()).map(([computer, recordId, asString]) => {
-    const eventData = { UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, ProcessId: 4044, Image: 'C:\\Windows\\explorer.exe' };
+    const eventData = {
+        UtcTime: '2024-05-01 10:15:01.987',
+        ProcessGuid: GUID,
+        ProcessId: 4044,
+        Image: 'C:\\Windows\\explorer.exe',
+    };
     return {
         Type: 'WindowsEvent',
         Provider: SYSMON_PROVIDER,
@@ -82,32 +94,93 @@ const windowsEventRowArb = fc.tuple(computerArb, fc.nat(), fc.boolean()).map(([c
 /** A valid Log Analytics data export message `{"records":[...]}`: string or parsed object body. */
 const validExportArb: fc.Arbitrary<{ body: unknown; events: number }> = fc
     .tuple(fc.array(fc.oneof(eventRowArb, windowsEventRowArb), { minLength: 1, maxLength: 4 }), fc.boolean())
-    .map(([records, asString]) => ({ body: asString ? JSON.stringify({ records }) : { records }, events: records.length }));
+    .map(([records, asString]) => ({
+        body: asString ? JSON.stringify({ records }) : { records },
+        events: records.length,
+    }));
 
-const validXmlArb: fc.Arbitrary<{ body: unknown; events: number }> = fc.tuple(fc.nat(), computerArb).map(([recordId, computer]) => ({
-    body:
-        `<?xml version="1.0" encoding="utf-8"?><Event xmlns="${NS}"><System><Provider Name="${SYSMON_PROVIDER}"/><EventID>1</EventID>` +
-        `<EventRecordID>${recordId}</EventRecordID><Channel>${SYSMON_CHANNEL}</Channel><Computer>${computer}</Computer></System>` +
-        `<EventData><Data Name="UtcTime">2024-05-01 10:15:01.987</Data><Data Name="ProcessGuid">${GUID}</Data></EventData></Event>`,
-    events: 1,
-}));
+const validXmlArb: fc.Arbitrary<{ body: unknown; events: number }> = fc
+    .tuple(fc.nat(), computerArb)
+    .map(([recordId, computer]) => ({
+        body:
+            `<?xml version="1.0" encoding="utf-8"?><Event xmlns="${NS}"><System><Provider Name="${SYSMON_PROVIDER}"/><EventID>1</EventID>` +
+            `<EventRecordID>${recordId}</EventRecordID><Channel>${SYSMON_CHANNEL}</Channel><Computer>${computer}</Computer></System>` +
+            `<EventData><Data Name="UtcTime">2024-05-01 10:15:01.987</Data><Data Name="ProcessGuid">${GUID}</Data></EventData></Event>`,
+        events: 1,
+    }));
 
 const validArb = fc.oneof(validFlatArb, validExportArb, validXmlArb);
 
 /** Field names the ingestion looks at, with values that are sometimes right and often not. */
 const keyArb = fc.constantFrom(
-    'Type', 'EventID', 'EventId', 'eventId', 'EventData', 'RawEventData', 'winlog', 'records', 'Source', 'EventLog',
-    'Computer', 'Hostname', 'Provider', 'Channel', 'UtcTime', 'ProcessGuid', 'ProcessId', 'GrantedAccess',
-    'SourceProcessGUID', 'TargetProcessGUID', 'EventRecordID', 'category', 'event_id', 'event_data', 'host', 'name',
+    'Type',
+    'EventID',
+    'EventId',
+    'eventId',
+    'EventData',
+    'RawEventData',
+    'winlog',
+    'records',
+    'Source',
+    'EventLog',
+    'Computer',
+    'Hostname',
+    'Provider',
+    'Channel',
+    'UtcTime',
+    'ProcessGuid',
+    'ProcessId',
+    'GrantedAccess',
+    'SourceProcessGUID',
+    'TargetProcessGUID',
+    'EventRecordID',
+    'category',
+    'event_id',
+    'event_data',
+    'host',
+    'name',
 );
 const tempting = fc.constantFrom<unknown>(
-    'Event', 'WindowsEvent', SYSMON_PROVIDER, SYSMON_CHANNEL, 'Security', 1, 5, 8, 10, 4688, '10', '0x1fffff', 'nope', '-', 'N/A', '',
-    '2024-05-01 10:15:01.987', '2024-02-31 10:15:01.987', GUID, '{not-a-guid}', 'null', '{}', '[]', '{"UtcTime":1}',
-    '<EventData><Data Name="UtcTime">2024-05-01 10:15:01.987</Data></EventData>', '<!DOCTYPE x><x/>', '<x>&foo;</x>', '<a>',
-    -1, 1.5, 2 ** 60, true, null, [], {},
+    'Event',
+    'WindowsEvent',
+    SYSMON_PROVIDER,
+    SYSMON_CHANNEL,
+    'Security',
+    1,
+    5,
+    8,
+    10,
+    4688,
+    '10',
+    '0x1fffff',
+    'nope',
+    '-',
+    'N/A',
+    '',
+    '2024-05-01 10:15:01.987',
+    '2024-02-31 10:15:01.987',
+    GUID,
+    '{not-a-guid}',
+    'null',
+    '{}',
+    '[]',
+    '{"UtcTime":1}',
+    '<EventData><Data Name="UtcTime">2024-05-01 10:15:01.987</Data></EventData>',
+    '<!DOCTYPE x><x/>',
+    '<x>&foo;</x>',
+    '<a>',
+    -1,
+    1.5,
+    2 ** 60,
+    true,
+    null,
+    [],
+    {},
 );
 const hostileRecordArb: fc.Arbitrary<Record<string, unknown>> = fc.letrec<{ rec: Record<string, unknown> }>((tie) => ({
-    rec: fc.dictionary(keyArb, fc.oneof({ depthSize: 'small' }, tempting, fc.jsonValue({ maxDepth: 2 }), tie('rec')), { maxKeys: 8 }),
+    rec: fc.dictionary(keyArb, fc.oneof({ depthSize: 'small' }, tempting, fc.jsonValue({ maxDepth: 2 }), tie('rec')), {
+        maxKeys: 8,
+    }),
 })).rec;
 
 const randomBodyArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -127,7 +200,13 @@ const randomBodyArb: fc.Arbitrary<unknown> = fc.oneof(
     fc.array(hostileRecordArb, { maxLength: 4 }).map((records) => ({ records })),
     fc.array(hostileRecordArb, { maxLength: 4 }).map((records) => JSON.stringify(records)),
     // Cribl wrapper around anything textual.
-    fc.oneof(fc.string(), hostileRecordArb.map((r) => JSON.stringify(r)), validArb.map((v) => (typeof v.body === 'string' ? v.body : JSON.stringify(v.body)))).map((raw) => ({ _raw: raw })),
+    fc
+        .oneof(
+            fc.string(),
+            hostileRecordArb.map((r) => JSON.stringify(r)),
+            validArb.map((v) => (typeof v.body === 'string' ? v.body : JSON.stringify(v.body))),
+        )
+        .map((raw) => ({ _raw: raw })),
     // Valid events in Buffers (valid UTF-8) and with junk around.
     validArb.map((v) => Buffer.from(typeof v.body === 'string' ? v.body : JSON.stringify(v.body), 'utf8')),
     fc.tuple(validArb, fc.nat(), fc.string({ maxLength: 3 })).map(([v, at, junk]) => {
@@ -155,7 +234,10 @@ const randomBodyArb: fc.Arbitrary<unknown> = fc.oneof(
     fc.nat({ max: 60 }).map((depth) => '<a>'.repeat(depth) + '</a>'.repeat(depth)),
 );
 
-const bodyArb: fc.Arbitrary<unknown> = fc.oneof(validArb.map((v) => v.body), randomBodyArb);
+const bodyArb: fc.Arbitrary<unknown> = fc.oneof(
+    validArb.map((v) => v.body),
+    randomBodyArb,
+);
 
 const coordinatesArb = fc.record(
     {
@@ -167,7 +249,9 @@ const coordinatesArb = fc.record(
     { requiredKeys: [] },
 );
 
-const messageArb: fc.Arbitrary<IngestMessage> = fc.tuple(bodyArb, coordinatesArb).map(([body, coordinates]) => ({ body, ...coordinates }));
+const messageArb: fc.Arbitrary<IngestMessage> = fc
+    .tuple(bodyArb, coordinatesArb)
+    .map(([body, coordinates]) => ({ body, ...coordinates }));
 const batchArb = fc.array(messageArb, { maxLength: 12 });
 const limitsArb = fc.constantFrom(DEFAULT_INGEST_LIMITS, SMALL_LIMITS);
 
@@ -209,7 +293,11 @@ function checkInvariants(result: IngestResult, limits: IngestLimits): void {
 describe('ingestBatch: sanity of the generators', () => {
     it('accepts the example flat event as a string body, an object body and a Buffer body', () => {
         const result = ingestBatch(
-            [{ body: FLAT_EXAMPLE }, { body: JSON.parse(FLAT_EXAMPLE) as unknown }, { body: Buffer.from(FLAT_EXAMPLE) }],
+            [
+                { body: FLAT_EXAMPLE },
+                { body: JSON.parse(FLAT_EXAMPLE) as unknown },
+                { body: Buffer.from(FLAT_EXAMPLE) },
+            ],
             NOW,
         );
         expect(result.report).toMatchObject({ received: 3, accepted: 3, ignored: 0, rejected: 0 });
@@ -227,10 +315,18 @@ describe('ingestBatch: sanity of the generators', () => {
     it('every generated valid input is accepted, and counted once per event', () => {
         fc.assert(
             fc.property(fc.array(validArb, { minLength: 1, maxLength: 8 }), (valid) => {
-                const result = ingestBatch(valid.map((v) => ({ body: v.body })), NOW);
+                const result = ingestBatch(
+                    valid.map((v) => ({ body: v.body })),
+                    NOW,
+                );
                 const expected = valid.reduce((n, v) => n + v.events, 0);
                 expect(result.deadLetters).toEqual([]);
-                expect(result.report).toMatchObject({ received: expected, accepted: expected, ignored: 0, rejected: 0 });
+                expect(result.report).toMatchObject({
+                    received: expected,
+                    accepted: expected,
+                    ignored: 0,
+                    rejected: 0,
+                });
             }),
             { numRuns: 300 },
         );
@@ -240,7 +336,11 @@ describe('ingestBatch: sanity of the generators', () => {
         const junk = 'x'.repeat(40_000);
         const result = ingestBatch([{ body: junk }], NOW);
         expect(result.deadLetters).toHaveLength(1);
-        expect(result.deadLetters[0]).toMatchObject({ reason: 'unrecognized-format', rawTruncated: true, rawBytes: 40_000 });
+        expect(result.deadLetters[0]).toMatchObject({
+            reason: 'unrecognized-format',
+            rawTruncated: true,
+            rawBytes: 40_000,
+        });
         expect(result.deadLetters[0]?.raw.length).toBe(30_000);
     });
 });
@@ -285,7 +385,12 @@ describe('ingestBatch: properties over arbitrary batches', () => {
     it('dead-letter ids are unique within a batch when messages carry no Cribl _raw wrapper and no sequence numbers', () => {
         const noRaw = (body: unknown): boolean => {
             try {
-                const text = typeof body === 'string' ? body : Buffer.isBuffer(body) || body instanceof Uint8Array ? Buffer.from(body).toString('latin1') : JSON.stringify(body);
+                const text =
+                    typeof body === 'string'
+                        ? body
+                        : Buffer.isBuffer(body) || body instanceof Uint8Array
+                          ? Buffer.from(body).toString('latin1')
+                          : JSON.stringify(body);
                 return text === undefined || !text.includes('_raw');
             } catch {
                 return true;
@@ -293,7 +398,10 @@ describe('ingestBatch: properties over arbitrary batches', () => {
         };
         fc.assert(
             fc.property(fc.array(bodyArb.filter(noRaw), { maxLength: 12 }), (bodies) => {
-                const result = ingestBatch(bodies.map((body) => ({ body, partitionId: '0' })), NOW);
+                const result = ingestBatch(
+                    bodies.map((body) => ({ body, partitionId: '0' })),
+                    NOW,
+                );
                 const ids = result.deadLetters.map((d) => d.id);
                 expect(new Set(ids).size).toBe(ids.length);
             }),
@@ -310,7 +418,11 @@ describe('ingestBatch: bugs found by the properties', () => {
     // undefined (reading 'length')" — contrary to "Bad data never throws".
     it('regression: a record JSON.stringify cannot render is rejected instead of throwing', () => {
         const result = ingestBatch([{ body: [undefined] }, { body: { records: [undefined] } }], NOW);
-        expect(result.report).toMatchObject({ received: 2, rejected: 2, rejectedByReason: { 'unrecognized-format': 2 } });
+        expect(result.report).toMatchObject({
+            received: 2,
+            rejected: 2,
+            rejectedByReason: { 'unrecognized-format': 2 },
+        });
     });
 
     // Regression, fixed (ingestBatch.ts, ingestJsonRecord's Cribl `_raw` branch): the inner text is ingested with its own record
@@ -357,9 +469,17 @@ describe('ingestBatch: JSON nesting limit', () => {
     });
 
     it('counts only real nesting: braces inside string values (GUIDs) do not make a flat event too deep', () => {
-        const braces = JSON.stringify({ ...(JSON.parse(FLAT_EXAMPLE) as object), CommandLine: '{'.repeat(50) + '['.repeat(50) });
-        expect(ingestBatch([{ body: braces }], NOW, { ...DEFAULT_INGEST_LIMITS, maxDepth: 2 }).report).toMatchObject({ accepted: 1, rejected: 0 });
-        expect(reasonsOf(`{"records":[{"a":{"b":{}}}]}`, { ...DEFAULT_INGEST_LIMITS, maxDepth: 3 })).toEqual({ 'nesting-too-deep': 1 });
+        const braces = JSON.stringify({
+            ...(JSON.parse(FLAT_EXAMPLE) as object),
+            CommandLine: '{'.repeat(50) + '['.repeat(50),
+        });
+        expect(ingestBatch([{ body: braces }], NOW, { ...DEFAULT_INGEST_LIMITS, maxDepth: 2 }).report).toMatchObject({
+            accepted: 1,
+            rejected: 0,
+        });
+        expect(reasonsOf(`{"records":[{"a":{"b":{}}}]}`, { ...DEFAULT_INGEST_LIMITS, maxDepth: 3 })).toEqual({
+            'nesting-too-deep': 1,
+        });
     });
 
     it('a body given as text and the same body already parsed get the same depth verdict', () => {
@@ -376,24 +496,64 @@ describe('ingestBatch: JSON nesting limit', () => {
 
     it('rejects a Log Analytics WindowsEvent row whose EventData JSON string nests too deep', () => {
         const row = (eventData: string): string =>
-            JSON.stringify({ records: [{ Type: 'WindowsEvent', Provider: 'Microsoft-Windows-Sysmon', Channel: SYSMON_CHANNEL, EventID: 1, Computer: 'ws1', EventData: eventData }] });
+            JSON.stringify({
+                records: [
+                    {
+                        Type: 'WindowsEvent',
+                        Provider: 'Microsoft-Windows-Sysmon',
+                        Channel: SYSMON_CHANNEL,
+                        EventID: 1,
+                        Computer: 'ws1',
+                        EventData: eventData,
+                    },
+                ],
+            });
         const deep = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
-        expect(ingestBatch([{ body: row(deep) }], NOW).deadLetters.map((l) => [l.reason, l.detail.startsWith('EventData')])).toEqual([['nesting-too-deep', true]]);
+        expect(
+            ingestBatch([{ body: row(deep) }], NOW).deadLetters.map((l) => [
+                l.reason,
+                l.detail.startsWith('EventData'),
+            ]),
+        ).toEqual([['nesting-too-deep', true]]);
         // Braces inside its strings are not nesting.
-        expect(reasonsOf(row(JSON.stringify({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: '{3710b5c6-1243-6182-8303-000000000a00}', CommandLine: '{'.repeat(40) })))).toEqual({});
+        expect(
+            reasonsOf(
+                row(
+                    JSON.stringify({
+                        UtcTime: '2024-05-01 10:15:01.987',
+                        ProcessGuid: '{3710b5c6-1243-6182-8303-000000000a00}',
+                        CommandLine: '{'.repeat(40),
+                    }),
+                ),
+            ),
+        ).toEqual({});
     });
 });
 
 describe('ingestBatch: flat records of other channels', () => {
     it('ignores them as not-sysmon exactly when normalization would, for any channel value', () => {
         const channelArb = fc.oneof(
-            fc.constantFrom('Security', ' Security ', '\u00a0Security', '-', '', 'N/A', ' N/A ', SYSMON_CHANNEL, SYSMON_CHANNEL.toLowerCase(), ` ${SYSMON_CHANNEL}\u00a0`),
+            fc.constantFrom(
+                'Security',
+                ' Security ',
+                '\u00a0Security',
+                '-',
+                '',
+                'N/A',
+                ' N/A ',
+                SYSMON_CHANNEL,
+                SYSMON_CHANNEL.toLowerCase(),
+                ` ${SYSMON_CHANNEL}\u00a0`,
+            ),
             fc.string({ maxLength: 8 }),
             fc.constantFrom(42, null, true, { a: 1 }, undefined),
         );
         fc.assert(
             fc.property(channelArb, simpleEventIdArb, (channel, eventId) => {
-                const record: Record<string, unknown> = { ...(JSON.parse(flatEventJson(1, 'WS1', eventId)) as object), Channel: channel };
+                const record: Record<string, unknown> = {
+                    ...(JSON.parse(flatEventJson(1, 'WS1', eventId)) as object),
+                    Channel: channel,
+                };
                 const slow = normalizeSysmonRecord(
                     { eventId, host: 'WS1', recordId: 1, channel, provider: undefined, decodeXmlEscapes: true },
                     new FieldBag(record),
@@ -401,7 +561,10 @@ describe('ingestBatch: flat records of other channels', () => {
                 );
                 const { report } = ingestBatch([{ body: record }], NOW);
                 const reason = slow.kind === 'accepted' ? undefined : slow.reason;
-                expect({ accepted: report.accepted, reasons: { ...report.ignoredByReason, ...report.rejectedByReason } }).toEqual({
+                expect({
+                    accepted: report.accepted,
+                    reasons: { ...report.ignoredByReason, ...report.rejectedByReason },
+                }).toEqual({
                     accepted: slow.kind === 'accepted' ? 1 : 0,
                     reasons: reason === undefined ? {} : { [reason]: 1 },
                 });

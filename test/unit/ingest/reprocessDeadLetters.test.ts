@@ -30,21 +30,40 @@ function processCreateLine(recordId: number, length: number): string {
         CommandLine: '',
     };
     const text = JSON.stringify(base);
-    return JSON.stringify({ ...base, CommandLine: `rundll32.exe ${'x'.repeat(Math.max(0, length - text.length - 13))}` });
+    return JSON.stringify({
+        ...base,
+        CommandLine: `rundll32.exe ${'x'.repeat(Math.max(0, length - text.length - 13))}`,
+    });
 }
 
-const message = (body: string, sequenceNumber: number): IngestMessage => ({ body, partitionId: '2', sequenceNumber, enqueuedTime: ENQUEUED });
+const message = (body: string, sequenceNumber: number): IngestMessage => ({
+    body,
+    partitionId: '2',
+    sequenceNumber,
+    enqueuedTime: ENQUEUED,
+});
 
 /** Stage 1 with a 2,000-byte message limit files these as dead letters. */
 async function lettersFiledUnderATightLimit(messages: IngestMessage[]): Promise<InMemoryDeadLetterStore> {
     const deadLetters = new InMemoryDeadLetterStore();
-    await processIngestBatch(messages, { deadLetters, forwarder: new InMemoryEventForwarder(), limits: { ...DEFAULT_INGEST_LIMITS, maxMessageBytes: 2_000 } }, REJECTED_AT);
+    await processIngestBatch(
+        messages,
+        {
+            deadLetters,
+            forwarder: new InMemoryEventForwarder(),
+            limits: { ...DEFAULT_INGEST_LIMITS, maxMessageBytes: 2_000 },
+        },
+        REJECTED_AT,
+    );
     return deadLetters;
 }
 
 describe('reprocessDeadLetters', () => {
     it('after the message limit is raised, reads the too-large inputs, forwards their events with their coordinates and deletes the letters', async () => {
-        const deadLetters = await lettersFiledUnderATightLimit([message(processCreateLine(41, 3_000), 7), message(processCreateLine(42, 500), 8)]);
+        const deadLetters = await lettersFiledUnderATightLimit([
+            message(processCreateLine(41, 3_000), 7),
+            message(processCreateLine(42, 500), 8),
+        ]);
         expect((await deadLetters.list()).map((l) => [l.id, l.reason])).toEqual([['p2-s7-r0', 'too-large']]);
 
         const forwarder = new InMemoryEventForwarder();
@@ -52,22 +71,41 @@ describe('reprocessDeadLetters', () => {
 
         expect(outcome).toEqual({ examined: 1, resolved: 1, stillRejected: 0, skipped: [], forwarded: 1 });
         const forwarded = forwarder.byHost.get('ws01') ?? [];
-        expect(forwarded.map((e) => [e.recordId, e.origin.partitionId, e.origin.sequenceNumber, e.origin.enqueuedTime])).toEqual([[41, '2', 7, ENQUEUED]]);
+        expect(
+            forwarded.map((e) => [e.recordId, e.origin.partitionId, e.origin.sequenceNumber, e.origin.enqueuedTime]),
+        ).toEqual([[41, '2', 7, ENQUEUED]]);
         await expect(deadLetters.list()).resolves.toEqual([]);
         // Run again: nothing left, nothing forwarded twice.
-        expect(await reprocessDeadLetters({}, { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS }, NOW)).toMatchObject({ examined: 0, forwarded: 0 });
+        expect(
+            await reprocessDeadLetters({}, { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS }, NOW),
+        ).toMatchObject({ examined: 0, forwarded: 0 });
     });
 
     it('an input still rejected is written back under its own id, with the reason and time it has now', async () => {
         // The second record of a two-record message: its letter holds that record alone, as record 1 of message 3.
-        const withoutGuid = JSON.stringify({ ...(JSON.parse(processCreateLine(91, 300)) as object), ProcessGuid: undefined });
-        const deadLetters = await lettersFiledUnderATightLimit([message('{"EventID": 1, "Computer": "WS01"', 3), message(`[${processCreateLine(90, 300)},${withoutGuid}]`, 4)]);
+        const withoutGuid = JSON.stringify({
+            ...(JSON.parse(processCreateLine(91, 300)) as object),
+            ProcessGuid: undefined,
+        });
+        const deadLetters = await lettersFiledUnderATightLimit([
+            message('{"EventID": 1, "Computer": "WS01"', 3),
+            message(`[${processCreateLine(90, 300)},${withoutGuid}]`, 4),
+        ]);
         const before = await deadLetters.list();
-        expect(before.map((l) => [l.id, l.reason])).toEqual([['p2-s3-r0', 'malformed-json'], ['p2-s4-r1', 'missing-field']]);
-        const outcome = await reprocessDeadLetters({}, { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS }, NOW);
+        expect(before.map((l) => [l.id, l.reason])).toEqual([
+            ['p2-s3-r0', 'malformed-json'],
+            ['p2-s4-r1', 'missing-field'],
+        ]);
+        const outcome = await reprocessDeadLetters(
+            {},
+            { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS },
+            NOW,
+        );
         expect(outcome).toMatchObject({ examined: 2, resolved: 0, stillRejected: 2, forwarded: 0 });
         const after = await deadLetters.list();
-        expect(after.map((l) => [l.id, l.reason, l.raw, l.recordIndex, l.rejectedAt])).toEqual(before.map((l) => [l.id, l.reason, l.raw, l.recordIndex, NOW.toISOString()]));
+        expect(after.map((l) => [l.id, l.reason, l.raw, l.recordIndex, l.rejectedAt])).toEqual(
+            before.map((l) => [l.id, l.reason, l.raw, l.recordIndex, NOW.toISOString()]),
+        );
     });
 
     it('keeps what cannot be read again, saying why: cut raw text, base64 bytes, empty messages', async () => {
@@ -77,10 +115,16 @@ describe('reprocessDeadLetters', () => {
             message('   ', 3),
         ]);
         const stored = await deadLetters.list();
-        const outcome = await reprocessDeadLetters({}, { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS }, NOW);
+        const outcome = await reprocessDeadLetters(
+            {},
+            { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS },
+            NOW,
+        );
         expect(outcome).toMatchObject({ examined: 3, resolved: 0, stillRejected: 0, forwarded: 0 });
         expect(outcome.skipped.map((s) => s.id).sort()).toEqual(['p2-s1-r0', 'p2-s2-r0', 'p2-s3-r0']);
-        expect(outcome.skipped.find((s) => s.id === 'p2-s1-r0')!.why).toMatch(/cut at 30000 characters.*partition 2, sequence number 1/);
+        expect(outcome.skipped.find((s) => s.id === 'p2-s1-r0')!.why).toMatch(
+            /cut at 30000 characters.*partition 2, sequence number 1/,
+        );
         expect(outcome.skipped.find((s) => s.id === 'p2-s2-r0')!.why).toMatch(/^invalid-utf8: /);
         await expect(deadLetters.list()).resolves.toEqual(stored);
     });
@@ -92,8 +136,14 @@ describe('reprocessDeadLetters', () => {
             message('<Event><!DOCTYPE x></Event>', 3),
         ]);
         const deps = { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS };
-        expect(await reprocessDeadLetters({ reason: 'too-large', limit: 1 }, deps, NOW)).toMatchObject({ examined: 1, resolved: 1 });
-        expect((await deadLetters.list()).map((l: DeadLetter) => l.reason).sort()).toEqual(['too-large', 'xml-dtd-forbidden']);
+        expect(await reprocessDeadLetters({ reason: 'too-large', limit: 1 }, deps, NOW)).toMatchObject({
+            examined: 1,
+            resolved: 1,
+        });
+        expect((await deadLetters.list()).map((l: DeadLetter) => l.reason).sort()).toEqual([
+            'too-large',
+            'xml-dtd-forbidden',
+        ]);
     });
 
     it('pages past the letters it keeps: with limit 1, two uncut-able letters do not block the one behind them', async () => {
@@ -112,21 +162,32 @@ describe('reprocessDeadLetters', () => {
             after = outcome.next;
         }
         // p2-s1 kept (cut), p2-s2 still malformed, p2-s3 resolved; then an empty page ends it.
-        expect(pages).toEqual([[1, 0, 0, 1], [1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]]);
+        expect(pages).toEqual([
+            [1, 0, 0, 1],
+            [1, 0, 1, 0],
+            [1, 1, 0, 0],
+            [0, 0, 0, 0],
+        ]);
         expect((await deadLetters.list()).map((l) => l.id)).toEqual(['p2-s1-r0', 'p2-s2-r0']);
     });
 
     it('when forwarding fails nothing is deleted, so a later run still has the letters (nothing lost)', async () => {
         const deadLetters = await lettersFiledUnderATightLimit([message(processCreateLine(71, 3_000), 1)]);
         const failing: EventForwarder = { forward: () => Promise.reject(new ForwardingFailedError('hub unreachable')) };
-        await expect(reprocessDeadLetters({}, { deadLetters, forwarder: failing, limits: DEFAULT_INGEST_LIMITS }, NOW)).rejects.toBeInstanceOf(ForwardingFailedError);
+        await expect(
+            reprocessDeadLetters({}, { deadLetters, forwarder: failing, limits: DEFAULT_INGEST_LIMITS }, NOW),
+        ).rejects.toBeInstanceOf(ForwardingFailedError);
         expect((await deadLetters.list()).map((l) => l.id)).toEqual(['p2-s1-r0']);
     });
 
     it('forwards only what correlation needs when stage 1 filters', async () => {
         const deadLetters = await lettersFiledUnderATightLimit([message(processCreateLine(81, 3_000), 1)]);
         const forwarder = new InMemoryEventForwarder();
-        const outcome = await reprocessDeadLetters({}, { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: () => false }, NOW);
+        const outcome = await reprocessDeadLetters(
+            {},
+            { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, needed: () => false },
+            NOW,
+        );
         expect(outcome).toMatchObject({ resolved: 1, forwarded: 0 });
         expect(forwarder.byHost.size).toBe(0);
     });

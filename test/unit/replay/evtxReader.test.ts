@@ -61,12 +61,18 @@ describe('EVTX reader', () => {
     it('a file that is not an EVTX log throws, naming the file and why', async () => {
         const json = write('not.evtx', Buffer.from('{"EventID":1}\n'.repeat(20)));
         await expect(items(json)).rejects.toThrow(EvtxFormatError);
-        await expect(items(json)).rejects.toThrow(/not\.evtx: not a readable EVTX file: the file does not start with the signature/);
-        await expect(items(write('short.evtx', Buffer.from('ElfFile\0')))).rejects.toThrow(/shorter than a file header/);
+        await expect(items(json)).rejects.toThrow(
+            /not\.evtx: not a readable EVTX file: the file does not start with the signature/,
+        );
+        await expect(items(write('short.evtx', Buffer.from('ElfFile\0')))).rejects.toThrow(
+            /shorter than a file header/,
+        );
     });
 
     it('a file header whose checksum does not match throws', async () => {
-        await expect(items(write('badcrc.evtx', fileHeader(0, { breakChecksum: true })))).rejects.toThrow(/file header fails its checks \(version 3\.1 or 3\.2, 4096-byte header, CRC32\)/);
+        await expect(items(write('badcrc.evtx', fileHeader(0, { breakChecksum: true })))).rejects.toThrow(
+            /file header fails its checks \(version 3\.1 or 3\.2, 4096-byte header, CRC32\)/,
+        );
     });
 
     it('an empty log (no chunks) yields nothing, and unused zero blocks after the counted chunks are skipped', async () => {
@@ -86,8 +92,12 @@ describe('EVTX reader', () => {
     });
 
     it('a counted block without a chunk signature, a truncated chunk and a missing chunk are each reported', async () => {
-        expect(details(await items(write('nosig.evtx', fileHeader(1), block('no-signature'))))).toEqual(['chunk 0 at byte 4096: no chunk signature "ElfChnk\\0"']);
-        expect(details(await items(write('cut.evtx', fileHeader(1), block('bad-checksum').subarray(0, 1000))))).toEqual(['chunk 0 at byte 4096: truncated (1000 of 65536 bytes)']);
+        expect(details(await items(write('nosig.evtx', fileHeader(1), block('no-signature'))))).toEqual([
+            'chunk 0 at byte 4096: no chunk signature "ElfChnk\\0"',
+        ]);
+        expect(details(await items(write('cut.evtx', fileHeader(1), block('bad-checksum').subarray(0, 1000))))).toEqual(
+            ['chunk 0 at byte 4096: truncated (1000 of 65536 bytes)'],
+        );
         expect(details(await items(write('missing.evtx', fileHeader(2), block('bad-checksum'))))).toEqual([
             'chunk 0 at byte 4096: chunk checksum mismatch, its records are not trusted',
             'chunk 1 at byte 69632: the header counts 2 chunks but the file ends here',
@@ -100,9 +110,21 @@ describe('EVTX reader', () => {
         for await (const batch of readRecordingBatches(path, 16, '3')) batches.push(batch);
         expect(batches).toHaveLength(1);
         const result = ingestBatch(batches[0]!, new Date('2026-01-01T00:00:00Z'));
-        expect(result.report).toMatchObject({ received: 1, accepted: 0, ignored: 0, rejected: 1, rejectedByReason: { 'unreadable-record': 1 } });
+        expect(result.report).toMatchObject({
+            received: 1,
+            accepted: 0,
+            ignored: 0,
+            rejected: 1,
+            rejectedByReason: { 'unreadable-record': 1 },
+        });
         const letter = result.deadLetters[0]!;
-        expect(letter).toMatchObject({ reason: 'unreadable-record', partitionId: '3', sequenceNumber: 0, rawBytes: CHUNK, rawTruncated: true });
+        expect(letter).toMatchObject({
+            reason: 'unreadable-record',
+            partitionId: '3',
+            sequenceNumber: 0,
+            rawBytes: CHUNK,
+            rawTruncated: true,
+        });
         expect(letter.detail).toMatch(/^chunk 0 at byte 4096: chunk checksum mismatch/);
         expect(Buffer.from(letter.raw.slice(0, 12), 'base64').toString('latin1')).toBe('ElfChnk\0\0');
     });

@@ -6,7 +6,12 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isRecordingFile, listRecordingFiles, readRecordingBatches, xmlEventChunks } from '../../../shared/replay/recordingReader';
+import {
+    isRecordingFile,
+    listRecordingFiles,
+    readRecordingBatches,
+    xmlEventChunks,
+} from '../../../shared/replay/recordingReader';
 import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-reader-'));
@@ -46,19 +51,30 @@ describe('recording reader', () => {
     });
 
     it('a Log Analytics export file is one message per row; an array one per element; other JSON whole', async () => {
-        writeFileSync(join(dir, 'export.json'), JSON.stringify({ records: [{ Type: 'Event', n: 1 }, { Type: 'Event', n: 2 }] }));
+        writeFileSync(
+            join(dir, 'export.json'),
+            JSON.stringify({
+                records: [
+                    { Type: 'Event', n: 1 },
+                    { Type: 'Event', n: 2 },
+                ],
+            }),
+        );
         writeFileSync(join(dir, 'list.json'), JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]));
         writeFileSync(join(dir, 'broken.json'), '{"records": [');
-        expect((await readAll(join(dir, 'export.json'))).flat().map((m) => JSON.parse(m.body as string) as unknown)).toEqual([
-            { records: [{ Type: 'Event', n: 1 }] },
-            { records: [{ Type: 'Event', n: 2 }] },
-        ]);
+        expect(
+            (await readAll(join(dir, 'export.json'))).flat().map((m) => JSON.parse(m.body as string) as unknown),
+        ).toEqual([{ records: [{ Type: 'Event', n: 1 }] }, { records: [{ Type: 'Event', n: 2 }] }]);
         expect((await readAll(join(dir, 'list.json'))).flat()).toHaveLength(3);
         expect((await readAll(join(dir, 'broken.json'))).flat().map((m) => m.body)).toEqual(['{"records": [']);
     });
 
     it('a .json file that is JSON lines in fact (Azure Monitor storage exports, PT1H.json) is one message per line', async () => {
-        const rows = [{ Type: 'Event', n: 1 }, { Type: 'Event', n: 2 }, { Type: 'Event', n: 3 }];
+        const rows = [
+            { Type: 'Event', n: 1 },
+            { Type: 'Event', n: 2 },
+            { Type: 'Event', n: 3 },
+        ];
         writeFileSync(join(dir, 'PT1H.json'), rows.map((row) => JSON.stringify(row)).join('\r\n') + '\n');
         writeFileSync(join(dir, 'pretty.json'), JSON.stringify({ records: rows }, null, 2));
         writeFileSync(join(dir, 'PT1H-broken.json'), '{"Type":"Event","n":1}\n{"Type":"Ev');
@@ -70,8 +86,14 @@ describe('recording reader', () => {
     });
 
     it('an <Events> file is one message per <Event>', async () => {
-        writeFileSync(join(dir, 'events.xml'), '<Events><Event><System/></Event>\n<Event xmlns="x"><EventData/></Event></Events>');
-        expect((await readAll(join(dir, 'events.xml'))).flat().map((m) => m.body)).toEqual(['<Event><System/></Event>', '<Event xmlns="x"><EventData/></Event>']);
+        writeFileSync(
+            join(dir, 'events.xml'),
+            '<Events><Event><System/></Event>\n<Event xmlns="x"><EventData/></Event></Events>',
+        );
+        expect((await readAll(join(dir, 'events.xml'))).flat().map((m) => m.body)).toEqual([
+            '<Event><System/></Event>',
+            '<Event xmlns="x"><EventData/></Event>',
+        ]);
     });
 
     it('directories are walked recursively in name order, skipping non-recordings and simulate ground truth', async () => {
@@ -82,7 +104,11 @@ describe('recording reader', () => {
         writeFileSync(join(root, 'c.evtx'), '');
         writeFileSync(join(root, 'notes.txt'), 'x');
         writeFileSync(join(root, 'fleet.jsonl.gz.attacks.json'), '[]');
-        expect((await listRecordingFiles([root])).map((f) => f.slice(root.length + 1))).toEqual(['a.xml', join('b', 'z.jsonl'), 'c.evtx']);
+        expect((await listRecordingFiles([root])).map((f) => f.slice(root.length + 1))).toEqual([
+            'a.xml',
+            join('b', 'z.jsonl'),
+            'c.evtx',
+        ]);
         expect(isRecordingFile('x.ndjson')).toBe(true);
         expect(isRecordingFile('x.EVTX')).toBe(true);
         expect(isRecordingFile('x.evtx.gz')).toBe(false); // EVTX is read by chunk offsets, so not through gunzip
@@ -92,11 +118,23 @@ describe('recording reader', () => {
         const root = join(dir, 'stems');
         mkdirSync(root, { recursive: true });
         writeFileSync(join(root, 'solo.xml'), '<Event/>');
-        for (const form of ['twins.sysmon.jsonl.gz', 'twins.raw.jsonl.gz', 'twins.evtx', 'pair.jsonl', 'pair.xml', 'pair.txt']) writeFileSync(join(root, form), '');
+        for (const form of [
+            'twins.sysmon.jsonl.gz',
+            'twins.raw.jsonl.gz',
+            'twins.evtx',
+            'pair.jsonl',
+            'pair.xml',
+            'pair.txt',
+        ])
+            writeFileSync(join(root, form), '');
         expect(await listRecordingFiles([join(root, 'solo')])).toEqual([join(root, 'solo.xml')]);
         expect(await listRecordingFiles([join(root, 'twins')])).toEqual([join(root, 'twins.sysmon.jsonl.gz')]);
-        await expect(listRecordingFiles([join(root, 'pair')])).rejects.toThrow(/pair: names 2 recordings \(pair\.jsonl, pair\.xml\); give one of them/);
-        await expect(listRecordingFiles([join(root, 'none')])).rejects.toThrow(/none: no such file or directory, and no recording none\.<extension> beside it/);
+        await expect(listRecordingFiles([join(root, 'pair')])).rejects.toThrow(
+            /pair: names 2 recordings \(pair\.jsonl, pair\.xml\); give one of them/,
+        );
+        await expect(listRecordingFiles([join(root, 'none')])).rejects.toThrow(
+            /none: no such file or directory, and no recording none\.<extension> beside it/,
+        );
         await expect(listRecordingFiles([join(root, 'missing-dir', 'x')])).rejects.toThrow(/no such file or directory/);
     });
 
@@ -107,17 +145,23 @@ describe('recording reader', () => {
             for await (const events of xmlEventChunks(source, max)) out.push(...events);
             return out;
         }
-        const event = (n: number, text = 'x'): string => `<Event xmlns="e"><System><EventID>${n}</EventID></System><EventData><Data Name="A">${text}</Data></EventData></Event>`;
+        const event = (n: number, text = 'x'): string =>
+            `<Event xmlns="e"><System><EventID>${n}</EventID></System><EventData><Data Name="A">${text}</Data></EventData></Event>`;
 
         it('any split of the bytes, even inside a tag or a multi-byte character, yields the same events', async () => {
             await fc.assert(
                 fc.asyncProperty(
-                    fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '<', '&lt;', ' ') }), { minLength: 1, maxLength: 6 }),
+                    fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '<', '&lt;', ' ') }), {
+                        minLength: 1,
+                        maxLength: 6,
+                    }),
                     fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 8 }),
                     fc.boolean(),
                     async (texts, cuts, wrapped) => {
                         const events = texts.map((t, i) => event(i, t.replace(/</g, '&lt;')));
-                        const doc = wrapped ? `<?xml version="1.0"?>\n<Events>\n${events.join('\n')}\n</Events>` : events.join('\r\n');
+                        const doc = wrapped
+                            ? `<?xml version="1.0"?>\n<Events>\n${events.join('\n')}\n</Events>`
+                            : events.join('\r\n');
                         const bytes = Buffer.from(doc);
                         const pieces: Buffer[] = [];
                         let at = 0;
@@ -135,15 +179,16 @@ describe('recording reader', () => {
         });
 
         it('prefixed and self-closing events are found; <Events> and <EventData> are not events', async () => {
-            expect(await split(['<e:Events><e:Event a="1"><e:EventData/></e:Event><Event/><Event a="/"/></e:Events>'])).toEqual([
-                '<e:Event a="1"><e:EventData/></e:Event>',
-                '<Event/>',
-                '<Event a="/"/>',
-            ]);
+            expect(
+                await split(['<e:Events><e:Event a="1"><e:EventData/></e:Event><Event/><Event a="/"/></e:Events>']),
+            ).toEqual(['<e:Event a="1"><e:EventData/></e:Event>', '<Event/>', '<Event a="/"/>']);
         });
 
         it('an event cut off by the end of the input is emitted as it stands (ingest rejects it), not dropped', async () => {
-            expect(await split([event(1), '<Event><System><EventID>2</Even'])).toEqual([event(1), '<Event><System><EventID>2</Even']);
+            expect(await split([event(1), '<Event><System><EventID>2</Even'])).toEqual([
+                event(1),
+                '<Event><System><EventID>2</Even',
+            ]);
         });
 
         it('an event longer than the limit is emitted cut (rejected as too large) and the next event is still read', async () => {

@@ -13,7 +13,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseSimulateArgs, runSimulate } from '../../../cli/simulateCommand';
 import type { SimulateCommandOptions } from '../../../cli/simulateCommand';
 import type { EventBatchLike, ProducerLike } from '../../../shared/clients/eventHubForwarder';
-import { EVENT_SINK_RETRY_OPTIONS, EventHubSink, createEventHubSink, hostOfLine } from '../../../shared/clients/eventHubSink';
+import {
+    EVENT_SINK_RETRY_OPTIONS,
+    EventHubSink,
+    createEventHubSink,
+    hostOfLine,
+} from '../../../shared/clients/eventHubSink';
 import { ConfigurationError, ForwardingFailedError } from '../../../shared/errors';
 import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../shared/simulate/output';
 import type { EventSink } from '../../../shared/simulate/output';
@@ -25,7 +30,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-simulate-output-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function small(seed = 1): FlatSysmonEvent[] {
-    return [...simulateFleet({ hosts: 3, eventsPerSecond: 10, durationSeconds: 60, attacks: 2, seed, start: START }).events];
+    return [
+        ...simulateFleet({ hosts: 3, eventsPerSecond: 10, durationSeconds: 60, attacks: 2, seed, start: START }).events,
+    ];
 }
 
 function parseLines(text: string): unknown[] {
@@ -113,7 +120,9 @@ class RecordingProducer implements ProducerLike {
 
 describe('Event Hubs sink', () => {
     it('reads the host of a line, quickly when plain, by parsing otherwise', () => {
-        expect(hostOfLine('{"EventID":5,"Computer":"WS-0001.contoso.local","UtcTime":"x"}')).toBe('WS-0001.contoso.local');
+        expect(hostOfLine('{"EventID":5,"Computer":"WS-0001.contoso.local","UtcTime":"x"}')).toBe(
+            'WS-0001.contoso.local',
+        );
         expect(hostOfLine('{"EventID":5, "Computer" : "ws-9"}')).toBe('ws-9');
         expect(hostOfLine('{"EventID":5}')).toBe('');
         expect(hostOfLine('not json')).toBe('');
@@ -136,33 +145,55 @@ describe('Event Hubs sink', () => {
     });
 
     it('rejects a line that cannot fit in an empty batch', async () => {
-        await expect(new EventHubSink(new RecordingProducer(0)).send(['{"Computer":"ws1"}'])).rejects.toBeInstanceOf(ForwardingFailedError);
+        await expect(new EventHubSink(new RecordingProducer(0)).send(['{"Computer":"ws1"}'])).rejects.toBeInstanceOf(
+            ForwardingFailedError,
+        );
     });
 
     it('uses the bounded retries of the forwarder', () => {
-        expect(EVENT_SINK_RETRY_OPTIONS).toEqual({ maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 4_000, timeoutInMs: 10_000 });
+        expect(EVENT_SINK_RETRY_OPTIONS).toEqual({
+            maxRetries: 2,
+            retryDelayInMs: 500,
+            maxRetryDelayInMs: 4_000,
+            timeoutInMs: 10_000,
+        });
     });
 
     it('needs a hub name, from the argument or the EntityPath', () => {
-        expect(() => createEventHubSink('Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y')).toThrow(ConfigurationError);
+        expect(() => createEventHubSink('Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y')).toThrow(
+            ConfigurationError,
+        );
     });
 
     // With the SDK's default retries this would wait 7.5 minutes (toolchain-facts.md §5); here it takes about a second.
     it.each([
-        ['a hub name', 'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true', 'sysmon'],
-        ['an EntityPath', 'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true;EntityPath=sysmon', undefined],
-    ])('the real producer on a closed port fails fast with a readable ForwardingFailedError (%s)', async (_label, connectionString, name) => {
-        const handle = createEventHubSink(connectionString, name);
-        const started = Date.now();
-        try {
-            const sent = handle.sink.send(['{"EventID":5,"Computer":"WS-0001.contoso.local"}']);
-            await expect(sent).rejects.toBeInstanceOf(ForwardingFailedError);
-            await expect(sent).rejects.toThrow(/^sending 1 events of host ws-0001\.contoso\.local to Event Hubs failed: .*ECONNREFUSED/);
-        } finally {
-            await handle.close();
-        }
-        expect(Date.now() - started).toBeLessThan(20_000);
-    });
+        [
+            'a hub name',
+            'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true',
+            'sysmon',
+        ],
+        [
+            'an EntityPath',
+            'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true;EntityPath=sysmon',
+            undefined,
+        ],
+    ])(
+        'the real producer on a closed port fails fast with a readable ForwardingFailedError (%s)',
+        async (_label, connectionString, name) => {
+            const handle = createEventHubSink(connectionString, name);
+            const started = Date.now();
+            try {
+                const sent = handle.sink.send(['{"EventID":5,"Computer":"WS-0001.contoso.local"}']);
+                await expect(sent).rejects.toBeInstanceOf(ForwardingFailedError);
+                await expect(sent).rejects.toThrow(
+                    /^sending 1 events of host ws-0001\.contoso\.local to Event Hubs failed: .*ECONNREFUSED/,
+                );
+            } finally {
+                await handle.close();
+            }
+            expect(Date.now() - started).toBeLessThan(20_000);
+        },
+    );
 });
 
 class CollectingSink implements EventSink {
@@ -222,12 +253,46 @@ describe('hollowtrace simulate', () => {
     it('parses the defaults and every option; errors come back as usage text', () => {
         expect(parseSimulateArgs([])).toEqual({ hosts: 5, rate: 20, attacks: 5, duration: 300, seed: 1 });
         expect(
-            parseSimulateArgs(['--hosts', '3', '--rate', '12.5', '--attacks', '0', '--duration', '60', '--seed=-7', '--start', '2024-05-01T10:00:00Z', '--kinds', 'hollowing, herpaderping', '--out', 'sim.jsonl']),
-        ).toEqual({ hosts: 3, rate: 12.5, attacks: 0, duration: 60, seed: -7, start: START, kinds: ['hollowing', 'herpaderping'], out: 'sim.jsonl' });
-        expect(parseSimulateArgs(['--event-hub', 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b', '--event-hub-name', 'h'])).toMatchObject({
+            parseSimulateArgs([
+                '--hosts',
+                '3',
+                '--rate',
+                '12.5',
+                '--attacks',
+                '0',
+                '--duration',
+                '60',
+                '--seed=-7',
+                '--start',
+                '2024-05-01T10:00:00Z',
+                '--kinds',
+                'hollowing, herpaderping',
+                '--out',
+                'sim.jsonl',
+            ]),
+        ).toEqual({
+            hosts: 3,
+            rate: 12.5,
+            attacks: 0,
+            duration: 60,
+            seed: -7,
+            start: START,
+            kinds: ['hollowing', 'herpaderping'],
+            out: 'sim.jsonl',
+        });
+        expect(
+            parseSimulateArgs([
+                '--event-hub',
+                'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b',
+                '--event-hub-name',
+                'h',
+            ]),
+        ).toMatchObject({
             eventHub: { connectionString: 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b', name: 'h' },
         });
-        expect(parseSimulateArgs(['--event-hub', 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b;EntityPath=h'])).toMatchObject({
+        expect(
+            parseSimulateArgs(['--event-hub', 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b;EntityPath=h']),
+        ).toMatchObject({
             eventHub: { connectionString: 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b;EntityPath=h' },
         });
         const errors: [string[], RegExp][] = [
@@ -251,10 +316,22 @@ describe('hollowtrace simulate', () => {
         }
     });
 
-    async function run(options: Partial<SimulateCommandOptions>): Promise<{ code: number; stdout: string; stderr: string }> {
+    async function run(
+        options: Partial<SimulateCommandOptions>,
+    ): Promise<{ code: number; stdout: string; stderr: string }> {
         const stdout = new SlowSink(0);
         let stderr = '';
-        const code = await runSimulate({ hosts: 2, rate: 10, attacks: 2, duration: 60, seed: 3, start: START, stdout, stderr: (text) => (stderr += text), ...options });
+        const code = await runSimulate({
+            hosts: 2,
+            rate: 10,
+            attacks: 2,
+            duration: 60,
+            seed: 3,
+            start: START,
+            stdout,
+            stderr: (text) => (stderr += text),
+            ...options,
+        });
         return { code, stdout: stdout.text, stderr };
     }
 
@@ -275,9 +352,16 @@ describe('hollowtrace simulate', () => {
         expect(code).toBe(0);
         expect(stdout).toBe('');
         const attacks = JSON.parse(readFileSync(`${out}.attacks.json`, 'utf8')) as InjectedAttack[];
-        expect(attacks).toEqual(simulateFleet({ hosts: 2, eventsPerSecond: 10, durationSeconds: 60, attacks: 2, seed: 3, start: START }).attacks);
+        expect(attacks).toEqual(
+            simulateFleet({ hosts: 2, eventsPerSecond: 10, durationSeconds: 60, attacks: 2, seed: 3, start: START })
+                .attacks,
+        );
         const events = parseLines(readFileSync(out, 'utf8')) as FlatSysmonEvent[];
-        for (const attack of attacks) expect(events.some((e) => e.ProcessGuid === `{${attack.targetGuid}}` && e.EventID === 1) || attack.kind === 'shellcode-thread').toBe(true);
+        for (const attack of attacks)
+            expect(
+                events.some((e) => e.ProcessGuid === `{${attack.targetGuid}}` && e.EventID === 1) ||
+                    attack.kind === 'shellcode-thread',
+            ).toBe(true);
         expect(stderr).toMatch(/ground truth in .*run\.jsonl\.attacks\.json/);
     });
 
@@ -289,13 +373,21 @@ describe('hollowtrace simulate', () => {
         const ok = await run({
             attacks: 1,
             eventHub: { connectionString: 'Endpoint=sb://x/;SharedAccessKeyName=a;SharedAccessKey=b;EntityPath=h' },
-            createSink: () => ({ sink: { send: (batch: string[]) => Promise.resolve(void lines.push(...batch)) } as unknown as EventHubSink, close: () => Promise.resolve(void closed++) }),
+            createSink: () => ({
+                sink: {
+                    send: (batch: string[]) => Promise.resolve(void lines.push(...batch)),
+                } as unknown as EventHubSink,
+                close: () => Promise.resolve(void closed++),
+            }),
             clock: fakeClock,
         });
         expect(ok.code).toBe(0);
         expect(closed).toBe(1);
         const sent = lines.map((line) => JSON.parse(line) as FlatSysmonEvent);
-        expect(sent).toEqual([...simulateFleet({ hosts: 2, eventsPerSecond: 10, durationSeconds: 60, attacks: 1, seed: 3, start: START }).events]);
+        expect(sent).toEqual([
+            ...simulateFleet({ hosts: 2, eventsPerSecond: 10, durationSeconds: 60, attacks: 1, seed: 3, start: START })
+                .events,
+        ]);
         // Paced: the run lasts as long as the simulated events it sent span.
         const utc = (event: FlatSysmonEvent): number => Date.parse(`${event.UtcTime.replace(' ', 'T')}Z`);
         expect(clock).toBe(utc(sent[sent.length - 1]!) - utc(sent[0]!));
@@ -304,7 +396,14 @@ describe('hollowtrace simulate', () => {
         const failing = await run({
             eventHub: { connectionString: 'x', name: 'h' },
             createSink: () => ({
-                sink: { send: () => Promise.reject(new ForwardingFailedError('sending 3 events of host ws-0001 to Event Hubs failed: connect ECONNREFUSED')) } as unknown as EventHubSink,
+                sink: {
+                    send: () =>
+                        Promise.reject(
+                            new ForwardingFailedError(
+                                'sending 3 events of host ws-0001 to Event Hubs failed: connect ECONNREFUSED',
+                            ),
+                        ),
+                } as unknown as EventHubSink,
                 close: () => Promise.resolve(void closed++),
             }),
             clock: fakeClock,

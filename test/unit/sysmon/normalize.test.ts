@@ -16,11 +16,18 @@ function normalize(eventId: number, bag: FieldSource) {
 describe('parseUtcTime', () => {
     it('gives the instant and ISO text of every valid time from 1601 to 9999', () => {
         fc.assert(
-            fc.property(fc.date({ min: new Date('1601-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (date) => {
-                const iso = date.toISOString();
-                const sysmon = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-                expect(parseUtcTime(sysmon)).toEqual({ ms: date.getTime(), iso });
-            }),
+            fc.property(
+                fc.date({
+                    min: new Date('1601-01-01T00:00:00.000Z'),
+                    max: new Date('9999-12-31T23:59:59.999Z'),
+                    noInvalidDate: true,
+                }),
+                (date) => {
+                    const iso = date.toISOString();
+                    const sysmon = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+                    expect(parseUtcTime(sysmon)).toEqual({ ms: date.getTime(), iso });
+                },
+            ),
             { numRuns: 2000 },
         );
     });
@@ -36,11 +43,33 @@ describe('parseUtcTime', () => {
 describe('absent values and blanks', () => {
     it('reads "-", "N/A" and blanks of any kind (NBSP included) as absent, and trims values like String.prototype.trim', () => {
         for (const absent of ['-', ' - ', 'N/A', ' N/A ', '', '\u00a0-\u00a0', '\ufeffN/A']) {
-            const outcome = normalize(5, new FieldBag({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, Image: absent, ProcessId: absent }));
-            expect(outcome.kind === 'accepted' && [outcome.event.eventId === 5 && outcome.event.image, outcome.event.eventId === 5 && outcome.event.processId]).toEqual([undefined, undefined]);
+            const outcome = normalize(
+                5,
+                new FieldBag({
+                    UtcTime: '2024-05-01 10:15:01.987',
+                    ProcessGuid: GUID,
+                    Image: absent,
+                    ProcessId: absent,
+                }),
+            );
+            expect(
+                outcome.kind === 'accepted' && [
+                    outcome.event.eventId === 5 && outcome.event.image,
+                    outcome.event.eventId === 5 && outcome.event.processId,
+                ],
+            ).toEqual([undefined, undefined]);
         }
-        const padded = normalize(5, new FieldBag({ UtcTime: '\u00a02024-05-01 10:15:01.987\u2028', ProcessGuid: GUID, ProcessId: '\u00a0 42 ' }));
-        expect(padded.kind === 'accepted' && padded.event.eventId === 5 && [padded.event.time, padded.event.processId]).toEqual(['2024-05-01T10:15:01.987Z', 42]);
+        const padded = normalize(
+            5,
+            new FieldBag({
+                UtcTime: '\u00a02024-05-01 10:15:01.987\u2028',
+                ProcessGuid: GUID,
+                ProcessId: '\u00a0 42 ',
+            }),
+        );
+        expect(
+            padded.kind === 'accepted' && padded.event.eventId === 5 && [padded.event.time, padded.event.processId],
+        ).toEqual(['2024-05-01T10:15:01.987Z', 42]);
     });
 });
 
@@ -53,13 +82,26 @@ describe('field names', () => {
     });
 
     it('are matched ignoring ASCII case, in JSON objects and in scanned XML alike', () => {
-        for (const spell of [(k: string) => `${k}ProcessGUID`, (k: string) => `${k}ProcessGuid`, (k: string) => `${k.toLowerCase()}processguid`]) {
+        for (const spell of [
+            (k: string) => `${k}ProcessGUID`,
+            (k: string) => `${k}ProcessGuid`,
+            (k: string) => `${k.toLowerCase()}processguid`,
+        ]) {
             const fields = eid10(spell);
-            const xml = `<EventData>${Object.entries(fields).map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join('')}</EventData>`;
+            const xml = `<EventData>${Object.entries(fields)
+                .map(([n, v]) => `<Data Name="${n}">${v}</Data>`)
+                .join('')}</EventData>`;
             const scanned = scanEventXml(xml, { maxDepth: 32 });
-            for (const bag of [new FieldBag(fields), new MapFields(scanned.ok ? (scanned.events[0]?.data ?? new Map<string, string>()) : new Map<string, string>())]) {
+            for (const bag of [
+                new FieldBag(fields),
+                new MapFields(
+                    scanned.ok ? (scanned.events[0]?.data ?? new Map<string, string>()) : new Map<string, string>(),
+                ),
+            ]) {
                 const outcome = normalize(10, bag);
-                expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.targetProcessGuid).toBe('11111111-2222-3333-4444-555555555555');
+                expect(
+                    outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.targetProcessGuid,
+                ).toBe('11111111-2222-3333-4444-555555555555');
             }
         }
     });
@@ -69,7 +111,13 @@ describe('field names', () => {
         const otherSpellings = SYSMON_DATA_NAMES.flatMap((name) => [name.toLowerCase(), name.toUpperCase()]);
         fc.assert(
             fc.property(
-                fc.array(fc.tuple(fc.constantFrom(...SYSMON_DATA_NAMES), fc.oneof(fc.constant(''), fc.constant('-'), fc.string({ maxLength: 8 }))), { maxLength: 20 }),
+                fc.array(
+                    fc.tuple(
+                        fc.constantFrom(...SYSMON_DATA_NAMES),
+                        fc.oneof(fc.constant(''), fc.constant('-'), fc.string({ maxLength: 8 })),
+                    ),
+                    { maxLength: 20 },
+                ),
                 (entries) => {
                     const map = new Map<string, string>();
                     const slots = table.emptySlots();
@@ -84,7 +132,9 @@ describe('field names', () => {
                     // Another spelling may match two names a document spells two ways (TargetProcessGuid and
                     // …GUID); either value is a right answer, and none only when no name matches.
                     for (const name of [...otherSpellings, 'NotASysmonField', 'image ']) {
-                        const matches = [...map].filter(([key]) => key.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
+                        const matches = [...map]
+                            .filter(([key]) => key.toLowerCase() === name.toLowerCase())
+                            .map(([, value]) => value);
                         const answer = bySlot.get(name);
                         if (matches.length === 0) expect(answer).toBeUndefined();
                         else expect(matches).toContain(answer);
@@ -100,17 +150,28 @@ describe('field names', () => {
         const table = new SlotTable(SYSMON_DATA_NAMES);
         for (const spell of [(k: string) => `${k}ProcessGUID`, (k: string) => `${k}ProcessGuid`]) {
             const fields = eid10(spell);
-            const xml = `<Event><System><EventID>10</EventID></System><EventData>${Object.entries(fields).map(([n, v]) => `<Data Name="${n}">${v}</Data>`).join('')}</EventData></Event>`;
+            const xml = `<Event><System><EventID>10</EventID></System><EventData>${Object.entries(fields)
+                .map(([n, v]) => `<Data Name="${n}">${v}</Data>`)
+                .join('')}</EventData></Event>`;
             const scanned = scanEventXml(xml, { maxDepth: 32, dataSlots: table });
             const slots = scanned.ok ? scanned.events[0]?.slots : undefined;
             expect(slots).toBeDefined(); // the usual layout, every name known: filed by slot
             const outcome = normalize(10, new SlotFields(slots ?? []));
-            expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.sourceProcessGuid).toBe(GUID.slice(1, -1).toLowerCase());
+            expect(outcome.kind === 'accepted' && outcome.event.eventId === 10 && outcome.event.sourceProcessGuid).toBe(
+                GUID.slice(1, -1).toLowerCase(),
+            );
         }
     });
 
     it('never match through a non-ASCII letter (İmage is not Image)', () => {
-        const outcome = normalize(5, new FieldBag({ UtcTime: '2024-05-01 10:15:01.987', ProcessGuid: GUID, ['Image'.replace('I', '\u0130')]: 'x.exe' }));
+        const outcome = normalize(
+            5,
+            new FieldBag({
+                UtcTime: '2024-05-01 10:15:01.987',
+                ProcessGuid: GUID,
+                ['Image'.replace('I', '\u0130')]: 'x.exe',
+            }),
+        );
         expect(outcome.kind === 'accepted' && outcome.event.eventId === 5 && outcome.event.image).toBeUndefined();
     });
 });
