@@ -33,6 +33,13 @@ export interface ProcessSummary {
     processGuid: string;
     processId?: number;
     commandLine?: string;
+    /** UTC time of the process's creation event (Sysmon EID 1), when it was seen. */
+    creationTime?: string;
+}
+
+/** The creation time of a process whose EID 1 was seen, as ISO 8601 UTC. */
+function creationTimeOf(record: ProcessRecord | undefined): { creationTime: string } | undefined {
+    return record?.createdMs === undefined ? undefined : { creationTime: new Date(record.createdMs).toISOString() };
 }
 
 export interface ChainEvaluation {
@@ -464,7 +471,13 @@ function describeInjector(guid: string | undefined, chain: ChainRecord, state: H
         image ??= knownImage(target.parentImage);
         processId ??= target.parentProcessId;
     }
-    return { processGuid: guid, ...(image !== undefined && { image }), ...(processId !== undefined && { processId }) };
+    return {
+        processGuid: guid,
+        ...(image !== undefined && { image }),
+        ...(processId !== undefined && { processId }),
+        ...(record?.commandLine !== undefined && { commandLine: record.commandLine }),
+        ...creationTimeOf(record),
+    };
 }
 
 function describeTarget(chain: ChainRecord, target: ProcessRecord | undefined): ProcessSummary {
@@ -484,6 +497,7 @@ function describeTarget(chain: ChainRecord, target: ProcessRecord | undefined): 
         ...(image !== undefined && { image }),
         ...(processId !== undefined && { processId }),
         ...(target?.commandLine !== undefined && { commandLine: target.commandLine }),
+        ...creationTimeOf(target),
     };
 }
 
