@@ -34,7 +34,7 @@ export default defineConfig(
         },
     },
     {
-        files: ['functions/composition.ts', 'shared/config/**', 'test/**', 'cli/**', 'bench/**'],
+        files: ['functions/composition.ts', 'shared/config/**', 'test/**', 'cli/**', 'tools/**', 'bench/**'],
         rules: { 'no-restricted-properties': 'off' },
     },
     {

@@ -5,7 +5,7 @@ const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 /** Folders whose TypeScript the CLI is built from. */
-const SOURCE_DIRS = ['cli', 'shared', 'functions'];
+const SOURCE_DIRS = ['cli', 'tools', 'shared', 'functions'];
 
 /** Newest modification time (ms) of the .ts files below `dir`; 0 when there are none. */
 function newestSourceMs(dir) {

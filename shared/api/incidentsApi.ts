@@ -7,6 +7,7 @@
 import { decodeProcessAccess } from '../decode/accessMask';
 import type { Technique } from '../correlate/evaluate';
 import type { Incident } from '../correlate/incident';
+import { incidentTags } from '../correlate/incident';
 import type { IncidentQuery, IncidentStore } from '../correlate/incidentStore';
 import { deadLetterCursor } from '../ingest/deadLetter';
 import type { DeadLetterQuery, DeadLetterStore } from '../ingest/deadLetter';
@@ -198,15 +199,7 @@ export async function enrichSentinelIncident(
         enriched.push({ incident, ...(enrichment && { enrichment }) });
     }
     const comment = renderComment(enriched);
-    const tags = [
-        ...new Set(
-            matched.flatMap((i) => [
-                'hollowtrace',
-                i.technique,
-                i.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection',
-            ]),
-        ),
-    ];
+    const tags = [...new Set(matched.flatMap(incidentTags))];
     const severity =
         matched.length === 0
             ? null

@@ -36,6 +36,19 @@ export interface WorkspaceConfig {
     clientId?: string;
 }
 
+/** Where incident versions are uploaded for Sentinel (Logs Ingestion API); absent when Sentinel delivery is off. */
+export interface SentinelDeliveryConfig {
+    /** The DCR's logs ingestion endpoint (or a DCE's), https. */
+    endpoint: string;
+    /** The DCR's immutable id (`dcr-` and 32 hex digits), not its resource name. */
+    dcrImmutableId: string;
+    /** The DCR input stream the rows are declared in. */
+    streamName: string;
+    /** Token audience for sovereign clouds; the SDK defaults to the public cloud (https://monitor.azure.com). */
+    audience?: string;
+    clientId?: string;
+}
+
 export interface HollowtraceConfig {
     storage: StorageConfig;
     deadLetterTable: string;
@@ -45,6 +58,7 @@ export interface HollowtraceConfig {
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
     workspace?: WorkspaceConfig;
+    sentinel?: SentinelDeliveryConfig;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/; // Table service naming rules (learn.microsoft.com, "Understanding the Table service data model")
@@ -134,6 +148,40 @@ function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | 
     };
 }
 
+const DCR_IMMUTABLE_ID = /^dcr-[0-9a-f]{32}$/i;
+/** DCR stream names: `Custom-` then the column-name alphabet (learn.microsoft.com, "Structure of a data collection rule"). */
+const DCR_STREAM = /^Custom-[A-Za-z][A-Za-z0-9_-]{0,250}$/;
+
+function readSentinel(env: Environment, problems: string[]): SentinelDeliveryConfig | undefined {
+    const endpoint = env.HOLLOWTRACE_LOGS_INGESTION_ENDPOINT?.trim() ?? '';
+    const dcrImmutableId = env.HOLLOWTRACE_DCR_IMMUTABLE_ID?.trim() ?? '';
+    if (!endpoint && !dcrImmutableId) return undefined;
+    if (!endpoint)
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_ENDPOINT is required when HOLLOWTRACE_DCR_IMMUTABLE_ID is set');
+    else if (!/^https:\/\/[^/\s]+/.test(endpoint))
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_ENDPOINT must be an https:// URL (managed identity tokens need TLS)');
+    if (!dcrImmutableId)
+        problems.push('HOLLOWTRACE_DCR_IMMUTABLE_ID is required when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT is set');
+    else if (!DCR_IMMUTABLE_ID.test(dcrImmutableId))
+        problems.push(
+            `HOLLOWTRACE_DCR_IMMUTABLE_ID must be the DCR's immutable id (dcr- and 32 hex digits), got ${JSON.stringify(dcrImmutableId)}`,
+        );
+    const streamName = env.HOLLOWTRACE_DCR_STREAM?.trim() || 'Custom-HollowtraceIncidents';
+    if (!DCR_STREAM.test(streamName))
+        problems.push(`HOLLOWTRACE_DCR_STREAM must start with "Custom-", got ${JSON.stringify(streamName)}`);
+    const audience = env.HOLLOWTRACE_LOGS_INGESTION_AUDIENCE?.trim();
+    if (audience && !/^https:\/\//.test(audience))
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_AUDIENCE must be an https:// URL, e.g. https://monitor.azure.us');
+    const clientId = env.AZURE_CLIENT_ID?.trim();
+    return {
+        endpoint,
+        dcrImmutableId,
+        streamName,
+        ...(audience && { audience }),
+        ...(clientId && { clientId }),
+    };
+}
+
 /**
  * Reads and validates every setting at once; throws one `ConfigurationError` listing all problems.
  * @example loadConfig({ HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).deadLetterTable // 'hollowtracedeadletters'
@@ -160,6 +208,8 @@ export function loadConfig(env: Environment): HollowtraceConfig {
     };
     const workspace = readWorkspace(env, problems);
     if (workspace) config.workspace = workspace;
+    const sentinel = readSentinel(env, problems);
+    if (sentinel) config.sentinel = sentinel;
     if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
     return config;
 }

@@ -113,3 +113,12 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
         explanation: incident.explanation,
     };
 }
+
+/** The tags a Sentinel incident gets for this chain: the product, the technique, and the kind of injection. */
+export function incidentTags(incident: Pick<Incident, 'technique'>): string[] {
+    return [
+        'hollowtrace',
+        incident.technique,
+        incident.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection',
+    ];
+}
