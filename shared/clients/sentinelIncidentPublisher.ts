@@ -11,8 +11,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { SentinelDeliveryConfig } from '../config/loadConfig';
 import type { Incident } from '../correlate/incident';
 import type { IncidentPublisher } from '../ports/incidentPublisher';
-import { toDeliveryError } from './deliveryError';
-import { toIncidentRow } from './incidentRow';
+import { toDeliveryError } from './ingestionDeliveryError';
+import { toIncidentRow } from '../delivery/incidentRow';
 
 /** The part of `LogsIngestionClient` the publisher uses. */
 export type LogsUploader = Pick<LogsIngestionClient, 'upload'>;

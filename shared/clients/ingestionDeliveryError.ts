@@ -67,7 +67,7 @@ export function toDeliveryError(
     now = Date.now(),
 ): IncidentDeliveryError {
     const failures = isAggregateLogsUploadError(error)
-        ? error.errors.map((e) => ({ rows: e.failedLogs, cause: e.cause as unknown }))
+        ? error.errors.map((e) => ({ rows: e.failedLogs, cause: e.cause }))
         : [{ rows: allRows, cause: error }];
     const failed = failures.flatMap((f) => f.rows.map(refOf));
     const statuses = failures.map((f) => statusOf(f.cause));
@@ -87,7 +87,7 @@ export function toDeliveryError(
             const wait = waits.length > 0 ? Math.max(...waits) : undefined;
             return new DeliveryThrottledError(message, failed, statuses, wait, options);
         }
-        default:
+        case 'unavailable':
             return new DeliveryUnavailableError(message, failed, statuses, options);
     }
 }
