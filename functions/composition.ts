@@ -5,8 +5,8 @@
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadConfig } from '../shared/config/loadConfig';
-import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
+import { loadConfig, readHttpAuthentication } from '../shared/config/loadConfig';
+import type { HollowtraceConfig, HttpAuthentication, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/eventHubForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { InlineCorrelation } from '../shared/correlate/correlationService';
@@ -31,6 +31,16 @@ let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
+
+/** How API callers authenticate (HOLLOWTRACE_HTTP_AUTH); read before the rest, at registration. */
+export function httpAuthentication(): HttpAuthentication {
+    return readHttpAuthentication(process.env);
+}
+
+/** Behind App Service authentication (Entra ID) the functions are anonymous: Easy Auth has checked the caller. */
+export function apiAuthLevel(): 'function' | 'anonymous' {
+    return httpAuthentication() === 'entraId' ? 'anonymous' : 'function';
+}
 
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);

@@ -49,7 +49,15 @@ export interface SentinelDeliveryConfig {
     clientId?: string;
 }
 
+/**
+ * How callers of the HTTP API prove who they are: a function key (`authLevel: 'function'`), or an Entra ID token
+ * checked by App Service authentication in front of anonymous functions (the pattern the Functions host team
+ * describes in github.com/Azure/azure-functions-host/issues/11394: with Easy Auth, keys add nothing).
+ */
+export type HttpAuthentication = 'functionKey' | 'entraId';
+
 export interface HollowtraceConfig {
+    httpAuthentication: HttpAuthentication;
     storage: StorageConfig;
     deadLetterTable: string;
     stateTable: string;
@@ -148,6 +156,23 @@ function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | 
     };
 }
 
+/**
+ * `HOLLOWTRACE_HTTP_AUTH`: `functionKey` (default) or `entraId`. Read on its own too, because the functions'
+ * `authLevel` is fixed when they register, before the rest of the configuration is needed.
+ * @throws ConfigurationError for any other value
+ */
+export function readHttpAuthentication(env: Environment): HttpAuthentication {
+    const raw = env.HOLLOWTRACE_HTTP_AUTH?.trim() || 'functionKey';
+    const value = ({ functionkey: 'functionKey', entraid: 'entraId' } as const)[
+        raw.toLowerCase() as 'functionkey' | 'entraid'
+    ];
+    if (!value)
+        throw new ConfigurationError(
+            `HOLLOWTRACE_HTTP_AUTH must be "functionKey" or "entraId", got ${JSON.stringify(raw)}`,
+        );
+    return value;
+}
+
 const DCR_IMMUTABLE_ID = /^dcr-[0-9a-f]{32}$/i;
 /** DCR stream names: `Custom-` then the column-name alphabet (learn.microsoft.com, "Structure of a data collection rule"). */
 const DCR_STREAM = /^Custom-[A-Za-z][A-Za-z0-9_-]{0,250}$/;
@@ -188,7 +213,14 @@ function readSentinel(env: Environment, problems: string[]): SentinelDeliveryCon
  */
 export function loadConfig(env: Environment): HollowtraceConfig {
     const problems: string[] = [];
+    let httpAuthentication: HttpAuthentication = 'functionKey';
+    try {
+        httpAuthentication = readHttpAuthentication(env);
+    } catch (error) {
+        problems.push((error as Error).message);
+    }
     const config: HollowtraceConfig = {
+        httpAuthentication,
         storage: readStorage(env, problems),
         deadLetterTable: tableName(env, 'HOLLOWTRACE_DEAD_LETTER_TABLE', 'hollowtracedeadletters', problems),
         stateTable: tableName(env, 'HOLLOWTRACE_STATE_TABLE', 'hollowtracestate', problems),
