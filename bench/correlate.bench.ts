@@ -17,7 +17,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
-import { startLocalAzuriteTable } from '../cli/localAzurite';
+import { startLocalAzuriteTable } from '../tools/local/localAzurite';
 import { projectRoot } from './projectRoot';
 import { describeRun, jsonLinesRecordings, WHOLE_FOLDER_LABEL } from './replay.bench';
 import type { ReplayRun } from './replay.bench';

@@ -27,11 +27,11 @@ import { InMemoryHostStateStore } from '../shared/correlate/stateStore';
 import { InMemoryDeadLetterStore } from '../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
 import type { IngestReport } from '../shared/ingest/ingestBatch';
-import { listRecordingFiles, readRecordingBatches } from '../shared/replay/recordingReader';
-import { replayRecordings } from '../shared/replay/replay';
-import type { ReplayResult } from '../shared/replay/replay';
-import { writeJsonLinesToFile } from '../shared/simulate/output';
-import { simulateFleet } from '../shared/simulate/simulate';
+import { listRecordingFiles, readRecordingBatches } from '../tools/replay/recordingReader';
+import { replayRecordings } from '../tools/replay/replay';
+import type { ReplayResult } from '../tools/replay/replay';
+import { writeJsonLinesToFile } from '../tools/simulate/output';
+import { simulateFleet } from '../tools/simulate/simulate';
 import { projectRoot } from './projectRoot';
 
 const ROOT = projectRoot(__dirname);

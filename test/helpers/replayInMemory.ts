@@ -4,8 +4,8 @@ import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
 import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
 import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
-import { replayRecordings } from '../../shared/replay/replay';
-import type { ReplayResult } from '../../shared/replay/replay';
+import { replayRecordings } from '../../tools/replay/replay';
+import type { ReplayResult } from '../../tools/replay/replay';
 
 export function replayInMemory(paths: string[]): Promise<ReplayResult> {
     return replayRecordings({

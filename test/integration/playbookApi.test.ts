@@ -5,8 +5,8 @@
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalServer } from '../../cli/localServer';
-import type { LocalServer } from '../../cli/localServer';
+import { startLocalServer } from '../../tools/local/localServer';
+import type { LocalServer } from '../../tools/local/localServer';
 import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { Correlator } from '../../shared/correlate/correlator';

@@ -2,22 +2,22 @@
  * The simulator: reproducible from its seed, realistic enough for the pipeline (every line ingests, time order,
  * creation accesses before EID 1, the background confusables present), and above all the whole pipeline finds each
  * injected attack, on the right host with the right injector and target, and nothing in the background. The attacks
- * copy real recordings (see shared/simulate/simulate.ts); nothing here or there is tuned to the detector.
+ * copy real recordings (see tools/simulate/simulate.ts); nothing here or there is tuned to the detector.
  */
-import { replayInMemory } from '../../helpers/replayInMemory';
+import { replayInMemory } from '../../../helpers/replayInMemory';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
-import { Correlator } from '../../../shared/correlate/correlator';
-import type { Incident } from '../../../shared/correlate/incident';
-import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore';
-import { ingestBatch } from '../../../shared/ingest/ingestBatch';
-import { writeJsonLinesToFile } from '../../../shared/simulate/output';
-import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../../../shared/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../shared/simulate/simulate';
+import { DEFAULT_CORRELATION_CONFIG } from '../../../../shared/correlate/config';
+import { Correlator } from '../../../../shared/correlate/correlator';
+import type { Incident } from '../../../../shared/correlate/incident';
+import { InMemoryIncidentStore } from '../../../../shared/correlate/incidentStore';
+import { InMemoryHostStateStore } from '../../../../shared/correlate/stateStore';
+import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
+import { writeJsonLinesToFile } from '../../../../tools/simulate/output';
+import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/simulate';
 
 const START = new Date('2024-05-01T10:00:00Z');
 

@@ -11,8 +11,8 @@ import {
     listRecordingFiles,
     readRecordingBatches,
     xmlEventChunks,
-} from '../../../shared/replay/recordingReader';
-import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
+} from '../../../../tools/replay/recordingReader';
+import type { IngestMessage } from '../../../../shared/ingest/ingestBatch';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-reader-'));
 

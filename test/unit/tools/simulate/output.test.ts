@@ -10,20 +10,20 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSimulateArgs, runSimulate } from '../../../cli/simulateCommand';
-import type { SimulateCommandOptions } from '../../../cli/simulateCommand';
-import type { EventBatchLike, ProducerLike } from '../../../shared/clients/eventHubForwarder';
+import { parseSimulateArgs, runSimulate } from '../../../../tools/cli/simulateCommand';
+import type { SimulateCommandOptions } from '../../../../tools/cli/simulateCommand';
+import type { EventBatchLike, ProducerLike } from '../../../../shared/clients/eventHubForwarder';
 import {
     EVENT_SINK_RETRY_OPTIONS,
     EventHubSink,
     createEventHubSink,
     hostOfLine,
-} from '../../../shared/clients/eventHubSink';
-import { ConfigurationError, ForwardingFailedError } from '../../../shared/errors';
-import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../shared/simulate/output';
-import type { EventSink } from '../../../shared/simulate/output';
-import { simulateFleet } from '../../../shared/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack } from '../../../shared/simulate/simulate';
+} from '../../../../tools/eventHub/eventHubSink';
+import { ConfigurationError, ForwardingFailedError } from '../../../../shared/errors';
+import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../../tools/simulate/output';
+import type { EventSink } from '../../../../tools/simulate/output';
+import { simulateFleet } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack } from '../../../../tools/simulate/simulate';
 
 const START = new Date('2024-05-01T10:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-simulate-output-'));

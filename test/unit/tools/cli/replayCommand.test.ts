@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { main } from '../../../cli/hollowtrace';
-import { runReplay } from '../../../cli/replayCommand';
+import { main } from '../../../../tools/cli/hollowtrace';
+import { runReplay } from '../../../../tools/cli/replayCommand';
 
-const FEEDS = resolve(__dirname, '../../fixtures/feeds');
+const FEEDS = resolve(__dirname, '../../../fixtures/feeds');
 
 async function capture(options: { paths: string[]; json: boolean; store: 'memory' | 'table' }) {
     let stdout = '';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chooseEntry } = require('../../../bin/entry.js') as {
+const { chooseEntry } = require('../../../../bin/entry.js') as {
     chooseEntry: (root: string, canRunSource: boolean) => { kind: 'compiled' | 'source'; path: string; stale: boolean };
 };
 
@@ -29,45 +29,50 @@ function project(files: Record<string, number>): string {
 describe('chooseEntry', () => {
     it('runs the build when no source is newer', () => {
         const root = project({
-            'dist/cli/hollowtrace.js': 2_000,
-            'cli/hollowtrace.ts': 1_000,
+            'dist-tools/tools/cli/hollowtrace.js': 2_000,
+            'tools/cli/hollowtrace.ts': 1_000,
             'shared/correlate/evaluate.ts': 1_500,
         });
         expect(chooseEntry(root, true)).toEqual({
             kind: 'compiled',
-            path: join(root, 'dist/cli/hollowtrace.js'),
+            path: join(root, 'dist-tools/tools/cli/hollowtrace.js'),
             stale: false,
         });
     });
 
-    it('runs the sources, saying so, when any source under cli/, shared/ or functions/ changed after the build', () => {
+    it('runs the sources, saying so, when any source under tools/, shared/ or functions/ changed after the build', () => {
         const root = project({
-            'dist/cli/hollowtrace.js': 2_000,
-            'cli/hollowtrace.ts': 1_000,
+            'dist-tools/tools/cli/hollowtrace.js': 2_000,
+            'tools/cli/hollowtrace.ts': 1_000,
             'shared/correlate/evaluate.ts': 2_500,
         });
         expect(chooseEntry(root, true)).toEqual({
             kind: 'source',
-            path: join(root, 'cli/hollowtrace.ts'),
+            path: join(root, 'tools/cli/hollowtrace.ts'),
             stale: true,
         });
         const viaFunctions = project({
-            'dist/cli/hollowtrace.js': 2_000,
-            'cli/hollowtrace.ts': 1_000,
+            'dist-tools/tools/cli/hollowtrace.js': 2_000,
+            'tools/cli/hollowtrace.ts': 1_000,
             'functions/composition.ts': 2_001,
         });
         expect(chooseEntry(viaFunctions, true)).toMatchObject({ kind: 'source', stale: true });
     });
 
     it('runs the sources when there is no build, and the build when tsx or the sources are missing (production install)', () => {
-        expect(chooseEntry(project({ 'cli/hollowtrace.ts': 1_000 }), true)).toMatchObject({
+        expect(chooseEntry(project({ 'tools/cli/hollowtrace.ts': 1_000 }), true)).toMatchObject({
             kind: 'source',
             stale: false,
         });
         expect(
-            chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'cli/hollowtrace.ts': 2_000 }), false),
+            chooseEntry(
+                project({ 'dist-tools/tools/cli/hollowtrace.js': 1_000, 'tools/cli/hollowtrace.ts': 2_000 }),
+                false,
+            ),
         ).toMatchObject({ kind: 'compiled' });
-        expect(chooseEntry(project({ 'dist/cli/hollowtrace.js': 1_000, 'shared/x.ts': 2_000 }), true)).toMatchObject({
+        expect(
+            chooseEntry(project({ 'dist-tools/tools/cli/hollowtrace.js': 1_000, 'shared/x.ts': 2_000 }), true),
+        ).toMatchObject({
             kind: 'compiled',
         });
     });

@@ -9,17 +9,17 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { HttpHandler, HttpResponseInit } from '@azure/functions';
-import { enrichIncidentWith } from '../functions/enrichIncident';
-import { getIncidentWith } from '../functions/getIncident';
-import { healthWith } from '../functions/health';
-import { listDeadLettersWith } from '../functions/listDeadLetters';
-import { listIncidentsWith } from '../functions/listIncidents';
-import { reprocessDeadLettersWith } from '../functions/reprocessDeadLetters';
-import { openApi } from '../functions/openApi';
-import { ApiProblem, errorToHttp, problem } from '../shared/api/http';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
-import { MAX_REQUEST_BYTES } from '../shared/api/incidentsApi';
-import type { IngestDependencies } from '../shared/ingest/ingestService';
+import { enrichIncidentWith } from '../../functions/enrichIncident';
+import { getIncidentWith } from '../../functions/getIncident';
+import { healthWith } from '../../functions/health';
+import { listDeadLettersWith } from '../../functions/listDeadLetters';
+import { listIncidentsWith } from '../../functions/listIncidents';
+import { reprocessDeadLettersWith } from '../../functions/reprocessDeadLetters';
+import { openApi } from '../../functions/openApi';
+import { ApiProblem, errorToHttp, problem } from '../../shared/api/http';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
+import { MAX_REQUEST_BYTES } from '../../shared/api/incidentsApi';
+import type { IngestDependencies } from '../../shared/ingest/ingestService';
 
 interface Route {
     method: string;

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import type { IngestMessage } from '../ingest/ingestBatch';
+import type { IngestMessage } from '../../shared/ingest/ingestBatch';
 import { readEvtxRecords } from './evtxReader';
 
 const RECORDING_PATTERN = /\.(?:(?:jsonl|ndjson|json|xml)(?:\.gz)?|evtx)$/i;

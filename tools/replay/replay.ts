@@ -3,15 +3,15 @@
  * correlation of the accepted events stage 1 would forward (`isNeededForCorrelation`, as functions/composition.ts
  * wires it in both forwarding modes), inline: the host-keyed hop is not needed in one process.
  */
-import type { CorrelationConfig } from '../correlate/config';
-import { Correlator } from '../correlate/correlator';
-import { isNeededForCorrelation } from '../correlate/facts';
-import type { Incident } from '../correlate/incident';
-import type { IncidentStore } from '../correlate/incidentStore';
-import type { HostStateStore } from '../correlate/stateStore';
-import type { DeadLetterStore } from '../ingest/deadLetter';
-import { emptyReport, ingestBatch, mergeReports } from '../ingest/ingestBatch';
-import type { IngestLimits, IngestMessage, IngestReport } from '../ingest/ingestBatch';
+import type { CorrelationConfig } from '../../shared/correlate/config';
+import { Correlator } from '../../shared/correlate/correlator';
+import { isNeededForCorrelation } from '../../shared/correlate/facts';
+import type { Incident } from '../../shared/correlate/incident';
+import type { IncidentStore } from '../../shared/correlate/incidentStore';
+import type { HostStateStore } from '../../shared/correlate/stateStore';
+import type { DeadLetterStore } from '../../shared/ingest/deadLetter';
+import { emptyReport, ingestBatch, mergeReports } from '../../shared/ingest/ingestBatch';
+import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
 
 export interface ReplayOptions {

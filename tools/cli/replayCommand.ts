@@ -2,25 +2,25 @@
  * `hollowtrace replay`: runs recordings through both stages and prints the incidents, as a table or as one JSON
  * document. Streams its input; progress goes to stderr so stdout stays a clean JSON document with --json.
  */
-import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
-import type { Incident } from '../shared/correlate/incident';
-import { toReplayJson } from '../shared/correlate/incident';
-import { InMemoryIncidentStore } from '../shared/correlate/incidentStore';
-import type { IncidentStore } from '../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../shared/correlate/stateStore';
-import type { HostStateStore } from '../shared/correlate/stateStore';
-import { InMemoryDeadLetterStore } from '../shared/ingest/deadLetter';
-import type { DeadLetterStore } from '../shared/ingest/deadLetter';
-import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
-import type { IngestReport } from '../shared/ingest/ingestBatch';
-import { replayRecordings } from '../shared/replay/replay';
+import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
+import type { Incident } from '../../shared/correlate/incident';
+import { toReplayJson } from '../../shared/correlate/incident';
+import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
+import type { IncidentStore } from '../../shared/correlate/incidentStore';
+import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
+import type { HostStateStore } from '../../shared/correlate/stateStore';
+import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
+import type { DeadLetterStore } from '../../shared/ingest/deadLetter';
+import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
+import type { IngestReport } from '../../shared/ingest/ingestBatch';
+import { replayRecordings } from '../replay/replay';
 import {
     TableDeadLetterStore,
     createTableClientFromConnectionString,
-} from '../shared/storage/table/tableDeadLetterStore';
-import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
-import { startLocalAzuriteTable } from './localAzurite';
+} from '../../shared/storage/table/tableDeadLetterStore';
+import { TableHostStateStore } from '../../shared/storage/table/tableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { startLocalAzuriteTable } from '../local/localAzurite';
 
 export interface ReplayCommandOptions {
     paths: string[];

@@ -5,30 +5,30 @@
  * and prints the incidents and ready-to-run requests.
  */
 import { InvocationContext } from '@azure/functions';
-import { correlateHollowingWith } from '../functions/correlateHollowing';
-import { ingestSysmonEventsWith } from '../functions/ingestSysmonEvents';
-import { InMemoryEnrichmentStore } from '../shared/api/enrichmentStore';
-import type { IncidentEnricher } from '../shared/api/incidentsApi';
-import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
-import { InlineCorrelation } from '../shared/correlate/correlationService';
-import { Correlator } from '../shared/correlate/correlator';
-import { isNeededForCorrelation } from '../shared/correlate/facts';
-import type { SysmonEvent } from '../shared/sysmon/types';
-import type { Incident } from '../shared/correlate/incident';
-import { InMemoryEventForwarder } from '../shared/ingest/forwarder';
-import { DEFAULT_INGEST_LIMITS } from '../shared/ingest/ingestBatch';
-import { simulateFleet } from '../shared/simulate/simulate';
-import type { InjectedAttack } from '../shared/simulate/simulate';
+import { correlateHollowingWith } from '../../functions/correlateHollowing';
+import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
+import { InMemoryEnrichmentStore } from '../../shared/api/enrichmentStore';
+import type { IncidentEnricher } from '../../shared/api/incidentsApi';
+import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
+import { InlineCorrelation } from '../../shared/correlate/correlationService';
+import { Correlator } from '../../shared/correlate/correlator';
+import { isNeededForCorrelation } from '../../shared/correlate/facts';
+import type { SysmonEvent } from '../../shared/sysmon/types';
+import type { Incident } from '../../shared/correlate/incident';
+import { InMemoryEventForwarder } from '../../shared/ingest/forwarder';
+import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
+import { simulateFleet } from '../simulate/simulate';
+import type { InjectedAttack } from '../simulate/simulate';
 import {
     TableDeadLetterStore,
     createTableClientFromConnectionString,
-} from '../shared/storage/table/tableDeadLetterStore';
-import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
-import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
-import { startLocalAzuriteTable } from './localAzurite';
-import { startLocalServer } from './localServer';
-import type { LocalServer } from './localServer';
+} from '../../shared/storage/table/tableDeadLetterStore';
+import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
+import { TableHostStateStore } from '../../shared/storage/table/tableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { startLocalAzuriteTable } from '../local/localAzurite';
+import { startLocalServer } from '../local/localServer';
+import type { LocalServer } from '../local/localServer';
 
 export interface DemoOptions {
     port: number;
@@ -53,8 +53,8 @@ export interface DemoResult {
 }
 
 const BATCH = 256;
-export { DEMO_FUNCTION_KEY } from './demoKey';
-import { DEMO_FUNCTION_KEY } from './demoKey';
+export { DEMO_FUNCTION_KEY } from '../local/demoKey';
+import { DEMO_FUNCTION_KEY } from '../local/demoKey';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';

@@ -3,13 +3,13 @@
  * Logstash, Cribl or NXLog send, and what the ingest trigger reads with `dataType: 'string'`), one `EventDataBatch`
  * per host with partition key = host, so each host's events stay in order on one partition.
  */
-import { reasonOf } from './errorReason';
+import { reasonOf } from '../../shared/clients/errorReason';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import type { RetryOptions } from '@azure/event-hubs';
-import { ConfigurationError, ForwardingFailedError } from '../errors';
+import { ConfigurationError, ForwardingFailedError } from '../../shared/errors';
 import type { EventSink } from '../simulate/output';
-import { FORWARDER_RETRY_OPTIONS } from './eventHubForwarder';
-import type { ProducerLike } from './eventHubForwarder';
+import { FORWARDER_RETRY_OPTIONS } from '../../shared/clients/eventHubForwarder';
+import type { ProducerLike } from '../../shared/clients/eventHubForwarder';
 
 /**
  * The forwarder's bounded retries (2 retries, 0.5-4 s apart, 10 s per try): the SDK defaults kept one failed send

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { EvtxFormatError, readEvtxRecords } from '../../../shared/replay/evtxReader';
-import type { EvtxItem } from '../../../shared/replay/evtxReader';
-import { readRecordingBatches } from '../../../shared/replay/recordingReader';
-import { ingestBatch } from '../../../shared/ingest/ingestBatch';
+import { EvtxFormatError, readEvtxRecords } from '../../../../tools/replay/evtxReader';
+import type { EvtxItem } from '../../../../tools/replay/evtxReader';
+import { readRecordingBatches } from '../../../../tools/replay/recordingReader';
+import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-evtx-'));
 const CHUNK = 0x10000;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { replayInMemory } from '../../helpers/replayInMemory';
+import { replayInMemory } from '../../../helpers/replayInMemory';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-replay-'));
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
