@@ -8,7 +8,7 @@ import {
     deadLetterCursor,
     type DeadLetter,
     type DeadLetterStore,
-} from '../../shared/ingest/deadLetter.js';
+} from '../../shared/ingest/deadLetter';
 
 const OLDER_DAY = '2026-11-24';
 const NEWER_DAY = '2026-11-25';

@@ -3,10 +3,10 @@
  * (test/unit/correlate/inMemoryStores.test.ts, test/integration/tableStores.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyConflictError } from '../../shared/errors.js';
-import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state.js';
-import type { ChainRecord, Evidence, FileRecord, HostState, ProcessRecord } from '../../shared/correlate/state.js';
-import type { HostStateStore, LoadedHostState } from '../../shared/correlate/stateStore.js';
+import { ConcurrencyConflictError } from '../../shared/errors';
+import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
+import type { ChainRecord, Evidence, FileRecord, HostState, ProcessRecord } from '../../shared/correlate/state';
+import type { HostStateStore, LoadedHostState } from '../../shared/correlate/stateStore';
 
 export interface HostStateStoreContractOptions {
     /** Transactions a save of 250 changed records reports; undefined: any positive number. */

@@ -5,14 +5,10 @@
 import { closedPortClient, expectStorageUnavailable, testTables } from '../support/tables';
 import { odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { StorageUnavailableError } from '../../shared/errors.js';
-import {
-    TableDeadLetterStore,
-    decodeTableKey,
-    encodeTableKey,
-} from '../../shared/storage/table/tableDeadLetterStore.js';
-import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract.js';
-import type { DeadLetter } from '../../shared/ingest/deadLetter.js';
+import { StorageUnavailableError } from '../../shared/errors';
+import { TableDeadLetterStore, decodeTableKey, encodeTableKey } from '../../shared/storage/table/tableDeadLetterStore';
+import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract';
+import type { DeadLetter } from '../../shared/ingest/deadLetter';
 
 const tables = testTables(inject('tablesConnectionString'), 'deadletters');
 

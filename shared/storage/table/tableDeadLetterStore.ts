@@ -5,8 +5,8 @@
  */
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
-import { deadLetterDay, orderAndPage } from '../../ingest/deadLetter.js';
-import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from '../../ingest/deadLetter.js';
+import { deadLetterDay, orderAndPage } from '../../ingest/deadLetter';
+import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from '../../ingest/deadLetter';
 import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
@@ -16,10 +16,10 @@ import {
     groupForTransactions,
     statusOf,
     toStorageError,
-} from './tableSupport.js';
+} from './tableSupport';
 
 // Imported from here by other modules and tests; they live in tableSupport.ts.
-export { createTableClientFromConnectionString, decodeTableKey, encodeTableKey } from './tableSupport.js';
+export { createTableClientFromConnectionString, decodeTableKey, encodeTableKey } from './tableSupport';
 
 /** Deletes go one request each (a transaction fails whole on one missing entity), this many at a time. */
 const DELETE_CONCURRENCY = 8;

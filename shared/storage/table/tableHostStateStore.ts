@@ -13,16 +13,16 @@ import {
     type TransactionAction,
     odata,
 } from '@azure/data-tables';
-import { ConcurrencyConflictError } from '../../errors.js';
-import { emptyHostState, putRecord, recordAt } from '../../correlate/state.js';
-import type { StateRecord } from '../../correlate/state.js';
+import { ConcurrencyConflictError } from '../../errors';
+import { emptyHostState, putRecord, recordAt } from '../../correlate/state';
+import type { StateRecord } from '../../correlate/state';
 import {
     deserializeRecord,
     serializeRecord,
     type HostStateStore,
     type LoadedHostState,
     type SaveStats,
-} from '../../correlate/stateStore.js';
+} from '../../correlate/stateStore';
 import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
@@ -36,7 +36,7 @@ import {
     splitJson,
     statusOf,
     toStorageError,
-} from './tableSupport.js';
+} from './tableSupport';
 
 // Imported from here by other modules and tests; they live in tableSupport.ts.
 export {
@@ -49,7 +49,7 @@ export {
     splitJson,
     statusOf,
     toStorageError,
-} from './tableSupport.js';
+} from './tableSupport';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;

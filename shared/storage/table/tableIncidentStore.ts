@@ -4,9 +4,9 @@
  * deep-equals what went in), beside the few properties queries filter on. Passes test/contracts/incidentStoreContract.ts.
  */
 import { type TableClient, type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
-import { ConcurrencyConflictError } from '../../errors.js';
-import type { Incident } from '../../correlate/incident.js';
-import type { IncidentPage, IncidentQuery, IncidentStore } from '../../correlate/incidentStore.js';
+import { ConcurrencyConflictError } from '../../errors';
+import type { Incident } from '../../correlate/incident';
+import type { IncidentPage, IncidentQuery, IncidentStore } from '../../correlate/incidentStore';
 import {
     encodeTableKey,
     ensureTable,
@@ -16,7 +16,7 @@ import {
     splitJson,
     statusOf,
     toStorageError,
-} from './tableSupport.js';
+} from './tableSupport';
 
 /** Page size when the caller gives none (the port's default). */
 const DEFAULT_LIMIT = 100;

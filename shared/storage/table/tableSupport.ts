@@ -7,7 +7,7 @@
  * `splitJson` from tableHostStateStore.ts), so existing imports keep working.
  */
 import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
-import { StorageUnavailableError } from '../../errors.js';
+import { StorageUnavailableError } from '../../errors';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Client and table

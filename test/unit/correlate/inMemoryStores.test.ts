@@ -2,10 +2,10 @@
  * Runs the host-state and incident contracts against the in-memory reference stores, the semantics the Table
  * stores (test/integration/tableStores.test.ts) must match.
  */
-import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore.js';
-import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore.js';
-import { hostStateStoreContract } from '../../contracts/hostStateStoreContract.js';
-import { incidentStoreContract } from '../../contracts/incidentStoreContract.js';
+import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
+import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore';
+import { hostStateStoreContract } from '../../contracts/hostStateStoreContract';
+import { incidentStoreContract } from '../../contracts/incidentStoreContract';
 
 hostStateStoreContract('InMemoryHostStateStore', () => Promise.resolve(new InMemoryHostStateStore()));
 incidentStoreContract('InMemoryIncidentStore', () => Promise.resolve(new InMemoryIncidentStore()));

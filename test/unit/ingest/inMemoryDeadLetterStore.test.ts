@@ -1,4 +1,4 @@
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter.js';
-import { deadLetterStoreContract } from '../../contracts/deadLetterStoreContract.js';
+import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
+import { deadLetterStoreContract } from '../../contracts/deadLetterStoreContract';
 
 deadLetterStoreContract('InMemoryDeadLetterStore', () => Promise.resolve(new InMemoryDeadLetterStore()));
