@@ -23,14 +23,14 @@ import { describeRun, jsonLinesRecordings, WHOLE_FOLDER_LABEL } from './replay.b
 import type { ReplayRun } from './replay.bench';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/correlator';
-import { InMemoryIncidentStore } from '../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../shared/correlate/stateStore';
-import type { HostStateStore, LoadedHostState, SaveStats } from '../shared/correlate/stateStore';
-import { groupByHost } from '../shared/ingest/forwarder';
+import { InMemoryIncidentStore } from '../shared/ports/InMemoryIncidentStore';
+import { InMemoryHostStateStore } from '../shared/ports/InMemoryHostStateStore';
+import type { HostStateStore, LoadedHostState, SaveStats } from '../shared/ports/hostStateStore';
+import { groupByHost } from '../shared/ingest/groupByHost';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../shared/ingest/ingestBatch';
-import { createTableClientFromConnectionString } from '../shared/storage/table/tableDeadLetterStore';
-import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
+import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import type { SysmonEvent } from '../shared/sysmon/types';
 
 const ROOT = projectRoot(__dirname);

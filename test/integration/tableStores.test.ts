@@ -9,14 +9,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors';
 import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
 import type { Incident } from '../../shared/correlate/incident';
-import {
-    MAX_PART_CHARS,
-    MAX_PARTS,
-    TableHostStateStore,
-    joinJson,
-    splitJson,
-} from '../../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { MAX_PART_CHARS, MAX_PARTS, joinJson, splitJson } from '../../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import { hostStateStoreContract } from '../contracts/hostStateStoreContract';
 import { incidentStoreContract } from '../contracts/incidentStoreContract';
 

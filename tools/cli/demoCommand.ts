@@ -7,7 +7,7 @@
 import { InvocationContext } from '@azure/functions';
 import { correlateHollowingWith } from '../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
-import { InMemoryEnrichmentStore } from '../../shared/api/enrichmentStore';
+import { InMemoryEnrichmentStore } from '../../shared/ports/InMemoryEnrichmentStore';
 import type { IncidentEnricher } from '../../shared/api/incidentsApi';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InlineCorrelation } from '../../shared/correlate/correlationService';
@@ -15,17 +15,15 @@ import { Correlator } from '../../shared/correlate/correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { SysmonEvent } from '../../shared/sysmon/types';
 import type { Incident } from '../../shared/correlate/incident';
-import { InMemoryEventForwarder } from '../../shared/ingest/forwarder';
+import { InMemoryEventForwarder } from '../../shared/ports/InMemoryEventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import { simulateFleet } from '../simulate/simulate';
 import type { InjectedAttack } from '../simulate/simulate';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../../shared/storage/table/tableDeadLetterStore';
-import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
-import { TableHostStateStore } from '../../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
+import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';
+import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import { startLocalAzuriteTable } from '../local/localAzurite';
 import { startLocalServer } from '../local/localServer';
 import type { LocalServer } from '../local/localServer';

@@ -5,21 +5,19 @@
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import type { Incident } from '../../shared/correlate/incident';
 import { toReplayJson } from '../../shared/correlate/incident';
-import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
-import type { IncidentStore } from '../../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
-import type { HostStateStore } from '../../shared/correlate/stateStore';
-import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
-import type { DeadLetterStore } from '../../shared/ingest/deadLetter';
+import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore';
+import type { IncidentStore } from '../../shared/ports/incidentStore';
+import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
+import type { HostStateStore } from '../../shared/ports/hostStateStore';
+import { InMemoryDeadLetterStore } from '../../shared/ports/InMemoryDeadLetterStore';
+import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import type { IngestReport } from '../../shared/ingest/ingestBatch';
 import { replayRecordings } from '../replay/replay';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../../shared/storage/table/tableDeadLetterStore';
-import { TableHostStateStore } from '../../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import { startLocalAzuriteTable } from '../local/localAzurite';
 
 export interface ReplayCommandOptions {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
+import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLetterStore';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestResult } from '../../../shared/ingest/ingestBatch';
 import { FieldBag, normalizeSysmonRecord } from '../../../shared/sysmon/normalize';

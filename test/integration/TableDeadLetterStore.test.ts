@@ -6,7 +6,8 @@ import { closedPortClient, expectStorageUnavailable, testTables } from '../suppo
 import { odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StorageUnavailableError } from '../../shared/errors';
-import { TableDeadLetterStore, decodeTableKey, encodeTableKey } from '../../shared/storage/table/tableDeadLetterStore';
+import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
+import { decodeTableKey, encodeTableKey } from '../../shared/storage/table/tableSupport';
 import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract';
 import type { DeadLetter } from '../../shared/ingest/deadLetter';
 

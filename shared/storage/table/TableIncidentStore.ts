@@ -6,7 +6,7 @@
 import { type TableClient, type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../../errors';
 import type { Incident } from '../../correlate/incident';
-import type { IncidentPage, IncidentQuery, IncidentStore } from '../../correlate/incidentStore';
+import type { IncidentPage, IncidentQuery, IncidentStore } from '../../ports/incidentStore';
 import {
     encodeTableKey,
     ensureTable,

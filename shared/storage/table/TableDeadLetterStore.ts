@@ -6,7 +6,8 @@
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { deadLetterDay, orderAndPage } from '../../ingest/deadLetter';
-import type { DeadLetter, DeadLetterQuery, DeadLetterStore } from '../../ingest/deadLetter';
+import type { DeadLetter } from '../../ingest/deadLetter';
+import type { DeadLetterQuery, DeadLetterStore } from '../../ports/deadLetterStore';
 import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
@@ -17,9 +18,6 @@ import {
     statusOf,
     toStorageError,
 } from './tableSupport';
-
-// Imported from here by other modules and tests; they live in tableSupport.ts.
-export { createTableClientFromConnectionString, decodeTableKey, encodeTableKey } from './tableSupport';
 
 /** Deletes go one request each (a transaction fails whole on one missing entity), this many at a time. */
 const DELETE_CONCURRENCY = 8;

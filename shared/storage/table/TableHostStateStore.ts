@@ -16,13 +16,8 @@ import {
 import { ConcurrencyConflictError } from '../../errors';
 import { emptyHostState, putRecord, recordAt } from '../../correlate/state';
 import type { StateRecord } from '../../correlate/state';
-import {
-    deserializeRecord,
-    serializeRecord,
-    type HostStateStore,
-    type LoadedHostState,
-    type SaveStats,
-} from '../../correlate/stateStore';
+import { deserializeRecord, serializeRecord } from '../../correlate/state';
+import { type HostStateStore, type LoadedHostState, type SaveStats } from '../../ports/hostStateStore';
 import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
@@ -30,19 +25,6 @@ import {
     ensureTable,
     errorCode,
     groupForTransactions,
-    hostPartitionKey,
-    joinJson,
-    sanitize,
-    splitJson,
-    statusOf,
-    toStorageError,
-} from './tableSupport';
-
-// Imported from here by other modules and tests; they live in tableSupport.ts.
-export {
-    MAX_PART_CHARS,
-    MAX_PARTS,
-    errorCode,
     hostPartitionKey,
     joinJson,
     sanitize,

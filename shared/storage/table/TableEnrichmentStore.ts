@@ -3,7 +3,7 @@
  * enrichment JSON split over `v0..vN` like the state records. Passes test/contracts/enrichmentStoreContract.ts.
  */
 import type { TableClient } from '@azure/data-tables';
-import type { EnrichmentStore, StoredEnrichment } from '../../api/enrichmentStore';
+import type { EnrichmentStore, StoredEnrichment } from '../../ports/enrichmentStore';
 import { encodeTableKey, ensureTable, joinJson, splitJson, statusOf, toStorageError } from './tableSupport';
 
 export class TableEnrichmentStore implements EnrichmentStore {
