@@ -15,7 +15,7 @@ import { Correlator } from '../shared/correlate/correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { isNeededForCorrelation } from '../shared/correlate/facts';
 import type { SysmonEvent } from '../shared/sysmon/types';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { TableEnrichmentStore } from '../shared/storage/table/TableEnrichmentStore';
 import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
 import { createWorkspaceQuery } from '../shared/clients/logAnalyticsWorkspace';

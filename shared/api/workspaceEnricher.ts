@@ -6,7 +6,7 @@ import type { Incident } from '../correlate/incident';
 import { enrichIncident } from '../enrich/enrichment';
 import type { Enrichment, WorkspaceQueryPort } from '../enrich/enrichment';
 import type { EnrichmentSummary } from './comment';
-import type { IncidentEnricher } from './incidentsApi';
+import type { IncidentEnricher } from '../ports/incidentEnricher';
 
 export class WorkspaceIncidentEnricher implements IncidentEnricher {
     /** `port` undefined = no workspace configured: every enrichment says so instead of failing. */

@@ -7,7 +7,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalServer } from '../../tools/local/localServer';
 import type { LocalServer } from '../../tools/local/localServer';
-import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { Correlator } from '../../shared/correlate/correlator';
 import type { Incident } from '../../shared/correlate/incident';

@@ -8,7 +8,7 @@ import { InvocationContext } from '@azure/functions';
 import { correlateHollowingWith } from '../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
 import { InMemoryEnrichmentStore } from '../../shared/ports/InMemoryEnrichmentStore';
-import type { IncidentEnricher } from '../../shared/api/incidentsApi';
+import type { IncidentEnricher } from '../../shared/ports/incidentEnricher';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InlineCorrelation } from '../../shared/correlate/correlationService';
 import { Correlator } from '../../shared/correlate/correlator';
