@@ -1,7 +1,7 @@
 /**
  * @module Enriches an incident from the Microsoft Sentinel (Log Analytics) workspace: image-pair and hash rarity,
  * other alerts on the host, and the target's network connections. Pure orchestration over `WorkspaceQuery`
- * (the Log Analytics adapter is shared/clients/logAnalyticsWorkspace.ts). Enrichment never throws: every failure
+ * (the Log Analytics adapter is shared/clients/LogAnalyticsWorkspaceQuery.ts). Enrichment never throws: every failure
  * becomes a `status` and a `reason`, because an incident must reach the playbook with or without its context.
  */
 import { HollowtraceError } from '../errors';

@@ -1,6 +1,6 @@
 /**
  * @module Workspace-query port: runs enrichment KQL against the Microsoft Sentinel (Log Analytics) workspace.
- * Implementation: `LogAnalyticsWorkspaceQuery` (shared/clients/logAnalyticsWorkspace.ts); tests drive it against a
+ * Implementation: `LogAnalyticsWorkspaceQuery` (shared/clients/LogAnalyticsWorkspaceQuery.ts); tests drive it against a
  * local HTTPS stand-in.
  */
 

@@ -9,7 +9,7 @@ import { startLocalServer } from '../../tools/local/localServer';
 import type { LocalServer } from '../../tools/local/localServer';
 import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
 import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';

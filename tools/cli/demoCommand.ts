@@ -11,7 +11,7 @@ import { InMemoryEnrichmentStore } from '../../shared/ports/InMemoryEnrichmentSt
 import type { IncidentEnricher } from '../../shared/ports/incidentEnricher';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InlineCorrelation } from '../../shared/correlate/correlationService';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { SysmonEvent } from '../../shared/sysmon/types';
 import type { Incident } from '../../shared/correlate/incident';
