@@ -1,12 +1,12 @@
 /**
  * @module Behaviour every `IncidentPublisher` must show (the outbox relies on it), run against each implementation
- * (test/unit/delivery/inMemoryIncidentPublisher.test.ts, test/integration/sentinelIncidentPublisher.test.ts).
+ * (test/unit/ports/InMemoryIncidentPublisher.test.ts, test/integration/sentinelIncidentPublisher.test.ts).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { IncidentDeliveryError } from '../../shared/errors.js';
-import { INCIDENT_ROW_COLUMNS } from '../../shared/delivery/incidentRow.js';
-import type { IncidentPublisher } from '../../shared/ports/incidentPublisher.js';
-import { sampleIncident } from '../helpers/sampleIncident.js';
+import { IncidentDeliveryError } from '../../shared/errors';
+import { INCIDENT_ROW_COLUMNS } from '../../shared/delivery/incidentRow';
+import type { IncidentPublisher } from '../../shared/ports/incidentPublisher';
+import { sampleIncident } from '../helpers/sampleIncident';
 
 export interface PublisherHarness {
     publisher: IncidentPublisher;

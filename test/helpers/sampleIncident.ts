@@ -1,5 +1,5 @@
 /** A complete incident for delivery tests; optional fields are filled so every row column has a value. */
-import type { Incident } from '../../shared/correlate/incident.js';
+import type { Incident } from '../../shared/correlate/incident';
 
 export function sampleIncident(id: string, version = 1, overrides: Partial<Incident> = {}): Incident {
     return {

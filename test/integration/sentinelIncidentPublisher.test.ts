@@ -1,24 +1,24 @@
 /**
  * Drives the REAL `LogsIngestionClient` (@azure/monitor-ingestion 1.2.0) through `SentinelIncidentPublisher` against
- * the local HTTPS stand-in of the Logs Ingestion API (tools/logsIngestionStandIn.ts) on 127.0.0.1. The credential is
+ * the local HTTPS stand-in of the Logs Ingestion API (tools/local/logsIngestionStandIn.ts) on 127.0.0.1. The credential is
  * a static fake; nothing leaves loopback.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSentinelIncidentPublisher } from '../../shared/clients/sentinelIncidentPublisher.js';
-import type { LogsIngestionClientExtras } from '../../shared/clients/sentinelIncidentPublisher.js';
-import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM, toIncidentRow } from '../../shared/delivery/incidentRow.js';
+import { createSentinelIncidentPublisher } from '../../shared/clients/SentinelIncidentPublisher';
+import type { LogsIngestionClientExtras } from '../../shared/clients/SentinelIncidentPublisher';
+import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM, toIncidentRow } from '../../shared/delivery/incidentRow';
 import {
     DeliveryRejectedError,
     DeliveryThrottledError,
     DeliveryUnauthorizedError,
     DeliveryUnavailableError,
     IncidentDeliveryError,
-} from '../../shared/errors.js';
+} from '../../shared/errors';
 import type { TokenCredential } from '@azure/identity';
-import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from '../../tools/logsIngestionStandIn.js';
-import type { LogsIngestionStandIn } from '../../tools/logsIngestionStandIn.js';
-import { incidentPublisherContract } from '../contracts/incidentPublisherContract.js';
-import { sampleIncident } from '../helpers/sampleIncident.js';
+import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
+import type { LogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
+import { incidentPublisherContract } from '../contracts/incidentPublisherContract';
+import { sampleIncident } from '../helpers/sampleIncident';
 
 const HAS_OPENSSL = hasOpenssl();
 const DCR = 'dcr-00112233445566778899aabbccddeeff';

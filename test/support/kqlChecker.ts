@@ -5,7 +5,7 @@
  * (learn.microsoft.com/azure/azure-monitor/reference/tables/event, .../windowsevent, .../securityalert);
  * `HollowtraceIncidents_CL` comes from the row schema module.
  */
-import { INCIDENT_ROW_COLUMNS, INCIDENT_TABLE, kqlSchema } from '../../shared/delivery/incidentRow.js';
+import { INCIDENT_ROW_COLUMNS, INCIDENT_TABLE, kqlSchema } from '../../shared/delivery/incidentRow';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
 let kusto: any;

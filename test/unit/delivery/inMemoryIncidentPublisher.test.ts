@@ -1,7 +1,7 @@
 /** The in-memory publisher keeps the contract the outbox relies on. */
-import { InMemoryIncidentPublisher } from '../../../shared/delivery/inMemoryIncidentPublisher.js';
-import { DeliveryUnavailableError } from '../../../shared/errors.js';
-import { incidentPublisherContract } from '../../contracts/incidentPublisherContract.js';
+import { InMemoryIncidentPublisher } from '../../../shared/ports/InMemoryIncidentPublisher';
+import { DeliveryUnavailableError } from '../../../shared/errors';
+import { incidentPublisherContract } from '../../contracts/incidentPublisherContract';
 
 incidentPublisherContract('InMemoryIncidentPublisher', () => {
     const publisher = new InMemoryIncidentPublisher('memory', () => new Date('2026-11-25T10:01:00.000Z'));

@@ -1,12 +1,7 @@
 /** The HollowtraceIncidents_CL row: one definition of the columns, and a row that fills each of them. */
 import { describe, expect, it } from 'vitest';
-import {
-    INCIDENT_ROW_COLUMNS,
-    kqlSchema,
-    tableColumnType,
-    toIncidentRow,
-} from '../../../shared/delivery/incidentRow.js';
-import { sampleIncident } from '../../helpers/sampleIncident.js';
+import { INCIDENT_ROW_COLUMNS, kqlSchema, tableColumnType, toIncidentRow } from '../../../shared/delivery/incidentRow';
+import { sampleIncident } from '../../helpers/sampleIncident';
 
 const NOW = new Date('2026-11-25T10:01:00.000Z');
 

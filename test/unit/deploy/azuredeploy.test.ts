@@ -15,7 +15,7 @@ import {
     INCIDENT_TABLE,
     tableColumnType,
 } from '../../../shared/delivery/incidentRow';
-import { connectorSwagger } from '../../../tools/syncConnectorSwagger';
+import { connectorSwagger } from '../../../tools/deploy/syncConnectorSwagger';
 import { ArmEvaluator, declaredResourceId, expressionsIn, str } from '../../support/armTemplate';
 import type { Json, JsonObject } from '../../support/armTemplate';
 import { registered } from '../../support/functionsRegistry';
@@ -353,7 +353,7 @@ describe('deploy/azuredeploy.json', () => {
         );
     });
 
-    it("the custom connector carries the API's OpenAPI document (regenerate: npx tsx tools/syncConnectorSwagger.ts)", () => {
+    it("the custom connector carries the API's OpenAPI document (regenerate: npx tsx tools/deploy/syncConnectorSwagger.ts)", () => {
         const connector = ofType('Microsoft.Web/customApis')[0]!;
         expect((connector.properties as JsonObject).swagger).toEqual(connectorSwagger());
         const evaluatedSwagger = (

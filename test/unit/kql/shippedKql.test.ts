@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_ROW_COLUMNS } from '../../../shared/delivery/incidentRow';
 import { buildEnrichmentQueries } from '../../../shared/enrich/kql';
-import { formatColumns, loadAnalyticsRule } from '../../../tools/sentinelAlertPreview';
+import { formatColumns, loadAnalyticsRule } from '../../../tools/deploy/sentinelAlertPreview';
 import { MAVINJECT_ENRICHMENT_INPUT } from '../../helpers/enrichmentInput';
 import { analyzeKql, describeDiagnostics } from '../../support/kqlChecker';
 
