@@ -27,6 +27,8 @@ import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStor
 import { startLocalAzuriteTable } from '../local/localAzurite';
 import { startLocalServer } from '../local/localServer';
 import type { LocalServer } from '../local/localServer';
+import { describeDelivery, startSentinelDemo } from '../local/sentinelDemo';
+import type { SentinelDemo } from '../local/sentinelDemo';
 
 export interface DemoOptions {
     port: number;
@@ -47,6 +49,8 @@ export interface DemoResult {
     attacks: InjectedAttack[];
     events: number;
     functionKey: string;
+    /** The ingestion stand-in and publisher; undefined without openssl. */
+    sentinel: SentinelDemo | undefined;
     close(): Promise<void>;
 }
 
@@ -184,12 +188,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(
         `\nSimulated ${events.toLocaleString('en-US')} Sysmon events from ${options.hosts} hosts with ${simulation.attacks.length} injected attacks (seed ${options.seed}).\n`,
     );
+    // Sentinel delivery: every incident version goes to the local Logs Ingestion stand-in through the real client.
+    // (In Azure the correlation outbox publishes each version in the invocation that committed it.)
+    const sentinel = await startSentinelDemo(out);
+    if (sentinel) await sentinel.publisher.publish(found);
+    const uploaded = sentinel?.standIn.accepted() ?? [];
     out(`Stage 1 + stage 2 found ${found.length} incidents:\n\n`);
     for (const incident of found) {
         out(
             `  ${incident.severity.padEnd(6)} ${String(incident.score).padStart(3)}  ${incident.technique.padEnd(9)}  ${incident.host}  ${baseName(incident.injector.image)} -> ${baseName(incident.target.image)}\n`,
         );
+        if (sentinel) out(describeDelivery(incident, uploaded));
     }
+    if (sentinel)
+        out(
+            `\n${uploaded.length} rows uploaded to the Logs Ingestion stand-in at ${sentinel.standIn.endpoint} (${sentinel.standIn.requests.length} request(s), HTTP ${[...new Set(sentinel.standIn.requests.map((r) => r.status))].join(', ')}); alerts as the NRT rule of deploy/azuredeploy.json would raise them.\n`,
+        );
     out('\nInjected attacks (ground truth):\n\n');
     for (const attack of simulation.attacks)
         out(
@@ -210,6 +224,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/openapi.json\n`);
 
     const close = async (): Promise<void> => {
+        await sentinel?.close();
         await server.close();
         await azurite.close();
     };
@@ -221,5 +236,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         });
         await close();
     }
-    return { server, incidents: found, attacks: simulation.attacks, events, functionKey: DEMO_FUNCTION_KEY, close };
+    return {
+        server,
+        incidents: found,
+        attacks: simulation.attacks,
+        events,
+        functionKey: DEMO_FUNCTION_KEY,
+        sentinel,
+        close,
+    };
 }

@@ -34,6 +34,22 @@ describe('demo', () => {
             expect(found).toEqual(injected);
             expect(printed).toMatch(/curl -s .*\/incidents\/enrich/);
 
+            // Sentinel: every incident version was uploaded through the real client to the ingestion stand-in, and
+            // each is printed with its row and the alert the NRT rule raises (skipped visibly without openssl).
+            if (demo.sentinel) {
+                const rows = demo.sentinel.standIn.accepted();
+                expect(rows.map((r) => `${String(r.IncidentId)}#${String(r.Version)}`).sort()).toEqual(
+                    demo.incidents.map((i) => `${i.id}#${i.version}`).sort(),
+                );
+                for (const incident of demo.incidents) {
+                    expect(printed).toContain(`IncidentId=${incident.id} Version=${incident.version}`);
+                    expect(printed).toContain(
+                        `alert  "Process injection: ${incident.injector.image ?? ''} → ${incident.target.image ?? ''} on ${incident.host}" (${incident.severity};`,
+                    );
+                }
+                expect(printed).toMatch(/Host\(HostName=[^)]+\)/);
+            } else expect(printed).toContain('Sentinel delivery preview skipped: openssl is not on PATH');
+
             const headers = { 'x-functions-key': demo.functionKey, 'content-type': 'application/json' };
             const list = (await (await fetch(`${demo.server.url}/incidents`, { headers })).json()) as {
                 incidents: unknown[];
