@@ -23,12 +23,15 @@ import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterSto
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
+import { createSentinelIncidentPublisher } from '../shared/clients/SentinelIncidentPublisher';
+import type { IncidentPublisher } from '../shared/ports/incidentPublisher';
 
 let config: HollowtraceConfig | undefined;
 let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
+let publishers: IncidentPublisher[] | undefined;
 
 /** How API callers authenticate (HOLLOWTRACE_HTTP_AUTH); read before the rest, at registration. */
 export function httpAuthentication(): HttpAuthentication {
@@ -71,6 +74,19 @@ function once<T>(
     });
     set(built);
     return built;
+}
+
+/**
+ * Where committed incident versions are published besides our own table: the Sentinel workspace through the Logs
+ * Ingestion API when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT and HOLLOWTRACE_DCR_IMMUTABLE_ID are set, nothing
+ * otherwise. SEAM: the correlation outbox (a pending marker per incident version, drained after commit) hands each
+ * committed version to every publisher in this list until it succeeds; until that outbox lands, nothing calls it.
+ */
+export function getIncidentPublishers(): IncidentPublisher[] {
+    if (publishers) return publishers;
+    const sentinel = appConfig().sentinel;
+    publishers = sentinel ? [createSentinelIncidentPublisher(sentinel, azureCredential(sentinel.clientId))] : [];
+    return publishers;
 }
 
 /** Stage 2 dependencies (also used by stage 1 in inline mode and by the expiry timer). */
