@@ -18,9 +18,7 @@ describe('incident publishers from configuration', () => {
 
     async function publishersWith(env: Record<string, string>): Promise<IncidentPublisher[]> {
         process.env = { ...saved, ...env };
-        const composition: typeof import('../../../functions/composition') = await import(
-            '../../../functions/composition'
-        );
+        const composition = (await import('../../../functions/composition')) as typeof Composition;
         return composition.getIncidentPublishers();
     }
 
