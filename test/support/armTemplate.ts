@@ -25,6 +25,7 @@ export interface ArmContext {
 export interface Call {
     name: string;
     args: Json[];
+    result: Json;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -223,8 +224,9 @@ export class ArmEvaluator {
             }
             case 'call': {
                 const args = node.args.map((a) => this.evaluate(a));
-                this.calls.push({ name: node.name, args });
-                return this.call(node.name, args);
+                const result = this.call(node.name, args);
+                this.calls.push({ name: node.name, args, result });
+                return result;
             }
         }
     }
