@@ -1,4 +1,5 @@
 /** The composition root builds the Sentinel publisher from configuration, and none when Sentinel delivery is off. */
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as Composition from '../../../functions/composition';
 import type { IncidentPublisher } from '../../../shared/ports/incidentPublisher';
@@ -18,7 +19,7 @@ describe('incident publishers from configuration', () => {
 
     async function publishersWith(env: Record<string, string>): Promise<IncidentPublisher[]> {
         process.env = { ...saved, ...env };
-        const composition = (await import('../../../functions/composition')) as typeof Composition;
+        const composition = (await import(resolve(__dirname, '../../../functions/composition'))) as typeof Composition;
         return composition.getIncidentPublishers();
     }
 
