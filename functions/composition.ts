@@ -16,15 +16,13 @@ import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { isNeededForCorrelation } from '../shared/correlate/facts';
 import type { SysmonEvent } from '../shared/sysmon/types';
 import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
-import { TableEnrichmentStore } from '../shared/storage/table/tableEnrichmentStore';
+import { TableEnrichmentStore } from '../shared/storage/table/TableEnrichmentStore';
 import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
 import { createWorkspaceQuery } from '../shared/clients/logAnalyticsWorkspace';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../shared/storage/table/tableDeadLetterStore';
-import { TableHostStateStore } from '../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../shared/storage/table/tableIncidentStore';
+import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 
 let config: HollowtraceConfig | undefined;
 let credential: TokenCredential | undefined;

@@ -7,14 +7,14 @@
 import { decodeProcessAccess } from '../decode/accessMask';
 import type { Technique } from '../correlate/evaluate';
 import type { Incident } from '../correlate/incident';
-import type { IncidentQuery, IncidentStore } from '../correlate/incidentStore';
+import type { IncidentQuery, IncidentStore } from '../ports/incidentStore';
 import { deadLetterCursor } from '../ingest/deadLetter';
-import type { DeadLetterQuery, DeadLetterStore } from '../ingest/deadLetter';
+import type { DeadLetterQuery, DeadLetterStore } from '../ports/deadLetterStore';
 import type { IngestDependencies } from '../ingest/ingestService';
 import { reprocessDeadLetters } from '../ingest/reprocessDeadLetters';
 import { renderComment } from './comment';
 import type { EnrichmentSummary } from './comment';
-import type { EnrichmentStore } from './enrichmentStore';
+import type { EnrichmentStore } from '../ports/enrichmentStore';
 import { ApiProblem, json } from './http';
 import type { HttpResult } from './http';
 import type { ProcessRef, SentinelEntities } from './sentinelEntities';

@@ -7,8 +7,8 @@ import type { RetryOptions } from '@azure/event-hubs';
 import type { TokenCredential } from '@azure/identity';
 import type { ForwardingConfig } from '../config/loadConfig';
 import { ForwardingFailedError } from '../errors';
-import type { EventForwarder } from '../ingest/forwarder';
-import { groupByHost } from '../ingest/forwarder';
+import type { EventForwarder } from '../ports/eventForwarder';
+import { groupByHost } from '../ingest/groupByHost';
 import { reasonOf } from './errorReason';
 import type { SysmonEvent } from '../sysmon/types';
 

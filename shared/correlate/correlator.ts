@@ -5,15 +5,15 @@
  * of times. Re-applying is safe because the reducer is idempotent by event identity.
  */
 import { ConcurrencyConflictError } from '../errors';
-import { groupByHost } from '../ingest/forwarder';
+import { groupByHost } from '../ingest/groupByHost';
 import type { SysmonEvent } from '../sysmon/types';
 import type { CorrelationConfig } from './config';
 import { toIncident } from './incident';
 import type { Incident } from './incident';
-import type { IncidentStore } from './incidentStore';
+import type { IncidentStore } from '../ports/incidentStore';
 import { applyEvents, expireState } from './reducer';
 import { stateKey } from './state';
-import type { HostStateStore, LoadedHostState } from './stateStore';
+import type { HostStateStore, LoadedHostState } from '../ports/hostStateStore';
 
 export interface CorrelatorOptions {
     config: CorrelationConfig;

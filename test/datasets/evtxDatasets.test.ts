@@ -3,7 +3,7 @@
  * of its flat `.sysmon.jsonl.gz` twin (flattened by the team with python-evtx), field by field and normalized, so
  * replaying the `.evtx` finds the same incidents; a byte flipped inside a chunk (in a temporary copy) turns that chunk
  * into one rejection and nothing else. `evtx-network/` holds the logs with network connections (EID 3), whose Booleans
- * @ts-evtx/core misreads on its own (shared/replay/evtxSubstitutionValues.ts).
+ * @ts-evtx/core misreads on its own (tools/replay/evtxSubstitutionValues.ts).
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +12,10 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanEventXml } from '../../shared/ingest/eventXml';
-import { readEvtxRecords } from '../../shared/replay/evtxReader';
+import { readEvtxRecords } from '../../tools/replay/evtxReader';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import type { IngestMessage } from '../../shared/ingest/ingestBatch';
-import { readRecordingBatches } from '../../shared/replay/recordingReader';
+import { readRecordingBatches } from '../../tools/replay/recordingReader';
 import type { SysmonEvent } from '../../shared/sysmon/types';
 import { replayInMemory } from '../helpers/replayInMemory';
 import { DATASETS_DIR, DATASETS_PRESENT, DATASETS_SKIP_REASON, readGzipLines } from '../support/datasets';

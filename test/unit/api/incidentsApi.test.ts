@@ -1,6 +1,6 @@
 /** Use cases behind the HTTP functions, on in-memory stores: matching rules, validation, health. */
 import { describe, expect, it } from 'vitest';
-import { InMemoryEnrichmentStore } from '../../../shared/api/enrichmentStore';
+import { InMemoryEnrichmentStore } from '../../../shared/ports/InMemoryEnrichmentStore';
 import { errorToHttp } from '../../../shared/api/http';
 import {
     enrichSentinelIncident,
@@ -10,10 +10,10 @@ import {
     listIncidents,
     MAX_DEAD_LETTERS_LISTED,
 } from '../../../shared/api/incidentsApi';
-import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
-import type { IncidentStore } from '../../../shared/correlate/incidentStore';
+import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
+import type { IncidentStore } from '../../../shared/ports/incidentStore';
 import { StorageUnavailableError } from '../../../shared/errors';
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
+import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLetterStore';
 import type { DeadLetter } from '../../../shared/ingest/deadLetter';
 
 describe('incidents API', () => {

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/correlator';
-import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore';
-import type { LoadedHostState } from '../../../shared/correlate/stateStore';
+import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
+import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
+import type { LoadedHostState } from '../../../shared/ports/hostStateStore';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 import { processCreate } from '../../helpers/sysmonBuilders';
 

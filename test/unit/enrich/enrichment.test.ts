@@ -6,8 +6,8 @@
 import { MAVINJECT_ENRICHMENT_INPUT } from '../../helpers/enrichmentInput';
 import { describe, expect, it } from 'vitest';
 
-import { ABORT_GRACE_MS, enrichIncident, WorkspaceQueryError } from '../../../shared/enrich/enrichment.js';
-import type { EnrichmentInput, WorkspaceQueryPort, WorkspaceQueryResult } from '../../../shared/enrich/enrichment.js';
+import { ABORT_GRACE_MS, enrichIncident, WorkspaceQueryError } from '../../../shared/enrich/enrichment';
+import type { EnrichmentInput, WorkspaceQueryPort, WorkspaceQueryResult } from '../../../shared/enrich/enrichment';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const OPTIONS = { timeoutMs: 2_000, now: NOW };
