@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import {

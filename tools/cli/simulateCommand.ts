@@ -6,8 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { createEventHubSink } from '../eventHub/eventHubSink';
-import type { EventHubSinkHandle } from '../eventHub/eventHubSink';
+import { createEventHubSink } from '../eventHub/EventHubSink';
+import type { EventHubSinkHandle } from '../eventHub/EventHubSink';
 import { isBrokenPipe, sendToSink, writeJsonLines, writeJsonLinesToFile } from '../simulate/output';
 import type { WriteSummary } from '../simulate/output';
 import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../simulate/simulate';

@@ -11,7 +11,7 @@
  * Streaming: events come from a generator that keeps only pending events (a priority queue ordered by time), so an
  * hour of a busy fleet never sits in memory. Pure apart from its own state: the seed and `start` fix the output.
  */
-import { Rng, deriveSeed } from './random';
+import { Rng, deriveSeed } from './Rng';
 
 // ------------------------------------------------------------------------------------------------ public types
 

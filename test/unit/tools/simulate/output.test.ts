@@ -12,13 +12,13 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSimulateArgs, runSimulate } from '../../../../tools/cli/simulateCommand';
 import type { SimulateCommandOptions } from '../../../../tools/cli/simulateCommand';
-import type { EventBatchLike, ProducerLike } from '../../../../shared/clients/eventHubForwarder';
+import type { EventBatchLike, ProducerLike } from '../../../../shared/clients/EventHubEventForwarder';
 import {
     EVENT_SINK_RETRY_OPTIONS,
     EventHubSink,
     createEventHubSink,
     hostOfLine,
-} from '../../../../tools/eventHub/eventHubSink';
+} from '../../../../tools/eventHub/EventHubSink';
 import { ConfigurationError, ForwardingFailedError } from '../../../../shared/errors';
 import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../../tools/simulate/output';
 import type { EventSink } from '../../../../tools/simulate/output';
