@@ -23,7 +23,7 @@ import { readSentinelEntities } from './sentinelEntities';
 /** Request bodies above this are refused with 413: a Sentinel incident with its entities is a few KiB. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 const MAX_MATCHED = 20;
-const TECHNIQUES: readonly Technique[] = ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'];
+const TECHNIQUES: readonly Technique[] = ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012', 'T1620'];
 const INCIDENT_ID = /^hti-[0-9a-f]{14}$/;
 const SEVERITY_ORDER = { High: 3, Medium: 2, Low: 1 } as const;
 
@@ -203,7 +203,11 @@ export async function enrichSentinelIncident(
             matched.flatMap((i) => [
                 'hollowtrace',
                 i.technique,
-                i.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection',
+                i.technique === 'T1055.012'
+                    ? 'process-hollowing'
+                    : i.technique === 'T1620'
+                      ? 'reflective-code-loading'
+                      : 'process-injection',
             ]),
         ),
     ];
