@@ -2,10 +2,20 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+/** functions/ and shared/ are what ships to Azure: they never import laptop tooling, tests, benches or dev-only packages. */
+const DEPLOYED_BOUNDARY = [
+    {
+        group: ['**/tools/**', '**/test/**', '**/bench/**'],
+        message: 'Deployed code (functions/, shared/) never imports tools/, test/ or bench/.',
+    },
+    { group: ['@ts-evtx/*'], message: 'A dev dependency: not installed in the Function App.' },
+];
+
 export default defineConfig(
     globalIgnores([
         'dist/**',
         'dist-bench/**',
+        'dist-tools/**',
         'coverage/**',
         'node_modules/**',
         'bin/**',
@@ -34,7 +44,7 @@ export default defineConfig(
         },
     },
     {
-        files: ['functions/composition.ts', 'shared/config/**', 'test/**', 'cli/**', 'bench/**'],
+        files: ['functions/composition.ts', 'shared/config/**', 'test/**', 'tools/**', 'bench/**'],
         rules: { 'no-restricted-properties': 'off' },
     },
     {
@@ -43,7 +53,12 @@ export default defineConfig(
         rules: {
             'no-restricted-imports': [
                 'error',
-                { patterns: [{ group: ['@azure/*'], message: 'The shared/ core stays SDK-free; use a port.' }] },
+                {
+                    patterns: [
+                        { group: ['@azure/*'], message: 'The shared/ core stays SDK-free; use a port.' },
+                        ...DEPLOYED_BOUNDARY,
+                    ],
+                },
             ],
         },
     },
@@ -56,9 +71,14 @@ export default defineConfig(
                     paths: [
                         { name: '@azure/functions', message: 'Adapters in shared/ never see the Functions runtime.' },
                     ],
+                    patterns: DEPLOYED_BOUNDARY,
                 },
             ],
         },
+    },
+    {
+        files: ['functions/**/*.ts'],
+        rules: { 'no-restricted-imports': ['error', { patterns: DEPLOYED_BOUNDARY }] },
     },
     {
         files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -1,11 +1,11 @@
 'use strict';
-// Which `hollowtrace` to run: the compiled CLI (dist/) or the TypeScript sources through tsx. Plain CommonJS, so
+// Which `hollowtrace` to run: the compiled CLI (dist-tools/, `npm run build:tools`) or the TypeScript sources through tsx. Plain CommonJS, so
 // bin/hollowtrace.js can load it before anything is compiled.
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 /** Folders whose TypeScript the CLI is built from. */
-const SOURCE_DIRS = ['cli', 'shared', 'functions'];
+const SOURCE_DIRS = ['tools', 'shared', 'functions'];
 
 /** Newest modification time (ms) of the .ts files below `dir`; 0 when there are none. */
 function newestSourceMs(dir) {
@@ -28,8 +28,8 @@ function newestSourceMs(dir) {
  * @returns {{ kind: 'compiled' | 'source', path: string, stale: boolean }}
  */
 function chooseEntry(root, canRunSource) {
-    const compiled = join(root, 'dist', 'cli', 'hollowtrace.js');
-    const source = join(root, 'cli', 'hollowtrace.ts');
+    const compiled = join(root, 'dist-tools', 'tools', 'cli', 'hollowtrace.js');
+    const source = join(root, 'tools', 'cli', 'hollowtrace.ts');
     const runnableSource = canRunSource && existsSync(source);
     if (!existsSync(compiled)) return { kind: 'source', path: source, stale: false };
     if (!runnableSource) return { kind: 'compiled', path: compiled, stale: false };

@@ -3,7 +3,7 @@
  * (learn.microsoft.com, "Create a custom connector from an OpenAPI definition"): every operation has an operationId,
  * a summary and schemas, and the function key travels as the `x-functions-key` header (api key security).
  */
-import { MAX_DEAD_LETTERS_LISTED } from './incidentsApi';
+import { MAX_DEAD_LETTERS_LISTED } from './deadLetterQuery';
 
 const processSummary = {
     type: 'object',

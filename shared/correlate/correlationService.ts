@@ -1,11 +1,11 @@
 /**
  * @module Stage 2 use case and the inline variant of stage 1's forwarding port.
  */
-import type { DeadLetterStore } from '../ingest/deadLetter';
-import type { EventForwarder } from '../ingest/forwarder';
+import type { DeadLetterStore } from '../ports/deadLetterStore';
+import type { EventForwarder } from '../ports/eventForwarder';
 import type { IngestMessage } from '../ingest/ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
-import type { CorrelationOutcome, Correlator } from './correlator';
+import type { CorrelationOutcome, Correlator } from './Correlator';
 import { decodeForwardedBatch } from './forwardedEvents';
 
 export interface CorrelationDependencies {

@@ -4,6 +4,7 @@
 import type { SignalName } from './config';
 import type { ProcessSummary, Severity, Technique } from './evaluate';
 import { techniqueName } from './evaluate';
+import type { IncidentQuery } from '../ports/incidentStore';
 import type { IncidentChange } from './reducer';
 
 export interface IncidentSignal {
@@ -116,4 +117,14 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
         explanation: incident.explanation,
         ...(incident.notes !== undefined && { notes: incident.notes }),
     };
+}
+
+/** Whether an incident matches the query's filters (shared by both stores so they agree exactly). */
+export function matchesQuery(incident: Incident, query: IncidentQuery): boolean {
+    if (query.host !== undefined && incident.host.toLowerCase() !== query.host.toLowerCase()) return false;
+    if (query.since !== undefined && incident.lastSeen < query.since) return false;
+    if (query.until !== undefined && incident.lastSeen > query.until) return false;
+    if (query.technique !== undefined && incident.technique !== query.technique) return false;
+    if (query.minScore !== undefined && incident.score < query.minScore) return false;
+    return true;
 }

@@ -179,3 +179,12 @@ export function evidenceRef(event: SysmonEvent): EvidenceRef {
     if (event.origin.sequenceNumber !== undefined) ref.sequenceNumber = event.origin.sequenceNumber;
     return ref;
 }
+
+/** Serializes a record; Maps are not used inside records, so plain JSON round-trips them exactly. */
+export function serializeRecord(record: StateRecord): string {
+    return JSON.stringify(record);
+}
+
+export function deserializeRecord(text: string): StateRecord {
+    return JSON.parse(text) as StateRecord;
+}

@@ -1,8 +1,9 @@
 /**
- * @module Dead-letter port: where rejected events go with their raw text, reason and Event Hub coordinates,
- * so that nothing is lost silently. Implementations: `InMemoryDeadLetterStore` (tests, replay) and
- * `TableDeadLetterStore` (shared/storage/table). Both pass test/contracts/deadLetterStoreContract.ts.
+ * @module Dead letters: a rejected input with its raw text, reason and Event Hub coordinates, so that nothing is lost
+ * silently; the day a letter is filed under and the one listing order every store shares. The stores themselves sit
+ * behind the `DeadLetterStore` port (shared/ports/deadLetterStore.ts).
  */
+import type { DeadLetterQuery } from '../ports/deadLetterStore';
 
 /** One rejected input, as stored. `raw` is bounded by the producer (see `MAX_DEAD_LETTER_RAW_CHARS`). */
 export interface DeadLetter {
@@ -29,27 +30,6 @@ export interface DeadLetter {
  * characters (learn.microsoft.com "Understanding the Table service data model", property types).
  */
 export const MAX_DEAD_LETTER_RAW_CHARS = 30_000;
-
-/** Which letters to list. */
-export interface DeadLetterQuery {
-    /** At most this many (the newest days first). */
-    limit?: number;
-    /** `YYYY-MM-DD`: letters of this UTC day (enqueued, else rejected) and later only. */
-    sinceDay?: string;
-    /** Letters with exactly this reason only. */
-    reason?: string;
-    /** Letters after this one in listing order only (`deadLetterCursor` of the last letter of the previous page). */
-    after?: string;
-}
-
-export interface DeadLetterStore {
-    /** Stores the letters; idempotent by `id`. Throws `StorageUnavailableError` when the store fails. */
-    putMany(letters: readonly DeadLetter[]): Promise<void>;
-    /** Lists the letters, newest day (enqueued, else rejected) first, then by id; for operators and tests. */
-    list(options?: DeadLetterQuery): Promise<DeadLetter[]>;
-    /** Removes these letters (found by id and day); letters already gone are not an error. */
-    deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void>;
-}
 
 /** The day of a letter whose time does not parse: it sorts before every real day, so such letters list last. */
 export const UNKNOWN_DEAD_LETTER_DAY = '0000-00-00';
@@ -88,34 +68,4 @@ export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQu
     }
     const limit = Math.max(0, query?.limit ?? keyed.length);
     return keyed.slice(from, from + limit).map((k) => k.letter);
-}
-
-/** Keeps dead letters in process memory (tests and `hollowtrace replay`). */
-export class InMemoryDeadLetterStore implements DeadLetterStore {
-    /** By `deadLetterCursor`: day and id. */
-    private readonly letters = new Map<string, DeadLetter>();
-
-    putMany(letters: readonly DeadLetter[]): Promise<void> {
-        // Keyed by day and id, as the Table store keys its entities.
-        for (const letter of letters) this.letters.set(deadLetterCursor(letter), { ...letter });
-        return Promise.resolve();
-    }
-
-    list(options?: DeadLetterQuery): Promise<DeadLetter[]> {
-        const sinceDay = options?.sinceDay;
-        const reason = options?.reason;
-        const selected = [...this.letters.values()]
-            .filter(
-                (l) =>
-                    (sinceDay === undefined || deadLetterDay(l) >= sinceDay) &&
-                    (reason === undefined || l.reason === reason),
-            )
-            .map((l) => ({ ...l }));
-        return Promise.resolve(orderAndPage(selected, options));
-    }
-
-    deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
-        for (const letter of letters) this.letters.delete(deadLetterCursor(letter));
-        return Promise.resolve();
-    }
 }

@@ -3,8 +3,8 @@
  * Infrastructure failures (dead-letter store, forwarding) throw typed errors, so the function's retry policy
  * re-runs the whole batch; both writes are idempotent, so a re-run does not duplicate.
  */
-import type { DeadLetterStore } from './deadLetter';
-import type { EventForwarder } from './forwarder';
+import type { DeadLetterStore } from '../ports/deadLetterStore';
+import type { EventForwarder } from '../ports/eventForwarder';
 import { ingestBatch } from './ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from './ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';

@@ -10,7 +10,8 @@
  * letters that are resolved deleted.
  */
 import { deadLetterCursor } from './deadLetter';
-import type { DeadLetter, DeadLetterQuery } from './deadLetter';
+import type { DeadLetter } from './deadLetter';
+import type { DeadLetterQuery } from '../ports/deadLetterStore';
 import { ingestBatch } from './ingestBatch';
 import type { IngestMessage } from './ingestBatch';
 import type { IngestDependencies } from './ingestService';

@@ -1,14 +1,10 @@
 /**
  * @module Behaviour every `DeadLetterStore` must show, run against each implementation
- * (test/unit/ingest/inMemoryDeadLetterStore.test.ts, test/integration/tableDeadLetterStore.test.ts).
+ * (test/unit/ports/InMemoryDeadLetterStore.test.ts, test/integration/TableDeadLetterStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import {
-    MAX_DEAD_LETTER_RAW_CHARS,
-    deadLetterCursor,
-    type DeadLetter,
-    type DeadLetterStore,
-} from '../../shared/ingest/deadLetter.js';
+import { MAX_DEAD_LETTER_RAW_CHARS, deadLetterCursor, type DeadLetter } from '../../shared/ingest/deadLetter';
+import { type DeadLetterStore } from '../../shared/ports/deadLetterStore';
 
 const OLDER_DAY = '2026-11-24';
 const NEWER_DAY = '2026-11-25';

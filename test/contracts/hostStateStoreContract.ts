@@ -1,12 +1,12 @@
 /**
  * @module Behaviour every `HostStateStore` must show, run against each implementation
- * (test/unit/correlate/inMemoryStores.test.ts, test/integration/tableStores.test.ts).
+ * (test/unit/ports/inMemoryStores.test.ts, test/integration/tableStores.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyConflictError } from '../../shared/errors.js';
-import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state.js';
-import type { ChainRecord, Evidence, FileRecord, HostState, ProcessRecord } from '../../shared/correlate/state.js';
-import type { HostStateStore, LoadedHostState } from '../../shared/correlate/stateStore.js';
+import { ConcurrencyConflictError } from '../../shared/errors';
+import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
+import type { ChainRecord, Evidence, FileRecord, HostState, ProcessRecord } from '../../shared/correlate/state';
+import type { HostStateStore, LoadedHostState } from '../../shared/ports/hostStateStore';
 
 export interface HostStateStoreContractOptions {
     /** Transactions a save of 250 changed records reports; undefined: any positive number. */

@@ -1,10 +1,10 @@
 /**
  * @module Behaviour every `IncidentStore` must show, run against each implementation
- * (test/unit/correlate/inMemoryStores.test.ts, test/integration/tableStores.test.ts).
+ * (test/unit/ports/inMemoryStores.test.ts, test/integration/tableStores.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../../shared/correlate/incident.js';
-import type { IncidentQuery, IncidentStore } from '../../shared/correlate/incidentStore.js';
+import type { Incident } from '../../shared/correlate/incident';
+import type { IncidentQuery, IncidentStore } from '../../shared/ports/incidentStore';
 
 /** A complete incident; optional fields are left out (not set to undefined) unless given, so strict equality holds. */
 function incident(id: string, overrides: Partial<Incident> = {}): Incident {

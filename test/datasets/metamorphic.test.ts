@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import type { ReplayResult } from '../../shared/replay/replay';
+import type { ReplayResult } from '../../tools/replay/replay';
 import { replayInMemory } from '../helpers/replayInMemory';
-import { replayRecordings } from '../../shared/replay/replay';
-import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
-import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
-import { InMemoryDeadLetterStore } from '../../shared/ingest/deadLetter';
+import { replayRecordings } from '../../tools/replay/replay';
+import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
+import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore';
+import { InMemoryDeadLetterStore } from '../../shared/ports/InMemoryDeadLetterStore';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import {
     DATASETS_DIR,

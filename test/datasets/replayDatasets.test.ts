@@ -11,9 +11,9 @@ import { replayInMemory } from '../helpers/replayInMemory';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import { InMemoryIncidentStore } from '../../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
-import { Correlator } from '../../shared/correlate/correlator';
+import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore';
+import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import {

@@ -17,11 +17,11 @@ import { inspect } from 'node:util';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { createWorkspaceQuery, LOG_ANALYTICS_DEFAULT_SCOPE } from '../../shared/clients/logAnalyticsWorkspace.js';
-import type { WorkspaceQueryOptions } from '../../shared/clients/logAnalyticsWorkspace.js';
-import { ConfigurationError } from '../../shared/errors.js';
-import { enrichIncident, WorkspaceQueryError } from '../../shared/enrich/enrichment.js';
-import type { EnrichmentInput } from '../../shared/enrich/enrichment.js';
+import { createWorkspaceQuery, LOG_ANALYTICS_DEFAULT_SCOPE } from '../../shared/clients/LogAnalyticsWorkspaceQuery';
+import type { WorkspaceQueryOptions } from '../../shared/clients/LogAnalyticsWorkspaceQuery';
+import { ConfigurationError } from '../../shared/errors';
+import { enrichIncident, WorkspaceQueryError } from '../../shared/enrich/enrichment';
+import type { EnrichmentInput } from '../../shared/enrich/enrichment';
 
 const OPENSSL = spawnSync('openssl', ['version'], { encoding: 'utf8' });
 const HAS_OPENSSL = OPENSSL.status === 0;

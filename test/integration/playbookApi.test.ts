@@ -5,21 +5,19 @@
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalServer } from '../../cli/localServer';
-import type { LocalServer } from '../../cli/localServer';
-import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
+import { startLocalServer } from '../../tools/local/localServer';
+import type { LocalServer } from '../../tools/local/localServer';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import type { Incident } from '../../shared/correlate/incident';
-import { InMemoryHostStateStore } from '../../shared/correlate/stateStore';
-import { TableEnrichmentStore } from '../../shared/storage/table/tableEnrichmentStore';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../../shared/storage/table/tableDeadLetterStore';
+import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
+import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';
+import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../shared/ingest/ingestBatch';
-import { InMemoryEventForwarder } from '../../shared/ingest/forwarder';
-import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore';
+import { InMemoryEventForwarder } from '../../shared/ports/InMemoryEventForwarder';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import {
     CREATE_PROCESS_TRACE,
     processAccess,

@@ -6,19 +6,14 @@
 import { closedPortClient, expectStorageUnavailable, testTables } from '../support/tables';
 import { type TableClient, type TableTransactionResponse, odata } from '@azure/data-tables';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors.js';
-import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state.js';
-import type { Incident } from '../../shared/correlate/incident.js';
-import {
-    MAX_PART_CHARS,
-    MAX_PARTS,
-    TableHostStateStore,
-    joinJson,
-    splitJson,
-} from '../../shared/storage/table/tableHostStateStore.js';
-import { TableIncidentStore } from '../../shared/storage/table/tableIncidentStore.js';
-import { hostStateStoreContract } from '../contracts/hostStateStoreContract.js';
-import { incidentStoreContract } from '../contracts/incidentStoreContract.js';
+import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors';
+import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
+import type { Incident } from '../../shared/correlate/incident';
+import { MAX_PART_CHARS, MAX_PARTS, joinJson, splitJson } from '../../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
+import { hostStateStoreContract } from '../contracts/hostStateStoreContract';
+import { incidentStoreContract } from '../contracts/incidentStoreContract';
 
 const { newClient, missingClient, dropAll } = testTables(inject('tablesConnectionString'), 'stores');
 

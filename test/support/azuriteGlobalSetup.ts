@@ -3,7 +3,7 @@
  * the tests (`inject('tablesConnectionString')`). Nothing is started by hand.
  */
 import type { TestProject } from 'vitest/node';
-import { startLocalAzuriteTable } from '../../cli/localAzurite';
+import { startLocalAzuriteTable } from '../../tools/local/localAzurite';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
     const azurite = await startLocalAzuriteTable();

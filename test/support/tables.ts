@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
 import { StorageUnavailableError } from '../../shared/errors';
-import { AZURITE_ACCOUNT_KEY } from '../../cli/localAzurite';
-import { createTableClientFromConnectionString } from '../../shared/storage/table/tableDeadLetterStore';
+import { AZURITE_ACCOUNT_KEY } from '../../tools/local/localAzurite';
+import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 
 /** Port 1 on loopback: nothing listens, so every request fails without an HTTP response. */
 export const CLOSED_PORT_CONNECTION_STRING = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:1/devstoreaccount1;`;

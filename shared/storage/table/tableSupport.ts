@@ -2,12 +2,10 @@
  * @module What every Azure Table Storage adapter in this folder shares: building a client, creating its table,
  * escaping keys, the limits of entity group transactions, splitting JSON over string properties, and turning SDK
  * and socket failures into `StorageUnavailableError` without leaking secrets.
- *
- * The stores re-export the names they exported before (e.g. `encodeTableKey` from tableDeadLetterStore.ts,
- * `splitJson` from tableHostStateStore.ts), so existing imports keep working.
+
  */
 import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
-import { StorageUnavailableError } from '../../errors.js';
+import { StorageUnavailableError } from '../../errors';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Client and table
@@ -147,7 +145,7 @@ export const MAX_PARTS = 14;
  * record is a programming error, and it must not be retried as if storage were down.
  *
  * U+2028/U+2029 are written as JSON escapes (JSON.parse reads them back unchanged; JSON.stringify only emits them
- * inside strings): Azurite 3.35 cuts a transaction sub-request body at them (see tableDeadLetterStore.ts).
+ * inside strings): Azurite 3.35 cuts a transaction sub-request body at them (see TableDeadLetterStore.ts).
  * A part never ends between the two halves of a surrogate pair, so each part is well-formed UTF-16 on the wire.
  */
 export function splitJson(json: string, what: string): Record<string, string | number> {

@@ -7,11 +7,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import type { Incident } from '../../../shared/correlate/incident';
-import { InMemoryIncidentStore } from '../../../shared/correlate/incidentStore';
-import { InMemoryHostStateStore } from '../../../shared/correlate/stateStore';
-import type { HostStateStore } from '../../../shared/correlate/stateStore';
+import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
+import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
+import type { HostStateStore } from '../../../shared/ports/hostStateStore';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 import {
     CREATE_PROCESS_TRACE,

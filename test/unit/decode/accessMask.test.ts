@@ -9,7 +9,7 @@ import {
     hasCapability,
     parseAccessMask,
     type ProcessCapabilityName,
-} from '../../../shared/decode/accessMask.js';
+} from '../../../shared/decode/accessMask';
 
 describe('parseAccessMask', () => {
     it.each([

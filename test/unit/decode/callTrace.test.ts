@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { describeCallTraceFacts, parseCallTrace, type Frame } from '../../../shared/decode/callTrace.js';
+import { describeCallTraceFacts, parseCallTrace, type Frame } from '../../../shared/decode/callTrace';
 
 // Real CallTrace values from Sysmon recordings.
 const SYSMAIN_TRACE =

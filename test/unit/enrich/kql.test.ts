@@ -11,8 +11,8 @@ import {
     imageBaseName,
     InvalidEnrichmentInputError,
     kqlString,
-} from '../../../shared/enrich/kql.js';
-import type { EnrichmentInput, EnrichmentQuery } from '../../../shared/enrich/kql.js';
+} from '../../../shared/enrich/kql';
+import type { EnrichmentInput, EnrichmentQuery } from '../../../shared/enrich/kql';
 
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny KQL reader: string literals, `//` comments, everything else is code

@@ -9,13 +9,11 @@ import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { expireCorrelationStateWith } from '../../../functions/expireCorrelationState';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
-import { Correlator } from '../../../shared/correlate/correlator';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../../../shared/storage/table/tableDeadLetterStore';
-import { TableHostStateStore } from '../../../shared/storage/table/tableHostStateStore';
-import { TableIncidentStore } from '../../../shared/storage/table/tableIncidentStore';
+import { Correlator } from '../../../shared/correlate/Correlator';
+import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../../shared/storage/table/TableIncidentStore';
 import {
     CREATE_PROCESS_TRACE,
     processAccess,

@@ -7,12 +7,10 @@ import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
 import { StorageUnavailableError } from '../../../shared/errors';
-import { InMemoryEventForwarder } from '../../../shared/ingest/forwarder';
+import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
-import {
-    TableDeadLetterStore,
-    createTableClientFromConnectionString,
-} from '../../../shared/storage/table/tableDeadLetterStore';
+import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
 
 const PROCESS_CREATE = JSON.stringify({
     EventID: 1,

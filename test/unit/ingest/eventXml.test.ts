@@ -10,8 +10,8 @@ import {
     scanEventXmlGeneral,
     scanEventXmlTagByTag,
     scanUsualLayout,
-} from '../../../shared/ingest/eventXml.js';
-import type { XmlEvent, XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml.js';
+} from '../../../shared/ingest/eventXml';
+import type { XmlEvent, XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml';
 
 const LIMITS = { maxDepth: 32 };
 const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';

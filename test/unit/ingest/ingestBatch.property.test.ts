@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter.js';
-import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../../shared/ingest/ingestBatch.js';
-import type { IngestLimits, IngestMessage, IngestResult } from '../../../shared/ingest/ingestBatch.js';
-import { FieldBag, normalizeSysmonRecord } from '../../../shared/sysmon/normalize.js';
+import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLetterStore';
+import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../../shared/ingest/ingestBatch';
+import type { IngestLimits, IngestMessage, IngestResult } from '../../../shared/ingest/ingestBatch';
+import { FieldBag, normalizeSysmonRecord } from '../../../shared/sysmon/normalize';
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
 const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ForwardingFailedError } from '../../../shared/errors';
-import { InMemoryDeadLetterStore } from '../../../shared/ingest/deadLetter';
+import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLetterStore';
 import type { DeadLetter } from '../../../shared/ingest/deadLetter';
-import { InMemoryEventForwarder } from '../../../shared/ingest/forwarder';
-import type { EventForwarder } from '../../../shared/ingest/forwarder';
+import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
+import type { EventForwarder } from '../../../shared/ports/eventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
 import { processIngestBatch } from '../../../shared/ingest/ingestService';

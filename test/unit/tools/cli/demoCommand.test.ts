@@ -1,0 +1,61 @@
+/**
+ * `npm run demo` end to end on a fresh machine: Azurite in-process, a simulated fleet, both stages with Table
+ * state, the API served locally; every injected attack is found and the example requests work.
+ */
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../../../tools/cli/demoCommand';
+import { WorkspaceIncidentEnricher } from '../../../../shared/api/WorkspaceIncidentEnricher';
+
+function baseName(path: string | undefined): string {
+    return (path ?? '?').split(/[\\/]/).pop()!.toLowerCase();
+}
+
+describe('demo', () => {
+    it('finds exactly the injected attacks and serves them over the playbook API', async () => {
+        let printed = '';
+        const demo = await runDemo({
+            port: 0,
+            seed: 11,
+            hosts: 3,
+            attacks: 5,
+            durationSeconds: 120,
+            eventsPerSecond: 10,
+            serve: false,
+            enricher: new WorkspaceIncidentEnricher(undefined, 1_000),
+            out: (t) => (printed += t),
+        });
+        try {
+            const found = demo.incidents
+                .map((i) => `${i.host}|${baseName(i.injector.image)}|${baseName(i.target.image)}`)
+                .sort();
+            const injected = demo.attacks
+                .map((a) => `${a.host.toLowerCase()}|${baseName(a.injectorImage)}|${baseName(a.targetImage)}`)
+                .sort();
+            expect(found).toEqual(injected);
+            expect(printed).toMatch(/curl -s .*\/incidents\/enrich/);
+
+            const headers = { 'x-functions-key': demo.functionKey, 'content-type': 'application/json' };
+            const list = (await (await fetch(`${demo.server.url}/incidents`, { headers })).json()) as {
+                incidents: unknown[];
+            };
+            expect(list.incidents).toHaveLength(demo.incidents.length);
+            const target = demo.incidents[0]!;
+            const answer = (await (
+                await fetch(`${demo.server.url}/incidents/enrich`, {
+                    method: 'POST',
+                    headers,
+                    body: JSON.stringify([
+                        { kind: 'Host', properties: { hostName: target.host.split('.')[0]!.toUpperCase() } },
+                    ]),
+                })
+            ).json()) as { matched: { id: string; enrichment: { status: string; lines: string[] } }[] };
+            expect(answer.matched.map((m) => m.id)).toContain(target.id);
+            expect(answer.matched[0]!.enrichment).toEqual({
+                status: 'unavailable',
+                lines: ['not available: workspace not configured'],
+            });
+        } finally {
+            await demo.close();
+        }
+    });
+});

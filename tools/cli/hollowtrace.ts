@@ -1,0 +1,134 @@
+/**
+ * The `hollowtrace` command line: `hollowtrace replay [--json] [--store memory|table] <file-or-dir>...`.
+ * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import type * as DemoModuleNs from './demoCommand';
+import type * as EnricherModuleNs from '../../shared/api/WorkspaceIncidentEnricher';
+import { DEMO_FUNCTION_KEY } from '../local/demoKey';
+
+type DemoModule = typeof DemoModuleNs;
+type EnricherModule = typeof EnricherModuleNs;
+import { runReplay } from './replayCommand';
+import { SIMULATE_USAGE, parseSimulateArgs, runSimulate } from './simulateCommand';
+
+const USAGE = `usage:
+  hollowtrace demo [--port 7071] [--seed N]
+      The whole pipeline on this machine: Azurite in-process, a simulated fleet with attacks, both stages with
+      Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
+  hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
+      Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports, .evtx; directories recursively;
+      a path without extension names a recording)
+      through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
+      Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.
+${SIMULATE_USAGE}`;
+
+/**
+ * Outside the Functions host, @azure/functions warns once per registration that it runs in test mode. The local
+ * server calls the handlers directly, so registration does not matter here: keep the demo's console readable.
+ */
+function quietFunctionsTestMode(): void {
+    const warn = console.warn.bind(console);
+    console.warn = (...args: unknown[]): void => {
+        const first = typeof args[0] === 'string' ? args[0] : '';
+        if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first))
+            return;
+        warn(...args);
+    };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (command === 'replay') {
+        let parsed;
+        try {
+            parsed = parseArgs({
+                args: [...rest],
+                allowPositionals: true,
+                options: {
+                    json: { type: 'boolean', default: false },
+                    store: { type: 'string', default: 'memory' },
+                    'batch-size': { type: 'string', default: '256' },
+                },
+            });
+        } catch (error) {
+            process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+            return 2;
+        }
+        const { values, positionals } = parsed;
+        const batchSize = Number(values['batch-size']);
+        if (
+            positionals.length === 0 ||
+            (values.store !== 'memory' && values.store !== 'table') ||
+            !Number.isSafeInteger(batchSize) ||
+            batchSize < 1
+        ) {
+            process.stderr.write(`${USAGE}\n`);
+            return 2;
+        }
+        return runReplay({ paths: positionals, json: values.json === true, store: values.store, batchSize });
+    }
+    if (command === 'simulate') {
+        const options = parseSimulateArgs(rest);
+        if (typeof options === 'string') {
+            process.stderr.write(`${options}\n`); // the problem and the usage
+            return 2;
+        }
+        return runSimulate(options);
+    }
+    if (command === 'demo') {
+        let parsed;
+        try {
+            parsed = parseArgs({
+                args: [...rest],
+                options: { port: { type: 'string', default: '7071' }, seed: { type: 'string', default: '7' } },
+            });
+        } catch (error) {
+            process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+            return 2;
+        }
+        const port = Number(parsed.values.port);
+        const seed = Number(parsed.values.seed);
+        if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isSafeInteger(seed)) {
+            process.stderr.write(`${USAGE}\n`);
+            return 2;
+        }
+        quietFunctionsTestMode();
+        // Loaded only for the demo (it pulls in the functions); require works from source (tsx) and from dist alike.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runDemo } = require('./demoCommand') as DemoModule;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { WorkspaceIncidentEnricher } = require('../../shared/api/WorkspaceIncidentEnricher') as EnricherModule;
+        // No workspace here: enrichment answers say "unavailable: workspace not configured", as they would in Azure.
+        await runDemo({
+            port,
+            seed,
+            hosts: 4,
+            attacks: 5,
+            durationSeconds: 600,
+            eventsPerSecond: 15,
+            serve: true,
+            enricher: new WorkspaceIncidentEnricher(undefined, 20_000),
+        });
+        return 0;
+    }
+    process.stderr.write(
+        `${command === undefined || command === '--help' || command === 'help' ? '' : `unknown command: ${command}\n`}${USAGE}\n`,
+    );
+    return command === '--help' || command === 'help' ? 0 : 2;
+}
+
+/** Runs the CLI with the process's arguments and sets the exit code (used by bin/hollowtrace.js). */
+export function runCli(): void {
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            process.stderr.write(`hollowtrace: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.exitCode = 1;
+        },
+    );
+}
+
+if (require.main === module) runCli();
