@@ -132,7 +132,7 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         ],
         sources: [
             `Sigma proc_access_win_susp_direct_ntopenprocess_call (3f3f3506-1895-401b-9cc3-e86b16e630d0): ${SIGMA}`,
-            'olafhartong/sysmon-modular 10_process_access/include_syscalls.xml',
+            'sysmon-modular include_syscalls.xml: https://github.com/olafhartong/sysmon-modular/tree/master/10_process_access',
         ],
     },
     'access-bof-injection-pattern': {
