@@ -188,6 +188,25 @@ describe('rule 3: corrupt image names are corrected by agreement across the GUID
         expect(incidents[0]!.notes).toHaveLength(1);
     });
 
+    it('a well-formed path beats garbled ones, even from more telling events', async () => {
+        const incidents = await run([
+            processCreate(0, 'victim', NOTEPAD, 'explorer', EXPLORER, 'notepad.exe a.txt'),
+            remoteThread(50, 'ps', GARBLED, 'victim', NOTEPAD),
+            remoteThread(51, 'ps', GARBLED, 'victim', NOTEPAD),
+            processAccess(
+                42,
+                'ps',
+                POWERSHELL,
+                'victim',
+                NOTEPAD,
+                0x1f3fff,
+                `${CREATE_PROCESS_TRACE}|UNKNOWN(00590000)`,
+            ),
+        ]);
+        expect(incidents[0]!.injector.image).toBe(POWERSHELL);
+        expect(incidents[0]!.explanation).toContain('Injector image corrected');
+    });
+
     it('events that agree give no note', async () => {
         const incidents = await run([
             processCreate(0, 'victim', NOTEPAD, 'explorer', EXPLORER, 'notepad.exe a.txt'),
