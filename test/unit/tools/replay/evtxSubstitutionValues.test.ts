@@ -12,6 +12,7 @@ import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
 import { readEvtxRecords } from '../../../../tools/replay/evtxReader';
 import {
     OwnedValueType,
+    declaredValueCount,
     decodeOwnedValue,
     installSubstitutionValueDecoding,
     renderFileTime,
@@ -96,6 +97,25 @@ describe('decodeOwnedValue: the value types decoded here, from their declared by
     it('every other type is left to the library', () => {
         for (const type of [0x00, 0x01, 0x04, 0x06, 0x08, 0x0a, 0x0f, 0x13, 0x14, 0x15, 0x21, 0x81])
             expect(decodeOwnedValue(type, bytes(1, 0, 0, 0))).toBeUndefined();
+    });
+});
+
+describe("declaredValueCount: where the format puts a record's value count", () => {
+    const log = syntheticEvtx([{ recordId: 1, fields: [['A', values.string('x')]] }]);
+    const chunk = log.subarray(4096);
+
+    it('reads the count behind the inline template definition: 18 in a record laid out as Windows writes it', () => {
+        expect(declaredValueCount(chunk, 0x200)).toBe(18);
+        const six = syntheticEvtx([{ recordId: 1, systemValueCount: 6, fields: [['A', values.string('x')]] }]);
+        expect(declaredValueCount(six.subarray(4096), 0x200)).toBe(6);
+    });
+
+    it('is undefined for a record that is not a fragment with a template instance, or is cut short', () => {
+        const other = Buffer.from(chunk);
+        other[0x200 + 0x18] = 0x01; // an element where the fragment header belongs
+        expect(declaredValueCount(other, 0x200)).toBeUndefined();
+        expect(declaredValueCount(chunk.subarray(0, 0x200 + 0x20), 0x200)).toBeUndefined();
+        expect(declaredValueCount(chunk.subarray(0, 0x200 + 0x18 + 14 + 10), 0x200)).toBeUndefined();
     });
 });
 
@@ -275,6 +295,23 @@ describe('synthetic EVTX logs laid out as Sysmon writes them, read by readEvtxRe
             Port: '443',
             After: 'sentinel',
         });
+    });
+
+    it("a record whose value array the library does not find (6 values instead of Windows' 18) is unreadable, not filled with other bytes", async () => {
+        const path = join(dir, `log-${files++}.evtx`);
+        writeFileSync(
+            path,
+            syntheticEvtx([
+                { recordId: 1, systemValueCount: 6, fields: networkConnection },
+                { recordId: 2, fields: networkConnection },
+            ]),
+        );
+        const items = [];
+        for await (const item of readEvtxRecords(path)) items.push(item);
+        expect(items.map((item) => (item.kind === 'record' ? 'record' : item.detail))).toEqual([
+            'chunk 0 at byte 4096, record at chunk offset 512: the record declares 6 substitution values, the renderer found 0',
+            'record',
+        ]);
     });
 
     it('the types left to the library render as before: string, UInt16/32, GUID, HexInt32', async () => {
