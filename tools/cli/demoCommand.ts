@@ -18,7 +18,7 @@ import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryEventForwarder } from '../../shared/ports/InMemoryEventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import { simulateFleet } from '../simulate/simulate';
-import type { InjectedAttack } from '../simulate/simulate';
+import type { InjectedAttack } from '../simulate/types';
 import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';

@@ -16,8 +16,9 @@ import { InMemoryIncidentStore } from '../../../../shared/ports/InMemoryIncident
 import { InMemoryHostStateStore } from '../../../../shared/ports/InMemoryHostStateStore';
 import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
 import { writeJsonLinesToFile } from '../../../../tools/simulate/output';
-import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/simulate';
+import { ATTACK_KINDS } from '../../../../tools/simulate/types';
+import { simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/types';
 
 const START = new Date('2024-05-01T10:00:00Z');
 
