@@ -75,6 +75,15 @@ let library: Promise<EvtxLibrary> | undefined;
  */
 export const REVIEWED_EVTX_LIBRARY_VERSION = '1.1.1';
 
+/** Throws unless `version` (the installed @ts-evtx/core's) is the reviewed one. */
+export function assertReviewedLibraryVersion(version: string): void {
+    if (version !== REVIEWED_EVTX_LIBRARY_VERSION)
+        throw new Error(
+            `@ts-evtx/core ${version} is installed; its substitution value decoding was reviewed for ` +
+                `${REVIEWED_EVTX_LIBRARY_VERSION} only (see docs/evtx.md)`,
+        );
+}
+
 /**
  * @ts-evtx/core is an ES module; this project compiles to CommonJS, so it is loaded on first use with `import()`,
  * together with its value parser, around which our decoding of the values it misreads is installed.
@@ -82,11 +91,7 @@ export const REVIEWED_EVTX_LIBRARY_VERSION = '1.1.1';
 function loadLibrary(): Promise<EvtxLibrary> {
     library ??= (async () => {
         const { version } = createRequire(__filename)('@ts-evtx/core/package.json') as { version: string };
-        if (version !== REVIEWED_EVTX_LIBRARY_VERSION)
-            throw new Error(
-                `@ts-evtx/core ${version} is installed; its substitution value decoding was reviewed for ` +
-                    `${REVIEWED_EVTX_LIBRARY_VERSION} only (see docs/evtx.md)`,
-            );
+        assertReviewedLibraryVersion(version);
         const [core, values] = await Promise.all([
             import('@ts-evtx/core') as Promise<unknown> as Promise<EvtxLibrary>,
             import('@ts-evtx/core/dist/src/evtx/VariantValueParser.js') as Promise<unknown> as Promise<{

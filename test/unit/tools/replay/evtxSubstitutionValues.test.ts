@@ -3,13 +3,17 @@
  * decoder alone, then whole synthetic logs (test/helpers/syntheticEvtx.ts, laid out as Sysmon writes them) read by
  * `readEvtxRecords`, so the library's template rendering and our value decoding are exercised together.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanEventXml } from '../../../../shared/ingest/eventXml';
 import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
-import { readEvtxRecords } from '../../../../tools/replay/evtxReader';
+import {
+    REVIEWED_EVTX_LIBRARY_VERSION,
+    assertReviewedLibraryVersion,
+    readEvtxRecords,
+} from '../../../../tools/replay/evtxReader';
 import {
     OwnedValueType,
     declaredValueCount,
@@ -162,6 +166,18 @@ describe('installSubstitutionValueDecoding around a value parser', () => {
         installSubstitutionValueDecoding(prototype);
         prototype.parse.call({ r: reader }, OwnedValueType.Boolean, 4);
         expect(calls).toEqual([[OwnedValueType.Boolean, 4]]);
+    });
+
+    it('a parser without `parse` is refused, and so is any library version but the reviewed one', () => {
+        expect(() => installSubstitutionValueDecoding({} as ValueParserPrototype)).toThrow(/needs review/);
+        const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as {
+            devDependencies: Record<string, string>;
+        };
+        expect(manifest.devDependencies['@ts-evtx/core']).toBe(REVIEWED_EVTX_LIBRARY_VERSION); // pinned together
+        expect(() => assertReviewedLibraryVersion(REVIEWED_EVTX_LIBRARY_VERSION)).not.toThrow();
+        expect(() => assertReviewedLibraryVersion('1.2.0')).toThrow(
+            '@ts-evtx/core 1.2.0 is installed; its substitution value decoding was reviewed for 1.1.1 only',
+        );
     });
 
     it('installing twice wraps once', () => {
