@@ -8,25 +8,25 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import type { TokenCredential } from '@azure/identity';
 import { loadConfig } from '../shared/config/loadConfig';
 import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
-import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/eventHubForwarder';
+import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/EventHubEventForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import type { CorrelationConfig } from '../shared/correlate/config';
 import { InlineCorrelation, inlineOutcomeWarnings } from '../shared/correlate/correlationService';
-import type { CorrelationOutcome } from '../shared/correlate/correlator';
+import type { CorrelationOutcome } from '../shared/correlate/Correlator';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
-import { Correlator } from '../shared/correlate/correlator';
+import { Correlator } from '../shared/correlate/Correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { isNeededForCorrelation } from '../shared/correlate/facts';
 import type { SysmonEvent } from '../shared/sysmon/types';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { TableEnrichmentStore } from '../shared/storage/table/TableEnrichmentStore';
-import { WorkspaceIncidentEnricher } from '../shared/api/workspaceEnricher';
-import { createWorkspaceQuery } from '../shared/clients/logAnalyticsWorkspace';
+import { WorkspaceIncidentEnricher } from '../shared/api/WorkspaceIncidentEnricher';
+import { createWorkspaceQuery } from '../shared/clients/LogAnalyticsWorkspaceQuery';
 import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
-import { IncidentStorePublisher } from '../shared/publish/incidentStorePublisher';
+import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
 
 let config: HollowtraceConfig | undefined;
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { StorageUnavailableError } from '../../shared/errors';
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
 import type { HostStateStore, LoadedHostState, SaveStats } from '../../shared/ports/hostStateStore';
@@ -21,8 +21,8 @@ import {
     resetRecordIds,
     tampering,
 } from '../helpers/sysmonBuilders';
-import { RecordingPublisher } from '../support/recordingPublisher';
-import type { PublishFault } from '../support/recordingPublisher';
+import { RecordingPublisher } from '../support/RecordingPublisher';
+import type { PublishFault } from '../support/RecordingPublisher';
 import { testTables } from '../support/tables';
 
 const { newClient, dropAll } = testTables(inject('tablesConnectionString'), 'outbox');

@@ -8,17 +8,17 @@ import { InvocationContext } from '@azure/functions';
 import { correlateHollowingWith } from '../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
 import { InMemoryEnrichmentStore } from '../../shared/ports/InMemoryEnrichmentStore';
-import type { IncidentEnricher } from '../../shared/api/incidentsApi';
+import type { IncidentEnricher } from '../../shared/ports/incidentEnricher';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { InlineCorrelation } from '../../shared/correlate/correlationService';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { SysmonEvent } from '../../shared/sysmon/types';
 import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryEventForwarder } from '../../shared/ports/InMemoryEventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import { simulateFleet } from '../simulate/simulate';
-import type { InjectedAttack } from '../simulate/simulate';
+import type { InjectedAttack } from '../simulate/types';
 import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';
@@ -53,7 +53,7 @@ export interface DemoResult {
 const BATCH = 256;
 export { DEMO_FUNCTION_KEY } from '../local/demoKey';
 import { DEMO_FUNCTION_KEY } from '../local/demoKey';
-import { IncidentStorePublisher } from '../../shared/publish/incidentStorePublisher';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';

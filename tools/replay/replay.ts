@@ -4,7 +4,7 @@
  * wires it in both forwarding modes), inline: the host-keyed hop is not needed in one process.
  */
 import type { CorrelationConfig } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { Incident } from '../../shared/correlate/incident';
 import type { IncidentStore } from '../../shared/ports/incidentStore';
@@ -13,7 +13,7 @@ import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { emptyReport, ingestBatch, mergeReports } from '../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
-import { IncidentStorePublisher } from '../../shared/publish/incidentStorePublisher';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 export interface ReplayOptions {
     paths: readonly string[];

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { InlineCorrelation, inlineOutcomeWarnings } from '../../../shared/correlate/correlationService';
-import { Correlator } from '../../../shared/correlate/correlator';
-import type { CorrelationOutcome } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
+import type { CorrelationOutcome } from '../../../shared/correlate/Correlator';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
 import { processCreate } from '../../helpers/sysmonBuilders';
 

@@ -9,7 +9,7 @@ import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { expireCorrelationStateWith } from '../../../functions/expireCorrelationState';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
@@ -21,7 +21,7 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../../helpers/sysmonBuilders';
-import { IncidentStorePublisher } from '../../../shared/publish/incidentStorePublisher';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 const suffix = Date.now().toString(36);
 const clients = ['state', 'incidents', 'deadletters'].map((name) =>

@@ -1,13 +1,13 @@
 /** The correlator's host-state cache: bounded in hosts and in records, least recently used dropped first. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
 import type { LoadedHostState } from '../../../shared/ports/hostStateStore';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 import { processCreate } from '../../helpers/sysmonBuilders';
-import { IncidentStorePublisher } from '../../../shared/publish/incidentStorePublisher';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
 
