@@ -44,6 +44,7 @@ describe('incidents API', () => {
             upsert: () => Promise.reject(new StorageUnavailableError('down')),
             get: () => Promise.reject(new StorageUnavailableError('down')),
             query: () => Promise.reject(new StorageUnavailableError('Could not read table x: HTTP 503')),
+            hostsByShortName: () => Promise.reject(new StorageUnavailableError('down')),
         };
         const result = await health({ incidents: broken });
         expect(result.status).toBe(503);
