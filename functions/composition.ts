@@ -3,13 +3,16 @@
  * The only place besides shared/config that touches `process.env`, and the only place that builds credentials.
  */
 import { TableClient } from '@azure/data-tables';
+import { metrics } from '@opentelemetry/api';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { loadConfig, readHttpAuthentication } from '../shared/config/loadConfig';
 import type { HollowtraceConfig, HttpAuthentication, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/EventHubEventForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
-import { InlineCorrelation } from '../shared/correlate/correlationService';
+import type { CorrelationConfig } from '../shared/correlate/config';
+import { InlineCorrelation, inlineOutcomeWarnings } from '../shared/correlate/correlationService';
+import type { CorrelationOutcome } from '../shared/correlate/Correlator';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { Correlator } from '../shared/correlate/Correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
@@ -25,8 +28,14 @@ import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import { createSentinelIncidentPublisher } from '../shared/clients/SentinelIncidentPublisher';
 import type { IncidentPublisher } from '../shared/ports/incidentPublisher';
+import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
 
 let config: HollowtraceConfig | undefined;
+
+/** The correlation rules with the retention the app settings chose. */
+function correlationConfig(cfg: HollowtraceConfig): CorrelationConfig {
+    return { ...DEFAULT_CORRELATION_CONFIG, pendingRetentionMs: cfg.pendingRetentionMs };
+}
 let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
@@ -79,14 +88,24 @@ function once<T>(
 /**
  * Where committed incident versions are published besides our own table: the Sentinel workspace through the Logs
  * Ingestion API when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT and HOLLOWTRACE_DCR_IMMUTABLE_ID are set, nothing
- * otherwise. SEAM: the correlation outbox (a pending marker per incident version, drained after commit) hands each
- * committed version to every publisher in this list until it succeeds; until that outbox lands, nothing calls it.
+ * otherwise. The correlator's outbox hands each committed version to every publisher until it accepts it.
  */
 export function getIncidentPublishers(): IncidentPublisher[] {
     if (publishers) return publishers;
     const sentinel = appConfig().sentinel;
     publishers = sentinel ? [createSentinelIncidentPublisher(sentinel, azureCredential(sentinel.clientId))] : [];
     return publishers;
+}
+
+/** ETag conflicts of inline correlation, as a metric (exported when the app registers an OpenTelemetry exporter). */
+const inlineConflicts = metrics.getMeter('hollowtrace').createCounter('hollowtrace.correlation.conflicts', {
+    description: 'ETag conflicts while correlating inline (stage 1 correlating a source hub itself)',
+});
+
+/** Inline correlation has no invocation context of its own to log to: counts go to the metric, warnings to the log. */
+function reportInlineOutcome(outcome: CorrelationOutcome): void {
+    if (outcome.conflicts > 0) inlineConflicts.add(outcome.conflicts, { mode: 'inline' });
+    for (const warning of inlineOutcomeWarnings(outcome)) console.warn(warning);
 }
 
 /** Stage 2 dependencies (also used by stage 1 in inline mode and by the expiry timer). */
@@ -104,7 +123,11 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
             ]);
             return {
-                correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents }),
+                correlator: new Correlator({
+                    config: correlationConfig(cfg),
+                    store,
+                    publishers: [new IncidentStorePublisher(incidents), ...getIncidentPublishers()],
+                }),
                 deadLetters,
             };
         },
@@ -124,7 +147,8 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
             if (cfg.forwarding.mode === 'inline') {
                 const { correlator, deadLetters } = await getCorrelationDependencies();
-                return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits, needed };
+                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome);
+                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
             }
             const forwarding = cfg.forwarding;
             const clientId =
@@ -166,7 +190,11 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                 incidents,
                 enrichmentStore,
                 deadLetters,
-                enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000),
+                enricher: new WorkspaceIncidentEnricher(
+                    port,
+                    workspace?.timeoutMs ?? 20_000,
+                    workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+                ),
             };
         },
     );

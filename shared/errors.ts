@@ -82,3 +82,11 @@ export class DeliveryUnavailableError extends IncidentDeliveryError {
 export class DeliveryRejectedError extends IncidentDeliveryError {
     readonly code = 'delivery-rejected';
 }
+
+/**
+ * A caller passed a continuation token the store did not issue (tampered, truncated or from another version):
+ * client input that reached a port, answered with 400 `invalid-continuation-token`.
+ */
+export class InvalidContinuationTokenError extends HollowtraceError {
+    readonly code = 'invalid-continuation-token';
+}

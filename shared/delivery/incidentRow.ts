@@ -77,8 +77,14 @@ export function kqlSchema(columns: readonly ColumnDefinition[] = INCIDENT_ROW_CO
     return `(${columns.map((c) => `${c.name}:${c.type}`).join(', ')})`;
 }
 
-/** ATT&CK tactics of T1055 and all its sub-techniques (attack.mitre.org/techniques/T1055). */
-export const PROCESS_INJECTION_TACTICS = ['DefenseEvasion', 'PrivilegeEscalation'] as const;
+/**
+ * ATT&CK tactics, as Sentinel names them, of the techniques hollowtrace reports: T1055 and all its sub-techniques
+ * are Defense Evasion and Privilege Escalation (attack.mitre.org/techniques/T1055); T1620 Reflective Code Loading is
+ * Defense Evasion only (attack.mitre.org/techniques/T1620).
+ */
+export function tacticsOf(technique: string): string[] {
+    return technique === 'T1620' ? ['DefenseEvasion'] : ['DefenseEvasion', 'PrivilegeEscalation'];
+}
 
 /**
  * A field value is cut by the service above 64 KB (learn.microsoft.com, Azure Monitor service limits, Logs
@@ -144,7 +150,7 @@ export function toIncidentRow(incident: Incident, now: Date): Record<string, unk
         DnsDomain: isAddress ? '' : domain.join('.'),
         Technique: incident.technique,
         TechniqueName: incident.techniqueName,
-        Tactics: PROCESS_INJECTION_TACTICS.join(','),
+        Tactics: tacticsOf(incident.technique).join(','),
         Score: incident.score,
         Severity: incident.severity,
         ...processColumns('Injector', incident.injector),

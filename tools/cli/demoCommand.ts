@@ -18,7 +18,7 @@ import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryEventForwarder } from '../../shared/ports/InMemoryEventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import { simulateFleet } from '../simulate/simulate';
-import type { InjectedAttack } from '../simulate/simulate';
+import type { InjectedAttack } from '../simulate/types';
 import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';
@@ -57,6 +57,7 @@ export interface DemoResult {
 const BATCH = 256;
 export { DEMO_FUNCTION_KEY } from '../local/demoKey';
 import { DEMO_FUNCTION_KEY } from '../local/demoKey';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';
@@ -131,7 +132,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed),
     };
     const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
-    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
+    // Sentinel delivery through the correlation outbox, as in Azure: each committed incident version is uploaded in
+    // the invocation that committed it, through the real LogsIngestionClient, to the local ingestion stand-in.
+    const sentinel = await startSentinelDemo(out);
+    const correlator = new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store: state,
+        publishers: [new IncidentStorePublisher(incidents), ...(sentinel ? [sentinel.publisher] : [])],
+    });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });
 
@@ -188,10 +196,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(
         `\nSimulated ${events.toLocaleString('en-US')} Sysmon events from ${options.hosts} hosts with ${simulation.attacks.length} injected attacks (seed ${options.seed}).\n`,
     );
-    // Sentinel delivery: every incident version goes to the local Logs Ingestion stand-in through the real client.
-    // (In Azure the correlation outbox publishes each version in the invocation that committed it.)
-    const sentinel = await startSentinelDemo(out);
-    if (sentinel) await sentinel.publisher.publish(found);
     const uploaded = sentinel?.standIn.accepted() ?? [];
     out(`Stage 1 + stage 2 found ${found.length} incidents:\n\n`);
     for (const incident of found) {
@@ -202,7 +206,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     if (sentinel)
         out(
-            `\n${uploaded.length} rows uploaded to the Logs Ingestion stand-in at ${sentinel.standIn.endpoint} (${sentinel.standIn.requests.length} request(s), HTTP ${[...new Set(sentinel.standIn.requests.map((r) => r.status))].join(', ')}); alerts as the NRT rule of deploy/azuredeploy.json would raise them.\n`,
+            `\n${uploaded.length} incident versions uploaded to the Logs Ingestion stand-in at ${sentinel.standIn.endpoint} (${sentinel.standIn.requests.length} request(s), HTTP ${[...new Set(sentinel.standIn.requests.map((r) => r.status))].join(', ')}); alerts as the NRT rule of deploy/azuredeploy.json would raise them.\n`,
         );
     out('\nInjected attacks (ground truth):\n\n');
     for (const attack of simulation.attacks)

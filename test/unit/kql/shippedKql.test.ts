@@ -81,7 +81,7 @@ describe('shipped KQL', () => {
                 'File:Name+Directory',
             ]);
             for (const mapping of rule.entityMappings) expect(mapping.fieldMappings.length).toBeLessThanOrEqual(3);
-            expect(rule.techniques).toEqual(['T1055']);
+            expect(rule.techniques).toEqual(['T1055', 'T1620']);
             expect(rule.subTechniques).toEqual(['T1055.001', 'T1055.002', 'T1055.003', 'T1055.012']);
             expect(rule.tactics).toEqual(['DefenseEvasion', 'PrivilegeEscalation']);
             expect(Object.keys(rule.customDetails)).toEqual(expect.arrayContaining(['Score', 'Signals', 'Version']));
