@@ -142,6 +142,7 @@ async function run(
     stores: Stores,
     endpoint: { url: string; ca: string },
 ): Promise<StoreRun> {
+    await pass(batches, stores, endpoint); // warm-up (JIT, TLS session, table creation): not measured
     const baseline = await pass(batches, stores, undefined);
     const measured = await pass(batches, stores, endpoint);
     if (baseline.versions !== measured.versions)
