@@ -179,7 +179,8 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         summary: 'this process started children from code running in memory no module backs',
         description:
             'A finding on the creator, raised once per creator process: it started one or more children whose creation handle came from unbacked code, and none of those children shows evidence of injection of its own. The creator runs code that no file on disk backs (a reflectively loaded implant stage, or code injected into it earlier). Severity at most Medium; the children are listed as evidence.',
-        falsePositives: 'JIT engines other than .NET (JavaScript, Java), packed or self-modifying installers.',
+        falsePositives:
+            'JIT engines other than .NET and Java (JavaScript engines, emulators), packed or self-modifying installers.',
         triage: [
             'Dump the creator and look for unbacked executable regions (a PE header, a reflective loader).',
             'Check how the creator started and what loaded into it (EID 7, EID 8 into it).',
