@@ -162,7 +162,7 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         description:
             "The creator's handle to its new child came from a CallTrace whose outermost non-Windows frame is UNKNOWN (not .NET JIT code). On the child's chain this is evidence about the creator: the child is called hollowed only with evidence of its own.",
         falsePositives:
-            'JIT engines other than .NET, packers and some installers run unbacked code that starts processes.',
+            'JIT engines other than .NET and Java (both recognised by their runtime frames), packers and some installers run unbacked code that starts processes.',
         triage: [
             'Treat the creator as running injected or reflectively loaded code (see process-created-from-unbacked-code).',
             'Look for evidence on the child: re-opens with write rights, remote threads, EID 25, network.',
