@@ -29,9 +29,20 @@ export function escapeHtml(text: string): string {
     );
 }
 
-/** Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). */
+/**
+ * Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). Every line ending
+ * CommonMark knows (CR LF, LF and a lone CR) becomes a space, so a field cannot start a new block. GitHub-flavoured
+ * Markdown also links bare `https://…` and `www.…` text (GFM spec, "Autolinks (extension)"): backslash escapes
+ * inside `://` and after `www` break the pattern while rendering the same characters.
+ */
 export function escapeMarkdown(text: string): string {
-    return escapeHtml(text.replace(/[\\*_[\]()#+\-!|{}~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' '));
+    return escapeHtml(
+        text
+            .replace(/[\\*_[\]()#+\-!|{}~]/g, (c) => `\\${c}`)
+            .replace(/\r\n?|\n/g, ' ')
+            .replace(/:\/\//g, ':\\/\\/')
+            .replace(/(w{3})\./gi, '$1\\.'),
+    );
 }
 
 function shorten(text: string | undefined, max = MAX_FIELD): string {
@@ -99,13 +110,13 @@ function markdownSection({ incident, enrichment }: CommentInput): string {
         ...(incident.target.commandLine !== undefined
             ? [`- **Target command line**: ${escapeMarkdown(shorten(incident.target.commandLine))}`]
             : []),
-        `- **Seen**: ${incident.firstSeen} to ${incident.lastSeen}`,
+        `- **Seen**: ${escapeMarkdown(incident.firstSeen)} to ${escapeMarkdown(incident.lastSeen)}`,
         '',
         escapeMarkdown(incident.explanation),
         '',
         ...incident.signals.map(
             (s) =>
-                `- ${s.time} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
+                `- ${escapeMarkdown(s.time)} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
         ),
         '',
         '**Possible investigation steps**:',

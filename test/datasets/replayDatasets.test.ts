@@ -23,6 +23,7 @@ import {
     readDatasetSummary,
     readGzipLines,
 } from '../support/datasets';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 interface Expectation {
     pairs: string[];
@@ -207,7 +208,7 @@ describe.skipIf(!DATASETS_PRESENT)(
                     const correlator = new Correlator({
                         config: DEFAULT_CORRELATION_CONFIG,
                         store: new InMemoryHostStateStore(),
-                        incidents: new InMemoryIncidentStore(),
+                        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
                     });
                     const found = (await correlator.process(batch, new Date('2026-01-01T00:00:00Z'))).incidents;
                     return found.map((i) => [i.id, i.score, i.technique]).sort();

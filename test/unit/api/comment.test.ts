@@ -96,4 +96,30 @@ describe('incident comment', () => {
             '\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;i&gt;',
         );
     });
+
+    it('a lone CR, CR LF or LF in a field never starts a new Markdown line', () => {
+        const { markdown } = renderComment([
+            { incident: incident('hti-00000000000001', 'a\r# heading\r\n- item\nb\r> quote') },
+        ]);
+        const line = markdown.split(/\r\n?|\n/).find((l) => l.startsWith('- **Target command line**'));
+        expect(line).toBe('- **Target command line**: a \\# heading \\- item b &gt; quote');
+        expect(markdown).not.toContain('\r');
+    });
+
+    it('bare https:// and www. text in a field renders as text, not as a GFM autolink', () => {
+        const { markdown } = renderComment([
+            {
+                incident: {
+                    ...incident('hti-00000000000001', 'curl https://evil.example/p?a=1 WWW.evil.example http://x'),
+                    explanation: 'see www.evil.example',
+                },
+            },
+        ]);
+        // Our own technique link aside, no scheme:// and no www. is left for an autolinker to find.
+        const text = markdown.replace(/\(https:\/\/attack\.mitre\.org\/techniques\/[^)]*\)/g, '');
+        expect(text).not.toMatch(/[a-z]:\/\//i);
+        expect(text).not.toMatch(/www\./i);
+        expect(text).toContain('curl https:\\/\\/evil.example/p?a=1 WWW\\.evil.example http:\\/\\/x');
+        expect(text).toContain('see www\\.evil.example');
+    });
 });
