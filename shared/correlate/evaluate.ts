@@ -451,19 +451,17 @@ function creatorFindingHits(chain: ChainRecord, state: HostState, context: Conte
         const childChain = state.chains.get(child.guid);
         if (childChain && evaluate(childChain, state, context.config, false).isIncident) continue;
         const childName = context.nameOf(child.guid, child.image);
-        hits.push(
-            withAccess(
-                [
-                    hit(
-                        'process-created-from-unbacked-code',
-                        evidenceRef(event),
-                        `${context.nameOf(chain.targetGuid, event.sourceImage)} started ${childName} (${JSON.stringify(child.commandLine ?? '')}) from code in memory no module backs`,
-                        chain.targetGuid,
-                    ),
-                ],
-                event.grantedAccess,
-            )[0]!,
-        );
+        const creator = context.nameOf(chain.targetGuid, event.sourceImage);
+        const commandLine = JSON.stringify(child.commandLine ?? '');
+        hits.push({
+            ...hit(
+                'process-created-from-unbacked-code',
+                evidenceRef(event),
+                `${creator} started ${childName} (${commandLine}) from code in memory no module backs`,
+                chain.targetGuid,
+            ),
+            grantedAccess: event.grantedAccess,
+        });
     }
     return hits;
 }
