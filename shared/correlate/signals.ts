@@ -157,7 +157,7 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         points: 55,
         kind: 'primary',
         side: 'actor',
-        attack: ['T1055.012'],
+        attack: ['T1055'],
         summary: 'the creator opened its new child from code running in memory no module backs',
         description:
             "The creator's handle to its new child came from a CallTrace whose outermost non-Windows frame is UNKNOWN (not .NET JIT code). On the child's chain this is evidence about the creator: the child is called hollowed only with evidence of its own.",
@@ -348,7 +348,7 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         kind: 'primary',
         side: 'victim',
         attack: ['T1055.001', 'T1218.013'],
-        summary: 'a signed Windows utility was asked on its command line to load a DLL into a running process',
+        summary: 'an injector utility (mavinject) was asked on its command line to load a DLL into a running process',
         description:
             "EID 1 whose command line asks an injector utility to load a DLL into a running process by PID (mavinject <pid> /INJECTRUNNING <dll>); the target is resolved from the PID in the host state (it may be the utility's own parent), else named by PID. App-V (AppVClient.exe parent) is filtered as Sigma does.",
         falsePositives: 'App-V virtual applications on hosts that use App-V.',
