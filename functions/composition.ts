@@ -166,7 +166,11 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                 incidents,
                 enrichmentStore,
                 deadLetters,
-                enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000),
+                enricher: new WorkspaceIncidentEnricher(
+                    port,
+                    workspace?.timeoutMs ?? 20_000,
+                    workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+                ),
             };
         },
     );

@@ -33,9 +33,20 @@ export interface WorkspaceConfig {
     workspaceId: string;
     endpoint: string;
     scope: string;
+    /** The most one incident's queries may take. */
     timeoutMs: number;
+    /** The most one playbook call's enrichment may take, all its incidents together. */
+    budgetMs: number;
+    /** Incidents of one playbook call enriched at once (each runs up to 4 queries). */
+    concurrency: number;
     clientId?: string;
 }
+
+/**
+ * An HTTP-triggered function must answer within 230 s (learn.microsoft.com, "Azure Functions HTTP trigger", Limits),
+ * and a Logic Apps HTTP action waits 120 s by default; the enrichment budget stays well below both.
+ */
+export const MAX_ENRICHMENT_BUDGET_MS = 100_000;
 
 export interface HollowtraceConfig {
     storage: StorageConfig;
@@ -130,12 +141,19 @@ function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | 
     if (!/^https:\/\//.test(endpoint)) problems.push('HOLLOWTRACE_LOGS_QUERY_ENDPOINT must be an https:// URL');
     const timeoutMs = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS', 20_000, problems);
     if (timeoutMs > 600_000) problems.push('HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS must be at most 600000');
+    const budgetMs = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_BUDGET_MS', 30_000, problems);
+    if (budgetMs > MAX_ENRICHMENT_BUDGET_MS)
+        problems.push(`HOLLOWTRACE_ENRICHMENT_BUDGET_MS must be at most ${MAX_ENRICHMENT_BUDGET_MS}`);
+    const concurrency = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_CONCURRENCY', 5, problems);
+    if (concurrency > 20) problems.push('HOLLOWTRACE_ENRICHMENT_CONCURRENCY must be at most 20');
     const clientId = env.AZURE_CLIENT_ID?.trim();
     return {
         workspaceId,
         endpoint,
         scope: env.HOLLOWTRACE_LOGS_QUERY_SCOPE?.trim() || 'https://api.loganalytics.io/.default',
         timeoutMs,
+        budgetMs,
+        concurrency,
         ...(clientId && { clientId }),
     };
 }

@@ -4,7 +4,7 @@
  * The pairs come from the recordings' sources, never from the detector's output.
  *
  * `SIGNALS_FIRED` is the golden record of what fired on each recording (pair, technique, severity and the signals
- * that scored), reviewed by hand against the recording's description in ../shared/datasets/README.md: a change in
+ * that scored), reviewed by hand against each recording's published description (the datasets' own README): a change in
  * which signals fire on real data must show up in review, not only a change of pairs.
  */
 import { replayInMemory } from '../helpers/replayInMemory';
