@@ -7,7 +7,7 @@ import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
-import { getCorrelationDependencies } from './composition';
+import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
@@ -31,7 +31,9 @@ export function correlateHollowingWith(
 
 export const correlateHollowing = correlateHollowingWith(getCorrelationDependencies);
 
-app.eventHub('correlateHollowing', {
+// Registered only when correlation runs on the host-keyed hub; inline mode has no stage 2 trigger.
+if (correlationRunsOnEventHub())
+    app.eventHub('correlateHollowing', {
     // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
     connection: 'CorrelationEventHub',
     eventHubName: '%CORRELATION_EVENTHUB_NAME%',
