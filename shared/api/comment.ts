@@ -5,6 +5,7 @@
  * cut between incidents with a note saying so.
  */
 import type { Incident } from '../correlate/incident';
+import { SIGNALS } from '../correlate/signals';
 
 /** Sentinel's limit per incident comment. */
 export const SENTINEL_COMMENT_LIMIT = 30_000;
@@ -57,6 +58,14 @@ function techniqueUrl(technique: string): string {
     return `https://attack.mitre.org/techniques/${technique.replace('.', '/')}/`;
 }
 
+/** The possible investigation steps of the signals that scored, each once, in the order the signals scored. */
+export function investigationSteps(incident: Pick<Incident, 'contributions'>): string[] {
+    const steps: string[] = [];
+    for (const { signal } of incident.contributions)
+        for (const step of SIGNALS[signal]?.triage ?? []) if (!steps.includes(step)) steps.push(step);
+    return steps;
+}
+
 function htmlSection({ incident, enrichment }: CommentInput): string {
     const who = (p: Incident['injector']): string =>
         `${escapeHtml(shorten(p.image ?? 'unknown image'))}${p.processId !== undefined ? ` (PID ${p.processId})` : ''}`;
@@ -80,7 +89,10 @@ function htmlSection({ incident, enrichment }: CommentInput): string {
             ? `<tr><td>Target command line</td><td><code>${escapeHtml(shorten(incident.target.commandLine))}</code></td></tr>`
             : '') +
         `<tr><td>Seen</td><td>${escapeHtml(incident.firstSeen)} to ${escapeHtml(incident.lastSeen)}</td></tr></table>` +
-        `<p>${escapeHtml(incident.explanation)}</p><ul>${signals}</ul>${enrichmentHtml}` +
+        `<p>${escapeHtml(incident.explanation)}</p><ul>${signals}</ul>` +
+        `<p><b>Possible investigation steps</b></p><ol>${investigationSteps(incident)
+            .map((step) => `<li>${escapeHtml(step)}</li>`)
+            .join('')}</ol>${enrichmentHtml}` +
         `<p><small>hollowtrace incident ${escapeHtml(incident.id)} v${incident.version}</small></p>`
     );
 }
@@ -106,6 +118,9 @@ function markdownSection({ incident, enrichment }: CommentInput): string {
             (s) =>
                 `- ${escapeMarkdown(s.time)} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
         ),
+        '',
+        '**Possible investigation steps**:',
+        ...investigationSteps(incident).map((step, i) => `${i + 1}. ${escapeMarkdown(step)}`),
         ...(enrichment
             ? [
                   '',

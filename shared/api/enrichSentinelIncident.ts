@@ -59,7 +59,11 @@ export async function enrichSentinelIncident(
             matched.flatMap((i) => [
                 'hollowtrace',
                 i.technique,
-                i.technique === 'T1055.012' ? 'process-hollowing' : 'process-injection',
+                i.technique === 'T1055.012'
+                    ? 'process-hollowing'
+                    : i.technique === 'T1620'
+                      ? 'reflective-code-loading'
+                      : 'process-injection',
             ]),
         ),
     ];

@@ -6,7 +6,7 @@ import type { IncidentsApiDependencies } from './incidentsApiDependencies';
 import { integer, isoTime, queryParameter } from './queryParameters';
 import { withDecodedAccess } from './withDecodedAccess';
 
-const TECHNIQUES: readonly Technique[] = ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'];
+const TECHNIQUES: readonly Technique[] = ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012', 'T1620'];
 
 /** GET /api/incidents?host&since&until&technique&minScore&limit&continuationToken */
 export async function listIncidents(params: URLSearchParams, deps: IncidentsApiDependencies): Promise<HttpResult> {

@@ -3,6 +3,7 @@
  * The README's configuration table lists the same settings; keep the two in step.
  */
 import { ConfigurationError } from '../errors';
+import { DEFAULT_CORRELATION_CONFIG } from '../correlate/config';
 import { DEFAULT_INGEST_LIMITS } from '../ingest/ingestBatch';
 import type { IngestLimits } from '../ingest/ingestBatch';
 
@@ -56,6 +57,11 @@ export interface HollowtraceConfig {
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
     workspace?: WorkspaceConfig;
+    /**
+     * How long correlation waits for the rest of a chain after its last piece of evidence (and keeps process and
+     * file records after their last change): the late delivery tolerated between the events of one attack.
+     */
+    pendingRetentionMs: number;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/; // Table service naming rules (learn.microsoft.com, "Understanding the Table service data model")
@@ -183,6 +189,13 @@ export function loadConfig(env: Environment): HollowtraceConfig {
             maxDeadLetterRawChars: DEFAULT_INGEST_LIMITS.maxDeadLetterRawChars,
         },
         forwarding: readForwarding(env, problems),
+        pendingRetentionMs:
+            positiveInteger(
+                env,
+                'HOLLOWTRACE_PENDING_RETENTION_MINUTES',
+                DEFAULT_CORRELATION_CONFIG.pendingRetentionMs / 60_000,
+                problems,
+            ) * 60_000,
     };
     const workspace = readWorkspace(env, problems);
     if (workspace) config.workspace = workspace;

@@ -25,6 +25,7 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 const KEY = 'test-function-key';
 const HOSTILE_COMMAND_LINE =
@@ -70,13 +71,16 @@ beforeAll(async () => {
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents,
+        publishers: [new IncidentStorePublisher(incidents)],
     });
     const outcome = await correlator.process(
         [
             processAccess(0, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
             { ...processCreate(2, 'rundll', rundll, 'dropper', DROPPER, HOSTILE_COMMAND_LINE), processId: 7916 },
             remoteThread(30, 'dropper', DROPPER, 'rundll', rundll),
+            // The creator reopening its child with code rights is what makes this hollowing (T1055.012), not the thread
+            // alone (docs/detection.md, "Technique attribution").
+            processAccess(3_000, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
         ],
         new Date('2024-05-01T10:20:00Z'),
     );

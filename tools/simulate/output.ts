@@ -8,7 +8,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
-import type { FlatSysmonEvent } from './simulate';
+import type { FlatSysmonEvent } from './types';
 
 /** Where lines go when they are not written to a stream: one call per batch of JSON lines (no newlines). */
 export interface EventSink {

@@ -1,6 +1,13 @@
 /** The incident comment: attacker-controlled strings escaped, Sentinel's 30,000-character limit kept with a note. */
 import { describe, expect, it } from 'vitest';
-import { SENTINEL_COMMENT_LIMIT, escapeHtml, escapeMarkdown, renderComment } from '../../../shared/api/comment';
+import {
+    SENTINEL_COMMENT_LIMIT,
+    escapeHtml,
+    escapeMarkdown,
+    investigationSteps,
+    renderComment,
+} from '../../../shared/api/comment';
+import { SIGNALS } from '../../../shared/correlate/signals';
 import type { Incident } from '../../../shared/correlate/incident';
 
 function incident(id: string, commandLine: string): Incident {
@@ -33,6 +40,25 @@ function incident(id: string, commandLine: string): Incident {
 }
 
 describe('incident comment', () => {
+    it("lists the possible investigation steps of the signals that scored (the signal catalogue's triage), each once", () => {
+        const base = incident('hti-00000000000003', 'svchost.exe');
+        const withTwo: Incident = {
+            ...base,
+            contributions: [
+                { signal: 'image-replaced', points: 60 },
+                { signal: 'hollowing-host-without-arguments', points: 15 },
+            ],
+        };
+        const expected = [...SIGNALS['image-replaced'].triage, ...SIGNALS['hollowing-host-without-arguments'].triage];
+        expect(investigationSteps(withTwo)).toEqual(expected);
+        expect(investigationSteps({ contributions: [...withTwo.contributions, ...withTwo.contributions] })).toEqual(
+            expected,
+        );
+        const { html, markdown } = renderComment([{ incident: withTwo }]);
+        for (const step of expected) expect(html).toContain(escapeHtml(step));
+        expect(markdown).toContain(`1. ${escapeMarkdown(expected[0]!)}`);
+    });
+
     it('escapes every attacker-controlled string in HTML and Markdown', () => {
         const { html, markdown } = renderComment([
             { incident: incident('hti-00000000000001', '"</td><script>alert(2)</script>" & more') },

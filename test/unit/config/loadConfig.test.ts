@@ -40,6 +40,16 @@ describe('loadConfig', () => {
         });
     });
 
+    it('pending retention: 60 minutes by default, HOLLOWTRACE_PENDING_RETENTION_MINUTES otherwise, validated', () => {
+        expect(loadConfig(LOCAL).pendingRetentionMs).toBe(60 * 60_000);
+        expect(loadConfig({ ...LOCAL, HOLLOWTRACE_PENDING_RETENTION_MINUTES: '240' }).pendingRetentionMs).toBe(
+            240 * 60_000,
+        );
+        expect(() => loadConfig({ ...LOCAL, HOLLOWTRACE_PENDING_RETENTION_MINUTES: '0' })).toThrow(
+            /HOLLOWTRACE_PENDING_RETENTION_MINUTES must be a positive integer/,
+        );
+    });
+
     it('reports every problem in one error', () => {
         const attempt = () =>
             loadConfig({

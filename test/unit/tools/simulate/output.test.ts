@@ -23,7 +23,7 @@ import { ConfigurationError, ForwardingFailedError } from '../../../../shared/er
 import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../../tools/simulate/output';
 import type { EventSink } from '../../../../tools/simulate/output';
 import { simulateFleet } from '../../../../tools/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack } from '../../../../tools/simulate/types';
 
 const START = new Date('2024-05-01T10:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-simulate-output-'));
