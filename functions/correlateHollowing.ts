@@ -38,17 +38,17 @@ export const correlateHollowing = correlateHollowingWith(getCorrelationDependenc
 // Registered only when correlation runs on the host-keyed hub; inline mode has no stage 2 trigger.
 if (correlationRunsOnEventHub())
     app.eventHub('correlateHollowing', {
-    // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
-    connection: 'CorrelationEventHub',
-    eventHubName: '%CORRELATION_EVENTHUB_NAME%',
-    consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
-    cardinality: 'many',
-    // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
-    retry: {
-        strategy: 'exponentialBackoff',
-        maxRetryCount: 5,
-        minimumInterval: { seconds: 5 },
-        maximumInterval: { seconds: 60 },
-    },
-    handler: correlateHollowing,
-});
+        // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
+        connection: 'CorrelationEventHub',
+        eventHubName: '%CORRELATION_EVENTHUB_NAME%',
+        consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
+        cardinality: 'many',
+        // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
+        retry: {
+            strategy: 'exponentialBackoff',
+            maxRetryCount: 5,
+            minimumInterval: { seconds: 5 },
+            maximumInterval: { seconds: 60 },
+        },
+        handler: correlateHollowing,
+    });

@@ -70,17 +70,21 @@ const queryValue = fc.oneof(
     targetText,
     fc.constantFrom('1', '-1', '0', '1e3', '+275760-09-13T00:00:00.000Z', '2026-11-25T10:00:00Z', '2026-02-30'),
     fc.uint8Array({ maxLength: 48 }).map((bytes) => encodeURIComponent(Buffer.from(bytes).toString('base64'))),
-    fc.string({ maxLength: 20 }).map((s) => encodeURIComponent(Buffer.from(JSON.stringify({ after: s })).toString('base64url'))),
+    fc
+        .string({ maxLength: 20 })
+        .map((s) => encodeURIComponent(Buffer.from(JSON.stringify({ after: s })).toString('base64url'))),
 );
 const queryString = fc
-    .array(
-        fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS, ...DEAD_LETTER_KEYS), targetText), queryValue),
-        { maxLength: 5 },
-    )
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS, ...DEAD_LETTER_KEYS), targetText), queryValue), {
+        maxLength: 5,
+    })
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`));
 
 /** Header values node:http lets through: visible ASCII and spaces inside. */
-const headerText = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+const headerText = fc.string({
+    unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 40,
+});
 const headers = fc.record(
     {
         'x-functions-key': fc.oneof(fc.constant(KEY), fc.constant(KEY), headerText),
@@ -88,7 +92,10 @@ const headers = fc.record(
             fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/xml'),
             headerText,
         ),
-        host: fc.oneof(fc.constantFrom('127.0.0.1', 'localhost:7071', '[::1]:80', 'a b', 'x@y', 'h/p', ':80'), headerText),
+        host: fc.oneof(
+            fc.constantFrom('127.0.0.1', 'localhost:7071', '[::1]:80', 'a b', 'x@y', 'h/p', ':80'),
+            headerText,
+        ),
         accept: headerText,
     },
     { requiredKeys: ['x-functions-key'] },
@@ -127,12 +134,14 @@ const entity = fc.record({
 const body = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-    fc.array(entity, { maxLength: 8 }).map((list) => JSON.stringify({ object: { id: 'x', properties: { relatedEntities: list } } })),
+    fc
+        .array(entity, { maxLength: 8 })
+        .map((list) => JSON.stringify({ object: { id: 'x', properties: { relatedEntities: list } } })),
     fc.array(entity, { maxLength: 8 }).map((list) => JSON.stringify({ Entities: JSON.stringify(list) })),
     fc.array(entity, { maxLength: 8 }).map((list) => JSON.stringify(list)),
-    fc.record({ sinceDay: fc.string({ maxLength: 12 }), reason: fc.string({ maxLength: 12 }), limit: fc.jsonValue() }).map((v) =>
-        JSON.stringify(v),
-    ),
+    fc
+        .record({ sinceDay: fc.string({ maxLength: 12 }), reason: fc.string({ maxLength: 12 }), limit: fc.jsonValue() })
+        .map((v) => JSON.stringify(v)),
 );
 
 const ROUTES: [string, (id: string) => string][] = [
@@ -216,7 +225,9 @@ describe('the local server itself', () => {
                     deadLetters: new InMemoryDeadLetterStore(),
                 },
             }),
-        ).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port`);
+        ).rejects.toThrow(
+            `port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port`,
+        );
     });
 
     it('the function key: right one passes, a wrong one of any length is 401', async () => {

@@ -148,7 +148,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         void (async () => {
             const host = request.headers.host;
             if (host !== undefined && !HOST_HEADER.test(host)) {
-                sendProblem(response, 400, 'invalid-host-header', 'the Host header is not a host name and port', 'host');
+                sendProblem(
+                    response,
+                    400,
+                    'invalid-host-header',
+                    'the Host header is not a host name and port',
+                    'host',
+                );
                 return;
             }
             // The URL is resolved against the server's own address: the Host header never decides what is parsed.

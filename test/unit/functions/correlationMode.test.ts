@@ -1,5 +1,6 @@
 /** correlateHollowing is registered only when HOLLOWTRACE_CORRELATION=eventHub; inline mode has no stage 2 trigger. */
 import { registered } from '../../support/functionsRegistry';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const saved = process.env.HOLLOWTRACE_CORRELATION;
@@ -14,7 +15,7 @@ async function registrationsWith(mode: string | undefined): Promise<string[]> {
     else process.env.HOLLOWTRACE_CORRELATION = mode;
     registered.length = 0;
     vi.resetModules();
-    await import('../../../functions/correlateHollowing');
+    await import(resolve(__dirname, '../../../functions/correlateHollowing.ts'));
     return registered.map((r) => r.metadata.name);
 }
 
