@@ -1,9 +1,14 @@
 /**
  * A small stand-in for `func start`'s HTTP front: serves the HTTP functions' own handlers (the exported `...With`
- * factories of functions/*.ts) on a node:http server, building the `@azure/functions` HttpRequest and
- * InvocationContext objects the host would. With `functionKey` set it also checks the key like Azure does for
- * `authLevel: 'function'` (header `x-functions-key` or query `code`); health stays anonymous.
+ * factories of functions/*.ts, given this server's dependencies) on a node:http server, building the
+ * `@azure/functions` HttpRequest and InvocationContext objects the host would. Routes, methods and auth levels come
+ * from the functions' own `app.http` registrations (captured by ./functionsRegistry), so they cannot drift from what
+ * Azure serves. With `functionKey` set it also checks the key like Azure does for `authLevel: 'function'` (header
+ * `x-functions-key` or query `code`); anonymous functions (health) stay open.
  */
+// First: the registrations are captured only if the stand-in is in place before any functions/ module registers.
+import { registeredHttpFunctions } from './functionsRegistry';
+import type { RegisteredHttpFunction } from './functionsRegistry';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -22,7 +27,7 @@ import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDepe
 import { MAX_REQUEST_BYTES } from '../../shared/api/requestBody';
 import type { IngestDependencies } from '../../shared/ingest/ingestService';
 
-interface Route {
+export interface Route {
     method: string;
     pattern: RegExp;
     name: string;
@@ -44,53 +49,71 @@ export interface LocalServerOptions {
     log?: (line: string) => void;
 }
 
-function routes(deps: IncidentsApiDependencies, ingest: IngestDependencies | undefined): Route[] {
+/** Every route is below this prefix, host.json's `extensions.http.routePrefix` default. */
+const ROUTE_PREFIX = 'api';
+
+/**
+ * The handler of each registered HTTP function, built on this server's dependencies rather than the Function App's
+ * configuration. `undefined`: not served with these options (stage 1 is optional, so reprocess answers 404 without
+ * it). A registered HTTP function missing here stops the server from starting (see {@link routesFrom}).
+ */
+function handlersFor(
+    deps: IncidentsApiDependencies,
+    ingest: IngestDependencies | undefined,
+): Record<string, HttpHandler | undefined> {
     const get = (): Promise<IncidentsApiDependencies> => Promise.resolve(deps);
-    const stage1 =
-        ingest === undefined
-            ? []
-            : [
-                  {
-                      method: 'POST',
-                      pattern: /^\/api\/dead-letters\/reprocess$/,
-                      name: 'reprocessDeadLetters',
-                      handler: reprocessDeadLettersWith(() => Promise.resolve(ingest)),
-                      anonymous: false,
-                  },
-              ];
-    return [
-        ...stage1,
-        {
-            method: 'POST',
-            pattern: /^\/api\/incidents\/enrich$/,
-            name: 'enrichIncident',
-            handler: enrichIncidentWith(get),
-            anonymous: false,
-        },
-        {
-            method: 'GET',
-            pattern: /^\/api\/incidents$/,
-            name: 'listIncidents',
-            handler: listIncidentsWith(get),
-            anonymous: false,
-        },
-        {
-            method: 'GET',
-            pattern: /^\/api\/incidents\/(?<id>[^/]+)$/,
-            name: 'getIncident',
-            handler: getIncidentWith(get),
-            anonymous: false,
-        },
-        {
-            method: 'GET',
-            pattern: /^\/api\/dead-letters$/,
-            name: 'listDeadLetters',
-            handler: listDeadLettersWith(get),
-            anonymous: false,
-        },
-        { method: 'GET', pattern: /^\/api\/health$/, name: 'health', handler: healthWith(get), anonymous: true },
-        { method: 'GET', pattern: /^\/api\/openapi\.json$/, name: 'openApi', handler: openApi, anonymous: false },
-    ];
+    return {
+        enrichIncident: enrichIncidentWith(get),
+        listIncidents: listIncidentsWith(get),
+        getIncident: getIncidentWith(get),
+        listDeadLetters: listDeadLettersWith(get),
+        reprocessDeadLetters: ingest && reprocessDeadLettersWith(() => Promise.resolve(ingest)),
+        health: healthWith(get),
+        openApi,
+    };
+}
+
+/**
+ * The pattern of a route template (`incidents/{id}`): each `{name}` (or `{name:constraint}`) matches one path
+ * segment into the group `name`. Optional and catch-all parameters are not used by our functions and refused.
+ */
+export function routePattern(route: string): RegExp {
+    const parts = route.split('/').map((segment) => {
+        const parameter = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}?*]+)?\}$/.exec(segment);
+        if (parameter) return `(?<${parameter[1]!}>[^/]+)`;
+        if (/[{}]/.test(segment)) throw new Error(`route segment '${segment}' is not supported by the local server`);
+        return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    });
+    return new RegExp(`^/${ROUTE_PREFIX}/${parts.join('/')}$`);
+}
+
+/**
+ * The route table: one entry per method of each registered HTTP function that has a handler here, literal routes
+ * before parameterised ones (as the host's routing prefers `incidents/enrich` to `incidents/{id}`).
+ */
+export function routesFrom(
+    functions: readonly RegisteredHttpFunction[],
+    handlers: Record<string, HttpHandler | undefined>,
+): Route[] {
+    if (functions.length === 0)
+        throw new Error('no HTTP function registrations were captured: import ./functionsRegistry before functions/');
+    const unknown = functions.filter((fn) => !(fn.name in handlers)).map((fn) => fn.name);
+    if (unknown.length > 0) throw new Error(`the local server has no handler for ${unknown.join(', ')}`);
+    const parameters = (route: string): number => (route.match(/\{/g) ?? []).length;
+    return [...functions]
+        .sort((a, b) => parameters(a.route) - parameters(b.route))
+        .flatMap((fn) => {
+            const handler = handlers[fn.name];
+            if (handler === undefined) return [];
+            const pattern = routePattern(fn.route);
+            return fn.methods.map((method) => ({
+                method: method.toUpperCase(),
+                pattern,
+                name: fn.name,
+                handler,
+                anonymous: fn.authLevel === 'anonymous',
+            }));
+        });
 }
 
 /** Reads at most `limit` bytes; returns undefined when the body is larger (the rest is drained, not kept). */
@@ -141,7 +164,7 @@ function send(response: ServerResponse, init: HttpResponseInit): void {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-    const table = routes(options.dependencies, options.ingest);
+    const table = routesFrom(registeredHttpFunctions(), handlersFor(options.dependencies, options.ingest));
     const log = options.log ?? (() => undefined);
     let base = 'http://127.0.0.1';
     const server: Server = createServer((request, response) => {

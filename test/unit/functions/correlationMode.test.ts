@@ -1,5 +1,5 @@
 /** correlateHollowing is registered only when HOLLOWTRACE_CORRELATION=eventHub; inline mode has no stage 2 trigger. */
-import { registered } from '../../support/functionsRegistry';
+import { registered } from '../../../tools/local/functionsRegistry';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 

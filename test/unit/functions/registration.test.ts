@@ -1,5 +1,5 @@
 /** What the Functions host would see: every functions/ file registers one function, named as its file and handler. */
-import { registered, triggerBinding } from '../../support/functionsRegistry';
+import { registered, triggerBinding } from '../../../tools/local/functionsRegistry';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
