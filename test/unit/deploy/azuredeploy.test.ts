@@ -18,7 +18,7 @@ import {
 import { connectorSwagger } from '../../../tools/deploy/syncConnectorSwagger';
 import { ArmEvaluator, declaredResourceId, expressionsIn, str } from '../../support/armTemplate';
 import type { Json, JsonObject } from '../../support/armTemplate';
-import { registered } from '../../support/functionsRegistry';
+import { registered } from '../../../tools/local/functionsRegistry';
 
 const DEPLOY = resolve(__dirname, '../../../deploy');
 const template = JSON.parse(readFileSync(resolve(DEPLOY, 'azuredeploy.json'), 'utf8')) as JsonObject;
@@ -305,8 +305,16 @@ describe('deploy/azuredeploy.json', () => {
         });
 
         it('name every connection and setting the triggers use, identity-based, and no secret', async () => {
-            for (const file of ['ingestSysmonEvents', 'correlateHollowing']) await import(`../../../functions/${file}`);
             const env = settings(evaluator);
+            // Register the triggers the way the host does with these settings (stage 2 registers only in eventHub mode).
+            const saved = { ...process.env };
+            Object.assign(process.env, env);
+            try {
+                for (const file of ['ingestSysmonEvents', 'correlateHollowing'])
+                    await import(`../../../functions/${file}`);
+            } finally {
+                process.env = saved;
+            }
             const eventHubTriggers = registered
                 .flatMap((r) => Object.values(r.metadata.bindings))
                 .filter((b) => b.type === 'eventHubTrigger') as Record<string, string>[];
