@@ -186,6 +186,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         // Reprocessed dead letters go straight to the correlator: the demo's hub stand-in was drained above.
         ingest: { ...ingestDependencies, forwarder: new InlineCorrelation(correlator) },
         functionKey: DEMO_FUNCTION_KEY,
+    }).catch(async (error: unknown) => {
+        // A busy port (the message names --port): stop Azurite too, so the process ends with that message.
+        await azurite.close();
+        throw error;
     });
 
     out(

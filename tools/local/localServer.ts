@@ -9,6 +9,7 @@
 // First: the registrations are captured only if the stand-in is in place before any functions/ module registers.
 import { registeredHttpFunctions } from './functionsRegistry';
 import type { RegisteredHttpFunction } from './functionsRegistry';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,6 +129,33 @@ async function readCapped(request: IncomingMessage, limit: number): Promise<Buff
     return tooLarge ? undefined : Buffer.concat(chunks);
 }
 
+/**
+ * A Host header as RFC 9110 §7.2 allows it: a DNS name, IPv4 address or bracketed IPv6 address, and an optional
+ * port. Anything else (spaces, `@`, a path, an empty port) is refused before it reaches a URL parser.
+ */
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** Compares a presented key with the configured one in time independent of where they differ (hashes: equal lengths). */
+function keyMatches(presented: string | undefined, expected: string): boolean {
+    if (presented === undefined) return false;
+    const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+    return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function sendProblem(response: ServerResponse, status: number, code: string, detail: string, field?: string): void {
+    const result = problem(status, code, detail, field);
+    send(response, { status: result.status, headers: result.headers, body: result.body });
+}
+
+/** Route parameters decoded; undefined when one holds malformed percent-encoding (`%`, `%zz`, a lone surrogate). */
+function decodeParams(groups: Record<string, string>): Record<string, string> | undefined {
+    try {
+        return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)]));
+    } catch {
+        return undefined;
+    }
+}
+
 function send(response: ServerResponse, init: HttpResponseInit): void {
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers[key] = value;
@@ -138,9 +166,28 @@ function send(response: ServerResponse, init: HttpResponseInit): void {
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
     const table = routesFrom(registeredHttpFunctions(), handlersFor(options.dependencies, options.ingest));
     const log = options.log ?? (() => undefined);
+    let base = 'http://127.0.0.1';
     const server: Server = createServer((request, response) => {
         void (async () => {
-            const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+            const host = request.headers.host;
+            if (host !== undefined && !HOST_HEADER.test(host)) {
+                sendProblem(
+                    response,
+                    400,
+                    'invalid-host-header',
+                    'the Host header is not a host name and port',
+                    'host',
+                );
+                return;
+            }
+            // The URL is resolved against the server's own address: the Host header never decides what is parsed.
+            let url: URL;
+            try {
+                url = new URL(request.url ?? '/', base);
+            } catch {
+                sendProblem(response, 400, 'invalid-url', 'the request target is not a valid path');
+                return;
+            }
             const candidates = table.filter((r) => r.pattern.test(url.pathname));
             const route = candidates.find((r) => r.method === request.method);
             if (!route) {
@@ -152,8 +199,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
                 return;
             }
             if (!route.anonymous && options.functionKey !== undefined) {
-                const key = request.headers['x-functions-key'] ?? url.searchParams.get('code');
-                if (key !== options.functionKey) {
+                const header = request.headers['x-functions-key'];
+                const key = typeof header === 'string' ? header : (url.searchParams.get('code') ?? undefined);
+                if (!keyMatches(key, options.functionKey)) {
                     response.writeHead(401).end(); // Azure answers 401 without a body for a missing or wrong key
                     return;
                 }
@@ -170,12 +218,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             const headers: Record<string, string> = {};
             for (const [name, value] of Object.entries(request.headers))
                 if (typeof value === 'string') headers[name] = value;
-            const params = route.pattern.exec(url.pathname)?.groups ?? {};
+            const params = decodeParams(route.pattern.exec(url.pathname)?.groups ?? {});
+            if (params === undefined) {
+                sendProblem(response, 400, 'invalid-path', 'the path holds malformed percent-encoding');
+                return;
+            }
             const httpRequest = new HttpRequest({
                 method: request.method ?? 'GET',
                 url: url.toString(),
                 headers,
-                params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)])),
+                params,
                 ...(body.length > 0 && { body: { bytes: new Uint8Array(body) } }),
             });
             const context = new InvocationContext({
@@ -189,8 +241,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
                 send(response, { status: result.status, headers: result.headers, body: result.body });
         });
     });
-    await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', (error: NodeJS.ErrnoException) => {
+            reject(
+                error.code === 'EADDRINUSE'
+                    ? new Error(
+                          `port ${options.port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port`,
+                      )
+                    : error,
+            );
+        });
+        server.listen(options.port, '127.0.0.1', resolve);
+    });
     const { port } = server.address() as AddressInfo;
+    base = `http://127.0.0.1:${port}`;
     return {
         url: `http://127.0.0.1:${port}/api`,
         close: () =>

@@ -8,6 +8,8 @@ const FUNCTIONS_DIR = resolve(__dirname, '../../../functions');
 const functionFiles = readdirSync(FUNCTIONS_DIR).filter((f) => f.endsWith('.ts') && f !== 'composition.ts');
 
 beforeAll(async () => {
+    // Stage 2's trigger exists only when correlation runs on its own hub (test/unit/functions/correlationMode.test.ts).
+    process.env.HOLLOWTRACE_CORRELATION = 'eventHub';
     for (const file of functionFiles) await import(resolve(FUNCTIONS_DIR, file));
 });
 
