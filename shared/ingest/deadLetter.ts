@@ -48,22 +48,45 @@ export function deadLetterCursor(letter: Pick<DeadLetter, 'id' | 'enqueuedTime' 
     return `${deadLetterDay(letter)}/${letter.id}`;
 }
 
+/** A cursor split into its day and id. */
+export function parseDeadLetterCursor(cursor: string): { day: string; id: string } {
+    const slash = cursor.indexOf('/');
+    return { day: cursor.slice(0, slash), id: cursor.slice(slash + 1) };
+}
+
 /**
- * Listing order and paging, the same for every store: newest day first, then by id; then what comes after the
- * query's cursor, up to its limit. Stores filter by day and reason first (the Table store on the service).
+ * Characters Table keys forbid: `/`, `\`, `#`, `?`, U+0000–U+001F and U+007F–U+009F
+ * (learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model), plus `%`, the escape.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the service forbids
+const KEY_UNSAFE = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The id as stores key it: each character a Table key forbids (and `%`) becomes `%XX`. Letters of a day list in
+ * ascending order of this key, which is the order Table Storage returns rows in, so a store can page on the service.
+ */
+export function deadLetterKey(id: string): string {
+    return id.replace(KEY_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** Listing order: newest day first, then ascending `deadLetterKey`. Negative when `a` lists before `b`. */
+export function compareListingOrder(a: { day: string; key: string }, b: { day: string; key: string }): number {
+    if (a.day !== b.day) return a.day < b.day ? 1 : -1;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * Listing order and paging, the same for every store: newest day first, then by key; then what comes after the
+ * query's cursor, up to its limit. Stores filter by day and reason first.
  */
 export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQuery | undefined): DeadLetter[] {
-    const keyed = letters.map((letter) => ({ letter, day: deadLetterDay(letter) }));
-    keyed.sort((a, b) =>
-        a.day < b.day ? 1 : a.day > b.day ? -1 : a.letter.id < b.letter.id ? -1 : a.letter.id > b.letter.id ? 1 : 0,
-    );
+    const keyed = letters.map((letter) => ({ letter, day: deadLetterDay(letter), key: deadLetterKey(letter.id) }));
+    keyed.sort(compareListingOrder);
     let from = 0;
     if (query?.after !== undefined) {
-        const slash = query.after.indexOf('/');
-        const day = query.after.slice(0, slash);
-        const id = query.after.slice(slash + 1);
-        // The first letter that sorts after the cursor: an older day, or the same day and a greater id.
-        const next = keyed.findIndex((k) => k.day < day || (k.day === day && k.letter.id > id));
+        const { day, id } = parseDeadLetterCursor(query.after);
+        const cursor = { day, key: deadLetterKey(id) };
+        const next = keyed.findIndex((k) => compareListingOrder(k, cursor) > 0);
         from = next === -1 ? keyed.length : next;
     }
     const limit = Math.max(0, query?.limit ?? keyed.length);

@@ -250,6 +250,54 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             ).resolves.toStrictEqual([letters[3], letters[2]]);
         });
 
+        it('pages through many letters of several days (spread over partitions by a store) in one order, none twice', async () => {
+            const store = await makeStore();
+            const days = ['2026-11-21', OLDER_DAY, NEWER_DAY];
+            const letters = Array.from({ length: 150 }, (_, i) =>
+                letter(i % 10 === 0 ? `odd/id#${String(i)}` : `p${String(i % 4)}-s${String(i)}-r0`, {
+                    reason: i % 3 === 0 ? 'malformed-json' : 'malformed-xml',
+                    rejectedAt: `${days[i % 3]!}T${String(10 + (i % 12))}:00:00.000Z`,
+                }),
+            );
+            await store.putMany(letters);
+            // Listing order, spelled out: newest day first, then the escaped id ('/' → '%2F', '#' → '%23').
+            const escaped = (id: string): string => id.replace('/', '%2F').replace('#', '%23');
+            const expected = [...letters].sort((a, b) =>
+                dayOf(a) !== dayOf(b)
+                    ? dayOf(a) < dayOf(b)
+                        ? 1
+                        : -1
+                    : escaped(a.id) < escaped(b.id)
+                      ? -1
+                      : escaped(a.id) > escaped(b.id)
+                        ? 1
+                        : 0,
+            );
+            await expect(store.list()).resolves.toStrictEqual(expected);
+            const queries: { reason?: string; sinceDay?: string }[] = [
+                {},
+                { reason: 'malformed-json' },
+                { sinceDay: OLDER_DAY },
+            ];
+            for (const query of queries) {
+                const pages: DeadLetter[] = [];
+                let after: string | undefined;
+                for (let page = 0; page < 40; page++) {
+                    const listed = await store.list({ ...query, limit: 7, ...(after !== undefined && { after }) });
+                    pages.push(...listed);
+                    if (listed.length < 7) break;
+                    after = deadLetterCursor(listed[listed.length - 1]!);
+                }
+                expect(pages).toStrictEqual(
+                    expected.filter(
+                        (l) =>
+                            (query.reason === undefined || l.reason === query.reason) &&
+                            (query.sinceDay === undefined || dayOf(l) >= query.sinceDay),
+                    ),
+                );
+            }
+        });
+
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {
             const store = await makeStore();
             const xml = letter('xml', { reason: 'malformed-xml' });
