@@ -5,7 +5,10 @@
  */
 import type { DeadLetterQuery } from '../ports/deadLetterStore';
 
-/** One rejected input, as stored. `raw` is bounded by the producer (see `MAX_DEAD_LETTER_RAW_CHARS`). */
+/**
+ * One rejected input, as stored. `raw` is bounded by the producer: `MAX_DEAD_LETTER_RAW_CHARS` for rejected records,
+ * `MAX_PARKED_RAW_CHARS` for parked messages, which is what every store must hold.
+ */
 export interface DeadLetter {
     /** Stable identity: the same input in a replayed batch maps to the same id, so a retry does not duplicate. */
     id: string;
@@ -19,6 +22,11 @@ export interface DeadLetter {
     sequenceNumber?: number;
     offset?: string;
     enqueuedTime?: string;
+    /**
+     * Set on parked batches (reason `retries-exhausted`): the stage whose retries ran out, so reprocessing re-ingests a
+     * stage 1 message and re-correlates the events of a stage 2 one.
+     */
+    stage?: 'ingest' | 'correlate';
     messageIndex: number;
     recordIndex: number;
     /** ISO time the rejection was recorded. */
@@ -30,6 +38,14 @@ export interface DeadLetter {
  * characters (learn.microsoft.com "Understanding the Table service data model", property types).
  */
 export const MAX_DEAD_LETTER_RAW_CHARS = 30_000;
+
+/**
+ * Raw text kept of a parked message (a whole Event Hub message whose batch ran out of retries), so that it can be
+ * run again: stores split it over properties (Table: up to 14 of 30,000 characters; 400,000 leaves room for the parts
+ * a surrogate pair shortens, and is ~800 KiB of UTF-16 in a 1 MiB entity).
+ * Longer messages are kept cut, with the coordinates to re-read them from the hub.
+ */
+export const MAX_PARKED_RAW_CHARS = 400_000;
 
 /** The day of a letter whose time does not parse: it sorts before every real day, so such letters list last. */
 export const UNKNOWN_DEAD_LETTER_DAY = '0000-00-00';

@@ -3,7 +3,12 @@
  * (test/unit/ports/InMemoryDeadLetterStore.test.ts, test/integration/TableDeadLetterStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_DEAD_LETTER_RAW_CHARS, deadLetterCursor, type DeadLetter } from '../../shared/ingest/deadLetter';
+import {
+    MAX_DEAD_LETTER_RAW_CHARS,
+    MAX_PARKED_RAW_CHARS,
+    deadLetterCursor,
+    type DeadLetter,
+} from '../../shared/ingest/deadLetter';
 import { type DeadLetterStore } from '../../shared/ports/deadLetterStore';
 
 const OLDER_DAY = '2026-11-24';
@@ -88,6 +93,24 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             const listed = await store.list();
             expect(listed.find((l) => l.id === 'full')?.raw.length).toBe(MAX_DEAD_LETTER_RAW_CHARS);
             expect(byId(listed)).toStrictEqual(byId([full, minimal]));
+        });
+
+        it('round-trips a parked message: raw of MAX_PARKED_RAW_CHARS (over many properties in Table) and its stage', async () => {
+            const store = await makeStore();
+            // Surrogate pairs at every offset, so a split between the halves of one would show.
+            const parked = letter('exhausted-p1-s9', {
+                reason: 'retries-exhausted',
+                raw: fill('<Data>😀漢a</Data>', MAX_PARKED_RAW_CHARS),
+                rawBytes: 1_000_000,
+                stage: 'correlate',
+                partitionId: '1',
+                sequenceNumber: 9,
+            });
+            const small = letter('exhausted-p1-s10', { reason: 'retries-exhausted', stage: 'ingest' });
+            await store.putMany([parked, small]);
+            const listed = await store.list();
+            expect(listed.find((l) => l.id === parked.id)?.raw.length).toBe(MAX_PARKED_RAW_CHARS);
+            expect(byId(listed)).toStrictEqual(byId([parked, small]));
         });
 
         it('is idempotent by id across calls: one letter, the second write wins', async () => {

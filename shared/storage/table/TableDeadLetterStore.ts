@@ -14,6 +14,8 @@ import { compareListingOrder, deadLetterDay, deadLetterKey, parseDeadLetterCurso
 import type { DeadLetter } from '../../ingest/deadLetter';
 import type { DeadLetterQuery, DeadLetterStore } from '../../ports/deadLetterStore';
 import {
+    MAX_PARTS,
+    MAX_PART_CHARS,
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
     ensureTable,
@@ -268,6 +270,31 @@ function planWrites(entities: readonly DeadLetterEntity[]): {
     return { transactions: groups, singles };
 }
 
+/**
+ * `raw` over the string properties `raw`, `raw1`, `raw2`, ... of at most `MAX_PART_CHARS` characters each (a String
+ * property holds 64 KiB), never cutting a surrogate pair; a parked message needs up to `MAX_PARTS` of them.
+ */
+function splitRaw(raw: string): Record<string, string> {
+    const properties: Record<string, string> = {};
+    let start = 0;
+    for (let part = 0; part === 0 || start < raw.length; part++) {
+        if (part >= MAX_PARTS) throw new Error(`a dead letter's raw text of ${String(raw.length)} characters is too large`);
+        let end = Math.min(start + MAX_PART_CHARS, raw.length);
+        const last = raw.charCodeAt(end - 1);
+        if (end < raw.length && last >= 0xd800 && last <= 0xdbff) end--;
+        properties[part === 0 ? 'raw' : `raw${String(part)}`] = raw.slice(start, end);
+        start = end;
+    }
+    return properties;
+}
+
+/** Inverse of {@link splitRaw}. */
+function joinRaw(entity: DeadLetterEntity): string {
+    let raw = str(entity.raw);
+    for (let part = 1; typeof entity[`raw${String(part)}`] === 'string'; part++) raw += entity[`raw${String(part)}`] as string;
+    return raw;
+}
+
 function double(value: number): { value: number; type: 'Double' } {
     return { value, type: 'Double' };
 }
@@ -281,7 +308,7 @@ function toEntity(letter: DeadLetter): DeadLetterEntity {
         id: letter.id,
         reason: letter.reason,
         detail: letter.detail,
-        raw: letter.raw,
+        ...splitRaw(letter.raw),
         rawTruncated: letter.rawTruncated,
         rawBytes: double(letter.rawBytes),
         messageIndex: double(letter.messageIndex),
@@ -293,6 +320,7 @@ function toEntity(letter: DeadLetter): DeadLetterEntity {
     if (letter.sequenceNumber !== undefined) entity.sequenceNumber = double(letter.sequenceNumber);
     if (letter.offset !== undefined) entity.offset = letter.offset;
     if (letter.enqueuedTime !== undefined) entity.enqueuedTime = letter.enqueuedTime;
+    if (letter.stage !== undefined) entity.stage = letter.stage;
     return entity;
 }
 
@@ -310,7 +338,7 @@ function fromEntity(entity: DeadLetterEntity): DeadLetter {
         id: typeof entity.id === 'string' ? entity.id : decodeTableKey(entity.rowKey),
         reason: str(entity.reason),
         detail: str(entity.detail),
-        raw: str(entity.raw),
+        raw: joinRaw(entity),
         rawTruncated: entity.rawTruncated === true,
         rawBytes: num(entity.rawBytes),
         messageIndex: num(entity.messageIndex),
@@ -321,5 +349,6 @@ function fromEntity(entity: DeadLetterEntity): DeadLetter {
     if (entity.sequenceNumber !== undefined) letter.sequenceNumber = num(entity.sequenceNumber);
     if (entity.offset !== undefined) letter.offset = str(entity.offset);
     if (entity.enqueuedTime !== undefined) letter.enqueuedTime = str(entity.enqueuedTime);
+    if (entity.stage === 'ingest' || entity.stage === 'correlate') letter.stage = entity.stage;
     return letter;
 }
