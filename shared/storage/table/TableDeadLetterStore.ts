@@ -278,7 +278,8 @@ function splitRaw(raw: string): Record<string, string> {
     const properties: Record<string, string> = {};
     let start = 0;
     for (let part = 0; part === 0 || start < raw.length; part++) {
-        if (part >= MAX_PARTS) throw new Error(`a dead letter's raw text of ${String(raw.length)} characters is too large`);
+        if (part >= MAX_PARTS)
+            throw new Error(`a dead letter's raw text of ${String(raw.length)} characters is too large`);
         let end = Math.min(start + MAX_PART_CHARS, raw.length);
         const last = raw.charCodeAt(end - 1);
         if (end < raw.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -291,7 +292,8 @@ function splitRaw(raw: string): Record<string, string> {
 /** Inverse of {@link splitRaw}. */
 function joinRaw(entity: DeadLetterEntity): string {
     let raw = str(entity.raw);
-    for (let part = 1; typeof entity[`raw${String(part)}`] === 'string'; part++) raw += entity[`raw${String(part)}`] as string;
+    for (let part = 1; typeof entity[`raw${String(part)}`] === 'string'; part++)
+        raw += entity[`raw${String(part)}`] as string;
     return raw;
 }
 
