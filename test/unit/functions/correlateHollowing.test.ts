@@ -13,7 +13,7 @@ import type { CorrelationDependencies } from '../../../shared/correlate/correlat
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import { reprocessDeadLetters } from '../../../shared/ingest/reprocessDeadLetters';
 import { closedPortClient, testTables } from '../../support/tables';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';

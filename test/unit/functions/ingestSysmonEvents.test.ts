@@ -4,7 +4,7 @@
  */
 import { CLOSED_PORT_CONNECTION_STRING, closedPortClient, testTables } from '../../support/tables';
 import { EventHubProducerClient } from '@azure/event-hubs';
-import { EventHubEventForwarder } from '../../../shared/clients/eventHubForwarder';
+import { EventHubEventForwarder } from '../../../shared/clients/EventHubEventForwarder';
 import { reprocessDeadLetters } from '../../../shared/ingest/reprocessDeadLetters';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
