@@ -106,5 +106,36 @@ export function orderAndPage(letters: readonly DeadLetter[], query: DeadLetterQu
         from = next === -1 ? keyed.length : next;
     }
     const limit = Math.max(0, query?.limit ?? keyed.length);
-    return keyed.slice(from, from + limit).map((k) => k.letter);
+    const page = keyed.slice(from, from + limit).map((k) => k.letter);
+    return page.slice(
+        0,
+        withinRawBudget(
+            page.map((l) => l.raw.length),
+            query?.maxRawChars,
+        ),
+    );
+}
+
+/** How many of a page's letters (their raw lengths, in order) fit `maxRawChars`: one at least. */
+export function withinRawBudget(rawChars: readonly number[], maxRawChars: number | undefined): number {
+    if (maxRawChars === undefined) return rawChars.length;
+    let total = 0;
+    for (let i = 0; i < rawChars.length; i++) {
+        total += rawChars[i] as number;
+        if (total > maxRawChars && i > 0) return i;
+    }
+    return rawChars.length;
+}
+
+/**
+ * Whether letters may follow `page` (so the answer gives a cursor): it holds `limit` letters, or its raw text comes
+ * so close to `maxRawChars` that the next letter may have been left out for it. May say yes when nothing follows;
+ * the next page is then empty.
+ */
+export function pageMayContinue(page: readonly DeadLetter[], query: DeadLetterQuery): boolean {
+    if (page.length === 0) return false;
+    if (page.length === query.limit) return true;
+    if (query.maxRawChars === undefined) return false;
+    const total = page.reduce((sum, letter) => sum + letter.raw.length, 0);
+    return total > query.maxRawChars - MAX_PARKED_RAW_CHARS;
 }

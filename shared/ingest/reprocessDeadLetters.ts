@@ -13,7 +13,7 @@
  * ingested again; a stage 2 message holds a forwarded event, which is checked as stage 2 checks it and handed to
  * correlation again (through the forwarder: the correlation hub, or the correlator itself in inline mode).
  */
-import { deadLetterCursor } from './deadLetter';
+import { deadLetterCursor, pageMayContinue } from './deadLetter';
 import type { DeadLetter } from './deadLetter';
 import type { DeadLetterQuery } from '../ports/deadLetterStore';
 import { decodeForwardedBatch } from '../correlate/forwardedEvents';
@@ -40,7 +40,7 @@ export interface ReprocessOutcome {
     skipped: { id: string; why: string }[];
     /** Events handed to correlation. */
     forwarded: number;
-    /** When `limit` letters were examined: the cursor to pass as `after` for the next ones. */
+    /** When more letters may follow (`limit` examined, or the raw-text budget reached): pass it as `after`. */
     next?: string;
 }
 
@@ -132,7 +132,7 @@ export async function reprocessDeadLetters(
         new Set(decoded.deadLetters.map((l) => l.messageIndex)).size;
     const last = letters[letters.length - 1];
     // Letters kept (skipped, still rejected) keep their place, so paging on moves past them instead of re-reading them.
-    const next = last !== undefined && letters.length === query.limit ? deadLetterCursor(last) : undefined;
+    const next = last !== undefined && pageMayContinue(letters, query) ? deadLetterCursor(last) : undefined;
     return {
         examined: letters.length,
         resolved: candidates.length - stillRejected,

@@ -321,6 +321,21 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             }
         });
 
+        it('ends a page before the letter that would pass maxRawChars, one letter at least', async () => {
+            const store = await makeStore();
+            const letters = Array.from({ length: 5 }, (_, i) =>
+                letter(`big-${String(i)}`, { raw: 'x'.repeat(1_000 + i), rawBytes: 1_000 + i }),
+            );
+            await store.putMany(letters);
+            await expect(store.list({ limit: 10, maxRawChars: 2_500 })).resolves.toStrictEqual(letters.slice(0, 2));
+            await expect(store.list({ limit: 10, maxRawChars: 2_001 })).resolves.toStrictEqual(letters.slice(0, 2));
+            await expect(store.list({ limit: 10, maxRawChars: 2_000 })).resolves.toStrictEqual(letters.slice(0, 1));
+            await expect(store.list({ maxRawChars: 10 })).resolves.toStrictEqual(letters.slice(0, 1));
+            await expect(
+                store.list({ limit: 10, maxRawChars: 2_500, after: deadLetterCursor(letters[1]!) }),
+            ).resolves.toStrictEqual(letters.slice(2, 4));
+        });
+
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {
             const store = await makeStore();
             const xml = letter('xml', { reason: 'malformed-xml' });

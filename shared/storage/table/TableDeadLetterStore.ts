@@ -10,7 +10,14 @@
  */
 import { odata } from '@azure/data-tables';
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { compareListingOrder, deadLetterDay, deadLetterKey, parseDeadLetterCursor } from '../../ingest/deadLetter';
+import {
+    MAX_DEAD_LETTER_RAW_CHARS,
+    compareListingOrder,
+    deadLetterDay,
+    deadLetterKey,
+    parseDeadLetterCursor,
+    withinRawBudget,
+} from '../../ingest/deadLetter';
 import type { DeadLetter } from '../../ingest/deadLetter';
 import type { DeadLetterQuery, DeadLetterStore } from '../../ports/deadLetterStore';
 import {
@@ -108,14 +115,23 @@ export class TableDeadLetterStore implements DeadLetterStore {
         if (limit !== undefined && limit <= 0) return [];
         const buckets = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString(16).padStart(2, '0'));
         let winners: Map<string, number> | undefined;
-        if (limit !== undefined) {
-            // Which letters make the page: the first `limit` keys of every bucket, merged; keys only, so this stays
-            // small whatever the letters hold.
-            const keys = await Promise.all(buckets.map((b) => this.readBucket(b, options, limit, true)));
-            const page = keys
-                .flatMap((rows, b) => rows.map((row) => ({ ...positionOf(row), bucket: buckets[b] as string })))
+        if (limit !== undefined || options?.maxRawChars !== undefined) {
+            // Which letters make the page: the first `limit` keys of every bucket, merged; keys and raw lengths only,
+            // so this stays small whatever the letters hold.
+            const keys = await Promise.all(buckets.map((b) => this.readBucket(b, options, limit ?? Infinity, true)));
+            const ordered = keys
+                .flatMap((rows, b) =>
+                    rows.map((row) => ({ ...positionOf(row), bucket: buckets[b] as string, chars: rawCharsOf(row) })),
+                )
                 .sort(compareListingOrder)
                 .slice(0, limit);
+            const page = ordered.slice(
+                0,
+                withinRawBudget(
+                    ordered.map((row) => row.chars),
+                    options?.maxRawChars,
+                ),
+            );
             winners = new Map<string, number>();
             for (const row of page) winners.set(row.bucket, (winners.get(row.bucket) ?? 0) + 1);
         }
@@ -129,7 +145,15 @@ export class TableDeadLetterStore implements DeadLetterStore {
         );
         const merged = rows.flat().map((row) => ({ ...positionOf(row), row }));
         merged.sort(compareListingOrder);
-        return merged.slice(0, limit ?? merged.length).map((m) => fromEntity(m.row));
+        const letters = merged.slice(0, limit ?? merged.length).map((m) => fromEntity(m.row));
+        // Letters written between the two reads may have joined the page: the budget holds all the same.
+        return letters.slice(
+            0,
+            withinRawBudget(
+                letters.map((l) => l.raw.length),
+                options?.maxRawChars,
+            ),
+        );
     }
 
     async deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
@@ -189,7 +213,7 @@ export class TableDeadLetterStore implements DeadLetterStore {
             do {
                 const pages = this.client
                     .listEntities<Record<string, unknown>>({
-                        queryOptions: { filter, ...(keysOnly && { select: ['PartitionKey', 'RowKey'] }) },
+                        queryOptions: { filter, ...(keysOnly && { select: ['PartitionKey', 'RowKey', 'rawChars'] }) },
                     })
                     .byPage({
                         maxPageSize: Math.min(count - rows.length, MAX_PAGE_SIZE),
@@ -213,6 +237,11 @@ export class TableDeadLetterStore implements DeadLetterStore {
 /** Where a row stands in listing order: its day (uncomplemented from the PartitionKey) and RowKey. */
 function positionOf(row: DeadLetterEntity): RowPosition {
     return { day: complementDay(row.partitionKey.slice(row.partitionKey.indexOf('-') + 1)), key: row.rowKey };
+}
+
+/** Characters of raw text a row holds: `rawChars`, or for letters written before it was stored, the most they held. */
+function rawCharsOf(row: DeadLetterEntity): number {
+    return typeof row.rawChars === 'number' ? row.rawChars : MAX_DEAD_LETTER_RAW_CHARS;
 }
 
 /** Runs the tasks, `concurrency` at a time; the first failure is thrown once the running ones settle. */
@@ -311,6 +340,8 @@ function toEntity(letter: DeadLetter): DeadLetterEntity {
         reason: letter.reason,
         detail: letter.detail,
         ...splitRaw(letter.raw),
+        // Read with the keys when a page is chosen, to keep its raw text within `maxRawChars`.
+        rawChars: double(letter.raw.length),
         rawTruncated: letter.rawTruncated,
         rawBytes: double(letter.rawBytes),
         messageIndex: double(letter.messageIndex),
