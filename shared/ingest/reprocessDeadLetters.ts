@@ -20,6 +20,7 @@ import { decodeForwardedBatch } from '../correlate/forwardedEvents';
 import { ingestBatch } from './ingestBatch';
 import type { IngestMessage } from './ingestBatch';
 import type { IngestDependencies } from './ingestService';
+import { RETRIES_EXHAUSTED } from './parkFailedBatch';
 
 /** Reasons whose `raw` is not an input stage 1 could read now, and why. */
 const NOT_REPROCESSABLE: ReadonlyMap<string, string> = new Map([
@@ -64,7 +65,8 @@ function messageOf(letter: DeadLetter): IngestMessage {
 
 /**
  * The letters to write back for `letters` read again (`rejections` indexed by their position in `letters`): one
- * rejection again replaces its letter under the letter's own id and place; several are written as they come.
+ * rejection again replaces its letter under the letter's own id and place; several, or those of a parked message, are
+ * written as they come.
  */
 function rewrite(letters: readonly DeadLetter[], rejections: readonly DeadLetter[]): DeadLetter[] {
     const rejectionsOf = new Map<number, DeadLetter[]>();
@@ -76,7 +78,9 @@ function rewrite(letters: readonly DeadLetter[], rejections: readonly DeadLetter
     const rewritten: DeadLetter[] = [];
     letters.forEach((letter, messageIndex) => {
         const again = rejectionsOf.get(messageIndex) ?? [];
-        if (again.length === 1)
+        // A parked message is a whole message, not one rejection: what it holds now is filed under the ids the stage
+        // gives it (the same as a first delivery would have written, when it has coordinates), and the parked letter goes.
+        if (again.length === 1 && letter.reason !== RETRIES_EXHAUSTED)
             rewritten.push({
                 ...(again[0] as DeadLetter),
                 id: letter.id,
