@@ -34,9 +34,13 @@ export function correlateHollowingWith(
             });
             return;
         }
-        const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered`;
-        if (outcome.deadLettered > 0) context.warn(line);
+        const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} incident versions delivered, ${outcome.pending} pending`;
+        if (outcome.deadLettered > 0 || outcome.pending > 0) context.warn(line);
         else context.info(line);
+        for (const failure of outcome.deliveryFailures)
+            context.error(
+                `outbox: publisher ${failure.publisher} did not take ${failure.incidents} incident versions; they stay pending for the next batch of their host or the maintenance timer: ${failure.error}`,
+            );
         for (const incident of outcome.incidents) {
             context.info(`incident ${incident.id} v${incident.version}: ${incident.explanation}`);
         }

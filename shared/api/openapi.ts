@@ -54,6 +54,15 @@ const incident = {
         },
         createdAt: { type: 'string', format: 'date-time' },
         updatedAt: { type: 'string', format: 'date-time' },
+        afterExpiry: {
+            type: 'object',
+            description:
+                'Present when an earlier chain on this target expired before this evidence arrived (see explanation)',
+            properties: {
+                expiredAt: { type: 'string', format: 'date-time' },
+                previousVersion: { type: 'integer' },
+            },
+        },
     },
 };
 

@@ -250,7 +250,8 @@ export interface CommandLineInjection {
 
 // `mavinject <pid> /INJECTRUNNING <dll>` (LOLBAS Mavinject; Sigma proc_creation_win_lolbin_mavinject_process_injection,
 // 4f73421b-5a0b-4bbf-a892-5a7fb99bea66, keys on the switch, not on the file name, so renamed copies match too).
-const INJECT_RUNNING = /(?:^|\s)(\d{1,10})\s+\/injectrunning\s+("[^"]+"|\S+)/i;
+// The PID is the utility's first argument: a shell whose command line merely carries the utility's is not matched.
+const INJECT_RUNNING = /^(\d{1,10})\s+\/injectrunning\s+("[^"]+"|\S+)/i;
 // App-V starts the utility for its virtual applications (the Sigma rule's filter).
 const APP_V_CLIENT = /\\appvclient\.exe$/i;
 

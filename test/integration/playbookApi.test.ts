@@ -25,6 +25,7 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 const KEY = 'test-function-key';
 const HOSTILE_COMMAND_LINE =
@@ -70,7 +71,7 @@ beforeAll(async () => {
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents,
+        publishers: [new IncidentStorePublisher(incidents)],
     });
     const outcome = await correlator.process(
         [

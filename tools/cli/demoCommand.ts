@@ -53,6 +53,7 @@ export interface DemoResult {
 const BATCH = 256;
 export { DEMO_FUNCTION_KEY } from '../local/demoKey';
 import { DEMO_FUNCTION_KEY } from '../local/demoKey';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';
@@ -127,7 +128,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed),
     };
     const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
-    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
+    const correlator = new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store: state,
+        publishers: [new IncidentStorePublisher(incidents)],
+    });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });
 

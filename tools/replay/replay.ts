@@ -13,6 +13,7 @@ import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { emptyReport, ingestBatch, mergeReports } from '../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 export interface ReplayOptions {
     paths: readonly string[];
@@ -98,7 +99,7 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     const correlator = new Correlator({
         config: options.config,
         store: options.stateStore,
-        incidents: options.incidentStore,
+        publishers: [new IncidentStorePublisher(options.incidentStore)],
     });
     const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
     const report = emptyReport();

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 import type { Incident } from '../../../shared/correlate/incident';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
@@ -38,7 +39,7 @@ async function run(...batches: SysmonEvent[][]): Promise<Incident[]> {
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents: new InMemoryIncidentStore(),
+        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
     });
     const latest = new Map<string, Incident>();
     for (const batch of batches)

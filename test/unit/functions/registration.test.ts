@@ -50,10 +50,10 @@ describe('function registrations', () => {
         });
     });
 
-    it('expireCorrelationState: a timer every 15 minutes', () => {
+    it('expireCorrelationState: a timer every 5 minutes', () => {
         expect(triggerBinding('expireCorrelationState')).toMatchObject({
             type: 'timerTrigger',
-            schedule: '0 */15 * * * *',
+            schedule: '0 */5 * * * *',
         });
     });
 

@@ -3,8 +3,8 @@
  * state, the API served locally; every injected attack is found and the example requests work.
  */
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../../../tools/cli/demoCommand';
-import { WorkspaceIncidentEnricher } from '../../../../shared/api/WorkspaceIncidentEnricher';
+import { runDemo } from '../../../tools/cli/demoCommand';
+import { WorkspaceIncidentEnricher } from '../../../shared/api/WorkspaceIncidentEnricher';
 
 function baseName(path: string | undefined): string {
     return (path ?? '?').split(/[\\/]/).pop()!.toLowerCase();
