@@ -38,6 +38,9 @@ import {
  */
 export const DEAD_LETTER_BUCKETS = 16;
 
+/** The bucket names, `00` to `0f`. */
+const BUCKETS = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Writes and deletes go this many requests at a time. */
 const WRITE_CONCURRENCY = 8;
 
@@ -113,47 +116,45 @@ export class TableDeadLetterStore implements DeadLetterStore {
     async list(options?: DeadLetterQuery): Promise<DeadLetter[]> {
         const limit = options?.limit;
         if (limit !== undefined && limit <= 0) return [];
-        const buckets = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString(16).padStart(2, '0'));
-        let winners: Map<string, number> | undefined;
-        if (limit !== undefined || options?.maxRawChars !== undefined) {
-            // Which letters make the page: the first `limit` keys of every bucket, merged; keys and raw lengths only,
-            // so this stays small whatever the letters hold.
-            const keys = await Promise.all(buckets.map((b) => this.readBucket(b, options, limit ?? Infinity, true)));
-            const ordered = keys
-                .flatMap((rows, b) =>
-                    rows.map((row) => ({ ...positionOf(row), bucket: buckets[b] as string, chars: rawCharsOf(row) })),
-                )
-                .sort(compareListingOrder)
-                .slice(0, limit);
-            const page = ordered.slice(
-                0,
-                withinRawBudget(
-                    ordered.map((row) => row.chars),
-                    options?.maxRawChars,
-                ),
-            );
-            winners = new Map<string, number>();
-            for (const row of page) winners.set(row.bucket, (winners.get(row.bucket) ?? 0) + 1);
-        }
-        const chosen = winners;
-        // Then the whole letters: per bucket, the first as many as it contributes (a prefix of its listing order).
+        const paged = limit !== undefined || options?.maxRawChars !== undefined;
+        const perBucket = paged ? await this.choosePage(options, limit ?? Infinity) : undefined;
+        // The whole letters: per bucket, as many as it contributes to the page (a prefix of its listing order).
         const rows = await Promise.all(
-            buckets.map((b) => {
-                const count = chosen === undefined ? Infinity : (chosen.get(b) ?? 0);
+            BUCKETS.map((b) => {
+                const count = perBucket === undefined ? Infinity : (perBucket.get(b) ?? 0);
                 return count === 0 ? Promise.resolve([]) : this.readBucket(b, options, count, false);
             }),
         );
         const merged = rows.flat().map((row) => ({ ...positionOf(row), row }));
         merged.sort(compareListingOrder);
-        const letters = merged.slice(0, limit ?? merged.length).map((m) => fromEntity(m.row));
+        const letters = merged.slice(0, limit).map((m) => fromEntity(m.row));
         // Letters written between the two reads may have joined the page: the budget holds all the same.
-        return letters.slice(
+        const chars = letters.map((l) => l.raw.length);
+        return letters.slice(0, withinRawBudget(chars, options?.maxRawChars));
+    }
+
+    /**
+     * Which letters make the page, as a count per bucket: the first `limit` keys of every bucket, merged and cut at
+     * `limit` and at the raw-text budget. Keys and raw lengths only, so this stays small whatever the letters hold.
+     */
+    private async choosePage(options: DeadLetterQuery | undefined, limit: number): Promise<Map<string, number>> {
+        const keys = await Promise.all(BUCKETS.map((b) => this.readBucket(b, options, limit, true)));
+        const ordered = keys
+            .flatMap((rows, b) =>
+                rows.map((row) => ({ ...positionOf(row), bucket: BUCKETS[b] as string, chars: rawCharsOf(row) })),
+            )
+            .sort(compareListingOrder)
+            .slice(0, limit);
+        const page = ordered.slice(
             0,
             withinRawBudget(
-                letters.map((l) => l.raw.length),
+                ordered.map((row) => row.chars),
                 options?.maxRawChars,
             ),
         );
+        const perBucket = new Map<string, number>();
+        for (const row of page) perBucket.set(row.bucket, (perBucket.get(row.bucket) ?? 0) + 1);
+        return perBucket;
     }
 
     async deleteMany(letters: readonly Pick<DeadLetter, 'id' | 'enqueuedTime' | 'rejectedAt'>[]): Promise<void> {
