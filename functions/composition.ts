@@ -6,7 +6,7 @@ import { TableClient } from '@azure/data-tables';
 import { metrics } from '@opentelemetry/api';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadConfig } from '../shared/config/loadConfig';
+import { correlationMode, loadConfig } from '../shared/config/loadConfig';
 import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/EventHubEventForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
@@ -42,6 +42,14 @@ let api: Promise<IncidentsApiDependencies> | undefined;
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
     return config;
+}
+
+/**
+ * True when stage 2 runs on its own hub (`HOLLOWTRACE_CORRELATION=eventHub`). In inline mode its trigger is not
+ * registered at all: the host would otherwise resolve its Event Hub settings (and fail on them) for nothing.
+ */
+export function correlationRunsOnEventHub(): boolean {
+    return correlationMode(process.env) === 'eventhub';
 }
 
 /** Managed identity in Azure: a user-assigned identity when a client id is set, otherwise the default chain. */

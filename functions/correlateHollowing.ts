@@ -9,7 +9,7 @@ import { processCorrelationBatch } from '../shared/correlate/correlationService'
 import type { CorrelationBatchOutcome, CorrelationDependencies } from '../shared/correlate/correlationService';
 import { parkFailedBatch } from '../shared/ingest/parkFailedBatch';
 import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
-import { getCorrelationDependencies } from './composition';
+import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
@@ -49,18 +49,20 @@ export function correlateHollowingWith(
 
 export const correlateHollowing = correlateHollowingWith(getCorrelationDependencies);
 
-app.eventHub('correlateHollowing', {
-    // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
-    connection: 'CorrelationEventHub',
-    eventHubName: '%CORRELATION_EVENTHUB_NAME%',
-    consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
-    cardinality: 'many',
-    // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
-    retry: {
-        strategy: 'exponentialBackoff',
-        maxRetryCount: 5,
-        minimumInterval: { seconds: 5 },
-        maximumInterval: { seconds: 60 },
-    },
-    handler: correlateHollowing,
-});
+// Registered only when correlation runs on the host-keyed hub; inline mode has no stage 2 trigger.
+if (correlationRunsOnEventHub())
+    app.eventHub('correlateHollowing', {
+        // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
+        connection: 'CorrelationEventHub',
+        eventHubName: '%CORRELATION_EVENTHUB_NAME%',
+        consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
+        cardinality: 'many',
+        // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
+        retry: {
+            strategy: 'exponentialBackoff',
+            maxRetryCount: 5,
+            minimumInterval: { seconds: 5 },
+            maximumInterval: { seconds: 60 },
+        },
+        handler: correlateHollowing,
+    });

@@ -1,7 +1,7 @@
 /**
  * @module The ready-to-post incident comment, as HTML and as Markdown. Every string that can come from an attacker
  * (image paths, command lines, details quoting them) is escaped. Sentinel takes at most 30,000 characters per
- * comment (learn.microsoft.com, "Investigate incidents": comments; integration-and-perf.md B4), so the comment is
+ * comment (learn.microsoft.com/azure/sentinel/investigate-incidents), so the comment is
  * cut between incidents with a note saying so.
  */
 import type { Incident } from '../correlate/incident';

@@ -1,6 +1,6 @@
 /**
  * @module Reads the entities a Sentinel playbook sends, in the three shapes it can send them
- * (../shared/reference/integration-and-perf.md B1-B3):
+ * (docs/architecture.md, "Sentinel playbook payloads"):
  * - the Logic Apps "Microsoft Sentinel incident" trigger body: camelCase, `object.properties.relatedEntities`,
  *   each `{ kind, properties }`, the incident ARM id in `object.id`;
  * - an alert payload: `Entities` as an array or a JSON string, PascalCase, `Type`, JSON.NET `$id` / `$ref` references;

@@ -103,8 +103,16 @@ function readStorage(env: Environment, problems: string[]): StorageConfig {
     return { kind: 'managedIdentity', tableEndpoint, ...(clientId && { clientId }) };
 }
 
+/**
+ * `HOLLOWTRACE_CORRELATION` lower-cased, `inline` when unset. Read on its own (without the rest of the settings) when
+ * the Functions host loads the app, to decide whether stage 2's trigger exists at all.
+ */
+export function correlationMode(env: Environment): string {
+    return (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
+}
+
 function readForwarding(env: Environment, problems: string[]): ForwardingConfig {
-    const mode = (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
+    const mode = correlationMode(env);
     if (mode === 'inline') return { mode: 'inline' };
     if (mode !== 'eventhub') {
         problems.push(

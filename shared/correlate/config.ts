@@ -30,7 +30,10 @@ export interface CorrelationConfig {
     pendingRetentionMs: number;
     /** Wall-clock retention of chains that became incidents (the incident itself lives in the incident store). */
     incidentChainRetentionMs: number;
-    /** Wall-clock retention of an expired chain's tombstone (its incident's last version), from its expiry. */
+    /**
+     * Wall-clock retention of the tombstone of an expired chain that had become an incident (its last version), from
+     * its expiry. Tombstones of chains that had not are kept `pendingRetentionMs`.
+     */
     chainTombstoneRetentionMs: number;
     /** Evidence events kept per chain (the 88 identical remote threads of a psinject do not all need keeping). */
     maxEvidencePerChain: number;

@@ -84,9 +84,10 @@ const GATE_MODULES = new Set(['ntdll.dll', 'win32u.dll', 'wow64win.dll', 'wow64.
 const CREATE_PROCESS_MODULES = new Set(['kernelbase.dll', 'kernel32.dll']);
 // JIT-compiled .NET code has no backing module, so UNKNOWN frames above the CLR are expected (Sigma
 // proc_access_win_susp_potential_shellcode_injection, 250ae82f-736e-4844-a68b-0b5e8cc887da, filters Visual Studio and
-// MSBuild by System.ni.dll in CallTrace for this reason).
+// MSBuild by System.ni.dll in CallTrace for this reason). The Java virtual machine's JIT (jvm.dll) is the same case:
+// a Java program starting a process calls CreateProcess from compiled Java code that no module backs.
 const MANAGED_RUNTIME =
-    /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
+    /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|jvm|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
 
 /** What the `CallTrace` of one process access says about the code that asked for the handle. */
 export interface AccessFacts {

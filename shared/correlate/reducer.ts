@@ -19,6 +19,7 @@ import {
 } from './facts';
 import type {
     ChainRecord,
+    ChainTombstone,
     Evidence,
     EvidenceRef,
     FollowUp,
@@ -451,6 +452,15 @@ function rescore(
     };
 }
 
+/**
+ * How long a tombstone is kept: long for a chain that had become an incident (its version must never restart), one
+ * more pending window for a chain that had not (enough to say that late evidence missed it, without keeping a record
+ * of every pending chain ever opened).
+ */
+function tombstoneRetentionMs(tombstone: ChainTombstone, config: CorrelationConfig): number {
+    return tombstone.version !== undefined ? config.chainTombstoneRetentionMs : config.pendingRetentionMs;
+}
+
 /** What an expiry pass over one host's state removed and wrote. */
 export interface ExpiryResult {
     /** Keys of records removed. */
@@ -504,9 +514,11 @@ export function expireState(state: HostState, nowMs: number, config: Correlation
             removed.add(stateKey.file(path));
         }
     }
-    const tombstoneCutoff = nowMs - config.chainTombstoneRetentionMs;
     for (const [guid, tombstone] of state.tombstones) {
-        if (tombstone.updatedAt < tombstoneCutoff && !changed.has(stateKey.tombstone(guid))) {
+        if (
+            tombstone.updatedAt + tombstoneRetentionMs(tombstone, config) < nowMs &&
+            !changed.has(stateKey.tombstone(guid))
+        ) {
             state.tombstones.delete(guid);
             removed.add(stateKey.tombstone(guid));
         }
@@ -528,6 +540,6 @@ export function nextExpiryMs(state: HostState, config: CorrelationConfig): numbe
     for (const record of state.processes.values()) due = Math.min(due, record.updatedAt + config.pendingRetentionMs);
     for (const file of state.files.values()) due = Math.min(due, file.updatedAt + config.pendingRetentionMs);
     for (const tombstone of state.tombstones.values())
-        due = Math.min(due, tombstone.updatedAt + config.chainTombstoneRetentionMs);
+        due = Math.min(due, tombstone.updatedAt + tombstoneRetentionMs(tombstone, config));
     return Number.isFinite(due) ? due + 1 : undefined;
 }

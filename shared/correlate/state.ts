@@ -241,7 +241,8 @@ export function hash53(text: string, seed = 0): string {
 
 /**
  * The identity of an event for de-duplication: the record id when the feed carries one, otherwise a hash of the
- * event's content (the Log Analytics `Event` table has no record id: integration-and-perf.md A1, D1).
+ * event's content (the Log Analytics `Event` table has no record id:
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/event).
  */
 export function eventKey(event: SysmonEvent): string {
     if (event.recordId !== undefined) return `${event.eventId}:r${event.recordId}`;

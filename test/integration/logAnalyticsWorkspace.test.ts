@@ -3,7 +3,7 @@
  * `enrichIncident` against a local HTTPS stand-in of the Logs query API on 127.0.0.1 (port 0), with a self-signed
  * certificate made by openssl at start and trusted through `tlsOptions.ca` only. The endpoint is always set
  * explicitly, and the credential is a fake returning a static token: nothing leaves loopback, and no
- * DefaultAzureCredential is ever built (../shared/reference/toolchain-facts.md §6, §7).
+ * DefaultAzureCredential is ever built (its managed-identity probe would leave loopback: docs/architecture.md).
  */
 import { MAVINJECT_ENRICHMENT_INPUT } from '../helpers/enrichmentInput';
 import { spawnSync } from 'node:child_process';

@@ -4,6 +4,8 @@
  * own handlers and Table state, serves the HTTP functions at http://127.0.0.1:7071/api through the local server,
  * and prints the incidents and ready-to-run requests.
  */
+// First: the local server serves the functions' own registrations, captured only if this precedes functions/.
+import '../local/functionsRegistry';
 import { InvocationContext } from '@azure/functions';
 import { correlateHollowingWith } from '../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
@@ -184,6 +186,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         // Reprocessed dead letters go straight to the correlator: the demo's hub stand-in was drained above.
         ingest: { ...ingestDependencies, forwarder: new InlineCorrelation(correlator) },
         functionKey: DEMO_FUNCTION_KEY,
+    }).catch(async (error: unknown) => {
+        // A busy port (the message names --port): stop Azurite too, so the process ends with that message.
+        await azurite.close();
+        throw error;
     });
 
     out(

@@ -206,7 +206,7 @@ export function statusOf(e: unknown): number | undefined {
 /**
  * The service's error code (e.g. `UpdateConditionNotSatisfied`, `InvalidInput`) or the socket code (e.g.
  * `ECONNREFUSED`), if any; undefined for anything that is not an `Error`. Outside transactions the SDK leaves
- * `e.code` undefined and the code sits in `e.details` (toolchain-facts.md §4.3).
+ * `e.code` undefined and the code sits in `e.details` (observed with @azure/data-tables 13.3.2; docs/architecture.md).
  */
 export function errorCode(e: unknown): string | undefined {
     if (!(e instanceof Error)) return undefined;

@@ -109,6 +109,17 @@ describe('rule 1: a victim needs evidence on the victim side', () => {
         expect(pairs(incidents)).toEqual(['update.exe -> cmd.exe T1055']);
     });
 
+    it('an injected process that then starts children from unbacked code is one incident naming its injector', async () => {
+        const incidents = await run([
+            processCreate(0, 'victim', EXPLORER, 'userinit', 'C:\\Windows\\System32\\userinit.exe', EXPLORER),
+            remoteThread(50, 'tool', IMPLANT, 'victim', EXPLORER),
+            processAccess(900, 'victim', EXPLORER, 'shell', CMD, 0x1fffff, UNBACKED),
+            processCreate(902, 'shell', CMD, 'victim', EXPLORER, 'cmd.exe'),
+        ]);
+        expect(pairs(incidents)).toEqual(['update.exe -> explorer.exe T1055.002']);
+        expect(incidents[0]!.contributions.map((c) => c.signal)).toContain('process-created-from-unbacked-code');
+    });
+
     it("a child's conhost.exe is never follow-up activity; another child is", async () => {
         const injected = (child: SysmonEvent): SysmonEvent[] => [
             processCreate(0, 'victim', NOTEPAD, 'explorer', EXPLORER, 'notepad.exe a.txt'),

@@ -102,18 +102,37 @@ describe('hosts do not stay forever', () => {
         const { store, correlator } = setup();
         await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
         expect(await store.listDueHosts(at(1_000), 10)).toStrictEqual([HOST.toLowerCase()]);
-        // Pending state expires, leaving the chain's tombstone; the tombstone expires much later.
+        // Pending state expires, leaving the chain's tombstone for one more pending window.
         const first = await correlator.expire(at(61));
         expect(first).toMatchObject({ hosts: 1, hostsRemoved: 0, complete: true });
         const afterPending = (await store.load(HOST)).state;
         expect(afterPending.chains.size).toBe(0);
         expect(afterPending.tombstones.size).toBeGreaterThan(0);
-        expect(await store.listDueHosts(at(1_000), 10)).toStrictEqual([]);
-        const tombstoneDays = DEFAULT_CORRELATION_CONFIG.chainTombstoneRetentionMs / MINUTE;
-        const last = await correlator.expire(at(tombstoneDays + 62));
+        expect(await store.listDueHosts(at(100), 10)).toStrictEqual([]); // not due before the tombstones expire
+        const last = await correlator.expire(at(122));
         expect(last).toMatchObject({ hosts: 1, hostsRemoved: 1 });
         expect((await store.load(HOST)).etags.size).toBe(0);
-        expect(await store.listDueHosts(at(10 * tombstoneDays), 10)).toStrictEqual([]);
+        expect(await store.listDueHosts(at(1_000_000), 10)).toStrictEqual([]);
+    });
+
+    it('the tombstone of a chain that became an incident outlives the chain by chainTombstoneRetentionMs', async () => {
+        const { store, correlator } = setup();
+        await correlator.process(
+            [
+                processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
+                remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
+            ],
+            at(0),
+        );
+        const week = DEFAULT_CORRELATION_CONFIG.incidentChainRetentionMs / MINUTE;
+        await correlator.expire(at(week + 2));
+        const tombstone = (await store.load(HOST)).state.tombstones.get(guid('notepad'));
+        expect(tombstone?.version).toBeGreaterThanOrEqual(1);
+        const keep = DEFAULT_CORRELATION_CONFIG.chainTombstoneRetentionMs / MINUTE;
+        await correlator.expire(at(week + 2 + keep - 1));
+        expect((await store.load(HOST)).state.tombstones.has(guid('notepad'))).toBe(true);
+        await correlator.expire(at(week + 2 + keep + 1));
+        expect((await store.load(HOST)).etags.size).toBe(0);
     });
 
     it('the pass is bounded and resumable: each call visits at most maxHosts, the next one continues', async () => {
