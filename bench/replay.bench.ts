@@ -4,6 +4,9 @@
  * Baseline in the same run: the same reader (gunzip, line split, UTF-8 decode) plus `JSON.parse` of every line; for
  * `.evtx` logs, the reader alone (chunk reads and @ts-evtx/core's rendering of each record as XML).
  * One warm-up round, then the median of the timed rounds; peak RSS sampled every 20 ms.
+ * Each set is replayed with `--workers 1` (this thread reads, ingests and correlates) and, on a machine with more
+ * cores, with `--workers <cores>` (worker threads read and ingest, this thread correlates); the speed-up is the ratio
+ * of the two medians, and the same-reader baseline is the single-thread one, measured in the same rounds.
  *
  * Then memory over a long stream: a simulated fleet (`hollowtrace simulate`) of 3 hours of stream time, replayed with
  * the heap sampled after a full GC every 250,000 events. Correlation state is kept for `pendingRetentionMs` of stream
@@ -43,6 +46,8 @@ export const WHOLE_FOLDER_LABEL = 'whole datasets folder (JSON-lines recordings;
 
 export interface ReplayRun {
     label: string;
+    /** Threads that read and ingest (`--workers`); 1 = the main thread alone. */
+    workers: number;
     events: number;
     incidents: number;
     /** Median events/s of `replayRecordings`. */
@@ -87,9 +92,17 @@ function isEvtx(file: string): boolean {
     return /\.evtx$/i.test(file);
 }
 
+/** Threads `hollowtrace replay --workers` defaults to, and the parallel runs here use. */
+export const CORES = os.availableParallelism();
+
 /** `hollowtrace replay` with its defaults: in-memory state, incidents and dead letters. */
-function replayInMemory(paths: readonly string[], onProgress?: (report: IngestReport) => void): Promise<ReplayResult> {
+function replayInMemory(
+    paths: readonly string[],
+    onProgress?: (report: IngestReport) => void,
+    workers = 1,
+): Promise<ReplayResult> {
     return replayRecordings({
+        workers,
         paths,
         batchSize: BATCH,
         limits: DEFAULT_INGEST_LIMITS,
@@ -114,7 +127,7 @@ async function parseOnly(paths: readonly string[]): Promise<{ lines: number; ms:
     return { lines, ms: performance.now() - started };
 }
 
-export async function measureReplay(label: string, paths: readonly string[]): Promise<ReplayRun> {
+export async function measureReplay(label: string, paths: readonly string[], workers = 1): Promise<ReplayRun> {
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     const roundsMs: number[] = [];
@@ -125,7 +138,7 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         for (let round = 0; round <= TIMED_ROUNDS; round++) {
             const parse = await parseOnly(paths);
             const started = performance.now();
-            const replay = await replayInMemory(paths);
+            const replay = await replayInMemory(paths, undefined, workers);
             const ms = performance.now() - started;
             events = replay.report.received;
             incidents = replay.incidents.length;
@@ -143,6 +156,7 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         : 'same reader + JSON.parse only';
     return {
         label,
+        workers,
         events,
         incidents,
         rate,
@@ -250,14 +264,25 @@ async function main(): Promise<void> {
         `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | in-memory store`,
     );
     const runs: ReplayRun[] = [];
+    const speedUps: { label: string; workers: number; speedUp: number }[] = [];
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', sysmonRecordings()],
         [WHOLE_FOLDER_LABEL, await jsonLinesRecordings()],
         ['EVTX logs (*.evtx)', await evtxLogs()],
     ] as const) {
-        const run = await measureReplay(label, paths);
-        runs.push(run);
-        console.log(describeRun(run, 'this process'));
+        const single = await measureReplay(label, paths, 1);
+        runs.push(single);
+        console.log(describeRun(single, 'this process, --workers 1'));
+        if (CORES < 2) continue;
+        const parallel = await measureReplay(label, paths, CORES);
+        runs.push(parallel);
+        console.log(describeRun(parallel, `--workers ${CORES}`));
+        const speedUp = parallel.rate / single.rate;
+        speedUps.push({ label, workers: CORES, speedUp });
+        console.log(
+            `  speed-up --workers ${CORES} / --workers 1: ${speedUp.toFixed(2)}x (target >= 1.7x on 2 cores: ${speedUp >= 1.7 ? 'MET' : 'MISSED'}); ` +
+                `--workers ${CORES} / single-thread ${single.baseline}: ${(parallel.rate / single.parseRate).toFixed(2)}`,
+        );
     }
     const long = await measureLongStream();
     console.log(
@@ -281,7 +306,7 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(
         join(out, 'replay-latest.json'),
-        `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`,
+        `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, cores: CORES, runs, speedUps, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`,
     );
 }
 
