@@ -22,7 +22,7 @@ import { projectRoot } from './projectRoot';
 import { describeRun, jsonLinesRecordings, WHOLE_FOLDER_LABEL } from './replay.bench';
 import type { ReplayRun } from './replay.bench';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
-import { Correlator } from '../shared/correlate/correlator';
+import { Correlator } from '../shared/correlate/Correlator';
 import { InMemoryIncidentStore } from '../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../shared/ports/InMemoryHostStateStore';
 import type { HostStateStore, LoadedHostState, SaveStats } from '../shared/ports/hostStateStore';

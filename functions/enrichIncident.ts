@@ -1,8 +1,8 @@
 /** POST /api/incidents/enrich: a Sentinel playbook posts its incident; the answer carries chains, comment, tags, severity. */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { enrichSentinelIncident } from '../shared/api/incidentsApi';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { enrichSentinelIncident } from '../shared/api/enrichSentinelIncident';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { getApiDependencies } from './composition';
 import { readBody, respond } from './support/http';
 

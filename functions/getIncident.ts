@@ -1,8 +1,8 @@
 /** GET /api/incidents/{id} */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { getIncident as getIncidentCore } from '../shared/api/incidentsApi';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { getIncident as getIncidentCore } from '../shared/api/getIncident';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 

@@ -1,8 +1,8 @@
 /** GET /api/health: anonymous, says whether storage answers (for probes; reveals nothing else). */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { health as healthCore } from '../shared/api/incidentsApi';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { health as healthCore } from '../shared/api/health';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 

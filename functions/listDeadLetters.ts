@@ -1,8 +1,8 @@
 /** GET /api/dead-letters: rejected inputs of a day and later (sinceDay, default the last 7 days), by reason; limit. */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { listDeadLetters as listDeadLettersCore } from '../shared/api/incidentsApi';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { listDeadLetters as listDeadLettersCore } from '../shared/api/listDeadLetters';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 

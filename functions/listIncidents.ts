@@ -1,8 +1,8 @@
 /** GET /api/incidents: filters host, since, until, technique, minScore; continuation-token paging. */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { listIncidents as listIncidentsCore } from '../shared/api/incidentsApi';
-import type { IncidentsApiDependencies } from '../shared/api/incidentsApi';
+import { listIncidents as listIncidentsCore } from '../shared/api/listIncidents';
+import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
 import { getApiDependencies } from './composition';
 import { respond } from './support/http';
 

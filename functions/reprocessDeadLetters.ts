@@ -1,7 +1,7 @@
 /** POST /api/dead-letters/reprocess: runs rejected inputs (sinceDay, reason, limit) through stage 1 again. */
 import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
-import { reprocessDeadLettersRequest } from '../shared/api/incidentsApi';
+import { reprocessDeadLettersRequest } from '../shared/api/reprocessDeadLettersRequest';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { getIngestDependencies } from './composition';
 import { respond } from './support/http';

@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ApiProblem, errorToHttp } from '../../shared/api/http';
 import type { HttpResult } from '../../shared/api/http';
-import { MAX_REQUEST_BYTES } from '../../shared/api/incidentsApi';
+import { MAX_REQUEST_BYTES } from '../../shared/api/requestBody';
 
 /** The body as text; refuses bodies over the cap before reading them when the client declares the length. */
 export async function readBody(request: HttpRequest): Promise<string> {

@@ -3,7 +3,7 @@
  * (learn.microsoft.com, "Create a custom connector from an OpenAPI definition"): every operation has an operationId,
  * a summary and schemas, and the function key travels as the `x-functions-key` header (api key security).
  */
-import { MAX_DEAD_LETTERS_LISTED } from './incidentsApi';
+import { MAX_DEAD_LETTERS_LISTED } from './deadLetterQuery';
 
 const processSummary = {
     type: 'object',
@@ -33,7 +33,7 @@ const incident = {
         id: { type: 'string', description: 'Stable id of the chain (hti-<14 hex digits>)' },
         version: { type: 'integer', description: 'Grows as evidence is added' },
         host: { type: 'string' },
-        technique: { type: 'string', enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'] },
+        technique: { type: 'string', enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012', 'T1620'] },
         techniqueName: { type: 'string' },
         score: { type: 'integer', minimum: 0, maximum: 100 },
         severity: { type: 'string', enum: ['High', 'Medium', 'Low'] },
@@ -47,6 +47,11 @@ const incident = {
             items: { type: 'object', properties: { signal: { type: 'string' }, points: { type: 'integer' } } },
         },
         explanation: { type: 'string' },
+        notes: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'What the incident says besides its signals, e.g. an image name corrected across events',
+        },
         createdAt: { type: 'string', format: 'date-time' },
         updatedAt: { type: 'string', format: 'date-time' },
     },
@@ -211,7 +216,7 @@ export function openApiDocument(
                             name: 'technique',
                             in: 'query',
                             type: 'string',
-                            enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012'],
+                            enum: ['T1055', 'T1055.001', 'T1055.002', 'T1055.003', 'T1055.012', 'T1620'],
                             required: false,
                         },
                         { name: 'minScore', in: 'query', type: 'integer', minimum: 0, maximum: 100, required: false },

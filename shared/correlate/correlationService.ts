@@ -5,7 +5,7 @@ import type { DeadLetterStore } from '../ports/deadLetterStore';
 import type { EventForwarder } from '../ports/eventForwarder';
 import type { IngestMessage } from '../ingest/ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
-import type { CorrelationOutcome, Correlator } from './correlator';
+import type { CorrelationOutcome, Correlator } from './Correlator';
 import { decodeForwardedBatch } from './forwardedEvents';
 
 export interface CorrelationDependencies {

@@ -2,19 +2,26 @@
  * @module Scores one chain from all of its evidence, whatever order it arrived in: the result is a pure function of
  * the evidence set and the host's process and file records, so replays, duplicates and reordering change nothing.
  *
+ * A chain is about one process, its owner. Evidence on the owner's side (a thread started in it, a write handle to
+ * it, its image replaced, it started unusually, it calling out) can make it the victim of an injection. Evidence
+ * about the owner's own code (it started children from unbacked code) makes it a finding of its own: the process
+ * runs code no file backs (T1620), raised once per process, however many children it starts.
+ *
  * What a chain does not catch (see also README, "Known gaps"): Sysmon has no event for WriteProcessMemory,
- * SetThreadContext or ResumeThread (detection-anchors.md §3.3), so classic hollowing is seen only through the
- * handles its creator opens (EID 10, which must be enabled for the targets), remote threads (EID 8) and EID 25.
- * Injection whose handle comes from a fully module-backed path and which starts no remote thread stays invisible.
+ * SetThreadContext or ResumeThread (docs/detection.md), so classic hollowing is seen only through the handles its
+ * creator opens (EID 10, which must be enabled for the targets), remote threads (EID 8) and EID 25. Injection whose
+ * handle comes from a fully module-backed path and which starts no remote thread stays invisible.
  */
 import { decodeProcessAccess } from '../decode/accessMask';
 import type { CorrelationConfig, SignalName } from './config';
 import { SIGNALS } from './config';
-import { argumentsOf, baseName, isUnderWindows, isUserWritable, threadFacts } from './facts';
+import { argumentsOf, baseName, commandLineInjection, isUnderWindows, isUserWritable, threadFacts } from './facts';
+import type { ImageCandidate } from './imageNames';
+import { isUnknownProcess, resolveImage } from './imageNames';
 import type { ChainRecord, Evidence, EvidenceRef, FileRecord, FollowUp, HostState, ProcessRecord } from './state';
 import { evidenceRef } from './state';
 
-export type Technique = 'T1055' | 'T1055.001' | 'T1055.002' | 'T1055.003' | 'T1055.012';
+export type Technique = 'T1055' | 'T1055.001' | 'T1055.002' | 'T1055.003' | 'T1055.012' | 'T1620';
 export type Severity = 'High' | 'Medium' | 'Low';
 
 export interface SignalHit extends EvidenceRef {
@@ -26,6 +33,11 @@ export interface SignalHit extends EvidenceRef {
     actorGuid?: string;
     /** The GrantedAccess of an EID 10 hit, for decoding in answers. */
     grantedAccess?: number;
+    /**
+     * The hit comes from the creation handle the creator always gets, so it describes the creator's code, not
+     * anything done to the chain's process.
+     */
+    onCreator?: boolean;
 }
 
 export interface ProcessSummary {
@@ -47,28 +59,32 @@ export interface ChainEvaluation {
     firstSeen: string;
     lastSeen: string;
     explanation: string;
+    /** What the incident should say besides its signals: image names corrected across a process's events. */
+    notes: string[];
 }
 
-const UNKNOWN_PROCESS = /^<unknown process>$/i;
-
-function knownImage(image: string | undefined): string | undefined {
-    return image === undefined || UNKNOWN_PROCESS.test(image.trim()) ? undefined : image;
-}
-
-/** Sigma proc_tampering_susp_process_hollowing filters Program Files and WMIADAP (detection-anchors.md §4.1). */
+/**
+ * Sigma proc_tampering_susp_process_hollowing (c4b890e5-8d8c-4496-8c66-c805753817cd) filters Program Files and
+ * WMIADAP; an image Sysmon could not name is not evidence either.
+ */
 function isKnownBenignTampering(image: string | undefined): boolean {
     if (!image) return false;
     return (
-        /:\\program files( \(x86\))?\\/i.test(image) ||
-        /\\wbem\\wmiadap\.exe$/i.test(image) ||
-        /<unknown process>/i.test(image)
+        /:\\program files( \(x86\))?\\/i.test(image) || /\\wbem\\wmiadap\.exe$/i.test(image) || isUnknownProcess(image)
     );
 }
 
 interface Context {
+    /** The process the chain is about. */
+    owner: string;
+    state: HostState;
     target: ProcessRecord | undefined;
     file: FileRecord | undefined;
     config: CorrelationConfig;
+    /** The image of a process by GUID as its events agree on it (`imageNames.ts`), else the fallback. */
+    imageOf: (guid: string | undefined, fallback: string | undefined) => string | undefined;
+    /** Lower-case base name of `imageOf`, or the GUID. */
+    nameOf: (guid: string | undefined, fallback: string | undefined) => string;
 }
 
 function hit(name: SignalName, evidence: EvidenceRef, detail: string, actorGuid?: string): SignalHit {
@@ -85,9 +101,39 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     const event = evidence.event;
     const ref = evidenceRef(event);
     const hits: SignalHit[] = [];
+    if (event.eventId === 1) {
+        const asked = commandLineInjection(event);
+        // Filed under the utility itself, the PID matched no known process; when the utility's own thread or handle
+        // into that PID is in the state, that chain shows the injection and names the target (no second incident).
+        const seenDirectly =
+            asked !== undefined &&
+            event.processGuid === context.owner &&
+            [...context.state.chains.values()].some(
+                (chain) =>
+                    chain.targetGuid !== context.owner &&
+                    chain.evidence.some(
+                        ({ event: e }) =>
+                            (e.eventId === 8 || e.eventId === 10) &&
+                            e.sourceProcessGuid === event.processGuid &&
+                            (e.targetProcessId === undefined || e.targetProcessId === asked.targetProcessId),
+                    ),
+            );
+        if (asked && !seenDirectly) {
+            const who = context.nameOf(event.processGuid, event.image);
+            hits.push(
+                hit(
+                    'command-line-injection',
+                    ref,
+                    `${who} was started to load ${asked.dll} into process ${asked.targetProcessId}`,
+                    event.processGuid,
+                ),
+            );
+        }
+        return hits;
+    }
     if (event.eventId === 8) {
         const thread = threadFacts(event);
-        const who = `${baseName(event.sourceImage) || event.sourceProcessGuid}`;
+        const who = context.nameOf(event.sourceProcessGuid, event.sourceImage);
         if (thread.unbacked) {
             hits.push(
                 hit(
@@ -125,10 +171,11 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
         else if (/locked/i.test(event.type ?? '')) hits.push(hit('image-locked', ref, `EID 25: ${event.type ?? ''}`));
         return hits;
     }
-    if (event.eventId !== 10 || !evidence.access) return hits;
+    // An access by the owner to another process is the owner's own evidence (`creatorFindingHits`).
+    if (event.eventId !== 10 || !evidence.access || event.targetProcessGuid !== context.owner) return hits;
 
     const facts = evidence.access;
-    const who = baseName(event.sourceImage) || event.sourceProcessGuid;
+    const who = context.nameOf(event.sourceProcessGuid, event.sourceImage);
     const mask = describeMask(event.grantedAccess);
     const target = context.target;
     const isCreator = target?.parentGuid !== undefined && target.parentGuid === event.sourceProcessGuid;
@@ -139,6 +186,12 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
         Math.abs(event.timeMs - target.createdMs) <= context.config.creationAccessWindowMs;
     const unbackedNotManaged = facts.originUnbacked && !facts.managedRuntime;
     const userWritableOrigin = facts.originModule !== undefined && isUserWritable(facts.originModule);
+    // The handle every creator gets: what its call trace shows is the creator's code (except that a creation without
+    // CreateProcess builds the child from a section, which is about the child).
+    const markCreator = (list: SignalHit[]): SignalHit[] => {
+        if (atCreation) for (const h of list) if (h.name !== 'native-process-creation') h.onCreator = true;
+        return list;
+    };
 
     // Sigma's BOF rule: exactly these masks with the three-frame stack.
     if (facts.bofPattern === true && (event.grantedAccess === 0x1028 || event.grantedAccess === 0x1fffff)) {
@@ -202,7 +255,7 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
                 );
             }
         }
-        return withAccess(hits, event.grantedAccess);
+        return withAccess(markCreator(hits), event.grantedAccess);
     }
     if (facts.codeRights && unbackedNotManaged) {
         hits.push(
@@ -214,10 +267,9 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
             ),
         );
     }
-    if (facts.codeRights && event.sourceImage !== undefined && !isUnderWindows(event.sourceImage)) {
-        hits.push(
-            hit('third-party-code-access', ref, `${event.sourceImage} opened it with ${mask}`, event.sourceProcessGuid),
-        );
+    const sourceImage = context.imageOf(event.sourceProcessGuid, event.sourceImage);
+    if (facts.codeRights && sourceImage !== undefined && !isUnderWindows(sourceImage)) {
+        hits.push(hit('third-party-code-access', ref, `${who} opened it with ${mask}`, event.sourceProcessGuid));
     }
     if (facts.codeRights && userWritableOrigin) {
         hits.push(
@@ -237,7 +289,7 @@ function withAccess(hits: SignalHit[], grantedAccess: number): SignalHit[] {
     return hits;
 }
 
-/** Sigma net_connection_win_notepad excludes DestinationPort 9100: printing (detection-anchors.md §4.5). */
+/** Sigma net_connection_win_notepad excludes DestinationPort 9100: printing. */
 const PRINTING_PORT = 9100;
 
 /** How a usual hollowing host (config `hollowingHosts`) was started out of the ordinary, if it was. */
@@ -362,16 +414,129 @@ function severityOf(score: number, config: CorrelationConfig): Severity {
     return score >= config.severity.high ? 'High' : score >= config.severity.medium ? 'Medium' : 'Low';
 }
 
+/** Whether a hit is evidence on the side of the chain's own process (see `SignalDefinition.side`). */
+function isVictimEvidence(h: SignalHit): boolean {
+    return SIGNALS[h.name].side === 'victim' && h.onCreator !== true;
+}
+
 /**
- * Scores a chain. Each signal counts once (its first hit), the total is capped at 100; a chain is an incident when
- * it reaches the threshold with at least one primary signal.
+ * The owner started children from unbacked code: one `process-created-from-unbacked-code` hit per such child, unless
+ * the child is an incident of its own (then that incident names the owner as the injector and shows the same handle).
+ */
+function creatorFindingHits(chain: ChainRecord, state: HostState, context: Context): SignalHit[] {
+    const hits: SignalHit[] = [];
+    for (const evidence of chain.evidence) {
+        const event = evidence.event;
+        if (event.eventId !== 10 || event.sourceProcessGuid !== chain.targetGuid) continue;
+        if (event.targetProcessGuid === chain.targetGuid) continue;
+        const facts = evidence.access;
+        const child = state.processes.get(event.targetProcessGuid);
+        if (
+            !facts ||
+            !facts.codeRights ||
+            !facts.allAccess ||
+            !facts.originUnbacked ||
+            facts.managedRuntime ||
+            child?.created === undefined ||
+            child.parentGuid !== chain.targetGuid ||
+            child.createdMs === undefined ||
+            Math.abs(event.timeMs - child.createdMs) > context.config.creationAccessWindowMs
+        )
+            continue;
+        const childChain = state.chains.get(child.guid);
+        if (childChain && evaluate(childChain, state, context.config, false).isIncident) continue;
+        const childName = context.nameOf(child.guid, child.image);
+        hits.push(
+            withAccess(
+                [
+                    hit(
+                        'process-created-from-unbacked-code',
+                        evidenceRef(event),
+                        `${context.nameOf(chain.targetGuid, event.sourceImage)} started ${childName} (${JSON.stringify(child.commandLine ?? '')}) from code in memory no module backs`,
+                        chain.targetGuid,
+                    ),
+                ],
+                event.grantedAccess,
+            )[0]!,
+        );
+    }
+    return hits;
+}
+
+/** The image candidates the state and the chain's evidence give for each process GUID. */
+function imageCandidates(chain: ChainRecord, state: HostState): Map<string, ImageCandidate[]> {
+    const byGuid = new Map<string, ImageCandidate[]>();
+    const add = (guid: string | undefined, image: string | undefined, rank: number): void => {
+        if (guid === undefined || image === undefined) return;
+        const list = byGuid.get(guid) ?? [];
+        list.push({ image, rank });
+        byGuid.set(guid, list);
+    };
+    const guids = new Set<string>([chain.targetGuid]);
+    for (const { event } of chain.evidence) {
+        if (event.eventId === 8 || event.eventId === 10) {
+            const rank = event.eventId === 8 ? 1 : 2;
+            add(event.sourceProcessGuid, event.sourceImage, rank);
+            add(event.targetProcessGuid, event.targetImage, rank);
+            guids.add(event.sourceProcessGuid).add(event.targetProcessGuid);
+        } else if (event.eventId === 25) {
+            add(event.processGuid, event.image, 3);
+        } else if (event.eventId === 1) {
+            add(event.processGuid, event.image, 0);
+            add(event.parentProcessGuid, event.parentImage, 3);
+            guids.add(event.processGuid);
+        }
+    }
+    const owner = state.processes.get(chain.targetGuid);
+    if (owner?.parentGuid !== undefined) guids.add(owner.parentGuid);
+    for (const guid of guids) {
+        const record = state.processes.get(guid);
+        if (record?.created) add(guid, record.image, 0);
+        if (record?.parentGuid !== undefined) add(record.parentGuid, record.parentImage, 3);
+    }
+    return byGuid;
+}
+
+/**
+ * Scores a chain. Each signal counts once (its first hit), the total is capped at 100. A chain is an incident when
+ * it reaches the threshold with at least one primary signal and either evidence on its own process's side or the
+ * finding that its process runs unbacked code.
  */
 export function evaluateChain(chain: ChainRecord, state: HostState, config: CorrelationConfig): ChainEvaluation {
+    return evaluate(chain, state, config, true);
+}
+
+function evaluate(
+    chain: ChainRecord,
+    state: HostState,
+    config: CorrelationConfig,
+    withCreatorFinding: boolean,
+): ChainEvaluation {
     const target = state.processes.get(chain.targetGuid);
     const file = target?.image ? state.files.get(target.image.toLowerCase()) : undefined;
-    const context: Context = { target: target?.created ? target : undefined, file, config };
+    const candidates = imageCandidates(chain, state);
+    const resolved = new Map<string, ReturnType<typeof resolveImage>>();
+    const resolvedImage = (guid: string | undefined): ReturnType<typeof resolveImage> => {
+        if (guid === undefined) return undefined;
+        if (!resolved.has(guid)) resolved.set(guid, resolveImage(candidates.get(guid) ?? []));
+        return resolved.get(guid);
+    };
+    const context: Context = {
+        owner: chain.targetGuid,
+        state,
+        target: target?.created ? target : undefined,
+        file,
+        config,
+        imageOf: (guid, fallback) =>
+            resolvedImage(guid)?.image ??
+            (fallback !== undefined && !isUnknownProcess(fallback) ? fallback : undefined),
+        nameOf: (guid, fallback) => baseName(context.imageOf(guid, fallback)) || guid || '?',
+    };
 
-    const eventHits = chain.evidence.flatMap((evidence) => signalsOf(evidence, context)).sort(compareHits);
+    const eventHits = chain.evidence
+        .flatMap((evidence) => signalsOf(evidence, context))
+        .concat(withCreatorFinding ? creatorFindingHits(chain, state, context) : [])
+        .sort(compareHits);
     const firstPrimary = eventHits.find((h) => SIGNALS[h.name].kind === 'primary');
     const hits = [...eventHits, ...contextSignals(context, firstPrimary?.timeMs)].sort(compareHits);
 
@@ -380,7 +545,7 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
     const targetName = baseName(
         target?.image ??
             chain.evidence
-                .map((e) => ('targetImage' in e.event ? e.event.targetImage : undefined))
+                .map((e) => (e.event.eventId === 8 || e.event.eventId === 10 ? e.event.targetImage : undefined))
                 .find((i) => i !== undefined),
     );
     const accessOnlyIsContext = config.credentialStoreTargets.includes(targetName);
@@ -400,18 +565,22 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
         contributions.reduce((sum, c) => sum + c.points, 0),
     );
     const hasPrimary = hits.some(isPrimary);
+    const onOwnSide = hits.some((h) => isVictimEvidence(h) || h.name === 'process-created-from-unbacked-code');
 
     const injectorGuid = pickInjector(hits, target);
-    const injector = describeInjector(injectorGuid, chain, state);
-    const targetSummary = describeTarget(chain, target);
+    const notes: string[] = [];
+    const injector = describeInjector(injectorGuid, chain, state, resolvedImage(injectorGuid), notes);
+    const targetSummary = describeTarget(chain, target, resolvedImage(chain.targetGuid), notes);
     const technique = techniqueOf(counted, injectorGuid, target, hits);
+    const severity = severityOf(score, config);
     const times = chain.evidence.map((e) => e.event.timeMs).concat(hits.map((h) => h.timeMs));
     const firstSeen = new Date(Math.min(...times)).toISOString();
     const lastSeen = new Date(Math.max(...times)).toISOString();
     const evaluation: ChainEvaluation = {
         score,
-        isIncident: hasPrimary && score >= config.incidentThreshold,
-        severity: severityOf(score, config),
+        isIncident: hasPrimary && onOwnSide && score >= config.incidentThreshold,
+        // A process running unbacked code is a lead, not a proven injection: at most Medium.
+        severity: technique === 'T1620' && severity === 'High' ? 'Medium' : severity,
         technique,
         injector,
         target: targetSummary,
@@ -420,6 +589,7 @@ export function evaluateChain(chain: ChainRecord, state: HostState, config: Corr
         firstSeen,
         lastSeen,
         explanation: '',
+        notes,
     };
     evaluation.explanation = explain(evaluation);
     return evaluation;
@@ -443,42 +613,66 @@ function pickInjector(hits: readonly SignalHit[], target: ProcessRecord | undefi
     return best ?? target?.parentGuid;
 }
 
-function describeInjector(guid: string | undefined, chain: ChainRecord, state: HostState): ProcessSummary {
+function noteCorrection(
+    role: string,
+    image: ReturnType<typeof resolveImage>,
+    processId: number | undefined,
+    notes: string[],
+): void {
+    if (!image || image.corrected.length === 0) return;
+    notes.push(
+        `${role} image corrected: some of its events gave ${image.corrected.map((c) => JSON.stringify(c)).join(', ')}; ` +
+            `named ${image.image}${processId !== undefined ? ` (pid ${processId})` : ''} by agreement across its events`,
+    );
+}
+
+function describeInjector(
+    guid: string | undefined,
+    chain: ChainRecord,
+    state: HostState,
+    resolved: ReturnType<typeof resolveImage>,
+    notes: string[],
+): ProcessSummary {
     if (guid === undefined) return { processGuid: '' };
     const record = state.processes.get(guid);
-    // The image as the injector's own events give it, most telling evidence first (an EID 8 over an EID 10: the
-    // EID 10 of one recording carries a corrupted SourceImage).
-    let image = knownImage(record?.image);
+    const image = resolved?.image;
     let processId = record?.processId;
     for (const evidence of [...chain.evidence].sort(
         (a, b) => b.event.eventId - a.event.eventId || a.event.timeMs - b.event.timeMs,
     )) {
         const event = evidence.event;
-        if ((event.eventId === 8 || event.eventId === 10) && event.sourceProcessGuid === guid) {
-            image ??= knownImage(event.sourceImage);
+        if ((event.eventId === 8 || event.eventId === 10) && event.sourceProcessGuid === guid)
             processId ??= event.sourceProcessId;
-        }
+        else if (event.eventId === 1 && event.processGuid === guid) processId ??= event.processId;
     }
     const target = state.processes.get(chain.targetGuid);
-    if (target?.parentGuid === guid) {
-        image ??= knownImage(target.parentImage);
-        processId ??= target.parentProcessId;
-    }
+    if (target?.parentGuid === guid) processId ??= target.parentProcessId;
+    if (guid !== chain.targetGuid) noteCorrection('Injector', resolved, processId, notes);
     return { processGuid: guid, ...(image !== undefined && { image }), ...(processId !== undefined && { processId }) };
 }
 
-function describeTarget(chain: ChainRecord, target: ProcessRecord | undefined): ProcessSummary {
-    let image = knownImage(target?.image);
+function describeTarget(
+    chain: ChainRecord,
+    target: ProcessRecord | undefined,
+    resolved: ReturnType<typeof resolveImage>,
+    notes: string[],
+): ProcessSummary {
+    // A command-line injection whose PID matched no known process is filed under the utility: name the PID.
+    const unresolved = chain.evidence.find(
+        ({ event }) => event.eventId === 1 && event.processGuid === chain.targetGuid && commandLineInjection(event),
+    )?.event;
+    if (unresolved?.eventId === 1) {
+        const asked = commandLineInjection(unresolved)!;
+        return { processGuid: '', processId: asked.targetProcessId };
+    }
+    const image = resolved?.image;
     let processId = target?.processId;
     for (const { event } of chain.evidence) {
-        if (event.eventId === 8 || event.eventId === 10) {
-            image ??= knownImage(event.targetImage);
+        if ((event.eventId === 8 || event.eventId === 10) && event.targetProcessGuid === chain.targetGuid)
             processId ??= event.targetProcessId;
-        } else if (event.eventId === 25) {
-            image ??= knownImage(event.image);
-            processId ??= event.processId;
-        }
+        else if (event.eventId === 25) processId ??= event.processId;
     }
+    noteCorrection(chain.evidence.length > 0 ? 'Target' : 'Process', resolved, processId, notes);
     return {
         processGuid: chain.targetGuid,
         ...(image !== undefined && { image }),
@@ -487,10 +681,21 @@ function describeTarget(chain: ChainRecord, target: ProcessRecord | undefined): 
     };
 }
 
+// Evidence consistent with hollowing by the creator: it reopened its child with code rights, or the child is a usual
+// hollowing host it started unusually (rule 5 of docs/detection.md, "Technique attribution").
+const HOLLOWING_EVIDENCE: readonly SignalName[] = [
+    'creator-reopened-with-code-rights',
+    'hollowing-host-without-arguments',
+    'hollowing-host-unexpected-parent',
+    'hollowing-host-network',
+];
+
 /**
- * ATT&CK technique (attack.mitre.org/techniques/T1055): .012 when the injector created the target (process
- * hollowing) or Sysmon saw the image replaced; plain T1055 for image tampering (herpaderping has no sub-technique);
- * .001 for a DLL started by a remote thread; .002 for code started from unbacked memory; T1055 otherwise.
+ * ATT&CK technique (attack.mitre.org/techniques/T1055): .012 when Sysmon saw the image replaced, or when the injector
+ * created the target and there is evidence consistent with hollowing (`HOLLOWING_EVIDENCE`); plain T1055 for image
+ * tampering (herpaderping has no sub-technique); .001 for a DLL started by a remote thread or asked for on a command
+ * line; .002 for code started from unbacked memory; T1620 when the only primary evidence is that the process itself
+ * runs unbacked code; T1055 otherwise. Spawning a child and starting a thread in it is not hollowing by itself.
  */
 function techniqueOf(
     counted: ReadonlySet<SignalName>,
@@ -501,10 +706,16 @@ function techniqueOf(
     if (counted.has('image-replaced')) return 'T1055.012';
     if (counted.has('native-process-creation') || counted.has('image-locked')) return 'T1055';
     const injectorCreatedTarget = injectorGuid !== undefined && target?.parentGuid === injectorGuid;
-    const injectorActed = hits.some((h) => h.actorGuid === injectorGuid && SIGNALS[h.name].kind === 'primary');
-    if (injectorCreatedTarget && injectorActed) return 'T1055.012';
-    if (counted.has('remote-thread-loadlibrary') || counted.has('remote-thread-foreign-module')) return 'T1055.001';
+    if (injectorCreatedTarget && HOLLOWING_EVIDENCE.some((name) => counted.has(name))) return 'T1055.012';
+    if (
+        counted.has('remote-thread-loadlibrary') ||
+        counted.has('remote-thread-foreign-module') ||
+        counted.has('command-line-injection')
+    )
+        return 'T1055.001';
     if (counted.has('remote-thread-unbacked')) return 'T1055.002';
+    const primaries = hits.filter((h) => SIGNALS[h.name].kind === 'primary');
+    if (primaries.length > 0 && primaries.every((h) => h.name === 'process-created-from-unbacked-code')) return 'T1620';
     return 'T1055';
 }
 
@@ -514,6 +725,7 @@ const TECHNIQUE_NAMES: Record<Technique, string> = {
     'T1055.002': 'Process Injection: Portable Executable Injection',
     'T1055.003': 'Process Injection: Thread Execution Hijacking',
     'T1055.012': 'Process Injection: Process Hollowing',
+    T1620: 'Reflective Code Loading',
 };
 
 export function techniqueName(technique: Technique): string {
@@ -522,10 +734,14 @@ export function techniqueName(technique: Technique): string {
 
 function explain(evaluation: ChainEvaluation): string {
     const injector = baseName(evaluation.injector.image) || evaluation.injector.processGuid || 'an unknown process';
-    const target = baseName(evaluation.target.image) || evaluation.target.processGuid;
+    const target =
+        baseName(evaluation.target.image) ||
+        evaluation.target.processGuid ||
+        (evaluation.target.processId !== undefined ? `process ${evaluation.target.processId}` : '?');
     const parts = evaluation.contributions.map((c) => `${SIGNALS[c.signal].summary} (+${c.points})`);
     const verdict = evaluation.isIncident
         ? `${evaluation.technique} ${techniqueName(evaluation.technique)}`
         : 'below the incident threshold';
-    return `${injector} -> ${target}: ${verdict}, score ${evaluation.score}. Evidence: ${parts.join('; ')}.`;
+    const notes = evaluation.notes.length > 0 ? ` Note: ${evaluation.notes.join('; ')}.` : '';
+    return `${injector} -> ${target}: ${verdict}, score ${evaluation.score}. Evidence: ${parts.join('; ')}.${notes}`;
 }

@@ -5,7 +5,8 @@
 import { PROCESS_ACCESS_RIGHTS } from '../decode/accessMask';
 import { parseCallTrace } from '../decode/callTrace';
 import type { Frame } from '../decode/callTrace';
-import type { CreateRemoteThreadEvent, ProcessAccessEvent, SysmonEvent } from '../sysmon/types';
+import { isKernelAddress } from '../decode/startAddress';
+import type { CreateRemoteThreadEvent, ProcessAccessEvent, ProcessCreateEvent, SysmonEvent } from '../sysmon/types';
 
 function right(name: string): number {
     const found = PROCESS_ACCESS_RIGHTS.find((r) => r.name === name);
@@ -13,7 +14,8 @@ function right(name: string): number {
     return found.value;
 }
 
-// Microsoft Learn, "Process Security and Access Rights" (detection-anchors.md §2.1).
+// Microsoft Learn, "Process Security and Access Rights":
+// https://learn.microsoft.com/windows/win32/procthread/process-security-and-access-rights
 const PROCESS_CREATE_THREAD = right('PROCESS_CREATE_THREAD');
 const PROCESS_VM_OPERATION = right('PROCESS_VM_OPERATION');
 const PROCESS_VM_WRITE = right('PROCESS_VM_WRITE');
@@ -59,14 +61,20 @@ export function argumentsOf(commandLine: string | undefined): string {
     return space === -1 ? '' : text.slice(space + 1).trim();
 }
 
-/** Rights to put code in the target and run it: VM_WRITE with VM_OPERATION, or CREATE_THREAD (§3.3). */
+/**
+ * Rights to put code in the target and run it: VM_WRITE with VM_OPERATION (WriteProcessMemory), or CREATE_THREAD
+ * (CreateRemoteThread); the rights each call needs are listed on its Microsoft Learn page (docs/detection.md).
+ */
 export function grantsCodeRights(mask: number): boolean {
     return (
         (mask & PROCESS_CREATE_THREAD) !== 0 || ((mask & PROCESS_VM_WRITE) !== 0 && (mask & PROCESS_VM_OPERATION) !== 0)
     );
 }
 
-/** The PROCESS_ALL_ACCESS family (0x1F0FFF, 0x1F1FFF, 0x1F3FFF, 0x1FFFFF; detection-anchors.md §2.1). */
+/**
+ * The PROCESS_ALL_ACCESS family (0x1F0FFF, 0x1F1FFF, 0x1F3FFF, 0x1FFFFF): the granted form of an all-access request,
+ * with the implied bits Windows adds (docs/detection.md, "Access masks").
+ */
 export function isAllAccess(mask: number): boolean {
     return (mask & ALL_ACCESS_CORE) === ALL_ACCESS_CORE;
 }
@@ -74,8 +82,9 @@ export function isAllAccess(mask: number): boolean {
 // Where user-mode code enters the kernel, and the WoW64 layer a 32-bit process's call passes through first.
 const GATE_MODULES = new Set(['ntdll.dll', 'win32u.dll', 'wow64win.dll', 'wow64.dll', 'wow64cpu.dll']);
 const CREATE_PROCESS_MODULES = new Set(['kernelbase.dll', 'kernel32.dll']);
-// JIT-compiled .NET code has no backing module, so UNKNOWN frames above the CLR are expected (Sigma filters
-// Visual Studio / MSBuild by System.ni.dll in CallTrace for this reason: detection-anchors.md §4.2).
+// JIT-compiled .NET code has no backing module, so UNKNOWN frames above the CLR are expected (Sigma
+// proc_access_win_susp_potential_shellcode_injection, 250ae82f-736e-4844-a68b-0b5e8cc887da, filters Visual Studio and
+// MSBuild by System.ni.dll in CallTrace for this reason).
 const MANAGED_RUNTIME =
     /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
 
@@ -158,7 +167,13 @@ export function isAccessCandidate(event: ProcessAccessEvent, allowedSources: Rea
 
 /** What an EID 8 says: where the new thread starts. */
 export interface ThreadFacts {
+    /** A user-mode start address no module backs: injected code. */
     unbacked: boolean;
+    /**
+     * The start address lies in the kernel half and no module is named: a kernel thread that Sysmon attributes to a
+     * user process (docs/detection.md, "Kernel-mode start addresses"). Never a signal.
+     */
+    kernelStart: boolean;
     loadLibrary: boolean;
     /** The start module is outside the Windows folder (an injected DLL). */
     foreignModule: string | undefined;
@@ -166,10 +181,14 @@ export interface ThreadFacts {
 
 const LOAD_LIBRARY = /^LoadLibrary(?:Ex)?[AW]?$/i;
 
-export function threadFacts(event: Pick<CreateRemoteThreadEvent, 'startModule' | 'startFunction'>): ThreadFacts {
+export function threadFacts(
+    event: Pick<CreateRemoteThreadEvent, 'startModule' | 'startFunction' | 'startAddress'>,
+): ThreadFacts {
     const module = event.startModule;
+    const kernelStart = module === undefined && isKernelAddress(event.startAddress);
     return {
-        unbacked: module === undefined,
+        unbacked: module === undefined && !kernelStart,
+        kernelStart,
         loadLibrary: event.startFunction !== undefined && LOAD_LIBRARY.test(event.startFunction),
         foreignModule: module !== undefined && !isUnderWindows(module) ? module : undefined,
     };
@@ -211,4 +230,40 @@ export function isNeededForCorrelation(event: SysmonEvent, allowedSources: Reado
         case 11:
             return isExecutablePath(event.targetFilename);
     }
+}
+
+// Windows starts the console host for every console program (the program is its parent since Windows 8): a shell
+// that starts conhost.exe shows nothing about the shell.
+const CONSOLE_HOST = /^(?:\\\\\?\\|\\\?\?\\)?(?:[a-z]:\\windows|\\systemroot)\\(?:system32|syswow64)\\conhost\.exe$/i;
+
+/** Whether a started child counts as follow-up activity of its parent: anything but the Windows console host. */
+export function isFollowUpChild(image: string | undefined): boolean {
+    return image === undefined || !CONSOLE_HOST.test(image.trim());
+}
+
+/** A DLL injection into a running process that a process creation asks for on its command line. */
+export interface CommandLineInjection {
+    /** The process id named on the command line. */
+    targetProcessId: number;
+    dll: string;
+}
+
+// `mavinject <pid> /INJECTRUNNING <dll>` (LOLBAS Mavinject; Sigma proc_creation_win_lolbin_mavinject_process_injection,
+// 4f73421b-5a0b-4bbf-a892-5a7fb99bea66, keys on the switch, not on the file name, so renamed copies match too).
+const INJECT_RUNNING = /(?:^|\s)(\d{1,10})\s+\/injectrunning\s+("[^"]+"|\S+)/i;
+// App-V starts the utility for its virtual applications (the Sigma rule's filter).
+const APP_V_CLIENT = /\\appvclient\.exe$/i;
+
+/** The injection a process creation asks for on its command line, if it asks for one. */
+export function commandLineInjection(
+    event: Pick<ProcessCreateEvent, 'commandLine' | 'parentImage'>,
+): CommandLineInjection | undefined {
+    const commandLine = event.commandLine;
+    if (commandLine === undefined || commandLine.length > 32_768) return undefined;
+    const match = INJECT_RUNNING.exec(argumentsOf(commandLine));
+    if (!match) return undefined;
+    if (event.parentImage !== undefined && APP_V_CLIENT.test(event.parentImage.trim())) return undefined;
+    const targetProcessId = Number(match[1]);
+    if (!Number.isSafeInteger(targetProcessId)) return undefined;
+    return { targetProcessId, dll: (match[2] as string).replace(/^"|"$/g, '') };
 }

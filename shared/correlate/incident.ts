@@ -35,6 +35,8 @@ export interface Incident {
     signals: IncidentSignal[];
     contributions: { signal: SignalName; points: number }[];
     explanation: string;
+    /** Present when the incident has something to say besides its signals, e.g. an image name corrected. */
+    notes?: string[];
     createdAt: string;
     updatedAt: string;
 }
@@ -78,6 +80,7 @@ export function toIncident(change: IncidentChange): Incident {
         signals,
         contributions: evaluation.contributions,
         explanation: evaluation.explanation,
+        ...(evaluation.notes.length > 0 && { notes: evaluation.notes }),
         createdAt: change.createdAt,
         updatedAt: change.updatedAt,
     };
@@ -112,6 +115,7 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
             detail: s.detail,
         })),
         explanation: incident.explanation,
+        ...(incident.notes !== undefined && { notes: incident.notes }),
     };
 }
 

@@ -8,7 +8,15 @@
 import type { CorrelationConfig } from './config';
 import { evaluateChain, unusualHostEgress } from './evaluate';
 import type { ChainEvaluation } from './evaluate';
-import { accessFacts, baseName, isAccessCandidate, isExecutablePath, isThreadCandidate } from './facts';
+import {
+    accessFacts,
+    baseName,
+    commandLineInjection,
+    isAccessCandidate,
+    isExecutablePath,
+    isFollowUpChild,
+    isThreadCandidate,
+} from './facts';
 import type {
     ChainRecord,
     Evidence,
@@ -19,7 +27,7 @@ import type {
     StoredAccessFacts,
 } from './state';
 import { eventKey, evidenceRef, hash53, stateKey } from './state';
-import type { ProcessAccessEvent, SysmonEvent } from '../sysmon/types';
+import type { ProcessAccessEvent, ProcessCreateEvent, SysmonEvent } from '../sysmon/types';
 
 /** An incident as the chain's evaluation gives it, plus its identity and version. */
 export interface IncidentChange {
@@ -159,6 +167,36 @@ function openChainForUnusualHostEgress(
 }
 
 /**
+ * An access that may be its source creating a child from unbacked code: kept on the source's chain as well, so one
+ * finding per creator collects all such children (evaluate.ts decides once the child's EID 1 is known).
+ */
+function mayBeCreationFromUnbackedCode(event: ProcessAccessEvent, facts: StoredAccessFacts): boolean {
+    return (
+        event.sourceProcessGuid !== event.targetProcessGuid &&
+        facts.allAccess &&
+        facts.codeRights &&
+        facts.originUnbacked &&
+        !facts.managedRuntime
+    );
+}
+
+/**
+ * The process a command-line injection names by PID: the utility's own parent when the PID is its parent's, else the
+ * latest process with that PID created before the utility; undefined when the host state knows none.
+ */
+function resolveInjectionTarget(state: HostState, event: ProcessCreateEvent, processId: number): string | undefined {
+    if (event.parentProcessId === processId && event.parentProcessGuid !== undefined) return event.parentProcessGuid;
+    let best: ProcessRecord | undefined;
+    for (const record of state.processes.values()) {
+        if (record.processId !== processId || record.createdMs === undefined || record.guid === event.processGuid)
+            continue;
+        if (record.createdMs > event.timeMs) continue;
+        if (!best || record.createdMs > (best.createdMs as number)) best = record;
+    }
+    return best?.guid;
+}
+
+/**
  * Applies events to the state of their host (all events must belong to `state.host`), re-scores touched chains and
  * reports incident creations and updates. `nowMs` stamps records for wall-clock expiry.
  */
@@ -196,7 +234,18 @@ export function applyEvents(
                         changed.add(stateKey.chain(record.guid));
                     touchChain(event.processGuid);
                 }
-                if (event.parentProcessGuid !== undefined) {
+                const asked = commandLineInjection(event);
+                if (asked) {
+                    // Filed under the target when the host state knows the PID, else under the utility itself.
+                    const owner = resolveInjectionTarget(state, event, asked.targetProcessId) ?? event.processGuid;
+                    if (addEvidence(state, owner, { event: compact(event) }, nowMs, config.maxEvidencePerChain)) {
+                        changed.add(stateKey.chain(owner));
+                        touchedChains.add(owner);
+                    }
+                }
+                // A new child can decide its creator's finding (evaluate.ts, creatorFindingHits).
+                touchChain(event.parentProcessGuid);
+                if (event.parentProcessGuid !== undefined && isFollowUpChild(event.image)) {
                     const parent = processRecord(state, event.parentProcessGuid, nowMs);
                     const followUp: FollowUp = {
                         ...ref,
@@ -250,6 +299,7 @@ export function applyEvents(
             }
             case 8: {
                 if (!isThreadCandidate(event, allowed)) break;
+                touchChain(event.sourceProcessGuid); // a command-line injection filed under the source may be shown now
                 if (
                     addEvidence(
                         state,
@@ -266,10 +316,18 @@ export function applyEvents(
             }
             case 10: {
                 if (!isAccessCandidate(event, allowed)) break;
+                touchChain(event.sourceProcessGuid); // a command-line injection filed under the source may be shown now
                 const evidence: Evidence = { event: compact(event), access: storedAccessFacts(event) };
                 if (addEvidence(state, event.targetProcessGuid, evidence, nowMs, config.maxEvidencePerChain)) {
                     changed.add(stateKey.chain(event.targetProcessGuid));
                     touchedChains.add(event.targetProcessGuid);
+                }
+                if (
+                    mayBeCreationFromUnbackedCode(event, evidence.access as StoredAccessFacts) &&
+                    addEvidence(state, event.sourceProcessGuid, evidence, nowMs, config.maxEvidencePerChain)
+                ) {
+                    changed.add(stateKey.chain(event.sourceProcessGuid));
+                    touchedChains.add(event.sourceProcessGuid);
                 }
                 break;
             }
@@ -314,6 +372,11 @@ export function applyEvents(
         }
     }
 
+    // A creator's finding depends on whether its children became incidents of their own: re-score it with them.
+    for (const guid of [...touchedChains]) {
+        const creator = state.processes.get(guid)?.parentGuid;
+        if (creator !== undefined && state.chains.has(creator)) touchedChains.add(creator);
+    }
     const incidents: IncidentChange[] = [];
     for (const guid of [...touchedChains].sort()) {
         const chain = state.chains.get(guid) as ChainRecord;

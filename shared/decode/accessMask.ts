@@ -4,7 +4,9 @@
  *
  * Sysmon logs the *granted* mask, not the requested one: Windows adds implied bits (PROCESS_QUERY_INFORMATION
  * implies PROCESS_QUERY_LIMITED_INFORMATION), so a request for 0x410 shows up as 0x1410 and an XP-style
- * PROCESS_ALL_ACCESS request (0x1F0FFF) as 0x1F1FFF or 0x1F3FFF (detection-anchors.md §2.1, §10.4 item 4).
+ * PROCESS_ALL_ACCESS request (0x1F0FFF) as 0x1F1FFF or 0x1F3FFF (Microsoft Learn, "Process Security and Access
+ * Rights": https://learn.microsoft.com/windows/win32/procthread/process-security-and-access-rights; docs/detection.md,
+ * "Access masks").
  */
 
 /** One named bit of an access mask, kept as data so that reports can render the tables. */
@@ -237,7 +239,9 @@ export const PROCESS_CAPABILITIES: readonly CapabilityDefinition<ProcessCapabili
     },
 ];
 
-// The hollowing steps that need a thread handle (detection-anchors.md §3.3, steps 6 and 7).
+// The hollowing steps that need a thread handle: GetThreadContext/SetThreadContext and ResumeThread (Microsoft Learn,
+// "Thread Security and Access Rights": https://learn.microsoft.com/windows/win32/procthread/thread-security-and-access-rights;
+// docs/detection.md, "What hollowing needs").
 export const THREAD_CAPABILITIES: readonly CapabilityDefinition<ThreadCapabilityName>[] = [
     {
         name: 'set-context',

@@ -1,6 +1,6 @@
 /**
  * @module Parser for the Sysmon EID 10 `CallTrace` field: `|`-separated stack frames, innermost first.
- * Pure: no I/O, never throws (detection-anchors.md §1.9, §10.4 item 5).
+ * Pure: no I/O, never throws. The frame forms below are the ones Sysmon writes (docs/detection.md, "CallTrace").
  *
  * Frame forms seen in real events:
  * - `C:\Windows\SYSTEM32\ntdll.dll+9c524` (module path + hex offset; path case varies)

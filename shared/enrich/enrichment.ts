@@ -1,39 +1,15 @@
 /**
  * @module Enriches an incident from the Microsoft Sentinel (Log Analytics) workspace: image-pair and hash rarity,
- * other alerts on the host, and the target's network connections. Pure orchestration over `WorkspaceQueryPort`
- * (the Log Analytics adapter is shared/clients/logAnalyticsWorkspace.ts). Enrichment never throws: every failure
+ * other alerts on the host, and the target's network connections. Pure orchestration over `WorkspaceQuery`
+ * (the Log Analytics adapter is shared/clients/LogAnalyticsWorkspaceQuery.ts). Enrichment never throws: every failure
  * becomes a `status` and a `reason`, because an incident must reach the playbook with or without its context.
  */
 import { HollowtraceError } from '../errors';
+import type { WorkspaceQuery, WorkspaceQueryResult } from '../ports/workspaceQuery';
 import type { EnrichmentInput, EnrichmentQuery, EnrichmentQueryName } from './kql';
 import { buildEnrichmentQueries, InvalidEnrichmentInputError, MAX_LISTED } from './kql';
 
 export type { EnrichmentInput } from './kql';
-
-/** One table of a query result: column names and rows (values as the client converted them). */
-export interface WorkspaceTable {
-    columns: string[];
-    rows: unknown[][];
-}
-
-/** The result of one workspace query. `partial`: the service answered with tables and an error beside them. */
-export interface WorkspaceQueryResult {
-    status: 'success' | 'partial';
-    tables: WorkspaceTable[];
-    partialError?: string;
-}
-
-/**
- * Runs one KQL query against the configured workspace. Throws `WorkspaceQueryError` when the query produced no
- * result (throttled, rejected, timed out, unreachable); must give up within `timeoutMs` or when `abortSignal` fires.
- */
-export interface WorkspaceQueryPort {
-    query(
-        kql: string,
-        timespan: { startTime: Date; endTime: Date },
-        options: { timeoutMs: number; abortSignal?: AbortSignal },
-    ): Promise<WorkspaceQueryResult>;
-}
 
 /** Why a workspace query failed; the adapter maps HTTP statuses and transport errors onto these. */
 export type WorkspaceQueryErrorKind =
@@ -203,7 +179,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 async function runPart(
     query: EnrichmentQuery,
-    port: WorkspaceQueryPort,
+    port: WorkspaceQuery,
     timeoutMs: number,
     deadline: AbortSignal,
 ): Promise<PartOutcome> {
@@ -235,7 +211,7 @@ async function runPart(
  */
 export async function enrichIncident(
     input: EnrichmentInput,
-    port: WorkspaceQueryPort | undefined,
+    port: WorkspaceQuery | undefined,
     options: EnrichOptions,
 ): Promise<Enrichment> {
     const retrievedAt = options.now.toISOString();

@@ -365,7 +365,7 @@ function fastDataSlots(
         } else if (plain) {
             values[slot] = xml.slice(dataNameEnd + 2, dataValueEnd);
         } else {
-            // Decoded as `scan` decodes; a bad entity goes back to `scan` too, which names it.
+            // Decoded as `scanGeneral` decodes; a bad entity goes back to `scanGeneral` too, which names it.
             const text = decodeXmlEntities(normalizeLineEnds(xml.slice(dataNameEnd + 2, dataValueEnd)));
             if (text === undefined) return -1;
             values[slot] = text;
@@ -608,15 +608,19 @@ function fastDataName(xml: string, nameEnd: number, tagEnd: number): string | un
  * // { ok: true, events: [{ system: {}, data: Map { 'UtcTime' => '2024-05-01 10:15:01.987' } }] }
  */
 export function scanEventXml(xml: string, limits: XmlLimits): XmlScanResult {
-    return asResult(scanAnyLayout, xml, limits);
+    return toScanResult(scanAnyLayout, xml, limits);
 }
 
 function scanAnyLayout(xml: string, limits: XmlLimits): XmlEvent[] {
-    return scanUsualLayout(xml, limits) ?? scan(xml, limits);
+    return scanUsualLayout(xml, limits) ?? scanGeneral(xml, limits);
 }
 
 /** Runs one of the scanners and turns a `ScanError` into the problem it names; anything else is a bug and throws. */
-function asResult(read: (xml: string, limits: XmlLimits) => XmlEvent[], xml: string, limits: XmlLimits): XmlScanResult {
+export function toScanResult(
+    read: (xml: string, limits: XmlLimits) => XmlEvent[],
+    xml: string,
+    limits: XmlLimits,
+): XmlScanResult {
     try {
         return { ok: true, events: read(xml, limits) };
     } catch (error) {
@@ -660,8 +664,8 @@ function startTagEnd(xml: string, at: number, codes: readonly number[]): number 
  * `<Event …><System>…</System><EventData>…</EventData></Event>`, and the Log Analytics `Event` table's
  * `<DataItem …><EventData …>…</EventData></DataItem>` (documents with escapes only when values are filed by slot).
  * Returns `undefined` at the first thing that differs (a prolog, a prefix, an `<Events>` list, `UserData`, a comment,
- * a child the fast runs do not take), and `scan` then reads the document from the start; so this path never decides
- * anything `scan` would decide differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both
+ * a child the fast runs do not take), and `scanGeneral` then reads the document from the start; so this path never decides
+ * anything `scanGeneral` would decide differently, it only gets there sooner (test/unit/ingest/eventXml.test.ts checks both
  * on the same inputs). In a profile of `npm run bench:ingest`'s raw XML the per-tag bookkeeping took as long as
  * reading the Data elements.
  */
@@ -682,7 +686,7 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
         try {
             i = fastSystemRun(xml, i + SYSTEM_OPEN.length, system, plain);
         } catch (error) {
-            if (error instanceof ScanError) return undefined; // a bad entity: `scan` meets it at the same place and names it
+            if (error instanceof ScanError) return undefined; // a bad entity: `scanGeneral` meets it at the same place and names it
             throw error;
         }
         if (!hasAt(xml, i, SYSTEM_CLOSE)) return undefined;
@@ -699,7 +703,7 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
     let slots: (string | undefined)[] | undefined;
     const eventId = system.eventId;
     if (eventId !== undefined && limits.skipDataOf?.(eventId)) {
-        i = xml.indexOf('</EventData>', gt + 1); // skipped unread, as `scan` does
+        i = xml.indexOf('</EventData>', gt + 1); // skipped unread, as `scanGeneral` does
         if (i === -1) return undefined;
     } else if (limits.dataSlots !== undefined) {
         slots = limits.dataSlots.emptySlots();
@@ -717,24 +721,12 @@ export function scanUsualLayout(xml: string, limits: XmlLimits): XmlEvent[] | un
     return [slots === undefined ? { system, data } : { system, data, slots }];
 }
 
-/** The general scanner alone, without the usual-layout shortcut: what the shortcut is tested against. */
-export function scanEventXmlGeneral(xml: string, limits: XmlLimits): XmlScanResult {
-    return asResult(scan, xml, limits);
-}
-
 /**
- * The scanner tag by tag, without the fast runs through `<System>` and `<EventData>` either: the reference the fast
- * paths are tested against (test/unit/ingest/eventXml.test.ts). Not for production use: it is the slowest reading.
+ * The general scanner: any layout, tag by tag, with fast runs through `<System>` and `<EventData>` unless `fastRuns`
+ * is false (the slowest reading, which the tests take as the reference for both shortcuts). Throws `ScanError` for
+ * bad input; {@link toScanResult} turns that into a value.
  */
-export function scanEventXmlTagByTag(xml: string, limits: XmlLimits): XmlScanResult {
-    return asResult(scanTagByTag, xml, limits);
-}
-
-function scanTagByTag(xml: string, limits: XmlLimits): XmlEvent[] {
-    return scan(xml, limits, false);
-}
-
-function scan(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
+export function scanGeneral(xml: string, limits: XmlLimits, fastRuns = true): XmlEvent[] {
     const events: XmlEvent[] = [];
     const stack: string[] = [];
     let current: (XmlEvent & { data: Map<string, string> }) | undefined; // the event being read fills its own map

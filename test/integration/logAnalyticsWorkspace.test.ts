@@ -17,8 +17,8 @@ import { inspect } from 'node:util';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { createWorkspaceQuery, LOG_ANALYTICS_DEFAULT_SCOPE } from '../../shared/clients/logAnalyticsWorkspace';
-import type { WorkspaceQueryOptions } from '../../shared/clients/logAnalyticsWorkspace';
+import { createWorkspaceQuery, LOG_ANALYTICS_DEFAULT_SCOPE } from '../../shared/clients/LogAnalyticsWorkspaceQuery';
+import type { WorkspaceQueryOptions } from '../../shared/clients/LogAnalyticsWorkspaceQuery';
 import { ConfigurationError } from '../../shared/errors';
 import { enrichIncident, WorkspaceQueryError } from '../../shared/enrich/enrichment';
 import type { EnrichmentInput } from '../../shared/enrich/enrichment';

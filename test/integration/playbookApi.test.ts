@@ -7,9 +7,9 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalServer } from '../../tools/local/localServer';
 import type { LocalServer } from '../../tools/local/localServer';
-import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import type { Incident } from '../../shared/correlate/incident';
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
 import { TableEnrichmentStore } from '../../shared/storage/table/TableEnrichmentStore';
@@ -77,6 +77,9 @@ beforeAll(async () => {
             processAccess(0, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
             { ...processCreate(2, 'rundll', rundll, 'dropper', DROPPER, HOSTILE_COMMAND_LINE), processId: 7916 },
             remoteThread(30, 'dropper', DROPPER, 'rundll', rundll),
+            // The creator reopening its child with code rights is what makes this hollowing (T1055.012), not the thread
+            // alone (docs/detection.md, "Technique attribution").
+            processAccess(3_000, 'dropper', DROPPER, 'rundll', rundll, 0x1fffff, CREATE_PROCESS_TRACE),
         ],
         new Date('2024-05-01T10:20:00Z'),
     );

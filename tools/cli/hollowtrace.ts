@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type * as DemoModuleNs from './demoCommand';
-import type * as EnricherModuleNs from '../../shared/api/workspaceEnricher';
+import type * as EnricherModuleNs from '../../shared/api/WorkspaceIncidentEnricher';
 import { DEMO_FUNCTION_KEY } from '../local/demoKey';
 
 type DemoModule = typeof DemoModuleNs;
@@ -82,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { runDemo } = require('./demoCommand') as DemoModule;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { WorkspaceIncidentEnricher } = require('../../shared/api/workspaceEnricher') as EnricherModule;
+        const { WorkspaceIncidentEnricher } = require('../../shared/api/WorkspaceIncidentEnricher') as EnricherModule;
         // No workspace here: enrichment answers say "unavailable: workspace not configured", as they would in Azure.
         await runDemo({
             port,

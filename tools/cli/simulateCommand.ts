@@ -6,12 +6,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { createEventHubSink } from '../eventHub/eventHubSink';
-import type { EventHubSinkHandle } from '../eventHub/eventHubSink';
+import { createEventHubSink } from '../eventHub/EventHubSink';
+import type { EventHubSinkHandle } from '../eventHub/EventHubSink';
 import { isBrokenPipe, sendToSink, writeJsonLines, writeJsonLinesToFile } from '../simulate/output';
 import type { WriteSummary } from '../simulate/output';
-import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../simulate/simulate';
-import type { AttackKind, SimulatedStream } from '../simulate/simulate';
+import { ATTACK_KINDS } from '../simulate/types';
+import { simulateFleet, validateSimulateOptions } from '../simulate/simulate';
+import type { AttackKind, SimulatedStream } from '../simulate/types';
 
 /** The usage lines of the command, for the CLI's help text. */
 export const SIMULATE_USAGE = `  hollowtrace simulate [--hosts N] [--rate EPS] [--attacks N] [--duration SECONDS] [--seed N] [--start ISO-TIME]

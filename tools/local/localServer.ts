@@ -17,8 +17,8 @@ import { listIncidentsWith } from '../../functions/listIncidents';
 import { reprocessDeadLettersWith } from '../../functions/reprocessDeadLetters';
 import { openApi } from '../../functions/openApi';
 import { ApiProblem, errorToHttp, problem } from '../../shared/api/http';
-import type { IncidentsApiDependencies } from '../../shared/api/incidentsApi';
-import { MAX_REQUEST_BYTES } from '../../shared/api/incidentsApi';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
+import { MAX_REQUEST_BYTES } from '../../shared/api/requestBody';
 import type { IngestDependencies } from '../../shared/ingest/ingestService';
 
 interface Route {

@@ -5,8 +5,9 @@
  * The layout (libyal's "Windows XML Event Log (EVTX) format" and python-evtx): a file header (its own size is in the
  * header, 4 KiB in practice) whose signature is `ElfFile\0` and which counts the chunks in use, then chunks of
  * exactly 64 KiB, each self-contained (its own string and template tables), signature `ElfChnk\0`, with CRC32
- * checksums over its header and its records. Binary XML rendering is @ts-evtx/core's; this module only decides what
- * is read, in what memory, and what becomes of damage.
+ * checksums over its header and its records. Binary XML rendering is @ts-evtx/core's, except for the substitution
+ * values it misreads (`evtxSubstitutionValues`); this module decides what is read, in what memory, and what becomes of
+ * damage.
  *
  * Damage never loses input silently: a chunk that fails its signature or checksums, a record whose framing is damaged
  * or that does not render, and records missing before the chunk's record end are yielded as `unreadable` with the
@@ -14,6 +15,9 @@
  * is not a recording at all, and throws.
  */
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { installSubstitutionValueDecoding } from './evtxSubstitutionValues';
+import type { ValueParserPrototype } from './evtxSubstitutionValues';
 
 /** One record rendered as XML, or input that could not be read, with its bytes (a record, or a whole chunk). */
 export type EvtxItem = { kind: 'record'; xml: string } | { kind: 'unreadable'; detail: string; bytes: Buffer };
@@ -62,9 +66,34 @@ interface EvtxRecord {
 
 let library: Promise<EvtxLibrary> | undefined;
 
-/** @ts-evtx/core is an ES module; this project compiles to CommonJS, so it is loaded on first use with `import()`. */
+/**
+ * The library version whose value parser `installSubstitutionValueDecoding` was reviewed against (it replaces one
+ * internal method). Another version is refused until the EVTX dataset tests have been run against it and this is
+ * updated.
+ */
+export const REVIEWED_EVTX_LIBRARY_VERSION = '1.1.1';
+
+/**
+ * @ts-evtx/core is an ES module; this project compiles to CommonJS, so it is loaded on first use with `import()`,
+ * together with its value parser, around which our decoding of the values it misreads is installed.
+ */
 function loadLibrary(): Promise<EvtxLibrary> {
-    library ??= import('@ts-evtx/core') as Promise<unknown> as Promise<EvtxLibrary>;
+    library ??= (async () => {
+        const { version } = createRequire(__filename)('@ts-evtx/core/package.json') as { version: string };
+        if (version !== REVIEWED_EVTX_LIBRARY_VERSION)
+            throw new Error(
+                `@ts-evtx/core ${version} is installed; its substitution value decoding was reviewed for ` +
+                    `${REVIEWED_EVTX_LIBRARY_VERSION} only (see docs/evtx.md)`,
+            );
+        const [core, values] = await Promise.all([
+            import('@ts-evtx/core') as Promise<unknown> as Promise<EvtxLibrary>,
+            import('@ts-evtx/core/dist/src/evtx/VariantValueParser.js') as Promise<unknown> as Promise<{
+                VariantValueParser: { prototype: ValueParserPrototype };
+            }>,
+        ]);
+        installSubstitutionValueDecoding(values.VariantValueParser.prototype);
+        return core;
+    })();
     return library;
 }
 

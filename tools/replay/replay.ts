@@ -4,7 +4,7 @@
  * wires it in both forwarding modes), inline: the host-keyed hop is not needed in one process.
  */
 import type { CorrelationConfig } from '../../shared/correlate/config';
-import { Correlator } from '../../shared/correlate/correlator';
+import { Correlator } from '../../shared/correlate/Correlator';
 import type { Incident } from '../../shared/correlate/incident';
 import type { IncidentStore } from '../../shared/ports/incidentStore';
 import type { HostStateStore } from '../../shared/ports/hostStateStore';

@@ -1,14 +1,14 @@
 /**
  * @module Writers for a simulated stream: JSON lines to a `Writable` (stdout) or a file (gzip when the name ends in
  * `.gz`), as fast as the destination takes them; or batches of lines to an `EventSink` port (Event Hubs:
- * tools/eventHub/eventHubSink.ts), optionally paced so each event leaves at its simulated time.
+ * tools/eventHub/EventHubSink.ts), optionally paced so each event leaves at its simulated time.
  */
 import { createWriteStream } from 'node:fs';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
-import type { FlatSysmonEvent } from './simulate';
+import type { FlatSysmonEvent } from './types';
 
 /** Where lines go when they are not written to a stream: one call per batch of JSON lines (no newlines). */
 export interface EventSink {

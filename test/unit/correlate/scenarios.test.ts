@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import type { Incident } from '../../../shared/correlate/incident';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';

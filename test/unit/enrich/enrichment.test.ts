@@ -7,7 +7,8 @@ import { MAVINJECT_ENRICHMENT_INPUT } from '../../helpers/enrichmentInput';
 import { describe, expect, it } from 'vitest';
 
 import { ABORT_GRACE_MS, enrichIncident, WorkspaceQueryError } from '../../../shared/enrich/enrichment';
-import type { EnrichmentInput, WorkspaceQueryPort, WorkspaceQueryResult } from '../../../shared/enrich/enrichment';
+import type { EnrichmentInput } from '../../../shared/enrich/enrichment';
+import type { WorkspaceQuery, WorkspaceQueryResult } from '../../../shared/ports/workspaceQuery';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const OPTIONS = { timeoutMs: 2_000, now: NOW };
@@ -37,7 +38,7 @@ function partOf(kql: string): string {
 /** A port answering per part; records every call. */
 function fakePort(
     overrides: Record<string, Answer> = {},
-): WorkspaceQueryPort & { calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] } {
+): WorkspaceQuery & { calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] } {
     const calls: { part: string; timeoutMs: number; signal?: AbortSignal }[] = [];
     return {
         calls,
@@ -248,7 +249,7 @@ describe('enrichIncident', () => {
     });
 
     it('turns a port that throws synchronously into a failed part', async () => {
-        const port: WorkspaceQueryPort = {
+        const port: WorkspaceQuery = {
             query: (kql) => {
                 if (partOf(kql) === 'alertsOnHost') throw new Error('sync');
                 return Promise.resolve(ANSWERS[partOf(kql)]!);

@@ -9,7 +9,7 @@ import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { expireCorrelationStateWith } from '../../../functions/expireCorrelationState';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';

@@ -7,10 +7,9 @@ import {
     decodeXmlEntities,
     decodeXmlEntitiesLenient,
     scanEventXml,
-    scanEventXmlGeneral,
-    scanEventXmlTagByTag,
     scanUsualLayout,
 } from '../../../shared/ingest/eventXml';
+import { scanEventXmlGeneral, scanEventXmlTagByTag } from '../../helpers/eventXmlScanners';
 import type { XmlEvent, XmlLimits, XmlProblem, XmlScanResult } from '../../../shared/ingest/eventXml';
 
 const LIMITS = { maxDepth: 32 };

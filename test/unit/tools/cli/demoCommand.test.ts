@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../../../tools/cli/demoCommand';
-import { WorkspaceIncidentEnricher } from '../../../../shared/api/workspaceEnricher';
+import { WorkspaceIncidentEnricher } from '../../../../shared/api/WorkspaceIncidentEnricher';
 
 function baseName(path: string | undefined): string {
     return (path ?? '?').split(/[\\/]/).pop()!.toLowerCase();

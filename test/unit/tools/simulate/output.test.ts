@@ -12,18 +12,18 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSimulateArgs, runSimulate } from '../../../../tools/cli/simulateCommand';
 import type { SimulateCommandOptions } from '../../../../tools/cli/simulateCommand';
-import type { EventBatchLike, ProducerLike } from '../../../../shared/clients/eventHubForwarder';
+import type { EventBatchLike, ProducerLike } from '../../../../shared/clients/EventHubEventForwarder';
 import {
     EVENT_SINK_RETRY_OPTIONS,
     EventHubSink,
     createEventHubSink,
     hostOfLine,
-} from '../../../../tools/eventHub/eventHubSink';
+} from '../../../../tools/eventHub/EventHubSink';
 import { ConfigurationError, ForwardingFailedError } from '../../../../shared/errors';
 import { sendToSink, writeJsonLines, writeJsonLinesToFile } from '../../../../tools/simulate/output';
 import type { EventSink } from '../../../../tools/simulate/output';
 import { simulateFleet } from '../../../../tools/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack } from '../../../../tools/simulate/types';
 
 const START = new Date('2024-05-01T10:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-simulate-output-'));

@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../../shared/correlate/config';
-import { Correlator } from '../../../../shared/correlate/correlator';
+import { Correlator } from '../../../../shared/correlate/Correlator';
 import type { Incident } from '../../../../shared/correlate/incident';
 import { InMemoryIncidentStore } from '../../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../../shared/ports/InMemoryHostStateStore';
 import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
 import { writeJsonLinesToFile } from '../../../../tools/simulate/output';
-import { ATTACK_KINDS, simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/simulate';
+import { ATTACK_KINDS } from '../../../../tools/simulate/types';
+import { simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/types';
 
 const START = new Date('2024-05-01T10:00:00Z');
 

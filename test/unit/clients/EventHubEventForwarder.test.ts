@@ -5,8 +5,8 @@
  */
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { describe, expect, it } from 'vitest';
-import { EventHubEventForwarder, FORWARDER_RETRY_OPTIONS } from '../../../shared/clients/eventHubForwarder';
-import type { EventBatchLike, ProducerLike } from '../../../shared/clients/eventHubForwarder';
+import { EventHubEventForwarder, FORWARDER_RETRY_OPTIONS } from '../../../shared/clients/EventHubEventForwarder';
+import type { EventBatchLike, ProducerLike } from '../../../shared/clients/EventHubEventForwarder';
 import { ForwardingFailedError } from '../../../shared/errors';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 

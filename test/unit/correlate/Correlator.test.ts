@@ -1,7 +1,7 @@
 /** The correlator's host-state cache: bounded in hosts and in records, least recently used dropped first. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
-import { Correlator } from '../../../shared/correlate/correlator';
+import { Correlator } from '../../../shared/correlate/Correlator';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
 import type { LoadedHostState } from '../../../shared/ports/hostStateStore';

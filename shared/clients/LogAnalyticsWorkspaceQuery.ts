@@ -1,5 +1,5 @@
 /**
- * @module Log Analytics adapter of `WorkspaceQueryPort`: runs enrichment KQL against the Microsoft Sentinel
+ * @module Log Analytics adapter of `WorkspaceQuery`: runs enrichment KQL against the Microsoft Sentinel
  * workspace with the real `LogsQueryClient` of `@azure/monitor-query-logs` 1.0.0 (Logs query API,
  * `POST {endpoint}/workspaces/{workspaceId}/query`: learn.microsoft.com, "Azure Monitor Log Analytics API request
  * format"). Maps `Success` / `PartialFailure` onto the port's result and every thrown error onto a
@@ -12,7 +12,7 @@ import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-log
 import type { LogsErrorInfo, LogsQueryClientOptions, LogsTable } from '@azure/monitor-query-logs';
 import { ConfigurationError } from '../errors';
 import { WorkspaceQueryError } from '../enrich/enrichment';
-import type { WorkspaceQueryPort, WorkspaceQueryResult, WorkspaceTable } from '../enrich/enrichment';
+import type { WorkspaceQuery, WorkspaceQueryResult, WorkspaceTable } from '../ports/workspaceQuery';
 
 /** The public-cloud Logs query endpoint; `/v1` is part of it (the SDK does not append it to a custom endpoint). */
 export const LOG_ANALYTICS_DEFAULT_ENDPOINT = 'https://api.loganalytics.io/v1';
@@ -223,8 +223,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     });
 }
 
-/** `WorkspaceQueryPort` over one `LogsQueryClient` and workspace. Build it with {@link createWorkspaceQuery}. */
-export class LogAnalyticsWorkspaceQuery implements WorkspaceQueryPort {
+/** `WorkspaceQuery` over one `LogsQueryClient` and workspace. Build it with {@link createWorkspaceQuery}. */
+export class LogAnalyticsWorkspaceQuery implements WorkspaceQuery {
     private readonly calls = new Map<string, CallState>();
     private readonly requests = new WeakMap<PipelineRequest, CallState>();
     private readonly client: LogsQueryClient;

@@ -2,14 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEnrichmentStore } from '../../../shared/ports/InMemoryEnrichmentStore';
 import { errorToHttp } from '../../../shared/api/http';
-import {
-    enrichSentinelIncident,
-    health,
-    hostMatches,
-    listDeadLetters,
-    listIncidents,
-    MAX_DEAD_LETTERS_LISTED,
-} from '../../../shared/api/incidentsApi';
+import { enrichSentinelIncident } from '../../../shared/api/enrichSentinelIncident';
+import { health } from '../../../shared/api/health';
+import { hostMatches } from '../../../shared/api/matchIncidents';
+import { listDeadLetters } from '../../../shared/api/listDeadLetters';
+import { listIncidents } from '../../../shared/api/listIncidents';
+import { MAX_DEAD_LETTERS_LISTED } from '../../../shared/api/deadLetterQuery';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import type { IncidentStore } from '../../../shared/ports/incidentStore';
 import { StorageUnavailableError } from '../../../shared/errors';

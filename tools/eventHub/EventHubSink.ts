@@ -8,8 +8,8 @@ import { EventHubProducerClient } from '@azure/event-hubs';
 import type { RetryOptions } from '@azure/event-hubs';
 import { ConfigurationError, ForwardingFailedError } from '../../shared/errors';
 import type { EventSink } from '../simulate/output';
-import { FORWARDER_RETRY_OPTIONS } from '../../shared/clients/eventHubForwarder';
-import type { ProducerLike } from '../../shared/clients/eventHubForwarder';
+import { FORWARDER_RETRY_OPTIONS } from '../../shared/clients/EventHubEventForwarder';
+import type { ProducerLike } from '../../shared/clients/EventHubEventForwarder';
 
 /**
  * The forwarder's bounded retries (2 retries, 0.5-4 s apart, 10 s per try): the SDK defaults kept one failed send

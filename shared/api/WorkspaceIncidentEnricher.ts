@@ -4,14 +4,15 @@
  */
 import type { Incident } from '../correlate/incident';
 import { enrichIncident } from '../enrich/enrichment';
-import type { Enrichment, WorkspaceQueryPort } from '../enrich/enrichment';
+import type { Enrichment } from '../enrich/enrichment';
+import type { WorkspaceQuery } from '../ports/workspaceQuery';
 import type { EnrichmentSummary } from './comment';
-import type { IncidentEnricher } from './incidentsApi';
+import type { IncidentEnricher } from '../ports/incidentEnricher';
 
 export class WorkspaceIncidentEnricher implements IncidentEnricher {
     /** `port` undefined = no workspace configured: every enrichment says so instead of failing. */
     constructor(
-        private readonly port: WorkspaceQueryPort | undefined,
+        private readonly port: WorkspaceQuery | undefined,
         private readonly timeoutMs: number,
     ) {}
 
