@@ -179,6 +179,52 @@ export function describeRun(run: ReplayRun, how: string): string {
     );
 }
 
+/**
+ * A backtest archive as users replay them: a simulated fleet (10 hosts at 20 background events/s each, 1 hour of
+ * stream time, about 720,000 events) cut into 12 consecutive gzip'd JSON-lines files, as hourly exports are cut.
+ */
+const ARCHIVE = {
+    hosts: 10,
+    eventsPerSecond: 20,
+    durationSeconds: 3600,
+    attacks: 6,
+    seed: 11,
+    start: new Date('2026-01-05T08:00:00.000Z'),
+};
+const ARCHIVE_FILES = 12;
+
+/** Writes the archive into `dir`; returns its files in name (and time) order. */
+async function writeArchive(dir: string): Promise<string[]> {
+    const events = simulateFleet(ARCHIVE).events[Symbol.iterator]();
+    const perFile = Math.ceil((ARCHIVE.hosts * ARCHIVE.eventsPerSecond * ARCHIVE.durationSeconds) / ARCHIVE_FILES);
+    const files: string[] = [];
+    for (let index = 0; ; index++) {
+        let taken = 0;
+        let done = false;
+        const slice = {
+            *[Symbol.iterator]() {
+                for (; taken < perFile; taken++) {
+                    const next = events.next();
+                    if (next.done === true) {
+                        done = true;
+                        return;
+                    }
+                    yield next.value;
+                }
+            },
+        };
+        const file = join(dir, `archive-${String(index).padStart(2, '0')}.jsonl.gz`);
+        await writeJsonLinesToFile(slice, file);
+        if (taken === 0) {
+            rmSync(file);
+            break;
+        }
+        files.push(file);
+        if (done) break;
+    }
+    return files;
+}
+
 /** The long stream: 10 hosts at 20 background events/s each for 3 hours of stream time (about 2.2 million events). */
 const LONG_STREAM = {
     hosts: 10,
@@ -260,15 +306,24 @@ async function main(): Promise<void> {
         console.log(`bench:replay skipped: ${DATASETS} not found`);
         return;
     }
+    const load = (): string =>
+        os
+            .loadavg()
+            .map((n) => n.toFixed(1))
+            .join(' ');
     console.log(
-        `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | in-memory store`,
+        `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | ${CORES} cores | ` +
+            `load average ${load()} (other work on the machine weighs on every figure, the parallel ones most) | in-memory store`,
     );
     const runs: ReplayRun[] = [];
     const speedUps: { label: string; workers: number; speedUp: number }[] = [];
+    const archiveDir = mkdtempSync(join(tmpdir(), 'hollowtrace-archive-'));
+    const archive = await writeArchive(archiveDir);
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', sysmonRecordings()],
         [WHOLE_FOLDER_LABEL, await jsonLinesRecordings()],
         ['EVTX logs (*.evtx)', await evtxLogs()],
+        [`simulated archive (${ARCHIVE.hosts} hosts, 1 h, ${archive.length} .jsonl.gz files)`, archive],
     ] as const) {
         const single = await measureReplay(label, paths, 1);
         runs.push(single);
@@ -284,6 +339,8 @@ async function main(): Promise<void> {
                 `--workers ${CORES} / single-thread ${single.baseline}: ${(parallel.rate / single.parseRate).toFixed(2)}`,
         );
     }
+    rmSync(archiveDir, { recursive: true, force: true });
+    console.log(`load average ${load()}`);
     const long = await measureLongStream();
     console.log(
         `\nmemory over a long stream: simulated fleet, ${LONG_STREAM.hosts} hosts x ${LONG_STREAM.eventsPerSecond} events/s x ${LONG_STREAM.durationSeconds / 3600} h, ` +
