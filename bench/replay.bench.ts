@@ -180,13 +180,13 @@ export function describeRun(run: ReplayRun, how: string): string {
 }
 
 /**
- * A backtest archive as users replay them: a simulated fleet (10 hosts at 20 background events/s each, 1 hour of
- * stream time, about 720,000 events) cut into 12 consecutive gzip'd JSON-lines files, as hourly exports are cut.
+ * A backtest archive as users replay them: a simulated fleet (10 hosts at 20 background events/s each, 30 minutes of
+ * stream time, about 360,000 events) cut into 12 consecutive gzip'd JSON-lines files, as periodic exports are cut.
  */
 const ARCHIVE = {
     hosts: 10,
     eventsPerSecond: 20,
-    durationSeconds: 3600,
+    durationSeconds: 1800,
     attacks: 6,
     seed: 11,
     start: new Date('2026-01-05T08:00:00.000Z'),
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
         ['Sysmon recordings (*.sysmon.jsonl.gz)', sysmonRecordings()],
         [WHOLE_FOLDER_LABEL, await jsonLinesRecordings()],
         ['EVTX logs (*.evtx)', await evtxLogs()],
-        [`simulated archive (${ARCHIVE.hosts} hosts, 1 h, ${archive.length} .jsonl.gz files)`, archive],
+        [`simulated archive (${ARCHIVE.hosts} hosts, 30 min, ${archive.length} .jsonl.gz files)`, archive],
     ] as const) {
         const single = await measureReplay(label, paths, 1);
         runs.push(single);

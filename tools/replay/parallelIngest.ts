@@ -2,7 +2,7 @@
  * @module Stage 1 of a replay on worker threads, handed back in the order a single thread would produce it: file by
  * file in run order, batch by batch in file order. Correlation then sees the same batches at the same stream times
  * as with one thread, so the incidents are the same (the stream clock and state expiry depend on that order).
- * Files go to the worker that is free, one at a time; a worker runs at most `credit` batches ahead of correlation.
+ * Each worker takes the next untaken file when it is free; it runs at most `credit` batches ahead of correlation.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -34,11 +34,11 @@ interface FileState {
 export async function* ingestInWorkers(
     files: readonly string[],
     workers: number,
-    setup: ReplayWorkerSetup,
+    options: Omit<ReplayWorkerSetup, 'files' | 'nextFile'>,
 ): AsyncGenerator<[number, IngestedBatch]> {
     if (files.length === 0) return;
+    const setup: ReplayWorkerSetup = { ...options, files: [...files], nextFile: new SharedArrayBuffer(4) };
     const states: FileState[] = files.map(() => ({ batches: [], ended: false }));
-    let nextFile = 0;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
     const notify = (): void => {
@@ -46,34 +46,26 @@ export async function* ingestInWorkers(
         wake = undefined;
         resume?.();
     };
-    const assign = (worker: Worker): void => {
-        if (nextFile >= files.length) return;
-        const index = nextFile++;
-        (states[index] as FileState).worker = worker;
-        worker.postMessage({ kind: 'file', index, path: files[index] });
-    };
     const fail = (error: Error): void => {
         failure ??= error;
         notify();
     };
 
     const pool = Array.from({ length: Math.min(workers, files.length) }, () => startWorker(setup));
+    let finished = false;
     for (const worker of pool) {
         worker.on('message', (message: FromReplayWorker) => {
             const state = states[message.index] as FileState;
+            state.worker = worker; // credit goes back to the worker that read the file
             if (message.kind === 'batch') state.batches.push(message.batch);
-            else if (message.kind === 'end') {
-                state.ended = true;
-                assign(worker);
-            } else fail(new Error(`${files[message.index]}: ${message.message}`));
+            else if (message.kind === 'end') state.ended = true;
+            else fail(new Error(`${files[message.index]}: ${message.message}`));
             notify();
         });
         worker.on('error', fail);
         worker.on('exit', (code) => {
-            if (nextFile < files.length || states.some((state) => !state.ended))
-                fail(new Error(`a replay worker stopped (exit code ${code}) before the replay ended`));
+            if (!finished) fail(new Error(`a replay worker stopped (exit code ${code}) before the replay ended`));
         });
-        assign(worker);
     }
     try {
         for (let index = 0; index < files.length; index++) {
@@ -90,6 +82,7 @@ export async function* ingestInWorkers(
             states[index] = { batches: [], ended: true }; // let the consumed file's state go
         }
     } finally {
+        finished = true;
         await Promise.all(pool.map((worker) => worker.terminate()));
     }
 }

@@ -1,6 +1,6 @@
 /**
- * @module A replay worker thread: reads the files the main thread hands it, one after another, runs stage 1 on each
- * batch (`ingestForReplay`) and posts the result back. It stays at most `credit` batches ahead of what the main
+ * @module A replay worker thread: takes the run's next untaken file, one after another, runs stage 1 on each batch
+ * (`ingestForReplay`) and posts the result back. It stays at most `credit` batches ahead of what the main
  * thread has taken, so memory stays bounded when correlation (in file order) waits on another worker's file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,10 +11,9 @@ import type { ReplayWorkerSetup, ToReplayWorker, FromReplayWorker } from './repl
 
 function serve(port: MessagePort, setup: ReplayWorkerSetup): void {
     const allowedSources: ReadonlySet<string> = new Set(setup.allowedSources);
-    const queue: { index: number; path: string }[] = [];
+    const nextFile = new Int32Array(setup.nextFile);
     let inFlight = 0;
     let wake: (() => void) | undefined;
-    let running = false;
     const post = (message: FromReplayWorker): void => port.postMessage(message);
 
     const waitForCredit = async (): Promise<void> => {
@@ -22,46 +21,33 @@ function serve(port: MessagePort, setup: ReplayWorkerSetup): void {
     };
 
     const run = async (): Promise<void> => {
-        running = true;
-        for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        for (let index = Atomics.add(nextFile, 0, 1); index < setup.files.length; index = Atomics.add(nextFile, 0, 1)) {
             try {
                 for await (const batch of readRecordingBatches(
-                    file.path,
+                    setup.files[index] as string,
                     setup.batchSize,
-                    String(file.index),
+                    String(index),
                     setup.maxLineBytes,
                 )) {
                     await waitForCredit();
                     inFlight++;
-                    post({
-                        kind: 'batch',
-                        index: file.index,
-                        batch: ingestForReplay(batch, setup.limits, allowedSources),
-                    });
+                    post({ kind: 'batch', index, batch: ingestForReplay(batch, setup.limits, allowedSources) });
                 }
-                post({ kind: 'end', index: file.index });
+                post({ kind: 'end', index });
             } catch (error) {
-                post({
-                    kind: 'failed',
-                    index: file.index,
-                    message: error instanceof Error ? error.message : String(error),
-                });
+                post({ kind: 'failed', index, message: error instanceof Error ? error.message : String(error) });
+                return;
             }
         }
-        running = false;
     };
 
     port.on('message', (message: ToReplayWorker) => {
-        if (message.kind === 'credit') {
-            inFlight -= message.batches;
-            const resume = wake;
-            wake = undefined;
-            resume?.();
-        } else {
-            queue.push(message);
-            if (!running) void run();
-        }
+        inFlight -= message.batches;
+        const resume = wake;
+        wake = undefined;
+        resume?.();
     });
+    void run();
 }
 
 if (parentPort !== null) serve(parentPort, workerData as ReplayWorkerSetup);

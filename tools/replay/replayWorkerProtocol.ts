@@ -11,13 +11,18 @@ export interface ReplayWorkerSetup {
     maxLineBytes: number;
     /** Batches a worker may post ahead of the main thread taking them. */
     credit: number;
+    /** The run's files, in run order; a file's index is its place here (the dead letters' partition). */
+    files: string[];
+    /**
+     * One Int32 shared by the workers: the index of the next file nobody has taken. A worker takes the next file
+     * with `Atomics.add`, without a round trip through the main thread (which, on a busy machine, left a worker idle
+     * for a scheduling delay at every file).
+     */
+    nextFile: SharedArrayBuffer;
 }
 
-export type ToReplayWorker =
-    /** Read this file next; `index` is its place in the run (the dead letters' partition). */
-    | { kind: 'file'; index: number; path: string }
-    /** The main thread took this many of the worker's batches. */
-    | { kind: 'credit'; batches: number };
+/** The main thread took this many of the worker's batches. */
+export type ToReplayWorker = { kind: 'credit'; batches: number };
 
 export type FromReplayWorker =
     | { kind: 'batch'; index: number; batch: IngestedBatch }
