@@ -181,7 +181,8 @@ export function describeRun(run: ReplayRun, how: string): string {
 
 /**
  * A backtest archive as users replay them: a simulated fleet (10 hosts at 20 background events/s each, 30 minutes of
- * stream time, about 360,000 events) cut into 12 consecutive gzip'd JSON-lines files, as periodic exports are cut.
+ * stream time, about 360,000 events) cut into consecutive gzip'd JSON-lines files of a twelfth of that each (the
+ * simulator's count varies a little, so a thirteenth file may hold the rest), as periodic exports are cut.
  */
 const ARCHIVE = {
     hosts: 10,
