@@ -12,6 +12,7 @@ import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { emptyReport, mergeReports } from '../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
 import { ingestInWorkers } from './parallelIngest';
+import { PrefetchedBatches } from './PrefetchedBatches';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
 import { ingestForReplay } from './replayIngest';
 import type { IngestedBatch } from './replayIngest';
@@ -85,28 +86,6 @@ function* withLookahead(
         }
     } finally {
         next?.close(); // the replay stopped early (an error): release the file opened ahead
-    }
-}
-
-/** An async generator whose first `next()` is called at once; its outcome (or error) is kept for the consumer. */
-class PrefetchedBatches implements AsyncIterable<IngestMessage[]> {
-    private readonly first: Promise<IteratorResult<IngestMessage[]>>;
-
-    constructor(private readonly source: AsyncGenerator<IngestMessage[]>) {
-        this.first = source.next();
-        this.first.catch(() => undefined); // handled: the consumer awaits `first` and sees the error then
-    }
-
-    close(): void {
-        this.source.return(undefined).catch(() => undefined);
-    }
-
-    async *[Symbol.asyncIterator](): AsyncGenerator<IngestMessage[]> {
-        let result = await this.first;
-        while (result.done !== true) {
-            yield result.value;
-            result = await this.source.next();
-        }
     }
 }
 
