@@ -32,6 +32,7 @@ import { createTableClientFromConnectionString } from '../shared/storage/table/t
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import type { SysmonEvent } from '../shared/sysmon/types';
+import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
 
 const ROOT = projectRoot(__dirname);
 const DATASETS = resolve(ROOT, '../shared/datasets');
@@ -93,8 +94,8 @@ class CountingStore implements HostStateStore {
         this.writes += stats.transactions;
         return stats;
     }
-    listHosts(): Promise<string[]> {
-        return this.inner.listHosts();
+    listDueHosts(dueBy: Date, limit: number, after?: string): Promise<string[]> {
+        return this.inner.listDueHosts(dueBy, limit, after);
     }
 }
 
@@ -103,7 +104,11 @@ async function correlateAll(
     store: HostStateStore,
     incidents = new InMemoryIncidentStore(),
 ): Promise<{ ms: number; incidents: number }> {
-    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents });
+    const correlator = new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store,
+        publishers: [new IncidentStorePublisher(incidents)],
+    });
     const started = performance.now();
     let count = 0;
     for (const batch of batches) count += (await correlator.process(batch, NOW)).incidents.length;

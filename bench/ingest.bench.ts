@@ -5,12 +5,12 @@
  * Event Hub envelopes, and measures `ingestBatch` on each in batches of 256 string bodies, single-threaded:
  *   (a) flat JSON lines, the file lines as they are;
  *   (b) Log Analytics export rows of `Type` `Event`, one `{"records":[row]}` per message, `EventData` the
- *       `<DataItem><EventData>` XML string (integration-and-perf.md A1);
- *   (c) raw `<Event>` XML documents with a System block (integration-and-perf.md A5);
+ *       `<DataItem><EventData>` XML string (docs/architecture.md, "Feed shapes");
+ *   (c) raw `<Event>` XML documents with a System block;
  * and, for information (no target), the events of (c) as (d) EVTX libraries and (e) Windows itself render them.
  * Baselines in the same run: `JSON.parse` of the same strings ((c)-(e) use (a)'s strings), timed back to back with ingest
  * in every round (the ratio is the median of the rounds' ratios), and fast-xml-parser 5
- * on the XML of (b)-(e) (toolchain-facts.md §9). Then streams 1,000,000 flat and 1,000,000 LA events
+ * on the XML of (b)-(e). Then streams 1,000,000 flat and 1,000,000 LA events
  * through `ingestBatch` and samples memory every 100,000 events.
  *
  * Run: `npm run bench:ingest`. Writes bench/results/ingest-latest.json.
@@ -40,13 +40,6 @@ const FLAT_HEAP_TOLERANCE_MB = 4;
 
 const TARGET_FLAT_RATIO = 0.5;
 const TARGET_XML_EVENTS_PER_S = 250_000;
-
-/** toolchain-facts.md §9 (another run, same kind of machine): LA `Event` rows/s, for judging this machine's speed. */
-const EARLIER_LA_FIGURES = {
-    jsonParse: '1,027,000 - 1,044,000',
-    jsonParsePlusIndexOfScan: '483,000 - 505,000',
-    fastXmlParser: '30,000 - 31,600',
-};
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
@@ -645,11 +638,6 @@ function main(): void {
                     description: `>= ${fmtInt(TARGET_XML_EVENTS_PER_S)} events/s`,
                     met: ingest.eventsPerSecond >= TARGET_XML_EVENTS_PER_S,
                 };
-        if (envelope.key === 'la-event') {
-            console.log(
-                `  earlier (toolchain-facts.md §9, rows/s): JSON.parse ${EARLIER_LA_FIGURES.jsonParse}, indexOf scan ${EARLIER_LA_FIGURES.jsonParsePlusIndexOfScan}, fast-xml-parser ${EARLIER_LA_FIGURES.fastXmlParser}`,
-            );
-        }
         console.log(
             target === undefined
                 ? '  target: none (shown for information)'
@@ -751,7 +739,6 @@ function main(): void {
         timedRounds: TIMED_ROUNDS,
         fastXmlParserTimedRounds: FXP_TIMED_ROUNDS,
         fastXmlParserWarmup: 'first fifth of the batches',
-        earlierMeasurement: EARLIER_LA_FIGURES,
         parsedValuesSeen: blackhole,
         envelopes: results,
         memory: {

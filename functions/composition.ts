@@ -3,13 +3,16 @@
  * The only place besides shared/config that touches `process.env`, and the only place that builds credentials.
  */
 import { TableClient } from '@azure/data-tables';
+import { metrics } from '@opentelemetry/api';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadConfig } from '../shared/config/loadConfig';
+import { correlationMode, loadConfig } from '../shared/config/loadConfig';
 import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/EventHubEventForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
-import { InlineCorrelation } from '../shared/correlate/correlationService';
+import type { CorrelationConfig } from '../shared/correlate/config';
+import { InlineCorrelation, inlineOutcomeWarnings } from '../shared/correlate/correlationService';
+import type { CorrelationOutcome } from '../shared/correlate/Correlator';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { Correlator } from '../shared/correlate/Correlator';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
@@ -23,8 +26,14 @@ import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterSto
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
+import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
 
 let config: HollowtraceConfig | undefined;
+
+/** The correlation rules with the retention the app settings chose. */
+function correlationConfig(cfg: HollowtraceConfig): CorrelationConfig {
+    return { ...DEFAULT_CORRELATION_CONFIG, pendingRetentionMs: cfg.pendingRetentionMs };
+}
 let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
@@ -33,6 +42,14 @@ let api: Promise<IncidentsApiDependencies> | undefined;
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
     return config;
+}
+
+/**
+ * True when stage 2 runs on its own hub (`HOLLOWTRACE_CORRELATION=eventHub`). In inline mode its trigger is not
+ * registered at all: the host would otherwise resolve its Event Hub settings (and fail on them) for nothing.
+ */
+export function correlationRunsOnEventHub(): boolean {
+    return correlationMode(process.env) === 'eventhub';
 }
 
 /** Managed identity in Azure: a user-assigned identity when a client id is set, otherwise the default chain. */
@@ -63,6 +80,17 @@ function once<T>(
     return built;
 }
 
+/** ETag conflicts of inline correlation, as a metric (exported when the app registers an OpenTelemetry exporter). */
+const inlineConflicts = metrics.getMeter('hollowtrace').createCounter('hollowtrace.correlation.conflicts', {
+    description: 'ETag conflicts while correlating inline (stage 1 correlating a source hub itself)',
+});
+
+/** Inline correlation has no invocation context of its own to log to: counts go to the metric, warnings to the log. */
+function reportInlineOutcome(outcome: CorrelationOutcome): void {
+    if (outcome.conflicts > 0) inlineConflicts.add(outcome.conflicts, { mode: 'inline' });
+    for (const warning of inlineOutcomeWarnings(outcome)) console.warn(warning);
+}
+
 /** Stage 2 dependencies (also used by stage 1 in inline mode and by the expiry timer). */
 export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
     return once(
@@ -78,7 +106,12 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
             ]);
             return {
-                correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents }),
+                correlator: new Correlator({
+                    config: correlationConfig(cfg),
+                    store,
+                    // The Sentinel publisher joins this list when a workspace upload is configured.
+                    publishers: [new IncidentStorePublisher(incidents)],
+                }),
                 deadLetters,
             };
         },
@@ -98,7 +131,8 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
             if (cfg.forwarding.mode === 'inline') {
                 const { correlator, deadLetters } = await getCorrelationDependencies();
-                return { deadLetters, forwarder: new InlineCorrelation(correlator), limits: cfg.ingestLimits, needed };
+                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome);
+                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
             }
             const forwarding = cfg.forwarding;
             const clientId =
@@ -140,7 +174,11 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                 incidents,
                 enrichmentStore,
                 deadLetters,
-                enricher: new WorkspaceIncidentEnricher(port, workspace?.timeoutMs ?? 20_000),
+                enricher: new WorkspaceIncidentEnricher(
+                    port,
+                    workspace?.timeoutMs ?? 20_000,
+                    workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+                ),
             };
         },
     );

@@ -7,7 +7,7 @@ import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
-import { getCorrelationDependencies } from './composition';
+import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
@@ -20,9 +20,13 @@ export function correlateHollowingWith(
             await dependencies(),
             now(),
         );
-        const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered`;
-        if (outcome.deadLettered > 0) context.warn(line);
+        const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} incident versions delivered, ${outcome.pending} pending`;
+        if (outcome.deadLettered > 0 || outcome.pending > 0) context.warn(line);
         else context.info(line);
+        for (const failure of outcome.deliveryFailures)
+            context.error(
+                `outbox: publisher ${failure.publisher} did not take ${failure.incidents} incident versions; they stay pending for the next batch of their host or the maintenance timer: ${failure.error}`,
+            );
         for (const incident of outcome.incidents) {
             context.info(`incident ${incident.id} v${incident.version}: ${incident.explanation}`);
         }
@@ -31,18 +35,20 @@ export function correlateHollowingWith(
 
 export const correlateHollowing = correlateHollowingWith(getCorrelationDependencies);
 
-app.eventHub('correlateHollowing', {
-    // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
-    connection: 'CorrelationEventHub',
-    eventHubName: '%CORRELATION_EVENTHUB_NAME%',
-    consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
-    cardinality: 'many',
-    // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
-    retry: {
-        strategy: 'exponentialBackoff',
-        maxRetryCount: 5,
-        minimumInterval: { seconds: 5 },
-        maximumInterval: { seconds: 60 },
-    },
-    handler: correlateHollowing,
-});
+// Registered only when correlation runs on the host-keyed hub; inline mode has no stage 2 trigger.
+if (correlationRunsOnEventHub())
+    app.eventHub('correlateHollowing', {
+        // `CorrelationEventHub` (connection string) or `CorrelationEventHub__fullyQualifiedNamespace` (identity-based).
+        connection: 'CorrelationEventHub',
+        eventHubName: '%CORRELATION_EVENTHUB_NAME%',
+        consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
+        cardinality: 'many',
+        // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
+        retry: {
+            strategy: 'exponentialBackoff',
+            maxRetryCount: 5,
+            minimumInterval: { seconds: 5 },
+            maximumInterval: { seconds: 60 },
+        },
+        handler: correlateHollowing,
+    });

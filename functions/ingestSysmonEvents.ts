@@ -38,7 +38,7 @@ app.eventHub('ingestSysmonEvents', {
     consumerGroup: '%SOURCE_EVENTHUB_CONSUMER_GROUP%',
     cardinality: 'many',
     // Strings, not host-parsed JSON: raw event XML and NXLog lines are not JSON, and binding them as objects
-    // fails on the host (integration-and-perf.md A0). The core parses JSON itself and rejects what is broken.
+    // fails on the host (azure-functions-nodejs-library#187, #340; docs/architecture.md). The core parses JSON itself and rejects what is broken.
     ...({ dataType: 'string' } as object),
     // Whole-batch retries only for infrastructure failures (bad events never throw). Bounded and under a minute
     // apart: while retrying, the partition is paused (learn.microsoft.com, "Azure Functions error handling and retries").

@@ -31,3 +31,11 @@ export class ConfigurationError extends HollowtraceError {
 export class ForwardingFailedError extends HollowtraceError {
     readonly code = 'forwarding-failed';
 }
+
+/**
+ * A caller passed a continuation token the store did not issue (tampered, truncated or from another version):
+ * client input that reached a port, answered with 400 `invalid-continuation-token`.
+ */
+export class InvalidContinuationTokenError extends HollowtraceError {
+    readonly code = 'invalid-continuation-token';
+}

@@ -1,4 +1,4 @@
-// azurite ships no typings for its deep imports (../shared/reference/toolchain-facts.md §4.5).
+// azurite ships no typings for its deep imports (docs/architecture.md).
 declare module 'azurite/dist/src/table/TableServer' {
     const TableServer: new (config: unknown) => {
         start(): Promise<void>;

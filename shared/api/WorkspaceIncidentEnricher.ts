@@ -1,6 +1,8 @@
 /**
  * @module Adapts workspace enrichment (shared/enrich) to the API's `IncidentEnricher`: maps an incident to the
- * enrichment input and an enrichment to the lines of the playbook comment.
+ * enrichment input and an enrichment to the lines of the playbook comment, and runs the incidents of one playbook
+ * call concurrently under one time budget, so the answer comes well within what its caller waits (an HTTP-triggered
+ * function has 230 s: learn.microsoft.com "Azure Functions HTTP trigger", Limits; see docs/operations.md).
  */
 import type { Incident } from '../correlate/incident';
 import { enrichIncident } from '../enrich/enrichment';
@@ -8,15 +10,46 @@ import type { Enrichment } from '../enrich/enrichment';
 import type { WorkspaceQuery } from '../ports/workspaceQuery';
 import type { EnrichmentSummary } from './comment';
 import type { IncidentEnricher } from '../ports/incidentEnricher';
+import { mapConcurrently } from './boundedConcurrency';
+
+/** One playbook call's enrichment: at most `totalMs` for all its incidents, `concurrency` incidents at a time. */
+export interface EnrichmentBudget {
+    totalMs: number;
+    concurrency: number;
+}
+
+/** Matches HOLLOWTRACE_ENRICHMENT_BUDGET_MS and HOLLOWTRACE_ENRICHMENT_CONCURRENCY's defaults (shared/config). */
+export const DEFAULT_ENRICHMENT_BUDGET: EnrichmentBudget = { totalMs: 30_000, concurrency: 5 };
 
 export class WorkspaceIncidentEnricher implements IncidentEnricher {
-    /** `port` undefined = no workspace configured: every enrichment says so instead of failing. */
+    /**
+     * @param port undefined = no workspace configured: every enrichment says so instead of failing.
+     * @param timeoutMs the most one incident's queries may take.
+     * @param clock milliseconds from a monotonic clock (tests pass a fake one).
+     */
     constructor(
         private readonly port: WorkspaceQuery | undefined,
         private readonly timeoutMs: number,
+        private readonly budget: EnrichmentBudget = DEFAULT_ENRICHMENT_BUDGET,
+        private readonly clock: () => number = () => performance.now(),
     ) {}
 
-    enrich(incident: Incident, now: Date): Promise<Enrichment> {
+    enrichAll(incidents: readonly Incident[], now: Date): Promise<Enrichment[]> {
+        const started = this.clock();
+        return mapConcurrently(incidents, this.budget.concurrency, (incident) => {
+            const remaining = this.budget.totalMs - (this.clock() - started);
+            if (remaining < 1) {
+                return Promise.resolve({
+                    status: 'unavailable' as const,
+                    reason: `the enrichment budget of ${this.budget.totalMs} ms for this request ran out before this incident's turn`,
+                    retrievedAt: now.toISOString(),
+                });
+            }
+            return this.enrich(incident, now, Math.min(this.timeoutMs, remaining));
+        });
+    }
+
+    private enrich(incident: Incident, now: Date, timeoutMs: number): Promise<Enrichment> {
         return enrichIncident(
             {
                 host: incident.host,
@@ -27,7 +60,7 @@ export class WorkspaceIncidentEnricher implements IncidentEnricher {
                 ...(incident.target.image !== undefined && { targetImage: incident.target.image }),
             },
             this.port,
-            { timeoutMs: this.timeoutMs, now },
+            { timeoutMs, now },
         );
     }
 

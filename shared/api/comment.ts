@@ -1,10 +1,11 @@
 /**
  * @module The ready-to-post incident comment, as HTML and as Markdown. Every string that can come from an attacker
  * (image paths, command lines, details quoting them) is escaped. Sentinel takes at most 30,000 characters per
- * comment (learn.microsoft.com, "Investigate incidents": comments; integration-and-perf.md B4), so the comment is
+ * comment (learn.microsoft.com/azure/sentinel/investigate-incidents), so the comment is
  * cut between incidents with a note saying so.
  */
 import type { Incident } from '../correlate/incident';
+import { SIGNALS } from '../correlate/signals';
 
 /** Sentinel's limit per incident comment. */
 export const SENTINEL_COMMENT_LIMIT = 30_000;
@@ -28,9 +29,20 @@ export function escapeHtml(text: string): string {
     );
 }
 
-/** Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). */
+/**
+ * Escapes Markdown syntax, then raw HTML (in that order, so the entities it writes stay intact). Every line ending
+ * CommonMark knows (CR LF, LF and a lone CR) becomes a space, so a field cannot start a new block. GitHub-flavoured
+ * Markdown also links bare `https://…` and `www.…` text (GFM spec, "Autolinks (extension)"): backslash escapes
+ * inside `://` and after `www` break the pattern while rendering the same characters.
+ */
 export function escapeMarkdown(text: string): string {
-    return escapeHtml(text.replace(/[\\*_[\]()#+\-!|{}~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' '));
+    return escapeHtml(
+        text
+            .replace(/[\\*_[\]()#+\-!|{}~]/g, (c) => `\\${c}`)
+            .replace(/\r\n?|\n/g, ' ')
+            .replace(/:\/\//g, ':\\/\\/')
+            .replace(/(w{3})\./gi, '$1\\.'),
+    );
 }
 
 function shorten(text: string | undefined, max = MAX_FIELD): string {
@@ -44,6 +56,14 @@ function baseName(path: string | undefined): string {
 
 function techniqueUrl(technique: string): string {
     return `https://attack.mitre.org/techniques/${technique.replace('.', '/')}/`;
+}
+
+/** The possible investigation steps of the signals that scored, each once, in the order the signals scored. */
+export function investigationSteps(incident: Pick<Incident, 'contributions'>): string[] {
+    const steps: string[] = [];
+    for (const { signal } of incident.contributions)
+        for (const step of SIGNALS[signal]?.triage ?? []) if (!steps.includes(step)) steps.push(step);
+    return steps;
 }
 
 function htmlSection({ incident, enrichment }: CommentInput): string {
@@ -69,7 +89,10 @@ function htmlSection({ incident, enrichment }: CommentInput): string {
             ? `<tr><td>Target command line</td><td><code>${escapeHtml(shorten(incident.target.commandLine))}</code></td></tr>`
             : '') +
         `<tr><td>Seen</td><td>${escapeHtml(incident.firstSeen)} to ${escapeHtml(incident.lastSeen)}</td></tr></table>` +
-        `<p>${escapeHtml(incident.explanation)}</p><ul>${signals}</ul>${enrichmentHtml}` +
+        `<p>${escapeHtml(incident.explanation)}</p><ul>${signals}</ul>` +
+        `<p><b>Possible investigation steps</b></p><ol>${investigationSteps(incident)
+            .map((step) => `<li>${escapeHtml(step)}</li>`)
+            .join('')}</ol>${enrichmentHtml}` +
         `<p><small>hollowtrace incident ${escapeHtml(incident.id)} v${incident.version}</small></p>`
     );
 }
@@ -87,14 +110,17 @@ function markdownSection({ incident, enrichment }: CommentInput): string {
         ...(incident.target.commandLine !== undefined
             ? [`- **Target command line**: ${escapeMarkdown(shorten(incident.target.commandLine))}`]
             : []),
-        `- **Seen**: ${incident.firstSeen} to ${incident.lastSeen}`,
+        `- **Seen**: ${escapeMarkdown(incident.firstSeen)} to ${escapeMarkdown(incident.lastSeen)}`,
         '',
         escapeMarkdown(incident.explanation),
         '',
         ...incident.signals.map(
             (s) =>
-                `- ${s.time} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
+                `- ${escapeMarkdown(s.time)} EID ${s.eventId}${s.points > 0 ? ` **+${s.points}**` : ''}: ${escapeMarkdown(shorten(s.detail))}`,
         ),
+        '',
+        '**Possible investigation steps**:',
+        ...investigationSteps(incident).map((step, i) => `${i + 1}. ${escapeMarkdown(step)}`),
         ...(enrichment
             ? [
                   '',

@@ -9,23 +9,33 @@ import { matchIncidents, SEVERITY_ORDER } from './matchIncidents';
 import { parseBody } from './requestBody';
 import { readSentinelEntities } from './sentinelEntities';
 import { withDecodedAccess } from './withDecodedAccess';
+import { mapConcurrently } from './boundedConcurrency';
 
-async function enrichmentFor(
-    incident: Incident,
+/** Storage requests for the enrichment cache in flight at once. */
+const CACHE_CONCURRENCY = 8;
+
+/**
+ * The enrichment of each matched incident: from the cache when this version was enriched before, otherwise from
+ * the workspace, all missing ones at once under the enricher's one budget.
+ */
+async function enrichmentsFor(
+    matched: readonly Incident[],
     deps: IncidentsApiDependencies,
     now: Date,
-): Promise<EnrichmentSummary | undefined> {
-    if (!deps.enricher) return undefined;
-    const cached = await deps.enrichmentStore.get(incident.id, incident.version);
-    let enrichment = cached?.enrichment;
-    if (cached === undefined) {
-        enrichment = await deps.enricher.enrich(incident, now);
-        const status = (enrichment as { status?: string } | undefined)?.status;
-        // An unavailable workspace is not cached: the next call may find it back.
-        if (status !== 'unavailable')
+): Promise<(EnrichmentSummary | undefined)[]> {
+    const enricher = deps.enricher;
+    if (!enricher) return matched.map(() => undefined);
+    const cached = await mapConcurrently(matched, CACHE_CONCURRENCY, (i) => deps.enrichmentStore.get(i.id, i.version));
+    const missing = matched.filter((_, k) => cached[k] === undefined);
+    const fresh = await enricher.enrichAll(missing, now);
+    // An unavailable workspace is not cached: the next call may find it back.
+    await mapConcurrently(missing, CACHE_CONCURRENCY, async (incident, k) => {
+        const enrichment = fresh[k];
+        if ((enrichment as { status?: string } | undefined)?.status !== 'unavailable')
             await deps.enrichmentStore.put({ incidentId: incident.id, incidentVersion: incident.version, enrichment });
-    }
-    return deps.enricher.summarize(enrichment);
+    });
+    let next = 0;
+    return cached.map((entry) => enricher.summarize(entry !== undefined ? entry.enrichment : fresh[next++]));
 }
 
 /** POST /api/incidents/enrich */
@@ -38,11 +48,11 @@ export async function enrichSentinelIncident(
     const entities = readSentinelEntities(body);
     if (!entities.ok) throw new ApiProblem(400, entities.problem.code, entities.problem.detail, entities.problem.field);
     const matched = await matchIncidents(deps.incidents, entities.value);
-    const enriched: { incident: Incident; enrichment?: EnrichmentSummary }[] = [];
-    for (const incident of matched) {
-        const enrichment = await enrichmentFor(incident, deps, now);
-        enriched.push({ incident, ...(enrichment && { enrichment }) });
-    }
+    const enrichments = await enrichmentsFor(matched, deps, now);
+    const enriched = matched.map((incident, k) => {
+        const enrichment = enrichments[k];
+        return { incident, ...(enrichment && { enrichment }) };
+    });
     const comment = renderComment(enriched);
     const tags = [
         ...new Set(

@@ -3,7 +3,12 @@
  * Errors become `application/problem+json` (RFC 9457) naming the code and the field; nothing internal (stack traces,
  * connection strings, keys) ever reaches a response.
  */
-import { ConcurrencyConflictError, ConfigurationError, StorageUnavailableError } from '../errors';
+import {
+    ConcurrencyConflictError,
+    ConfigurationError,
+    InvalidContinuationTokenError,
+    StorageUnavailableError,
+} from '../errors';
 
 export interface HttpResult {
     status: number;
@@ -62,6 +67,8 @@ export function problem(status: number, code: string, detail: string, field?: st
  */
 export function errorToHttp(error: unknown, log: (message: string) => void): HttpResult {
     if (error instanceof ApiProblem) return problem(error.status, error.code, error.detail, error.field);
+    if (error instanceof InvalidContinuationTokenError)
+        return problem(400, error.code, 'continuationToken is not one this API issued', 'continuationToken');
     if (error instanceof StorageUnavailableError || error instanceof ConcurrencyConflictError) {
         log(`storage: ${error.message}`);
         return {

@@ -3,6 +3,8 @@
  */
 import type { Incident } from '../correlate/incident';
 import type { IncidentStore } from '../ports/incidentStore';
+import { shortHostName } from '../ports/incidentStore';
+import { mapConcurrently } from './boundedConcurrency';
 import type { ProcessRef, SentinelEntities } from './sentinelEntities';
 
 const MAX_MATCHED = 20;
@@ -51,25 +53,33 @@ function processMatches(incident: Incident, process: ProcessRef): boolean {
     return false;
 }
 
+/** Host partitions read per request; each costs one storage query (the index lookups come on top). */
+export const MAX_HOSTS_QUERIED = 100;
+/** Storage requests of one playbook call in flight at once. */
+const STORAGE_CONCURRENCY = 8;
+
+/**
+ * The incidents on the hosts the names point at. The store's short-name index gives every host whose first label
+ * matches (so `WS01` finds `ws01.contoso.local`), `hostMatches` keeps the right ones, and each host is one query:
+ * the cost depends on the names asked for, never on how many incidents are stored.
+ */
 async function incidentsForHosts(store: IncidentStore, names: readonly string[]): Promise<Incident[]> {
-    const found = new Map<string, Incident>();
+    const namesByShort = new Map<string, string[]>();
     for (const name of names) {
-        for (const incident of (await store.query({ host: name, limit: 200 })).incidents)
-            found.set(incident.id, incident);
-        if (!name.includes('.')) {
-            // A NetBIOS name: incidents are stored under the FQDN Sysmon reported, so filter by first label.
-            let token: string | undefined;
-            do {
-                const page = await store.query({
-                    limit: 500,
-                    ...(token !== undefined && { continuationToken: token }),
-                });
-                for (const incident of page.incidents)
-                    if (hostMatches(incident.host, name)) found.set(incident.id, incident);
-                token = page.continuationToken;
-            } while (token !== undefined);
-        }
+        const short = shortHostName(name);
+        if (short !== '') namesByShort.set(short, [...(namesByShort.get(short) ?? []), name]);
     }
+    const shorts = [...namesByShort.keys()];
+    const hostLists = await mapConcurrently(shorts, STORAGE_CONCURRENCY, (short) => store.hostsByShortName(short));
+    const hosts = new Set<string>();
+    shorts.forEach((short, i) => {
+        for (const host of hostLists[i] ?? [])
+            if ((namesByShort.get(short) ?? []).some((name) => hostMatches(host, name))) hosts.add(host);
+    });
+    const chosen = [...hosts].sort().slice(0, MAX_HOSTS_QUERIED);
+    const pages = await mapConcurrently(chosen, STORAGE_CONCURRENCY, (host) => store.query({ host, limit: 200 }));
+    const found = new Map<string, Incident>();
+    for (const page of pages) for (const incident of page.incidents) found.set(incident.id, incident);
     return [...found.values()];
 }
 

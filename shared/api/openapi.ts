@@ -54,6 +54,15 @@ const incident = {
         },
         createdAt: { type: 'string', format: 'date-time' },
         updatedAt: { type: 'string', format: 'date-time' },
+        afterExpiry: {
+            type: 'object',
+            description:
+                'Present when an earlier chain on this target expired before this evidence arrived (see explanation)',
+            properties: {
+                expiredAt: { type: 'string', format: 'date-time' },
+                previousVersion: { type: 'integer' },
+            },
+        },
     },
 };
 
@@ -164,7 +173,7 @@ export function openApiDocument(
                     operationId: 'EnrichIncident',
                     summary: 'Enrich a Sentinel incident',
                     description:
-                        'Takes the Microsoft Sentinel incident trigger body (or an alert with Entities, or a list of entities) and returns the matching chains, a comment, tags and a severity.',
+                        'Takes the Microsoft Sentinel incident trigger body (or an alert with Entities, or a list of entities) and returns the matching chains, a comment, tags and a severity. At most 500 entities and 100 distinct host names per request (400 too-many-entities / too-many-host-names beyond); the workspace enrichment of all matched chains shares one time budget.',
                     parameters: [
                         {
                             name: 'body',
@@ -221,7 +230,14 @@ export function openApiDocument(
                         },
                         { name: 'minScore', in: 'query', type: 'integer', minimum: 0, maximum: 100, required: false },
                         { name: 'limit', in: 'query', type: 'integer', minimum: 1, maximum: 1000, required: false },
-                        { name: 'continuationToken', in: 'query', type: 'string', required: false },
+                        {
+                            name: 'continuationToken',
+                            in: 'query',
+                            type: 'string',
+                            required: false,
+                            description:
+                                'opaque, from the previous page; any other value is 400 invalid-continuation-token',
+                        },
                     ],
                     responses: {
                         '200': {

@@ -1,12 +1,13 @@
 /**
  * @module Reads the entities a Sentinel playbook sends, in the three shapes it can send them
- * (../shared/reference/integration-and-perf.md B1-B3):
+ * (docs/architecture.md, "Sentinel playbook payloads"):
  * - the Logic Apps "Microsoft Sentinel incident" trigger body: camelCase, `object.properties.relatedEntities`,
  *   each `{ kind, properties }`, the incident ARM id in `object.id`;
  * - an alert payload: `Entities` as an array or a JSON string, PascalCase, `Type`, JSON.NET `$id` / `$ref` references;
  * - a bare list of entities in either casing.
  * Pure; bad input comes back as a `ValidationProblem` naming the field, never as an exception.
  */
+import { isWellFormedText } from '../ports/incidentStore';
 
 export interface HostRef {
     /** Every name the entity gives for the host, lower-cased: hostName, netBiosName, hostName.dnsDomain (FQDN). */
@@ -35,6 +36,13 @@ export interface ValidationProblem {
     field: string;
     detail: string;
 }
+
+/** Entities read per request: a Sentinel incident lists a few dozen; each host name costs storage queries. */
+export const MAX_ENTITIES = 500;
+/** Distinct host names (hostName, netBiosName, FQDN, across Host and Process entities) per request. */
+export const MAX_HOST_NAMES = 100;
+/** DNS names are at most 253 characters (RFC 1035 §2.3.4); longer text is not a host name. */
+const MAX_HOST_NAME_CHARS = 255;
 
 export type EntitiesResult = { ok: true; value: SentinelEntities } | { ok: false; problem: ValidationProblem };
 
@@ -172,6 +180,15 @@ export function readSentinelEntities(body: unknown): EntitiesResult {
     }
     if (!Array.isArray(list))
         return { ok: false, problem: { code: 'wrong-type', field, detail: `${field} must be an array of entities` } };
+    if (list.length > MAX_ENTITIES)
+        return {
+            ok: false,
+            problem: {
+                code: 'too-many-entities',
+                field,
+                detail: `at most ${MAX_ENTITIES} entities per request, got ${list.length}`,
+            },
+        };
 
     const entities = resolveReferences(list)
         .map(normalizeEntity)
@@ -204,6 +221,27 @@ export function readSentinelEntities(body: unknown): EntitiesResult {
             if (name) files.add(name.toLowerCase());
         }
     }
+    const names = new Set([...hosts.flatMap((h) => h.names), ...processes.flatMap((p) => p.hostNames)]);
+    for (const name of names) {
+        if (name.length > MAX_HOST_NAME_CHARS || !isWellFormedText(name))
+            return {
+                ok: false,
+                problem: {
+                    code: 'invalid-host-name',
+                    field,
+                    detail: `host names are well-formed text of at most ${MAX_HOST_NAME_CHARS} characters`,
+                },
+            };
+    }
+    if (names.size > MAX_HOST_NAMES)
+        return {
+            ok: false,
+            problem: {
+                code: 'too-many-host-names',
+                field,
+                detail: `at most ${MAX_HOST_NAMES} distinct host names per request, got ${names.size}`,
+            },
+        };
     const value: SentinelEntities = { hosts, processes, files: [...files] };
     if (incidentArmId !== undefined) value.incidentArmId = incidentArmId;
     return { ok: true, value };

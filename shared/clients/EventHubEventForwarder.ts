@@ -14,7 +14,7 @@ import type { SysmonEvent } from '../sysmon/types';
 
 /**
  * Bounded retries: the SDK defaults (3 retries, 30 s apart, 60 s per try) kept one failed send waiting 450 s here
- * (../shared/reference/toolchain-facts.md §5); a batch must fail fast enough to be retried by the function's policy.
+ * (measured with @azure/event-hubs 6.0.4, docs/architecture.md); a batch must fail fast enough to be retried by the function's policy.
  */
 export const FORWARDER_RETRY_OPTIONS: RetryOptions = {
     maxRetries: 2,

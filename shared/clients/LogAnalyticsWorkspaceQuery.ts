@@ -18,7 +18,7 @@ import type { WorkspaceQuery, WorkspaceQueryResult, WorkspaceTable } from '../po
 export const LOG_ANALYTICS_DEFAULT_ENDPOINT = 'https://api.loganalytics.io/v1';
 /**
  * The public-cloud token scope. Sovereign clouds need their own (e.g. `https://api.loganalytics.azure.cn/.default`)
- * passed as `scopes`: the client's `audience` option is ignored by 1.0.0 (../shared/reference/toolchain-facts.md §6).
+ * passed as `scopes`: the client's `audience` option is ignored by 1.0.0 (observed; docs/architecture.md).
  */
 export const LOG_ANALYTICS_DEFAULT_SCOPE = 'https://api.loganalytics.io/.default';
 
@@ -320,7 +320,7 @@ export function createWorkspaceQuery(options: WorkspaceQueryOptions): LogAnalyti
     const workspaceId = options.workspaceId.trim();
     if (workspaceId === '') throw new ConfigurationError('the Log Analytics workspace id is empty');
     const endpoint = (options.endpoint ?? LOG_ANALYTICS_DEFAULT_ENDPOINT).replace(/\/+$/, '');
-    // core-rest-pipeline's bearer policy refuses non-https URLs, even with allowInsecureConnection (toolchain-facts §6).
+    // core-rest-pipeline's bearer policy refuses non-https URLs, even with allowInsecureConnection (docs/architecture.md).
     if (!/^https:\/\//i.test(endpoint))
         throw new ConfigurationError(
             `the Log Analytics endpoint must be an https:// URL, got ${JSON.stringify(endpoint)}`,

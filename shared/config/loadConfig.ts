@@ -3,6 +3,7 @@
  * The README's configuration table lists the same settings; keep the two in step.
  */
 import { ConfigurationError } from '../errors';
+import { DEFAULT_CORRELATION_CONFIG } from '../correlate/config';
 import { DEFAULT_INGEST_LIMITS } from '../ingest/ingestBatch';
 import type { IngestLimits } from '../ingest/ingestBatch';
 
@@ -32,9 +33,20 @@ export interface WorkspaceConfig {
     workspaceId: string;
     endpoint: string;
     scope: string;
+    /** The most one incident's queries may take. */
     timeoutMs: number;
+    /** The most one playbook call's enrichment may take, all its incidents together. */
+    budgetMs: number;
+    /** Incidents of one playbook call enriched at once (each runs up to 4 queries). */
+    concurrency: number;
     clientId?: string;
 }
+
+/**
+ * An HTTP-triggered function must answer within 230 s (learn.microsoft.com, "Azure Functions HTTP trigger", Limits),
+ * and a Logic Apps HTTP action waits 120 s by default; the enrichment budget stays well below both.
+ */
+export const MAX_ENRICHMENT_BUDGET_MS = 100_000;
 
 export interface HollowtraceConfig {
     storage: StorageConfig;
@@ -45,6 +57,11 @@ export interface HollowtraceConfig {
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
     workspace?: WorkspaceConfig;
+    /**
+     * How long correlation waits for the rest of a chain after its last piece of evidence (and keeps process and
+     * file records after their last change): the late delivery tolerated between the events of one attack.
+     */
+    pendingRetentionMs: number;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/; // Table service naming rules (learn.microsoft.com, "Understanding the Table service data model")
@@ -86,8 +103,16 @@ function readStorage(env: Environment, problems: string[]): StorageConfig {
     return { kind: 'managedIdentity', tableEndpoint, ...(clientId && { clientId }) };
 }
 
+/**
+ * `HOLLOWTRACE_CORRELATION` lower-cased, `inline` when unset. Read on its own (without the rest of the settings) when
+ * the Functions host loads the app, to decide whether stage 2's trigger exists at all.
+ */
+export function correlationMode(env: Environment): string {
+    return (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
+}
+
 function readForwarding(env: Environment, problems: string[]): ForwardingConfig {
-    const mode = (env.HOLLOWTRACE_CORRELATION?.trim() || 'inline').toLowerCase();
+    const mode = correlationMode(env);
     if (mode === 'inline') return { mode: 'inline' };
     if (mode !== 'eventhub') {
         problems.push(
@@ -124,12 +149,19 @@ function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | 
     if (!/^https:\/\//.test(endpoint)) problems.push('HOLLOWTRACE_LOGS_QUERY_ENDPOINT must be an https:// URL');
     const timeoutMs = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS', 20_000, problems);
     if (timeoutMs > 600_000) problems.push('HOLLOWTRACE_ENRICHMENT_TIMEOUT_MS must be at most 600000');
+    const budgetMs = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_BUDGET_MS', 30_000, problems);
+    if (budgetMs > MAX_ENRICHMENT_BUDGET_MS)
+        problems.push(`HOLLOWTRACE_ENRICHMENT_BUDGET_MS must be at most ${MAX_ENRICHMENT_BUDGET_MS}`);
+    const concurrency = positiveInteger(env, 'HOLLOWTRACE_ENRICHMENT_CONCURRENCY', 5, problems);
+    if (concurrency > 20) problems.push('HOLLOWTRACE_ENRICHMENT_CONCURRENCY must be at most 20');
     const clientId = env.AZURE_CLIENT_ID?.trim();
     return {
         workspaceId,
         endpoint,
         scope: env.HOLLOWTRACE_LOGS_QUERY_SCOPE?.trim() || 'https://api.loganalytics.io/.default',
         timeoutMs,
+        budgetMs,
+        concurrency,
         ...(clientId && { clientId }),
     };
 }
@@ -157,6 +189,13 @@ export function loadConfig(env: Environment): HollowtraceConfig {
             maxDeadLetterRawChars: DEFAULT_INGEST_LIMITS.maxDeadLetterRawChars,
         },
         forwarding: readForwarding(env, problems),
+        pendingRetentionMs:
+            positiveInteger(
+                env,
+                'HOLLOWTRACE_PENDING_RETENTION_MINUTES',
+                DEFAULT_CORRELATION_CONFIG.pendingRetentionMs / 60_000,
+                problems,
+            ) * 60_000,
     };
     const workspace = readWorkspace(env, problems);
     if (workspace) config.workspace = workspace;

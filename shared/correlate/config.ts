@@ -23,10 +23,18 @@ export interface CorrelationConfig {
     imageWriteWindowMs: number;
     /** Follow-ups (network, children, unsigned loads) count this long after the first primary signal. */
     followUpWindowMs: number;
-    /** Wall-clock retention of process records, file records and chains without an incident. */
+    /**
+     * Wall-clock retention of process records, file records and chains without an incident, counted from their last
+     * change: evidence that arrives later than this after the previous piece of its chain starts a new chain.
+     */
     pendingRetentionMs: number;
     /** Wall-clock retention of chains that became incidents (the incident itself lives in the incident store). */
     incidentChainRetentionMs: number;
+    /**
+     * Wall-clock retention of the tombstone of an expired chain that had become an incident (its last version), from
+     * its expiry. Tombstones of chains that had not are kept `pendingRetentionMs`.
+     */
+    chainTombstoneRetentionMs: number;
     /** Evidence events kept per chain (the 88 identical remote threads of a psinject do not all need keeping). */
     maxEvidencePerChain: number;
     /**
@@ -55,6 +63,7 @@ export const DEFAULT_CORRELATION_CONFIG: CorrelationConfig = {
     followUpWindowMs: 10 * 60_000,
     pendingRetentionMs: 60 * 60_000,
     incidentChainRetentionMs: 7 * 24 * 60 * 60_000,
+    chainTombstoneRetentionMs: 400 * 24 * 60 * 60_000,
     maxEvidencePerChain: 24,
     hollowingHosts: {
         // svchost always runs a service group: `-k <group>` (Sigma proc_creation_win_svchost_execution_with_no_cli_flags),

@@ -30,14 +30,36 @@ export async function processCorrelationBatch(
     return { ...outcome, received: messages.length, deadLettered: decoded.deadLetters.length };
 }
 
-/** Correlates in the same invocation as ingestion: for source hubs that are already keyed by host. */
+/**
+ * Correlates in the same invocation as ingestion: for source hubs that are already keyed by host. `report` sees every
+ * outcome (the composition counts conflicts and warns, see {@link inlineOutcomeWarnings}).
+ */
 export class InlineCorrelation implements EventForwarder {
     constructor(
         private readonly correlator: Correlator,
         private readonly now: () => Date = () => new Date(),
+        private readonly report: (outcome: CorrelationOutcome) => void = () => undefined,
     ) {}
 
     async forward(events: readonly SysmonEvent[]): Promise<void> {
-        await this.correlator.process(events, this.now());
+        this.report(await this.correlator.process(events, this.now()));
     }
+}
+
+/**
+ * What an inline correlation outcome should warn about. ETag conflicts there mean several workers share hosts (the
+ * source hub is not keyed by host): each conflict re-reads the host's whole partition, which costs throughput many
+ * times over, so the warning names the fix. Undelivered incident versions stay in the outbox and are retried.
+ */
+export function inlineOutcomeWarnings(outcome: CorrelationOutcome): string[] {
+    const warnings: string[] = [];
+    if (outcome.conflicts > 0)
+        warnings.push(
+            `inline correlation: ${outcome.conflicts} ETag conflicts in one batch of ${outcome.hosts} hosts; the source hub is not keyed by host, so workers share hosts and re-read them. Forward to the host-keyed hub (HOLLOWTRACE_CORRELATION=eventHub).`,
+        );
+    for (const failure of outcome.deliveryFailures)
+        warnings.push(
+            `outbox: publisher ${failure.publisher} did not take ${failure.incidents} incident versions; they stay pending: ${failure.error}`,
+        );
+    return warnings;
 }

@@ -347,7 +347,7 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
                 hit(
                     'hollowing-host-without-arguments',
                     target.created,
-                    `${baseName(target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`,
+                    `${context.nameOf(target.guid, target.image)} started as ${JSON.stringify(target.commandLine ?? '')}`,
                 ),
             );
         }
@@ -356,7 +356,7 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
                 hit(
                     'hollowing-host-unexpected-parent',
                     target.created,
-                    `${baseName(target.image)} started by ${unusual.unexpectedParent}`,
+                    `${context.nameOf(target.guid, target.image)} started by ${unusual.unexpectedParent}`,
                 ),
             );
         }
@@ -364,7 +364,12 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
         if (egress) {
             // Its creator started it unusually: the creator is the suspected injector.
             hits.push(
-                hit('hollowing-host-network', egress, `${baseName(target.image)} ${egress.detail}`, target.parentGuid),
+                hit(
+                    'hollowing-host-network',
+                    egress,
+                    `${context.nameOf(target.guid, target.image)} ${egress.detail}`,
+                    target.parentGuid,
+                ),
             );
             firstPrimaryMs = Math.min(firstPrimaryMs ?? egress.timeMs, egress.timeMs);
         }
@@ -381,7 +386,7 @@ function contextSignals(context: Context, firstEventPrimaryMs: number | undefine
                 hit(
                     'image-written-before-start',
                     write,
-                    `${baseName(write.writerImage) || write.writerGuid} wrote ${context.file.path} then started it`,
+                    `${context.nameOf(write.writerGuid, write.writerImage)} wrote ${context.file.path} then started it`,
                     write.writerGuid,
                 ),
             );
@@ -446,19 +451,17 @@ function creatorFindingHits(chain: ChainRecord, state: HostState, context: Conte
         const childChain = state.chains.get(child.guid);
         if (childChain && evaluate(childChain, state, context.config, false).isIncident) continue;
         const childName = context.nameOf(child.guid, child.image);
-        hits.push(
-            withAccess(
-                [
-                    hit(
-                        'process-created-from-unbacked-code',
-                        evidenceRef(event),
-                        `${context.nameOf(chain.targetGuid, event.sourceImage)} started ${childName} (${JSON.stringify(child.commandLine ?? '')}) from code in memory no module backs`,
-                        chain.targetGuid,
-                    ),
-                ],
-                event.grantedAccess,
-            )[0]!,
-        );
+        const creator = context.nameOf(chain.targetGuid, event.sourceImage);
+        const commandLine = JSON.stringify(child.commandLine ?? '');
+        hits.push({
+            ...hit(
+                'process-created-from-unbacked-code',
+                evidenceRef(event),
+                `${creator} started ${childName} (${commandLine}) from code in memory no module backs`,
+                chain.targetGuid,
+            ),
+            grantedAccess: event.grantedAccess,
+        });
     }
     return hits;
 }

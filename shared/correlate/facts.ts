@@ -84,9 +84,10 @@ const GATE_MODULES = new Set(['ntdll.dll', 'win32u.dll', 'wow64win.dll', 'wow64.
 const CREATE_PROCESS_MODULES = new Set(['kernelbase.dll', 'kernel32.dll']);
 // JIT-compiled .NET code has no backing module, so UNKNOWN frames above the CLR are expected (Sigma
 // proc_access_win_susp_potential_shellcode_injection, 250ae82f-736e-4844-a68b-0b5e8cc887da, filters Visual Studio and
-// MSBuild by System.ni.dll in CallTrace for this reason).
+// MSBuild by System.ni.dll in CallTrace for this reason). The Java virtual machine's JIT (jvm.dll) is the same case:
+// a Java program starting a process calls CreateProcess from compiled Java code that no module backs.
 const MANAGED_RUNTIME =
-    /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
+    /(?:^|\\)(?:clr|coreclr|mscorwks|mscorlib\.ni|system\.private\.corelib|jvm|[^\\]+\.ni)\.dll$|\\assembly\\nativeimages_/i;
 
 /** What the `CallTrace` of one process access says about the code that asked for the handle. */
 export interface AccessFacts {
@@ -250,7 +251,8 @@ export interface CommandLineInjection {
 
 // `mavinject <pid> /INJECTRUNNING <dll>` (LOLBAS Mavinject; Sigma proc_creation_win_lolbin_mavinject_process_injection,
 // 4f73421b-5a0b-4bbf-a892-5a7fb99bea66, keys on the switch, not on the file name, so renamed copies match too).
-const INJECT_RUNNING = /(?:^|\s)(\d{1,10})\s+\/injectrunning\s+("[^"]+"|\S+)/i;
+// The PID is the utility's first argument: a shell whose command line merely carries the utility's is not matched.
+const INJECT_RUNNING = /^(\d{1,10})\s+\/injectrunning\s+("[^"]+"|\S+)/i;
 // App-V starts the utility for its virtual applications (the Sigma rule's filter).
 const APP_V_CLIENT = /\\appvclient\.exe$/i;
 

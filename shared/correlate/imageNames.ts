@@ -39,8 +39,11 @@ function withoutNtPrefix(path: string): string {
     return path.replace(/^\\\\\?\\|^\\\?\?\\/, '');
 }
 
+/** The path below its volume, lower case: `C:\\x`, `\\??\\C:\\x` and `\\Device\\HarddiskVolume2\\x` name one file. */
 function sameImageKey(image: string): string {
-    return withoutNtPrefix(image.trim()).toLowerCase();
+    return withoutNtPrefix(image.trim())
+        .toLowerCase()
+        .replace(/^(?:[a-z]:|\\device\\harddiskvolume\d+)(?=\\)/, '');
 }
 
 /** `<unknown process>` (or its XML-escaped spelling): Sysmon did not know the image. */

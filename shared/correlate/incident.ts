@@ -39,6 +39,12 @@ export interface Incident {
     notes?: string[];
     createdAt: string;
     updatedAt: string;
+    /**
+     * Present when an earlier chain on this target expired (retention ran out) before the evidence of this version
+     * arrived: what was scored here is only the evidence that came afterwards, and `previousVersion` is the last
+     * version published from the expired chain, if it had become an incident.
+     */
+    afterExpiry?: { expiredAt: string; previousVersion?: number };
 }
 
 /** Signal hits shown per signal name; the rest are summarized by the chain's own counts. */
@@ -65,6 +71,13 @@ export function toIncident(change: IncidentChange): Incident {
         if (hit.grantedAccess !== undefined) signal.grantedAccess = hit.grantedAccess;
         signals.push(signal);
     }
+    const earlier = change.earlier;
+    const explanation =
+        earlier === undefined
+            ? evaluation.explanation
+            : `${evaluation.explanation} Earlier evidence on this target expired at ${earlier.expiredAt}` +
+              (earlier.version !== undefined ? ` (last published as version ${String(earlier.version)})` : '') +
+              '; this version is scored from the evidence that arrived after it.';
     return {
         id: change.id,
         version: change.version,
@@ -79,10 +92,16 @@ export function toIncident(change: IncidentChange): Incident {
         lastSeen: evaluation.lastSeen,
         signals,
         contributions: evaluation.contributions,
-        explanation: evaluation.explanation,
+        explanation,
         ...(evaluation.notes.length > 0 && { notes: evaluation.notes }),
         createdAt: change.createdAt,
         updatedAt: change.updatedAt,
+        ...(earlier && {
+            afterExpiry: {
+                expiredAt: earlier.expiredAt,
+                ...(earlier.version !== undefined && { previousVersion: earlier.version }),
+            },
+        }),
     };
 }
 

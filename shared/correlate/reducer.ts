@@ -19,6 +19,7 @@ import {
 } from './facts';
 import type {
     ChainRecord,
+    ChainTombstone,
     Evidence,
     EvidenceRef,
     FollowUp,
@@ -34,9 +35,13 @@ export interface IncidentChange {
     id: string;
     version: number;
     host: string;
+    /** The chain's target process GUID (the chain's state key). */
+    targetGuid: string;
     createdAt: string;
     updatedAt: string;
     evaluation: ChainEvaluation;
+    /** An earlier chain of the same target expired before this chain's evidence arrived. */
+    earlier?: { expiredAt: string; version?: number };
 }
 
 export interface ApplyResult {
@@ -127,13 +132,21 @@ function addFollowUp(record: ProcessRecord, followUp: FollowUp): boolean {
     return true;
 }
 
-/** Adds evidence to a chain (created when missing); returns whether the chain changed. */
+/** A new chain on `targetGuid`, remembering the tombstone of an earlier chain of the same target if there is one. */
+function openChain(state: HostState, targetGuid: string, nowMs: number): ChainRecord {
+    const chain: ChainRecord = { targetGuid, evidence: [], droppedEvidence: 0, updatedAt: nowMs };
+    const tombstone = state.tombstones.get(targetGuid);
+    if (tombstone) chain.earlier = { ...tombstone };
+    state.chains.set(targetGuid, chain);
+    return chain;
+}
+
+/**
+ * Adds evidence to a chain (created when missing); returns whether the chain changed. Refreshes the chain's
+ * `updatedAt`, so pending retention counts from the last piece of evidence, not from the first.
+ */
 function addEvidence(state: HostState, targetGuid: string, evidence: Evidence, nowMs: number, max: number): boolean {
-    let chain = state.chains.get(targetGuid);
-    if (!chain) {
-        chain = { targetGuid, evidence: [], droppedEvidence: 0, updatedAt: nowMs };
-        state.chains.set(targetGuid, chain);
-    }
+    const chain = state.chains.get(targetGuid) ?? openChain(state, targetGuid, nowMs);
     const key = eventKey(evidence.event);
     if (chain.evidence.some((e) => eventKey(e.event) === key)) return false;
     if (chain.evidence.length >= max) {
@@ -146,6 +159,7 @@ function addEvidence(state: HostState, targetGuid: string, evidence: Evidence, n
     }
     chain.evidence.push(evidence);
     chain.evidence.sort((a, b) => orderRefs(evidenceRef(a.event), evidenceRef(b.event)));
+    chain.updatedAt = nowMs;
     return true;
 }
 
@@ -162,7 +176,7 @@ function openChainForUnusualHostEgress(
     config: CorrelationConfig,
 ): boolean {
     if (state.chains.has(record.guid) || unusualHostEgress(record, config) === undefined) return false;
-    state.chains.set(record.guid, { targetGuid: record.guid, evidence: [], droppedEvidence: 0, updatedAt: nowMs });
+    openChain(state, record.guid, nowMs);
     return true;
 }
 
@@ -409,27 +423,62 @@ function rescore(
     );
     if (chain.incident?.fingerprint === fingerprint) return undefined;
     const now = new Date(nowMs).toISOString();
+    // A chain rebuilt after its predecessor expired continues that incident's versions: the stores keep the highest
+    // version of an id, so starting at 1 again would hide the new chain behind the old one.
     chain.incident = chain.incident
         ? { ...chain.incident, version: chain.incident.version + 1, fingerprint, updatedAt: now }
-        : { id: incidentId(state.host, chain.targetGuid), version: 1, fingerprint, createdAt: now, updatedAt: now };
+        : {
+              id: incidentId(state.host, chain.targetGuid),
+              version: (chain.earlier?.version ?? 0) + 1,
+              fingerprint,
+              createdAt: now,
+              updatedAt: now,
+          };
     chain.updatedAt = nowMs;
     return {
         id: chain.incident.id,
         version: chain.incident.version,
         host: state.host,
+        targetGuid: chain.targetGuid,
         createdAt: chain.incident.createdAt,
         updatedAt: chain.incident.updatedAt,
         evaluation,
+        ...(chain.earlier && {
+            earlier: {
+                expiredAt: new Date(chain.earlier.expiredAt).toISOString(),
+                ...(chain.earlier.version !== undefined && { version: chain.earlier.version }),
+            },
+        }),
     };
 }
 
 /**
- * Removes what has waited long enough (Table Storage has no TTL: a timer calls this): chains that never became an
- * incident and process and file records after `pendingRetentionMs`, incident chains after `incidentChainRetentionMs`.
- * Returns the keys removed.
+ * How long a tombstone is kept: long for a chain that had become an incident (its version must never restart), one
+ * more pending window for a chain that had not (enough to say that late evidence missed it, without keeping a record
+ * of every pending chain ever opened).
  */
-export function expireState(state: HostState, nowMs: number, config: CorrelationConfig): Set<string> {
+function tombstoneRetentionMs(tombstone: ChainTombstone, config: CorrelationConfig): number {
+    return tombstone.version !== undefined ? config.chainTombstoneRetentionMs : config.pendingRetentionMs;
+}
+
+/** What an expiry pass over one host's state removed and wrote. */
+export interface ExpiryResult {
+    /** Keys of records removed. */
+    removed: Set<string>;
+    /** Keys of records written (tombstones of the chains removed). */
+    changed: Set<string>;
+}
+
+/**
+ * Removes what has waited long enough (Table Storage has no TTL: a timer calls this): chains that never became an
+ * incident and process and file records `pendingRetentionMs` after their last change, incident chains after
+ * `incidentChainRetentionMs`, tombstones after `chainTombstoneRetentionMs`. Each chain removed leaves a tombstone
+ * (its incident's id and last version), so a chain rebuilt on the same target continues at the next version.
+ * Outbox entries are never expired here: they leave only once delivered.
+ */
+export function expireState(state: HostState, nowMs: number, config: CorrelationConfig): ExpiryResult {
     const removed = new Set<string>();
+    const changed = new Set<string>();
     const pendingCutoff = nowMs - config.pendingRetentionMs;
     const incidentCutoff = nowMs - config.incidentChainRetentionMs;
     for (const [guid, chain] of state.chains) {
@@ -439,6 +488,18 @@ export function expireState(state: HostState, nowMs: number, config: Correlation
         ) {
             state.chains.delete(guid);
             removed.add(stateKey.chain(guid));
+            const previous = state.tombstones.get(guid);
+            const version = Math.max(chain.incident?.version ?? 0, previous?.version ?? 0, chain.earlier?.version ?? 0);
+            const incident = chain.incident?.id ?? previous?.incidentId ?? chain.earlier?.incidentId;
+            state.tombstones.set(guid, {
+                targetGuid: guid,
+                expiredAt: nowMs,
+                evidence: chain.evidence.length + chain.droppedEvidence,
+                ...(incident !== undefined && { incidentId: incident }),
+                ...(version > 0 && { version }),
+                updatedAt: nowMs,
+            });
+            changed.add(stateKey.tombstone(guid));
         }
     }
     for (const [guid, record] of state.processes) {
@@ -453,5 +514,32 @@ export function expireState(state: HostState, nowMs: number, config: Correlation
             removed.add(stateKey.file(path));
         }
     }
-    return removed;
+    for (const [guid, tombstone] of state.tombstones) {
+        if (
+            tombstone.updatedAt + tombstoneRetentionMs(tombstone, config) < nowMs &&
+            !changed.has(stateKey.tombstone(guid))
+        ) {
+            state.tombstones.delete(guid);
+            removed.add(stateKey.tombstone(guid));
+        }
+    }
+    return { removed, changed };
+}
+
+/**
+ * The earliest wall-clock ms at which something of this state may expire (undefined when nothing can): the
+ * maintenance pass visits the host then and not before, so its cost follows what changed rather than fleet size.
+ */
+export function nextExpiryMs(state: HostState, config: CorrelationConfig): number | undefined {
+    let due = Infinity;
+    for (const chain of state.chains.values())
+        due = Math.min(
+            due,
+            chain.updatedAt + (chain.incident ? config.incidentChainRetentionMs : config.pendingRetentionMs),
+        );
+    for (const record of state.processes.values()) due = Math.min(due, record.updatedAt + config.pendingRetentionMs);
+    for (const file of state.files.values()) due = Math.min(due, file.updatedAt + config.pendingRetentionMs);
+    for (const tombstone of state.tombstones.values())
+        due = Math.min(due, tombstone.updatedAt + tombstoneRetentionMs(tombstone, config));
+    return Number.isFinite(due) ? due + 1 : undefined;
 }

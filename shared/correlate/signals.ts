@@ -157,12 +157,12 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         points: 55,
         kind: 'primary',
         side: 'actor',
-        attack: ['T1055.012'],
+        attack: ['T1055'],
         summary: 'the creator opened its new child from code running in memory no module backs',
         description:
             "The creator's handle to its new child came from a CallTrace whose outermost non-Windows frame is UNKNOWN (not .NET JIT code). On the child's chain this is evidence about the creator: the child is called hollowed only with evidence of its own.",
         falsePositives:
-            'JIT engines other than .NET, packers and some installers run unbacked code that starts processes.',
+            'JIT engines other than .NET and Java (both recognised by their runtime frames), packers and some installers run unbacked code that starts processes.',
         triage: [
             'Treat the creator as running injected or reflectively loaded code (see process-created-from-unbacked-code).',
             'Look for evidence on the child: re-opens with write rights, remote threads, EID 25, network.',
@@ -179,7 +179,8 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         summary: 'this process started children from code running in memory no module backs',
         description:
             'A finding on the creator, raised once per creator process: it started one or more children whose creation handle came from unbacked code, and none of those children shows evidence of injection of its own. The creator runs code that no file on disk backs (a reflectively loaded implant stage, or code injected into it earlier). Severity at most Medium; the children are listed as evidence.',
-        falsePositives: 'JIT engines other than .NET (JavaScript, Java), packed or self-modifying installers.',
+        falsePositives:
+            'JIT engines other than .NET and Java (JavaScript engines, emulators), packed or self-modifying installers.',
         triage: [
             'Dump the creator and look for unbacked executable regions (a PE header, a reflective loader).',
             'Check how the creator started and what loaded into it (EID 7, EID 8 into it).',
@@ -347,7 +348,7 @@ const DEFINITIONS: Readonly<Record<SignalName, Definition>> = {
         kind: 'primary',
         side: 'victim',
         attack: ['T1055.001', 'T1218.013'],
-        summary: 'a signed Windows utility was asked on its command line to load a DLL into a running process',
+        summary: 'an injector utility (mavinject) was asked on its command line to load a DLL into a running process',
         description:
             "EID 1 whose command line asks an injector utility to load a DLL into a running process by PID (mavinject <pid> /INJECTRUNNING <dll>); the target is resolved from the PID in the host state (it may be the utility's own parent), else named by PID. App-V (AppVClient.exe parent) is filtered as Sigma does.",
         falsePositives: 'App-V virtual applications on hosts that use App-V.',

@@ -4,6 +4,7 @@
  * Every record is plain JSON so a store can persist it as is (state stores keep one entity per key).
  */
 import type { SysmonEvent } from '../sysmon/types';
+import type { Incident } from './incident';
 
 /** What a process creation (EID 1) told us, plus bounded follow-up activity of that process. */
 export interface ProcessRecord {
@@ -82,7 +83,41 @@ export interface ChainRecord {
     /** Evidence events evicted by earlier ones once the chain held `maxEvidencePerChain`. */
     droppedEvidence: number;
     incident?: IncidentMarker;
+    /** Wall-clock ms of the last change (evidence added, incident versioned), for expiry. */
     updatedAt: number;
+    /** An earlier chain of this target expired before this one was opened (copied from its tombstone). */
+    earlier?: ChainTombstone;
+}
+
+/**
+ * What is left of an expired chain: enough for a chain rebuilt on the same target to continue its incident's
+ * versions (n + 1, never 1 again, so the incident store and Sentinel take the new version) and to say that earlier
+ * evidence expired. Small, and kept much longer than chains (`chainTombstoneRetentionMs`).
+ */
+export interface ChainTombstone {
+    targetGuid: string;
+    /** Wall-clock ms when the (latest) chain of this target expired. */
+    expiredAt: number;
+    /** Evidence events the expired chain held. */
+    evidence: number;
+    /** The expired chain's incident id and highest version, when it had become an incident. */
+    incidentId?: string;
+    version?: number;
+    updatedAt: number;
+}
+
+/**
+ * A committed incident version not yet delivered to one publisher (the transactional outbox). Written in the same
+ * entity group transaction as the chain record that carries this version, deleted once that publisher took it.
+ * Holds the incident as committed, so later changes to the chain (or its expiry) do not change what is delivered.
+ */
+export interface OutboxEntry {
+    publisher: string;
+    /** State key of the chain record this version belongs to: the Table store keeps both in one transaction. */
+    chainKey: string;
+    incident: Incident;
+    /** Wall-clock ms of the commit. */
+    createdAt: number;
 }
 
 /**
@@ -93,6 +128,12 @@ export interface ChainRecord {
 export interface HostMeta {
     saves: number;
     updatedAt: number;
+    /**
+     * Wall-clock ms by which the maintenance pass should visit this host: something may expire by then, or an outbox
+     * entry waits for delivery. Never later than the true time (it may be earlier: the visit then finds nothing).
+     * Absent on a host whose meta record predates it.
+     */
+    dueAt?: number;
 }
 
 export interface HostState {
@@ -101,10 +142,28 @@ export interface HostState {
     processes: Map<string, ProcessRecord>;
     files: Map<string, FileRecord>;
     chains: Map<string, ChainRecord>;
+    tombstones: Map<string, ChainTombstone>;
+    /** Pending deliveries by state key (`stateKey.outbox`). */
+    outbox: Map<string, OutboxEntry>;
 }
 
 export function emptyHostState(host: string): HostState {
-    return { host, meta: { saves: 0, updatedAt: 0 }, processes: new Map(), files: new Map(), chains: new Map() };
+    return {
+        host,
+        meta: { saves: 0, updatedAt: 0 },
+        processes: new Map(),
+        files: new Map(),
+        chains: new Map(),
+        tombstones: new Map(),
+        outbox: new Map(),
+    };
+}
+
+/** Whether a host's state holds nothing but its meta record (the meta record then goes too). */
+export function isEmptyHostState(state: HostState): boolean {
+    return (
+        state.processes.size + state.files.size + state.chains.size + state.tombstones.size + state.outbox.size === 0
+    );
 }
 
 /** Storage keys of the records: one entity each. */
@@ -113,13 +172,19 @@ export const stateKey = {
     process: (guid: string): string => `p:${guid}`,
     file: (path: string): string => `f:${hash53(path)}`,
     chain: (guid: string): string => `c:${guid}`,
+    tombstone: (guid: string): string => `t:${guid}`,
+    /** Zero-padded version, so a partition lists an incident's pending versions in order. */
+    outbox: (publisher: string, incidentId: string, version: number): string =>
+        `o:${publisher}:${incidentId}:${String(version).padStart(10, '0')}`,
 };
 
 export type StateRecord =
     | { kind: 'meta'; value: HostMeta }
     | { kind: 'process'; value: ProcessRecord }
     | { kind: 'file'; value: FileRecord }
-    | { kind: 'chain'; value: ChainRecord };
+    | { kind: 'chain'; value: ChainRecord }
+    | { kind: 'tombstone'; value: ChainTombstone }
+    | { kind: 'outbox'; value: OutboxEntry };
 
 /** The record stored under `key`, if any. */
 export function recordAt(state: HostState, key: string): StateRecord | undefined {
@@ -133,6 +198,14 @@ export function recordAt(state: HostState, key: string): StateRecord | undefined
         const value = state.chains.get(id);
         return value && { kind: 'chain', value };
     }
+    if (key.startsWith('t:')) {
+        const value = state.tombstones.get(id);
+        return value && { kind: 'tombstone', value };
+    }
+    if (key.startsWith('o:')) {
+        const value = state.outbox.get(key);
+        return value && { kind: 'outbox', value };
+    }
     for (const value of state.files.values()) if (stateKey.file(value.path) === key) return { kind: 'file', value };
     return undefined;
 }
@@ -142,7 +215,11 @@ export function putRecord(state: HostState, record: StateRecord): void {
     if (record.kind === 'meta') state.meta = record.value;
     else if (record.kind === 'process') state.processes.set(record.value.guid, record.value);
     else if (record.kind === 'chain') state.chains.set(record.value.targetGuid, record.value);
-    else state.files.set(record.value.path, record.value);
+    else if (record.kind === 'tombstone') state.tombstones.set(record.value.targetGuid, record.value);
+    else if (record.kind === 'outbox') {
+        const { publisher, incident } = record.value;
+        state.outbox.set(stateKey.outbox(publisher, incident.id, incident.version), record.value);
+    } else state.files.set(record.value.path, record.value);
 }
 
 /**
@@ -164,7 +241,8 @@ export function hash53(text: string, seed = 0): string {
 
 /**
  * The identity of an event for de-duplication: the record id when the feed carries one, otherwise a hash of the
- * event's content (the Log Analytics `Event` table has no record id: integration-and-perf.md A1, D1).
+ * event's content (the Log Analytics `Event` table has no record id:
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/event).
  */
 export function eventKey(event: SysmonEvent): string {
     if (event.recordId !== undefined) return `${event.eventId}:r${event.recordId}`;

@@ -5,7 +5,7 @@
  * and `received = accepted + ignored + rejected` always holds. An input is one event: a Log Analytics export or an
  * `<Events>` list in one message counts once per row; a message that cannot be read at all counts once.
  *
- * Feed shapes (../shared/reference/integration-and-perf.md §0, A1-A5):
+ * Feed shapes (docs/architecture.md, "Feed shapes", with their public sources):
  * 1. Log Analytics data export `{"records":[...]}`, rows of `Type` `Event` (XML `EventData`) and `WindowsEvent`
  *    (`EventData` object or JSON string; `RawEventData` XML when Log Analytics could not parse it);
  * 2. raw Windows event XML, one `<Event>` or an `<Events>` list;
@@ -192,7 +192,8 @@ function safeRawText(raw: () => string): string {
 
 /**
  * The same input in a replayed batch gets the same id, so a retried batch overwrites its own dead letters
- * instead of adding copies (Event Hubs is at-least-once: integration-and-perf.md A7).
+ * instead of adding copies (Event Hubs is at-least-once:
+ * learn.microsoft.com/azure/azure-functions/functions-reliable-event-processing).
  */
 function deadLetterId(origin: EventOrigin): string {
     const where = origin.sequenceNumber !== undefined ? `s${origin.sequenceNumber}` : `m${origin.messageIndex}`;
@@ -546,7 +547,7 @@ function ingestJsonRecord(
         return;
     }
     if (typeof record._raw === 'string') {
-        // Cribl keeps the original payload in `_raw` (integration-and-perf.md A4): read it as a message of its own,
+        // Cribl keeps the original payload in `_raw` (github.com/criblpacks/cribl-windows-events): read it as a message of its own,
         // one level deep only (a `_raw` inside `_raw` is not unwrapped again).
         if (wrapperIndex !== undefined) {
             sink.reject('unrecognized-format', 'nested _raw wrappers are not unwrapped', origin, raw);
@@ -572,7 +573,7 @@ function ingestJsonRecord(
     );
 }
 
-/** Log Analytics `Event` table row: `EventData` is an XML string; no record id (integration-and-perf.md A1). */
+/** Log Analytics `Event` table row: `EventData` is an XML string; no record id (learn.microsoft.com/azure/azure-monitor/reference/tables/event). */
 function ingestLogAnalyticsEventRow(
     row: Record<string, unknown>,
     origin: EventOrigin,
@@ -673,7 +674,7 @@ function ingestLogAnalyticsWindowsEventRow(
     normalizeInto(sink, envelope, new FieldBag(eventData), origin, raw);
 }
 
-/** Winlogbeat raw document (integration-and-perf.md A3): `winlog.event_id` is a string, data in `winlog.event_data`. */
+/** Winlogbeat raw document (elastic/beats winlogbeat sysmon golden files): `winlog.event_id` is a string, data in `winlog.event_data`. */
 function ingestWinlogbeat(
     document: Record<string, unknown>,
     winlog: Record<string, unknown>,

@@ -2,8 +2,8 @@
  * @module Reads the Event Hubs trigger metadata the Functions host passes with a `cardinality: 'many'` batch.
  *
  * The Node worker camel-cases the host's keys: `partitionContext.partitionId`, `sequenceNumberArray`,
- * `offsetArray`, `enqueuedTimeUtcArray`, index-aligned with the messages (../shared/reference/toolchain-facts.md §3.3,
- * integration-and-perf.md A0). Formats vary by extension version (offsets as numbers or strings, times with or without
+ * `offsetArray`, `enqueuedTimeUtcArray`, index-aligned with the messages (`fromRpcTriggerMetadata` in
+ * azure-functions-nodejs-library; docs/architecture.md, "Event Hubs trigger input"). Formats vary by extension version (offsets as numbers or strings, times with or without
  * a zone), so everything is read defensively and a missing array simply leaves the coordinate out.
  */
 import type { IngestMessage } from './ingestBatch';
@@ -19,7 +19,7 @@ function arrayAt(metadata: Record<string, unknown>, key: string, index: number):
     return Array.isArray(array) ? (array[index] as unknown) : undefined;
 }
 
-/** The capture had no zone suffix on enqueued times; they are UTC (toolchain-facts.md §3.3). */
+/** The capture had no zone suffix on enqueued times; they are UTC (docs/architecture.md). */
 function normalizeEnqueuedTime(value: unknown): string | undefined {
     let text: string | undefined;
     if (value instanceof Date) text = value.toISOString();

@@ -1,4 +1,4 @@
-import { deserializeRecord, emptyHostState, putRecord, recordAt, serializeRecord } from '../correlate/state';
+import { deserializeRecord, emptyHostState, putRecord, recordAt, serializeRecord, stateKey } from '../correlate/state';
 import { ConcurrencyConflictError } from '../errors';
 import type { HostStateStore, LoadedHostState, SaveStats } from './hostStateStore';
 
@@ -53,11 +53,21 @@ export class InMemoryHostStateStore implements HostStateStore {
             partition.delete(key);
             loaded.etags.delete(key);
         }
-        this.hosts.set(host.toLowerCase(), partition);
+        if (partition.size > 0) this.hosts.set(host.toLowerCase(), partition);
+        else this.hosts.delete(host.toLowerCase());
         return Promise.resolve({ transactions: changed.size + removed.size > 0 ? 1 : 0 });
     }
 
-    listHosts(): Promise<string[]> {
-        return Promise.resolve([...this.hosts.keys()].filter((h) => (this.hosts.get(h)?.size ?? 0) > 0).sort());
+    listDueHosts(dueBy: Date, limit: number, after?: string): Promise<string[]> {
+        const due: string[] = [];
+        for (const [host, partition] of this.hosts) {
+            if (after !== undefined && host <= after.toLowerCase()) continue;
+            const meta = partition.get(stateKey.meta);
+            if (meta === undefined) continue;
+            const record = deserializeRecord(meta.json);
+            if (record.kind === 'meta' && record.value.dueAt !== undefined && record.value.dueAt <= dueBy.getTime())
+                due.push(host);
+        }
+        return Promise.resolve(due.sort().slice(0, limit));
     }
 }

@@ -1,6 +1,6 @@
 /**
  * @module The `<Data Name>` values of the Sysmon events hollowtrace correlates (EventIDs 1, 3, 5, 7, 8, 10, 11, 25),
- * each once, from ../shared/reference/detection-anchors.md §1.1-1.7 (SysmonCommon `manifest.xml`, schemas 4.50-4.90;
+ * each once, from the Sysmon manifest (github.com/Sysinternals/SysmonCommon `manifest.xml`, schemas 4.50-4.90;
  * EID 11 from the same manifest: RuleName, UtcTime, ProcessGuid, ProcessId, Image, TargetFilename, CreationUtcTime,
  * User). The XML scanner files values under their index here (a slot) instead of building a name/value map.
  */
@@ -48,7 +48,7 @@ export const SYSMON_DATA_NAMES: readonly string[] = [
     'Signed',
     'Signature',
     'SignatureStatus',
-    // EID 8 writes …Guid, EID 10 …GUID (detection-anchors.md §1.5, §1.6)
+    // EID 8 writes …Guid, EID 10 …GUID (OTRF/OSSEM-DD windows/sysmon/events/event-8.yml, event-10.yml)
     'SourceProcessGuid',
     'SourceProcessGUID',
     'SourceProcessId',

@@ -2,8 +2,8 @@
  * @module Normalizes one Sysmon record, whatever feed it came from, into a typed `SysmonEvent`, or says why not.
  *
  * Fields are found by name, never by position, and case-insensitively (EID 10 writes `SourceProcessGUID`, EID 8
- * `SourceProcessGuid`: detection-anchors.md §1.5, §1.6). `-`, empty and `N/A` mean absent (§10.4 item 8).
- * GUIDs lose their braces and are lower-cased (§10.4 item 3). The event time is Sysmon `UtcTime`, because some
+ * `SourceProcessGuid`: OTRF/OSSEM-DD event-8.yml, event-10.yml). `-`, empty and `N/A` mean absent (docs/architecture.md).
+ * GUIDs lose their braces and are lower-cased (exports differ in both). The event time is Sysmon `UtcTime`, because some
  * feeds stamp `TimeCreated` in local time with a `Z` (../shared/datasets/README.md, "How the flat fields were filled").
  */
 import { decodeXmlEntitiesLenient } from '../ingest/eventXml';
@@ -223,7 +223,7 @@ class RecordRejected extends Error {
     }
 }
 
-/** Values that mean "no value" in Sysmon renderings (detection-anchors.md §10.4 item 8), surrounding blanks ignored. */
+/** Values that mean "no value" in Sysmon renderings (docs/architecture.md), surrounding blanks ignored. */
 function isAbsentText(text: string): boolean {
     if (text.length > 5) return false; // the longest absent form is ' N/A ' once padded
     const core = trimmed(text);
@@ -289,7 +289,7 @@ class FieldReader {
 
 /**
  * Parses a decimal or `0x` hexadecimal integer given as a number or text (ProcessId may be `"0x1eec"` in alerts,
- * integration-and-perf.md §0). Absent values give `undefined`; anything else that is not a non-negative safe
+ * learn.microsoft.com/azure/sentinel/security-alert-schema). Absent values give `undefined`; anything else that is not a non-negative safe
  * integer is rejected as `wrong-type`.
  */
 function parseInteger(name: string, value: unknown): number | undefined {
@@ -403,7 +403,7 @@ export interface ParsedUtcTime {
 }
 
 /**
- * Parses Sysmon `UtcTime` (`YYYY-MM-DD HH:MM:SS.mmm`, UTC, no zone; detection-anchors.md §1.9); also accepts a `T`
+ * Parses Sysmon `UtcTime` (`YYYY-MM-DD HH:MM:SS.mmm`, UTC, no zone; Sysmon manifest); also accepts a `T`
  * separator, 0-9 fraction digits and a trailing `Z`. Returns `undefined` for anything else, including impossible
  * dates. Hand-rolled because it runs once per event on the hot path (`npm run bench:ingest`).
  * @example parseUtcTime('2020-10-22 01:40:38.739') // { ms: 1603330838739, iso: '2020-10-22T01:40:38.739Z' }

@@ -2,12 +2,12 @@
  * @module The normalized Sysmon events hollowtrace correlates.
  *
  * Field names follow the Sysmon manifest (Sysinternals/SysmonCommon `manifest.xml`, schema 4.50 to 4.90;
- * ../shared/reference/detection-anchors.md §1) in camelCase. EID 10 spells `SourceProcessGUID` and EID 8
+ * docs/architecture.md) in camelCase. EID 10 spells `SourceProcessGUID` and EID 8
  * `SourceProcessGuid`; both normalize to `sourceProcessGuid`. GUIDs are lower case without braces.
  * Absent values (`-`, empty, `N/A`, missing) are `undefined`.
  */
 
-/** Sysmon event IDs that correlation uses (Sysmon docs, event list; detection-anchors.md §1). */
+/** Sysmon event IDs that correlation uses (learn.microsoft.com/sysinternals/downloads/sysmon, "Events"). */
 export const CORRELATED_EVENT_IDS = [1, 3, 5, 7, 8, 10, 11, 25] as const;
 export type CorrelatedEventId = (typeof CORRELATED_EVENT_IDS)[number];
 
@@ -139,7 +139,7 @@ export interface ProcessTamperingEvent extends SysmonEventBase {
     processGuid: string;
     processId?: number;
     image?: string;
-    /** Free text: `Image is replaced`, `Image is locked for access`, or future values (detection-anchors.md §1.7). */
+    /** Free text: `Image is replaced`, `Image is locked for access`, or future values (Sysmon 13 release notes; docs/architecture.md). */
     type?: string;
     user?: string;
 }

@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyConflictError } from '../../shared/errors';
 import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
-import type { ChainRecord, Evidence, FileRecord, HostState, ProcessRecord } from '../../shared/correlate/state';
+import type {
+    ChainRecord,
+    Evidence,
+    FileRecord,
+    HostState,
+    OutboxEntry,
+    ProcessRecord,
+} from '../../shared/correlate/state';
+import type { Incident } from '../../shared/correlate/incident';
 import type { HostStateStore, LoadedHostState } from '../../shared/ports/hostStateStore';
 
 export interface HostStateStoreContractOptions {
@@ -156,6 +164,30 @@ async function seed(store: HostStateStore, host: string, state: HostState): Prom
         putRecord(loaded.state, record);
     await store.save(host, loaded, keysOf(state), new Set());
     return loaded;
+}
+
+/** A pending delivery of version `version` of the incident of chain `chainGuid`. */
+function outboxEntry(publisher: string, chainGuid: string, version: number): OutboxEntry {
+    const chain = chainRecord(chainGuid);
+    const incident: Incident = {
+        id: chain.incident?.id ?? 'hti-0',
+        version,
+        host: 'WS-Ünïcode-01',
+        technique: 'T1055.012',
+        techniqueName: 'Process Hollowing',
+        score: 90,
+        severity: 'High',
+        injector: { processGuid: 'injector', image: `C:\\${AWKWARD}.exe` },
+        target: { processGuid: chainGuid, image: 'C:\\Windows\\System32\\svchost.exe' },
+        firstSeen: '2026-11-25T10:00:02.000Z',
+        lastSeen: '2026-11-25T10:00:04.000Z',
+        signals: [],
+        contributions: [],
+        explanation: AWKWARD,
+        createdAt: '2026-11-25T10:00:03.000Z',
+        updatedAt: '2026-11-25T10:00:04.000Z',
+    };
+    return { publisher, chainKey: stateKey.chain(chainGuid), incident, createdAt: 1_795_000_004_000 };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -336,20 +368,105 @@ export function hostStateStoreContract(
             expect(fresh.etags).toStrictEqual(loaded.etags);
         });
 
-        it('lists the hosts that have state, lower-cased and sorted', async () => {
+        it('lists the hosts whose meta record is due, lower-cased and sorted, by page, and forgets a removed host', async () => {
             const store = await makeStore();
-            await expect(store.listHosts()).resolves.toStrictEqual([]);
-            const state = emptyHostState('x');
-            putRecord(state, { kind: 'process', value: processRecord(PROCESS_GUID) });
-            for (const host of ['WS-B', 'ws-a', 'o\'hara "pc"/1']) await seed(store, host, state);
+            const now = new Date(1_795_000_000_000);
+            await expect(store.listDueHosts(now, 10)).resolves.toStrictEqual([]);
+            const dueAt: Record<string, number | undefined> = {
+                'WS-B': now.getTime() - 1,
+                'ws-a': now.getTime(),
+                'o\'hara "pc"/1': now.getTime() - 60_000,
+                'ws-later': now.getTime() + 1,
+                'ws-legacy': undefined,
+            };
+            for (const [host, due] of Object.entries(dueAt)) {
+                const loaded = await store.load(host);
+                putRecord(loaded.state, { kind: 'process', value: processRecord(PROCESS_GUID) });
+                loaded.state.meta = { saves: 1, updatedAt: 1, ...(due !== undefined && { dueAt: due }) };
+                await store.save(host, loaded, new Set([stateKey.meta, stateKey.process(PROCESS_GUID)]), new Set());
+            }
             await store.load('loaded-but-never-saved');
-            await expect(store.listHosts()).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-a', 'ws-b']);
+            await expect(store.listDueHosts(now, 10)).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-a', 'ws-b']);
+            await expect(store.listDueHosts(now, 2)).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-a']);
+            await expect(store.listDueHosts(now, 2, 'WS-A')).resolves.toStrictEqual(['ws-b']);
+            await expect(store.listDueHosts(new Date(now.getTime() + 1), 10, 'ws-b')).resolves.toStrictEqual([
+                'ws-later',
+            ]);
 
-            // A host whose last record was deleted has no state any more.
+            // A host whose records and meta record were deleted is gone.
             const a = await store.load('ws-a');
             a.state.processes.clear();
-            await store.save('ws-a', a, new Set(), new Set([stateKey.process(PROCESS_GUID)]));
-            await expect(store.listHosts()).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-b']);
+            await store.save('ws-a', a, new Set(), new Set([stateKey.process(PROCESS_GUID), stateKey.meta]));
+            await expect(store.listDueHosts(now, 10)).resolves.toStrictEqual(['o\'hara "pc"/1', 'ws-b']);
+            expect((await store.load('ws-a')).etags.size).toBe(0);
+        });
+
+        it('round-trips outbox entries and tombstones, and deletes an outbox entry once delivered', async () => {
+            const store = await makeStore();
+            const loaded = await store.load('ws-outbox');
+            const chain = chainRecord(CHAIN_GUID);
+            putRecord(loaded.state, { kind: 'chain', value: chain });
+            const entry = outboxEntry('incidents', CHAIN_GUID, 2);
+            putRecord(loaded.state, { kind: 'outbox', value: entry });
+            putRecord(loaded.state, {
+                kind: 'tombstone',
+                value: {
+                    targetGuid: ODD_GUID,
+                    expiredAt: 5,
+                    evidence: 3,
+                    incidentId: 'hti-1',
+                    version: 4,
+                    updatedAt: 5,
+                },
+            });
+            const outboxKey = stateKey.outbox('incidents', entry.incident.id, 2);
+            await store.save(
+                'ws-outbox',
+                loaded,
+                new Set([stateKey.chain(CHAIN_GUID), outboxKey, stateKey.tombstone(ODD_GUID)]),
+                new Set(),
+            );
+            const fresh = await store.load('ws-outbox');
+            expect(fresh.state).toStrictEqual(loaded.state);
+            expect([...fresh.state.outbox.keys()]).toStrictEqual([outboxKey]);
+            expect(fresh.state.tombstones.get(ODD_GUID)?.version).toBe(4);
+
+            fresh.state.outbox.delete(outboxKey);
+            await store.save('ws-outbox', fresh, new Set(), new Set([outboxKey]));
+            // Deleting it again (another correlator delivered it too) is harmless.
+            await store.save('ws-outbox', loaded, new Set(), new Set([outboxKey]));
+            expect((await store.load('ws-outbox')).state.outbox.size).toBe(0);
+        });
+
+        it('commits an outbox entry with the chain record it names: a failed save leaves both or neither', async () => {
+            const store = await makeStore();
+            const host = 'ws-atomic';
+            const stale = await store.load(host);
+            // Another writer creates the record this save will try to create last.
+            const other = await store.load(host);
+            putRecord(other.state, { kind: 'process', value: processRecord('conflict') });
+            await store.save(host, other, new Set([stateKey.process('conflict')]), new Set());
+
+            // 1 meta + 98 processes + the chain fill one 100-action transaction if the chain's outbox entries are
+            // not kept with it; they, and the conflicting create, would then land in a second one that fails.
+            const keys = new Set<string>([stateKey.meta]);
+            for (let i = 0; i < 98; i++) {
+                const guid = `p-${String(i)}`;
+                putRecord(stale.state, { kind: 'process', value: processRecord(guid) });
+                keys.add(stateKey.process(guid));
+            }
+            putRecord(stale.state, { kind: 'chain', value: chainRecord(CHAIN_GUID) });
+            keys.add(stateKey.chain(CHAIN_GUID));
+            putRecord(stale.state, { kind: 'process', value: processRecord('conflict') });
+            keys.add(stateKey.process('conflict'));
+            for (const publisher of ['incidents', 'sentinel']) {
+                const entry = outboxEntry(publisher, CHAIN_GUID, 2);
+                putRecord(stale.state, { kind: 'outbox', value: entry });
+                keys.add(stateKey.outbox(publisher, entry.incident.id, 2));
+            }
+            await expect(store.save(host, stale, keys, new Set())).rejects.toBeInstanceOf(ConcurrencyConflictError);
+            const after = (await store.load(host)).state;
+            expect(after.outbox.size).toBe(after.chains.has(CHAIN_GUID) ? 2 : 0);
         });
 
         it('keeps hosts apart, and treats host names differing only in case as one host', async () => {

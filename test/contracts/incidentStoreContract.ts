@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../shared/correlate/incident';
+import { InvalidContinuationTokenError } from '../../shared/errors';
 import type { IncidentQuery, IncidentStore } from '../../shared/ports/incidentStore';
 
 /** A complete incident; optional fields are left out (not set to undefined) unless given, so strict equality holds. */
@@ -251,6 +252,80 @@ export function incidentStoreContract(name: string, makeStore: () => Promise<Inc
                 ...(first.continuationToken !== undefined ? { continuationToken: first.continuationToken } : {}),
             });
             expect(ids([...first.incidents, ...rest])).toStrictEqual(['hti-b1', 'hti-b2', 'hti-b3']);
+        });
+
+        it('lists the hosts sharing a short host name, lower-cased and sorted, whatever the casing asked', async () => {
+            const store = await makeStore();
+            await store.upsert([
+                incident('hti-s1', { host: 'WS01.contoso.local' }),
+                incident('hti-s2', { host: 'ws01.Fabrikam.local' }),
+                incident('hti-s3', { host: 'WS01' }),
+                incident('hti-s4', { host: 'ws01.contoso.local' }),
+                incident('hti-s5', { host: 'ws011.contoso.local' }),
+                incident('hti-s6', { host: 'Ünï-PC.contoso.local' }),
+            ]);
+            await expect(store.hostsByShortName('ws01')).resolves.toStrictEqual([
+                'ws01',
+                'ws01.contoso.local',
+                'ws01.fabrikam.local',
+            ]);
+            await expect(store.hostsByShortName('WS01')).resolves.toHaveLength(3);
+            await expect(store.hostsByShortName('ünï-pc')).resolves.toStrictEqual(['ünï-pc.contoso.local']);
+            await expect(store.hostsByShortName('ws02')).resolves.toStrictEqual([]);
+            await expect(store.hostsByShortName('ws01.contoso.local')).resolves.toStrictEqual([]);
+            await expect(store.hostsByShortName('\udfff')).resolves.toStrictEqual([]);
+        });
+
+        it('refuses a continuation token it did not issue with InvalidContinuationTokenError', async () => {
+            const store = await makeStore();
+            await store.upsert(FILTER_SET);
+            const issued = (await store.query({ limit: 1 })).continuationToken;
+            expect(issued).toBeDefined();
+            const tampered = [
+                '',
+                'not base64 at all %%%',
+                Buffer.from('{"nextPartitionKey":').toString('base64'),
+                Buffer.from(JSON.stringify({ nextPartitionKey: 42, nextRowKey: ['x'] })).toString('base64'),
+                Buffer.from(JSON.stringify({ pk: { a: 1 }, rk: 7, after: null })).toString('base64url'),
+                Buffer.from(JSON.stringify(['hti-a1'])).toString('base64url'),
+                Buffer.from('\u0000\u00ff\ud800').toString('base64'),
+                'hti-a1',
+                `${issued!}x`,
+            ];
+            for (const continuationToken of tampered) {
+                await expect(store.query({ limit: 1, continuationToken }), continuationToken).rejects.toBeInstanceOf(
+                    InvalidContinuationTokenError,
+                );
+            }
+        });
+
+        it('matches nothing for a host name holding a lone surrogate', async () => {
+            const store = await makeStore();
+            await store.upsert(FILTER_SET);
+            await expect(store.query({ host: 'ws-01\udfff' })).resolves.toStrictEqual({ incidents: [] });
+            await expect(store.get('hti-a1\ud800')).resolves.toBeUndefined();
+        });
+
+        it('pages across hosts with non-ASCII names, every incident exactly once', async () => {
+            const store = await makeStore();
+            const hosts = ['Ünï-01', 'ünï-02', '漢字-03', 'ws-04'];
+            const all = hosts.flatMap((host, h) =>
+                [0, 1].map((i) => incident(`hti-u${String(h)}${String(i)}`, { host })),
+            );
+            await store.upsert(all);
+            const seen: string[] = [];
+            let continuationToken: string | undefined;
+            for (let pages = 0; pages < 20; pages++) {
+                const page = await store.query({
+                    limit: 3,
+                    ...(continuationToken !== undefined ? { continuationToken } : {}),
+                });
+                seen.push(...page.incidents.map((i) => i.id));
+                continuationToken = page.continuationToken;
+                if (continuationToken === undefined) break;
+            }
+            expect(continuationToken).toBeUndefined();
+            expect([...seen].sort()).toStrictEqual(ids(all));
         });
     });
 }

@@ -4,7 +4,7 @@
  * The pairs come from the recordings' sources, never from the detector's output.
  *
  * `SIGNALS_FIRED` is the golden record of what fired on each recording (pair, technique, severity and the signals
- * that scored), reviewed by hand against the recording's description in ../shared/datasets/README.md: a change in
+ * that scored), reviewed by hand against each recording's published description (the datasets' own README): a change in
  * which signals fire on real data must show up in review, not only a change of pairs.
  */
 import { replayInMemory } from '../helpers/replayInMemory';
@@ -23,6 +23,7 @@ import {
     readDatasetSummary,
     readGzipLines,
 } from '../support/datasets';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 interface Expectation {
     pairs: string[];
@@ -207,7 +208,7 @@ describe.skipIf(!DATASETS_PRESENT)(
                     const correlator = new Correlator({
                         config: DEFAULT_CORRELATION_CONFIG,
                         store: new InMemoryHostStateStore(),
-                        incidents: new InMemoryIncidentStore(),
+                        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
                     });
                     const found = (await correlator.process(batch, new Date('2026-01-01T00:00:00Z'))).incidents;
                     return found.map((i) => [i.id, i.score, i.technique]).sort();

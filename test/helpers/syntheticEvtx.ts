@@ -17,6 +17,8 @@ export interface SyntheticRecord {
     recordId: number;
     /** System `EventID`; 3 when not given. */
     eventId?: number;
+    /** Values in the record's own array, 18 as Windows writes them unless given (at least 6). */
+    systemValueCount?: number;
     /** `<Data Name>` fields in order, each filled by one substitution. */
     fields: readonly (readonly [name: string, value: SubstitutionValue])[];
 }
@@ -226,7 +228,8 @@ function writeRecord(writer: ChunkWriter, record: SyntheticRecord): void {
         { type: UINT64, bytes: le(8, record.recordId) },
     ];
     const systemNames = ['EventID', 'Channel', 'Computer'];
-    const unused = Array.from({ length: SYSTEM_VALUE_COUNT - system.length - 1 }, () => values.raw(0x00, []));
+    const count = record.systemValueCount ?? SYSTEM_VALUE_COUNT;
+    const unused = Array.from({ length: count - system.length - 1 }, () => values.raw(0x00, []));
     writer.templateInstance(
         () =>
             writer.element('Event', [['xmlns', () => writer.text(EVENT_NAMESPACE)]], () => {
@@ -237,7 +240,7 @@ function writeRecord(writer: ChunkWriter, record: SyntheticRecord): void {
                     writer.element('TimeCreated', [['SystemTime', () => writer.substitution(3, FILETIME, true)]]);
                     writer.element('EventRecordID', [], () => writer.substitution(4, UINT64, true));
                 });
-                writer.substitution(SYSTEM_VALUE_COUNT - 1, BINARY_XML, true);
+                writer.substitution(count - 1, BINARY_XML, true);
             }),
         [
             ...system.map(put),

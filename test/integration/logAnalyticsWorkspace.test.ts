@@ -3,7 +3,7 @@
  * `enrichIncident` against a local HTTPS stand-in of the Logs query API on 127.0.0.1 (port 0), with a self-signed
  * certificate made by openssl at start and trusted through `tlsOptions.ca` only. The endpoint is always set
  * explicitly, and the credential is a fake returning a static token: nothing leaves loopback, and no
- * DefaultAzureCredential is ever built (../shared/reference/toolchain-facts.md §6, §7).
+ * DefaultAzureCredential is ever built (its managed-identity probe would leave loopback: docs/architecture.md).
  */
 import { MAVINJECT_ENRICHMENT_INPUT } from '../helpers/enrichmentInput';
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,13 @@ import type { WorkspaceQueryOptions } from '../../shared/clients/LogAnalyticsWor
 import { ConfigurationError } from '../../shared/errors';
 import { enrichIncident, WorkspaceQueryError } from '../../shared/enrich/enrichment';
 import type { EnrichmentInput } from '../../shared/enrich/enrichment';
+import { enrichSentinelIncident } from '../../shared/api/enrichSentinelIncident';
+import type { IncidentsApiDependencies } from '../../shared/api/incidentsApiDependencies';
+import { WorkspaceIncidentEnricher } from '../../shared/api/WorkspaceIncidentEnricher';
+import { InMemoryDeadLetterStore } from '../../shared/ports/InMemoryDeadLetterStore';
+import { InMemoryEnrichmentStore } from '../../shared/ports/InMemoryEnrichmentStore';
+import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore';
+import { incidentId, sampleIncident } from '../helpers/incidents';
 
 const OPENSSL = spawnSync('openssl', ['version'], { encoding: 'utf8' });
 const HAS_OPENSSL = OPENSSL.status === 0;
@@ -31,6 +38,49 @@ const FAKE_TOKEN = 'fake-loopback-token-7f3a';
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 
 const INPUT: EnrichmentInput = MAVINJECT_ENRICHMENT_INPUT;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Playbook calls (POST /api/incidents/enrich) whose incidents are enriched through the stand-in
+// ---------------------------------------------------------------------------------------------------------------
+
+/** pairRarity, alertsOnHost, targetConnections: an incident carries no hash, so hashRarity does not apply. */
+const QUERIES_PER_INCIDENT = 3;
+
+const PLAYBOOK_BODY = JSON.stringify([{ kind: 'Host', properties: { hostName: 'WORKSTATION5' } }]);
+
+async function playbookIncidents(count: number): Promise<InMemoryIncidentStore> {
+    const store = new InMemoryIncidentStore();
+    await store.upsert(
+        Array.from({ length: count }, (_, i) =>
+            sampleIncident(incidentId(i + 1), { host: 'workstation5.contoso.local', score: 90 - i }),
+        ),
+    );
+    return store;
+}
+
+function deps(incidents: InMemoryIncidentStore, enricher: WorkspaceIncidentEnricher): IncidentsApiDependencies {
+    return {
+        incidents,
+        enrichmentStore: new InMemoryEnrichmentStore(),
+        deadLetters: new InMemoryDeadLetterStore(),
+        enricher,
+    };
+}
+
+/** Held ('hang') responses answered so far by {@link answerHeld}. */
+let answered = 0;
+
+/** Answers every held response with its part's success, in arrival order. */
+function answerHeld(): void {
+    const held = requests.slice(answered);
+    const open = [...openResponses].slice(0, held.length);
+    open.forEach((res, i) => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(SUCCESS[held[i]!.part]));
+        openResponses.delete(res);
+    });
+    answered += open.length;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The stand-in
@@ -250,6 +300,10 @@ describe.skipIf(!HAS_OPENSSL)(
 
         beforeEach(() => {
             behaviour = success;
+            answered = 0;
+            // Earlier tests' hung responses, long given up by their clients: gone, so held ones line up with `requests`.
+            for (const res of openResponses) res.destroy();
+            openResponses.clear();
             requests = [];
             scopesSeen = [];
         });
@@ -571,6 +625,57 @@ describe.skipIf(!HAS_OPENSSL)(
                 createWorkspaceQuery({ workspaceId: WORKSPACE_ID, endpoint: 'http://127.0.0.1:1/v1', credential }),
             ).toThrow(ConfigurationError);
             expect(() => createWorkspaceQuery({ workspaceId: ' ', credential })).toThrow(ConfigurationError);
+        });
+
+        it('enriches the matched incidents of one playbook call concurrently: every query is in flight at once', async () => {
+            const incidents = await playbookIncidents(3);
+            // Held until all of them have arrived: one incident after another would never get there and run out of budget.
+            const expected = 3 * QUERIES_PER_INCIDENT;
+            let maxInFlight = 0;
+            behaviour = () => {
+                const inFlight = requests.length - answered;
+                maxInFlight = Math.max(maxInFlight, inFlight);
+                if (inFlight === expected) setImmediate(answerHeld);
+                return 'hang';
+            };
+            const enricher = new WorkspaceIncidentEnricher(client(), 20_000, { totalMs: 60_000, concurrency: 5 });
+            const answer = await enrichSentinelIncident(PLAYBOOK_BODY, deps(incidents, enricher), NOW);
+
+            const matched = (JSON.parse(answer.body) as { matched: { id: string; enrichment: { status: string } }[] })
+                .matched;
+            expect(matched.map((m) => m.enrichment.status)).toStrictEqual(['complete', 'complete', 'complete']);
+            expect(requests).toHaveLength(expected);
+            expect(maxInFlight).toBe(expected);
+        });
+
+        it('runs out of its one budget with "enrichment unavailable, and why" for every incident it could not cover', async () => {
+            const incidents = await playbookIncidents(3);
+            behaviour = () => 'hang';
+            // One incident at a time: the first one's queries hang until the whole budget is spent.
+            const enricher = new WorkspaceIncidentEnricher(client(), 20_000, { totalMs: 300, concurrency: 1 });
+            const answer = await enrichSentinelIncident(PLAYBOOK_BODY, deps(incidents, enricher), NOW);
+
+            const matched = (
+                JSON.parse(answer.body) as { matched: { enrichment: { status: string; lines: string[] } }[] }
+            ).matched;
+            expect(answer.status).toBe(200);
+            expect(matched.map((m) => m.enrichment.status)).toStrictEqual([
+                'unavailable',
+                'unavailable',
+                'unavailable',
+            ]);
+            expect(matched[0]!.enrichment.lines.join()).toMatch(
+                /^not available: every workspace query failed: .*timed out after \d+ ms/,
+            );
+            for (const later of matched.slice(1))
+                expect(later.enrichment.lines).toStrictEqual([
+                    "not available: the enrichment budget of 300 ms for this request ran out before this incident's turn",
+                ]);
+            expect(requests).toHaveLength(QUERIES_PER_INCIDENT); // the later incidents never reached the workspace
+            // Not cached: the next playbook call asks the workspace again.
+            behaviour = success;
+            const again = await enrichSentinelIncident(PLAYBOOK_BODY, deps(incidents, enricher), NOW);
+            expect(JSON.parse(again.body)).toMatchObject({ matched: [{ enrichment: { status: 'complete' } }, {}, {}] });
         });
     },
 );

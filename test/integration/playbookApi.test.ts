@@ -1,7 +1,7 @@
 /**
  * The playbook API end to end over HTTP: the local server runs the HTTP functions' own handlers, state and incidents
  * live in Table Storage on Azurite, incidents come from the real correlator. Sentinel payload shapes from
- * ../shared/reference/integration-and-perf.md B1-B2; hostile input throughout.
+ * docs/architecture.md ("Sentinel playbook payloads"); hostile input throughout.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,6 +25,7 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 const KEY = 'test-function-key';
 const HOSTILE_COMMAND_LINE =
@@ -70,7 +71,7 @@ beforeAll(async () => {
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents,
+        publishers: [new IncidentStorePublisher(incidents)],
     });
     const outcome = await correlator.process(
         [

@@ -4,6 +4,8 @@
  * own handlers and Table state, serves the HTTP functions at http://127.0.0.1:7071/api through the local server,
  * and prints the incidents and ready-to-run requests.
  */
+// First: the local server serves the functions' own registrations, captured only if this precedes functions/.
+import '../local/functionsRegistry';
 import { InvocationContext } from '@azure/functions';
 import { correlateHollowingWith } from '../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../functions/ingestSysmonEvents';
@@ -53,6 +55,7 @@ export interface DemoResult {
 const BATCH = 256;
 export { DEMO_FUNCTION_KEY } from '../local/demoKey';
 import { DEMO_FUNCTION_KEY } from '../local/demoKey';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 function baseName(path: string | undefined): string {
     return path ? (path.split(/[\\/]/).pop() ?? path) : '?';
@@ -127,7 +130,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed),
     };
     const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
-    const correlator = new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents });
+    const correlator = new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store: state,
+        publishers: [new IncidentStorePublisher(incidents)],
+    });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });
 
@@ -179,6 +186,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         // Reprocessed dead letters go straight to the correlator: the demo's hub stand-in was drained above.
         ingest: { ...ingestDependencies, forwarder: new InlineCorrelation(correlator) },
         functionKey: DEMO_FUNCTION_KEY,
+    }).catch(async (error: unknown) => {
+        // A busy port (the message names --port): stop Azurite too, so the process ends with that message.
+        await azurite.close();
+        throw error;
     });
 
     out(

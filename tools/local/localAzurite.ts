@@ -1,7 +1,7 @@
 /**
  * Starts Azurite's Table service in this process, in memory, on a free loopback port: for tests, the demo and
  * `hollowtrace replay --store table` without a configured account. Deep imports because `require('azurite')`
- * pulls in the VS Code extension (../shared/reference/toolchain-facts.md §4.5).
+ * pulls in the VS Code extension (docs/architecture.md).
  */
 import TableServer from 'azurite/dist/src/table/TableServer';
 import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';

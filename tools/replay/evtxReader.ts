@@ -16,7 +16,7 @@
  */
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { installSubstitutionValueDecoding } from './evtxSubstitutionValues';
+import { declaredValueCount, installSubstitutionValueDecoding } from './evtxSubstitutionValues';
 import type { ValueParserPrototype } from './evtxSubstitutionValues';
 
 /** One record rendered as XML, or input that could not be read, with its bytes (a record, or a whole chunk). */
@@ -62,6 +62,8 @@ interface EvtxRecord {
     /** The size equals its copy at the record's end. */
     verify(): boolean;
     renderXml(): string;
+    /** The parsed record; `substitutions` are the values the library found for its template. */
+    root(): { substitutions: readonly unknown[] };
 }
 
 let library: Promise<EvtxLibrary> | undefined;
@@ -73,6 +75,15 @@ let library: Promise<EvtxLibrary> | undefined;
  */
 export const REVIEWED_EVTX_LIBRARY_VERSION = '1.1.1';
 
+/** Throws unless `version` (the installed @ts-evtx/core's) is the reviewed one. */
+export function assertReviewedLibraryVersion(version: string): void {
+    if (version !== REVIEWED_EVTX_LIBRARY_VERSION)
+        throw new Error(
+            `@ts-evtx/core ${version} is installed; its substitution value decoding was reviewed for ` +
+                `${REVIEWED_EVTX_LIBRARY_VERSION} only (see docs/evtx.md)`,
+        );
+}
+
 /**
  * @ts-evtx/core is an ES module; this project compiles to CommonJS, so it is loaded on first use with `import()`,
  * together with its value parser, around which our decoding of the values it misreads is installed.
@@ -80,11 +91,7 @@ export const REVIEWED_EVTX_LIBRARY_VERSION = '1.1.1';
 function loadLibrary(): Promise<EvtxLibrary> {
     library ??= (async () => {
         const { version } = createRequire(__filename)('@ts-evtx/core/package.json') as { version: string };
-        if (version !== REVIEWED_EVTX_LIBRARY_VERSION)
-            throw new Error(
-                `@ts-evtx/core ${version} is installed; its substitution value decoding was reviewed for ` +
-                    `${REVIEWED_EVTX_LIBRARY_VERSION} only (see docs/evtx.md)`,
-            );
+        assertReviewedLibraryVersion(version);
         const [core, values] = await Promise.all([
             import('@ts-evtx/core') as Promise<unknown> as Promise<EvtxLibrary>,
             import('@ts-evtx/core/dist/src/evtx/VariantValueParser.js') as Promise<unknown> as Promise<{
@@ -210,6 +217,12 @@ function* chunkRecords(chunk: Chunk, bytes: Buffer, where: string): Generator<Ev
             // A record repeats its size in its last four bytes; a mismatch means its framing is damaged.
             if (!record.verify()) throw new Error('the record size and its trailing copy differ');
             xml = record.renderXml();
+            // The library locates the value array its own way; where it lands elsewhere, the values would fill the
+            // template with other bytes, so the record is not trusted (docs/evtx.md, "Known limits").
+            const declared = declaredValueCount(bytes, record.offset);
+            const found = record.root().substitutions.length;
+            if (declared !== undefined && found !== declared)
+                throw new Error(`the record declares ${declared} substitution values, the renderer found ${found}`);
         } catch (error) {
             yield {
                 kind: 'unreadable',

@@ -134,3 +134,34 @@ export function installSubstitutionValueDecoding(prototype: ValueParserPrototype
     };
     Object.defineProperty(prototype, INSTALLED, { value: true });
 }
+
+/** Record layout (libyal "Event record"): a 24-byte header, then the record's Binary XML. */
+const RECORD_HEADER_SIZE = 0x18;
+const FRAGMENT_HEADER_TOKEN = 0x0f;
+const TEMPLATE_INSTANCE_TOKEN = 0x0c;
+/** Template instance: token, one unknown byte, template id (4), definition offset (4). */
+const TEMPLATE_INSTANCE_SIZE = 10;
+/** Template definition header: next definition offset (4), GUID (16), data size (4), then the data. */
+const TEMPLATE_DEFINITION_HEADER_SIZE = 24;
+
+/**
+ * The number of substitution values the record at `recordOffset` of `chunk` declares, read where the format puts it:
+ * after the fragment header, the template instance and, when the definition follows inline (its offset points right
+ * behind the instance), the definition. `undefined` when the record is not a template instance or is cut short.
+ * The library finds this count by adding up the lengths of the nodes it parsed, which lands on it only for some
+ * counts (docs/evtx.md); comparing the two catches a record it would fill with the wrong bytes.
+ */
+export function declaredValueCount(chunk: Uint8Array, recordOffset: number): number | undefined {
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = recordOffset + RECORD_HEADER_SIZE;
+    if (at + 4 + TEMPLATE_INSTANCE_SIZE > chunk.length) return undefined;
+    if (chunk[at] !== FRAGMENT_HEADER_TOKEN || chunk[at + 4] !== TEMPLATE_INSTANCE_TOKEN) return undefined;
+    at += 4;
+    const definitionAt = view.getUint32(at + 6, true);
+    at += TEMPLATE_INSTANCE_SIZE;
+    if (definitionAt === at) {
+        if (at + TEMPLATE_DEFINITION_HEADER_SIZE > chunk.length) return undefined;
+        at += TEMPLATE_DEFINITION_HEADER_SIZE + view.getUint32(at + 20, true);
+    }
+    return at + 4 <= chunk.length ? view.getUint32(at, true) : undefined;
+}

@@ -16,6 +16,7 @@ import { PrefetchedBatches } from './PrefetchedBatches';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
 import { ingestForReplay } from './replayIngest';
 import type { IngestedBatch } from './replayIngest';
+import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 export interface ReplayOptions {
     paths: readonly string[];
@@ -111,7 +112,7 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     const correlator = new Correlator({
         config: options.config,
         store: options.stateStore,
-        incidents: options.incidentStore,
+        publishers: [new IncidentStorePublisher(options.incidentStore)],
     });
     const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
     // More threads than files would idle; one file or one thread is read here, without a worker's start-up cost.

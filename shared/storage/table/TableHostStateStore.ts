@@ -14,7 +14,7 @@ import {
     odata,
 } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../../errors';
-import { emptyHostState, putRecord, recordAt } from '../../correlate/state';
+import { emptyHostState, putRecord, recordAt, stateKey } from '../../correlate/state';
 import type { StateRecord } from '../../correlate/state';
 import { deserializeRecord, serializeRecord } from '../../correlate/state';
 import { type HostStateStore, type LoadedHostState, type SaveStats } from '../../ports/hostStateStore';
@@ -109,16 +109,28 @@ export class TableHostStateStore implements HostStateStore {
     ): Promise<SaveStats> {
         const partitionKey = hostPartitionKey(host);
         // Build every entity first, so an oversized record throws before anything is written.
-        const writes: PlannedWrite[] = [];
+        // Writes are grouped in units that must commit together: a chain record and the outbox entries of the
+        // incident version it carries. Transactions commit in order, each atomically, so whatever a crash or a
+        // failed later transaction leaves behind, a chain's new version is never stored without its outbox entries
+        // (nor an entry without its version). The meta record's unit comes first.
+        const units = new Map<string, PlannedWrite[]>();
         for (const key of changed) {
             if (removed.has(key)) continue; // a transaction may not touch an entity twice, and the delete wins anyway
             const record = recordAt(loaded.state, key);
             if (!record) continue;
-            writes.push(this.plan(host, partitionKey, key, record, loaded.etags.get(key)));
+            const unitKey = record.kind === 'outbox' ? record.value.chainKey : key;
+            const unit = units.get(unitKey) ?? [];
+            unit.push(this.plan(host, partitionKey, key, record, loaded.etags.get(key)));
+            units.set(unitKey, unit);
         }
         let transactions = 0;
-        for (const group of groupForTransactions(writes, (w) => w.bytes)) {
-            await this.submit(host, partitionKey, group, loaded);
+        const groups = groupForTransactions(
+            units.values(),
+            (unit) => unit.reduce((sum, w) => sum + w.bytes, 0),
+            (unit) => unit.length,
+        );
+        for (const group of groups) {
+            await this.submit(host, partitionKey, group.flat(), loaded);
             transactions++;
         }
         const deletes = [...removed].filter((key) => loaded.etags.has(key));
@@ -126,18 +138,29 @@ export class TableHostStateStore implements HostStateStore {
         return { transactions };
     }
 
-    async listHosts(): Promise<string[]> {
-        const hosts = new Set<string>();
+    /**
+     * Meta records only (`RowKey eq 'm:host'`), filtered on their `dueAt` property: the service still scans across
+     * partitions, but returns (and bills pages of) only the hosts due, and stops at `limit`.
+     */
+    async listDueHosts(dueBy: Date, limit: number, after?: string): Promise<string[]> {
+        const clauses = [
+            odata`RowKey eq ${encodeTableKey(stateKey.meta)}`,
+            odata`dueAt le ${dueAtProperty(dueBy.getTime())}`,
+        ];
+        if (after !== undefined) clauses.push(odata`PartitionKey gt ${hostPartitionKey(after)}`);
+        const hosts: string[] = [];
         const pages = this.client
-            .listEntities({ queryOptions: { select: ['PartitionKey'] } })
-            .byPage({ maxPageSize: SCAN_PAGE_SIZE });
+            .listEntities({ queryOptions: { filter: clauses.join(' and '), select: ['PartitionKey'] } })
+            .byPage({ maxPageSize: Math.min(limit, SCAN_PAGE_SIZE) });
         try {
-            for await (const page of pages)
-                for (const entity of page) hosts.add(decodeTableKey(entity.partitionKey ?? ''));
+            for await (const page of pages) {
+                for (const entity of page) hosts.push(decodeTableKey(entity.partitionKey ?? ''));
+                if (hosts.length >= limit) break;
+            }
         } catch (e) {
-            throw toStorageError(this.client.tableName, 'list hosts in', e);
+            throw toStorageError(this.client.tableName, 'list due hosts in', e);
         }
-        return [...hosts].sort();
+        return hosts.slice(0, limit);
     }
 
     private plan(
@@ -153,6 +176,10 @@ export class TableHostStateStore implements HostStateStore {
             rowKey: encodeTableKey(key),
             kind: record.kind,
             ...splitJson(json, `state record ${key} of host ${host}`),
+            // A property of its own so that listDueHosts can filter on it.
+            ...(record.kind === 'meta' && record.value.dueAt !== undefined
+                ? { dueAt: dueAtProperty(record.value.dueAt) }
+                : {}),
         };
         const bytes = Buffer.byteLength(JSON.stringify(entity), 'utf8') + PER_ACTION_OVERHEAD_BYTES;
         return { key, entity, bytes, ...(etag !== undefined ? { etag } : {}) };
@@ -265,6 +292,14 @@ export class TableHostStateStore implements HostStateStore {
         if (conflict !== undefined) throw conflict;
         return keys.length;
     }
+}
+
+/**
+ * `dueAt` as stored: a fixed-width ISO time, so that string order is time order (the same reasoning as the incident
+ * store's `lastSeen`), avoiding the typed-literal rules of Int64/Double filters.
+ */
+function dueAtProperty(ms: number): string {
+    return new Date(Math.min(Math.max(ms, 0), 253_402_300_799_000)).toISOString();
 }
 
 /**

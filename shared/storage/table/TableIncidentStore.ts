@@ -2,12 +2,21 @@
  * @module Azure Table Storage adapter for the incident port. One entity per incident: PartitionKey is the escaped
  * lower-cased host, RowKey the escaped incident id. The incident JSON is kept whole in `v0..vN` (so what comes back
  * deep-equals what went in), beside the few properties queries filter on. Passes test/contracts/incidentStoreContract.ts.
+ *
+ * Two index rows per incident, in the same table, make `get` and `hostsByShortName` cost a fixed number of requests
+ * whatever the table holds (a RowKey filter without its PartitionKey scans every partition):
+ * - `%I<id>` / `''`: the id's host partition (a point read, then a point read of the incident);
+ * - `%N<short host name>` / `<host partition>`: one partition query lists the hosts sharing a short name.
+ * Escaped keys hold `%` only before two upper-case hex digits (tableSupport.ts), so `%I` and `%N` never start a host
+ * partition; index rows have no `parts`, so every incident query filters on `parts ge 1` to leave them out.
  */
 import { type TableClient, type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
-import { ConcurrencyConflictError } from '../../errors';
+import { ConcurrencyConflictError, InvalidContinuationTokenError } from '../../errors';
 import type { Incident } from '../../correlate/incident';
 import type { IncidentPage, IncidentQuery, IncidentStore } from '../../ports/incidentStore';
+import { MAX_HOSTS_PER_SHORT_NAME, isWellFormedText, shortHostName } from '../../ports/incidentStore';
 import {
+    decodeTableKey,
     encodeTableKey,
     ensureTable,
     errorCode,
@@ -26,6 +35,57 @@ const MAX_LIMIT = 1000;
 const MAX_UPSERT_ATTEMPTS = 5;
 
 type IncidentEntity = TableEntity<Record<string, unknown>>;
+
+/** PartitionKey of the row naming an incident's host partition. */
+function idIndexPartition(id: string): string {
+    return `%I${encodeTableKey(id)}`;
+}
+
+/** PartitionKey of the rows naming every host partition with this short host name. */
+function shortNameIndexPartition(shortName: string): string {
+    return `%N${encodeTableKey(shortName)}`;
+}
+
+/** Longest key the service takes is 1 KiB; a token naming a longer one was not issued here. */
+const MAX_TOKEN_KEY_CHARS = 1024;
+
+/**
+ * The store's own continuation token: base64url JSON of the next PartitionKey and RowKey. The SDK's token decodes
+ * its base64 byte by byte as Latin-1 (data-tables 13.3.2 `decodeContinuationToken`), so the SDK's token is rebuilt
+ * from ours with every non-ASCII character written as a JSON `\u` escape, which both decoders read back exactly.
+ */
+function toSdkToken(token: string): string {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+        parsed = undefined;
+    }
+    const { pk, rk } = (parsed ?? {}) as { pk?: unknown; rk?: unknown };
+    const valid = (key: unknown): key is string =>
+        typeof key === 'string' && key.length <= MAX_TOKEN_KEY_CHARS && isWellFormedText(key);
+    if (!valid(pk) || pk === '' || (rk !== undefined && !valid(rk)) || fromSdkToken(pk, rk) !== token)
+        throw new InvalidContinuationTokenError('the continuation token is not one this store issued');
+    const json = JSON.stringify({ nextPartitionKey: pk, ...(rk ? { nextRowKey: rk } : {}) }).replace(
+        /[\u0080-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    return Buffer.from(json, 'ascii').toString('base64');
+}
+
+/** Our token for the SDK's next keys (its token is UTF-8 base64 JSON: `encodeContinuationToken`). */
+function fromSdkToken(pk: string, rk: string | undefined): string {
+    return Buffer.from(JSON.stringify({ pk, ...(rk ? { rk } : {}) }), 'utf8').toString('base64url');
+}
+
+function readSdkToken(sdkToken: string | undefined): string | undefined {
+    if (sdkToken === undefined) return undefined;
+    const { nextPartitionKey, nextRowKey } = JSON.parse(Buffer.from(sdkToken, 'base64').toString('utf8')) as {
+        nextPartitionKey: string;
+        nextRowKey?: string;
+    };
+    return fromSdkToken(nextPartitionKey, nextRowKey);
+}
 
 /**
  * Incidents in one Azure Table (or Azurite). Create the table once with {@link TableIncidentStore.create}.
@@ -56,34 +116,63 @@ export class TableIncidentStore implements IncidentStore {
     }
 
     async get(id: string): Promise<Incident | undefined> {
-        // Ids are unique across hosts, but the host is not known here: this filter scans every partition, and the
-        // service may answer with empty pages and a continuation token before the match (the iterator follows them).
-        const entities = this.client.listEntities<Record<string, unknown>>({
-            queryOptions: { filter: odata`RowKey eq ${encodeTableKey(id)}` },
-        });
+        if (!isWellFormedText(id)) return undefined;
+        const index = await this.pointRead<{ partition?: unknown }>(idIndexPartition(id), '', ['partition']);
+        if (index === undefined || typeof index.partition !== 'string') return undefined;
+        const entity = await this.pointRead<Record<string, unknown>>(index.partition, encodeTableKey(id));
+        return entity && fromEntity(entity);
+    }
+
+    async hostsByShortName(shortName: string): Promise<string[]> {
+        const short = shortName.trim().toLowerCase();
+        if (short === '' || short.includes('.') || !isWellFormedText(short)) return [];
         try {
-            for await (const entity of entities) return fromEntity(entity);
+            const pages = this.client
+                .listEntities<Record<string, unknown>>({
+                    queryOptions: {
+                        filter: odata`PartitionKey eq ${shortNameIndexPartition(short)}`,
+                        select: ['RowKey'],
+                    },
+                })
+                .byPage({ maxPageSize: MAX_HOSTS_PER_SHORT_NAME });
+            // One partition, read in RowKey order: the first page is the first MAX_HOSTS_PER_SHORT_NAME hosts.
+            const first = await pages.next();
+            if (first.done === true) return [];
+            return first.value.map((row) => decodeTableKey(String(row.rowKey))).sort();
         } catch (e) {
+            throw toStorageError(this.client.tableName, 'read the host index of', e);
+        }
+    }
+
+    /** One entity by its keys; undefined when there is none (a missing table is broken storage, not "none"). */
+    private async pointRead<T extends object>(
+        partitionKey: string,
+        rowKey: string,
+        select?: string[],
+    ): Promise<T | undefined> {
+        try {
+            return await this.client.getEntity<T>(partitionKey, rowKey, select ? { queryOptions: { select } } : {});
+        } catch (e) {
+            if (statusOf(e) === 404 && errorCode(e) === 'ResourceNotFound') return undefined;
             throw toStorageError(this.client.tableName, 'read an incident from', e);
         }
-        return undefined;
     }
 
     async query(query: IncidentQuery): Promise<IncidentPage> {
         const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)));
+        let continuationToken = query.continuationToken !== undefined ? toSdkToken(query.continuationToken) : undefined;
+        // No incident host holds a lone surrogate (it could not have been stored), and the SDK cannot encode one.
+        if (query.host !== undefined && !isWellFormedText(query.host)) return { incidents: [] };
         const filter = incidentFilter(query);
         const incidents: Incident[] = [];
-        let continuationToken = query.continuationToken;
         try {
             // A page may hold fewer entities than asked (the service stops at partition and time boundaries), so keep
             // asking for what is missing; each request asks for no more than that, so the token never skips one.
             do {
-                const pages = this.client
-                    .listEntities<Record<string, unknown>>({ queryOptions: filter !== undefined ? { filter } : {} })
-                    .byPage({
-                        maxPageSize: limit - incidents.length,
-                        ...(continuationToken !== undefined ? { continuationToken } : {}),
-                    });
+                const pages = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({
+                    maxPageSize: limit - incidents.length,
+                    ...(continuationToken !== undefined ? { continuationToken } : {}),
+                });
                 const next: IteratorResult<TableEntityResultPage<Record<string, unknown>>> = await pages.next();
                 if (next.done === true) {
                     continuationToken = undefined;
@@ -96,13 +185,16 @@ export class TableIncidentStore implements IncidentStore {
         } catch (e) {
             throw toStorageError(this.client.tableName, 'query incidents in', e);
         }
-        return { incidents, ...(continuationToken !== undefined ? { continuationToken } : {}) };
+        const next = readSdkToken(continuationToken);
+        return { incidents, ...(next !== undefined ? { continuationToken: next } : {}) };
     }
 
     private async upsertOne(incident: Incident, entity: IncidentEntity): Promise<void> {
         for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
             const current = await this.readVersion(entity);
             if (current !== undefined && current.version >= incident.version) return;
+            // Index first: an index row without its incident (a crash in between) only costs a read that finds nothing.
+            if (attempt === 0) await this.writeIndex(incident, entity.partitionKey);
             try {
                 if (current !== undefined) await this.client.updateEntity(entity, 'Replace', { etag: current.etag });
                 else await this.client.createEntity(entity);
@@ -118,6 +210,22 @@ export class TableIncidentStore implements IncidentStore {
         throw new ConcurrencyConflictError(
             `incident ${incident.id} version ${String(incident.version)} kept colliding with other writers (${String(MAX_UPSERT_ATTEMPTS)} attempts)`,
         );
+    }
+
+    /** The id and short-name index rows of an incident; idempotent, so every write of a version repeats them. */
+    private async writeIndex(incident: Incident, partition: string): Promise<void> {
+        try {
+            await this.client.upsertEntity(
+                { partitionKey: idIndexPartition(incident.id), rowKey: '', partition },
+                'Replace',
+            );
+            await this.client.upsertEntity(
+                { partitionKey: shortNameIndexPartition(shortHostName(incident.host)), rowKey: partition },
+                'Replace',
+            );
+        } catch (e) {
+            throw toStorageError(this.client.tableName, 'write the incident index of', e);
+        }
     }
 
     /** The stored version and ETag, without the incident body; undefined when there is none. */
@@ -140,8 +248,9 @@ export class TableIncidentStore implements IncidentStore {
  * host such as `o'brien-pc` can neither break nor widen the filter). `lastSeen` is an ISO string, so `ge`/`le`
  * compare it as a string, exactly like `matchesQuery`.
  */
-function incidentFilter(query: IncidentQuery): string | undefined {
-    const clauses: string[] = [];
+function incidentFilter(query: IncidentQuery): string {
+    // Index rows have no `parts`; the service leaves out an entity that lacks a property its filter compares.
+    const clauses: string[] = [odata`parts ge ${1}`];
     if (query.host !== undefined) clauses.push(odata`PartitionKey eq ${hostPartitionKey(query.host)}`);
     if (query.since !== undefined) clauses.push(odata`lastSeen ge ${query.since}`);
     if (query.until !== undefined) clauses.push(odata`lastSeen le ${query.until}`);
@@ -149,7 +258,7 @@ function incidentFilter(query: IncidentQuery): string | undefined {
     // Scores are stored as Int32, and the service compares a property only with a literal of its own type, so the
     // literal must be an integer too; for integer scores, score ≥ x ⇔ score ≥ ⌈x⌉.
     if (query.minScore !== undefined) clauses.push(odata`score ge ${Math.ceil(query.minScore)}`);
-    return clauses.length > 0 ? clauses.join(' and ') : undefined;
+    return clauses.join(' and ');
 }
 
 /** An Int32 property; throws a plain `Error` for anything else (versions and scores are small integers by construction). */

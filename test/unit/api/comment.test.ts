@@ -1,6 +1,13 @@
 /** The incident comment: attacker-controlled strings escaped, Sentinel's 30,000-character limit kept with a note. */
 import { describe, expect, it } from 'vitest';
-import { SENTINEL_COMMENT_LIMIT, escapeHtml, escapeMarkdown, renderComment } from '../../../shared/api/comment';
+import {
+    SENTINEL_COMMENT_LIMIT,
+    escapeHtml,
+    escapeMarkdown,
+    investigationSteps,
+    renderComment,
+} from '../../../shared/api/comment';
+import { SIGNALS } from '../../../shared/correlate/signals';
 import type { Incident } from '../../../shared/correlate/incident';
 
 function incident(id: string, commandLine: string): Incident {
@@ -33,6 +40,25 @@ function incident(id: string, commandLine: string): Incident {
 }
 
 describe('incident comment', () => {
+    it("lists the possible investigation steps of the signals that scored (the signal catalogue's triage), each once", () => {
+        const base = incident('hti-00000000000003', 'svchost.exe');
+        const withTwo: Incident = {
+            ...base,
+            contributions: [
+                { signal: 'image-replaced', points: 60 },
+                { signal: 'hollowing-host-without-arguments', points: 15 },
+            ],
+        };
+        const expected = [...SIGNALS['image-replaced'].triage, ...SIGNALS['hollowing-host-without-arguments'].triage];
+        expect(investigationSteps(withTwo)).toEqual(expected);
+        expect(investigationSteps({ contributions: [...withTwo.contributions, ...withTwo.contributions] })).toEqual(
+            expected,
+        );
+        const { html, markdown } = renderComment([{ incident: withTwo }]);
+        for (const step of expected) expect(html).toContain(escapeHtml(step));
+        expect(markdown).toContain(`1. ${escapeMarkdown(expected[0]!)}`);
+    });
+
     it('escapes every attacker-controlled string in HTML and Markdown', () => {
         const { html, markdown } = renderComment([
             { incident: incident('hti-00000000000001', '"</td><script>alert(2)</script>" & more') },
@@ -69,5 +95,31 @@ describe('incident comment', () => {
         expect(escapeMarkdown('[x](javascript:alert(1)) **b** <i>')).toBe(
             '\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;i&gt;',
         );
+    });
+
+    it('a lone CR, CR LF or LF in a field never starts a new Markdown line', () => {
+        const { markdown } = renderComment([
+            { incident: incident('hti-00000000000001', 'a\r# heading\r\n- item\nb\r> quote') },
+        ]);
+        const line = markdown.split(/\r\n?|\n/).find((l) => l.startsWith('- **Target command line**'));
+        expect(line).toBe('- **Target command line**: a \\# heading \\- item b &gt; quote');
+        expect(markdown).not.toContain('\r');
+    });
+
+    it('bare https:// and www. text in a field renders as text, not as a GFM autolink', () => {
+        const { markdown } = renderComment([
+            {
+                incident: {
+                    ...incident('hti-00000000000001', 'curl https://evil.example/p?a=1 WWW.evil.example http://x'),
+                    explanation: 'see www.evil.example',
+                },
+            },
+        ]);
+        // Our own technique link aside, no scheme:// and no www. is left for an autolinker to find.
+        const text = markdown.replace(/\(https:\/\/attack\.mitre\.org\/techniques\/[^)]*\)/g, '');
+        expect(text).not.toMatch(/[a-z]:\/\//i);
+        expect(text).not.toMatch(/www\./i);
+        expect(text).toContain('curl https:\\/\\/evil.example/p?a=1 WWW\\.evil.example http:\\/\\/x');
+        expect(text).toContain('see www\\.evil.example');
     });
 });

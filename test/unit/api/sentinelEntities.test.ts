@@ -1,4 +1,4 @@
-/** Sentinel entity payloads in all three shapes (integration-and-perf.md B1-B3). */
+/** Sentinel entity payloads in all three shapes (docs/architecture.md, "Sentinel playbook payloads"). */
 import { describe, expect, it } from 'vitest';
 import { parseProcessId, readSentinelEntities } from '../../../shared/api/sentinelEntities';
 

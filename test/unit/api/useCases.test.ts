@@ -44,6 +44,7 @@ describe('incidents API', () => {
             upsert: () => Promise.reject(new StorageUnavailableError('down')),
             get: () => Promise.reject(new StorageUnavailableError('down')),
             query: () => Promise.reject(new StorageUnavailableError('Could not read table x: HTTP 503')),
+            hostsByShortName: () => Promise.reject(new StorageUnavailableError('down')),
         };
         const result = await health({ incidents: broken });
         expect(result.status).toBe(503);
@@ -102,9 +103,11 @@ describe('incidents API', () => {
             enrichmentStore: new InMemoryEnrichmentStore(),
             deadLetters: new InMemoryDeadLetterStore(),
             enricher: {
-                enrich: () => {
-                    calls++;
-                    return Promise.resolve({ status: 'complete', pairRarity: { occurrences: 1, hosts: 1 } });
+                enrichAll: (list: readonly unknown[]) => {
+                    calls += list.length;
+                    return Promise.resolve(
+                        list.map(() => ({ status: 'complete', pairRarity: { occurrences: 1, hosts: 1 } })),
+                    );
                 },
                 summarize: (e: unknown) => ({ status: (e as { status: string }).status, lines: ['pair seen once'] }),
             },

@@ -66,7 +66,7 @@ describe('EventHubEventForwarder', () => {
         ).rejects.toBeInstanceOf(ForwardingFailedError);
     });
 
-    // With the SDK's default retries this would wait 7.5 minutes (toolchain-facts.md §5); the test timeout (30 s) bounds it.
+    // With the SDK's default retries this would wait 7.5 minutes (docs/architecture.md); the test timeout (30 s) bounds it.
     it('the real producer with bounded retries fails fast on an unreachable hub, as ForwardingFailedError', async () => {
         const producer = new EventHubProducerClient(
             'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=send;SharedAccessKey=not-a-real-key;UseDevelopmentEmulator=true',

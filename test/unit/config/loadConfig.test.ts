@@ -40,6 +40,16 @@ describe('loadConfig', () => {
         });
     });
 
+    it('pending retention: 60 minutes by default, HOLLOWTRACE_PENDING_RETENTION_MINUTES otherwise, validated', () => {
+        expect(loadConfig(LOCAL).pendingRetentionMs).toBe(60 * 60_000);
+        expect(loadConfig({ ...LOCAL, HOLLOWTRACE_PENDING_RETENTION_MINUTES: '240' }).pendingRetentionMs).toBe(
+            240 * 60_000,
+        );
+        expect(() => loadConfig({ ...LOCAL, HOLLOWTRACE_PENDING_RETENTION_MINUTES: '0' })).toThrow(
+            /HOLLOWTRACE_PENDING_RETENTION_MINUTES must be a positive integer/,
+        );
+    });
+
     it('reports every problem in one error', () => {
         const attempt = () =>
             loadConfig({
@@ -67,5 +77,26 @@ describe('loadConfig', () => {
 
     it('rejects an unknown correlation mode', () => {
         expect(() => loadConfig({ ...LOCAL, HOLLOWTRACE_CORRELATION: 'kafka' })).toThrow(/HOLLOWTRACE_CORRELATION/);
+    });
+
+    it('enrichment: one budget per playbook call, well below the 230 s an HTTP function may take', () => {
+        const workspace = { ...LOCAL, HOLLOWTRACE_SENTINEL_WORKSPACE_ID: '11111111-2222-3333-4444-555555555555' };
+        expect(loadConfig(workspace).workspace).toMatchObject({ timeoutMs: 20_000, budgetMs: 30_000, concurrency: 5 });
+        expect(
+            loadConfig({
+                ...workspace,
+                HOLLOWTRACE_ENRICHMENT_BUDGET_MS: '45000',
+                HOLLOWTRACE_ENRICHMENT_CONCURRENCY: '10',
+            }).workspace,
+        ).toMatchObject({ budgetMs: 45_000, concurrency: 10 });
+        expect(() =>
+            loadConfig({
+                ...workspace,
+                HOLLOWTRACE_ENRICHMENT_BUDGET_MS: '230000',
+                HOLLOWTRACE_ENRICHMENT_CONCURRENCY: '0',
+            }),
+        ).toThrow(
+            /HOLLOWTRACE_ENRICHMENT_BUDGET_MS must be at most 100000.*HOLLOWTRACE_ENRICHMENT_CONCURRENCY must be a positive integer/,
+        );
     });
 });

@@ -7,6 +7,7 @@ import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateS
 import type { LoadedHostState } from '../../../shared/ports/hostStateStore';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 import { processCreate } from '../../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
 
@@ -42,7 +43,7 @@ async function loadsAfter(
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store,
-        incidents: new InMemoryIncidentStore(),
+        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
         ...options,
     });
     for (const batch of batches) await correlator.process(batch, NOW);

@@ -49,6 +49,11 @@ describe('access facts', () => {
             { originUnbacked: true, managedRuntime: true },
         ],
         [
+            'Java JIT frames above the virtual machine (a Java program starting a process)',
+            'C:\\Windows\\SYSTEM32\\ntdll.dll+9c534|C:\\Windows\\System32\\KERNELBASE.dll+2726e|C:\\Program Files\\Java\\jre\\bin\\java.dll+1a2b|C:\\Program Files\\Java\\jre\\bin\\server\\jvm.dll+3c4d|UNKNOWN(000001D2E3F40A10)',
+            { originUnbacked: true, managedRuntime: true },
+        ],
+        [
             'WoW64 re-open from a side-loaded DLL (tendyron)',
             TENDYRON_REOPEN,
             { originUnbacked: false, nativeCaller: undefined },

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 import type { Incident } from '../../../shared/correlate/incident';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
@@ -38,7 +39,7 @@ async function run(...batches: SysmonEvent[][]): Promise<Incident[]> {
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents: new InMemoryIncidentStore(),
+        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
     });
     const latest = new Map<string, Incident>();
     for (const batch of batches)
@@ -106,6 +107,17 @@ describe('rule 1: a victim needs evidence on the victim side', () => {
             networkConnect(900, 'child', CMD, '203.0.113.10', 443),
         ]);
         expect(pairs(incidents)).toEqual(['update.exe -> cmd.exe T1055']);
+    });
+
+    it('an injected process that then starts children from unbacked code is one incident naming its injector', async () => {
+        const incidents = await run([
+            processCreate(0, 'victim', EXPLORER, 'userinit', 'C:\\Windows\\System32\\userinit.exe', EXPLORER),
+            remoteThread(50, 'tool', IMPLANT, 'victim', EXPLORER),
+            processAccess(900, 'victim', EXPLORER, 'shell', CMD, 0x1fffff, UNBACKED),
+            processCreate(902, 'shell', CMD, 'victim', EXPLORER, 'cmd.exe'),
+        ]);
+        expect(pairs(incidents)).toEqual(['update.exe -> explorer.exe T1055.002']);
+        expect(incidents[0]!.contributions.map((c) => c.signal)).toContain('process-created-from-unbacked-code');
     });
 
     it("a child's conhost.exe is never follow-up activity; another child is", async () => {

@@ -26,6 +26,7 @@ import {
     resetRecordIds,
     tampering,
 } from '../../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 beforeEach(() => {
     resetRecordIds();
@@ -57,7 +58,11 @@ function correlator(
     store: HostStateStore = new InMemoryHostStateStore(),
     incidents = new InMemoryIncidentStore(),
 ): Correlator {
-    return new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store, incidents });
+    return new Correlator({
+        config: DEFAULT_CORRELATION_CONFIG,
+        store,
+        publishers: [new IncidentStorePublisher(incidents)],
+    });
 }
 
 async function runBatches(batches: SysmonEvent[][], c = correlator()): Promise<Incident[]> {
@@ -267,7 +272,7 @@ describe('classic hollowing seen only through its host calling out', () => {
         const c = new Correlator({
             config,
             store: new InMemoryHostStateStore(),
-            incidents: new InMemoryIncidentStore(),
+            publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
         });
         expect((await c.process(bareHostCallingOut(), NOW)).incidents).toEqual([]);
     });
@@ -386,7 +391,7 @@ describe('evidence is not awaited forever', () => {
         expect(before.chains.size).toBe(2);
 
         const afterPending = new Date(NOW.getTime() + DEFAULT_CORRELATION_CONFIG.pendingRetentionMs + 1);
-        const removed = await c.expire(afterPending);
+        const { removed } = await c.expire(afterPending);
         const after = (await store.load('ws01.contoso.local')).state;
         expect(removed).toBeGreaterThan(0);
         expect([...after.chains.keys()]).toEqual([guid('svchost')]);

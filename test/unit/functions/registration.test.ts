@@ -1,5 +1,5 @@
 /** What the Functions host would see: every functions/ file registers one function, named as its file and handler. */
-import { registered, triggerBinding } from '../../support/functionsRegistry';
+import { registered, triggerBinding } from '../../../tools/local/functionsRegistry';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ const FUNCTIONS_DIR = resolve(__dirname, '../../../functions');
 const functionFiles = readdirSync(FUNCTIONS_DIR).filter((f) => f.endsWith('.ts') && f !== 'composition.ts');
 
 beforeAll(async () => {
+    // Stage 2's trigger exists only when correlation runs on its own hub (test/unit/functions/correlationMode.test.ts).
+    process.env.HOLLOWTRACE_CORRELATION = 'eventHub';
     for (const file of functionFiles) await import(resolve(FUNCTIONS_DIR, file));
 });
 
@@ -50,10 +52,10 @@ describe('function registrations', () => {
         });
     });
 
-    it('expireCorrelationState: a timer every 15 minutes', () => {
+    it('expireCorrelationState: a timer every 5 minutes', () => {
         expect(triggerBinding('expireCorrelationState')).toMatchObject({
             type: 'timerTrigger',
-            schedule: '0 */15 * * * *',
+            schedule: '0 */5 * * * *',
         });
     });
 

@@ -1,5 +1,5 @@
 /**
- * Golden tests for every feed envelope `ingestBatch` accepts (integration-and-perf.md A1, A3, A4, A5), on the small
+ * Golden tests for every feed envelope `ingestBatch` accepts (docs/architecture.md, "Feed shapes"), on the small
  * fixtures in test/fixtures/feeds (provenance in test/fixtures/README.md). Each fixture holds the same 6 Sysmon
  * events: 4 recorded (OTRF Security-Datasets `psh_mavinject_dll_notepad`: EID 1, 10, 8, 7) and 2 hand-written
  * (EID 25 edge cases, EID 13 not correlated).

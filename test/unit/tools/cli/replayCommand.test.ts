@@ -6,23 +6,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../../tools/cli/hollowtrace';
-import { runReplay } from '../../../../tools/cli/replayCommand';
+import { captureReplay as capture } from '../../../helpers/captureReplay';
 
 const FEEDS = resolve(__dirname, '../../../fixtures/feeds');
-
-async function capture(options: { paths: string[]; json: boolean; store: 'memory' | 'table' }) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runReplay({
-        ...options,
-        batchSize: 64,
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-    });
-    return { code, stdout, stderr };
-}
 
 describe('hollowtrace replay', () => {
     afterEach(() => {
@@ -85,15 +73,6 @@ describe('hollowtrace replay', () => {
         expect(stdout).toMatch(/incidents: 2/);
         expect(stdout).toMatch(/mavinject\.exe -> notepad\.exe/);
         expect(stdout).toMatch(/T1055\.001/);
-    });
-
-    it("--store table keeps state in Table Storage (here the test run's Azurite) with the same result", async () => {
-        process.env.HOLLOWTRACE_STORAGE_CONNECTION_STRING = inject('tablesConnectionString');
-        const memory = await capture({ paths: [resolve(FEEDS, 'flat.jsonl')], json: true, store: 'memory' });
-        const table = await capture({ paths: [resolve(FEEDS, 'flat.jsonl')], json: true, store: 'table' });
-        expect(table.code).toBe(0);
-        expect(JSON.parse(table.stdout)).toEqual(JSON.parse(memory.stdout));
-        expect(table.stderr).toMatch(/Azure Table Storage/);
     });
 
     it('usage errors exit with 2', async () => {

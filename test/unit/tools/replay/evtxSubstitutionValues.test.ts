@@ -3,15 +3,20 @@
  * decoder alone, then whole synthetic logs (test/helpers/syntheticEvtx.ts, laid out as Sysmon writes them) read by
  * `readEvtxRecords`, so the library's template rendering and our value decoding are exercised together.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanEventXml } from '../../../../shared/ingest/eventXml';
 import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
-import { readEvtxRecords } from '../../../../tools/replay/evtxReader';
+import {
+    REVIEWED_EVTX_LIBRARY_VERSION,
+    assertReviewedLibraryVersion,
+    readEvtxRecords,
+} from '../../../../tools/replay/evtxReader';
 import {
     OwnedValueType,
+    declaredValueCount,
     decodeOwnedValue,
     installSubstitutionValueDecoding,
     renderFileTime,
@@ -99,6 +104,25 @@ describe('decodeOwnedValue: the value types decoded here, from their declared by
     });
 });
 
+describe("declaredValueCount: where the format puts a record's value count", () => {
+    const log = syntheticEvtx([{ recordId: 1, fields: [['A', values.string('x')]] }]);
+    const chunk = log.subarray(4096);
+
+    it('reads the count behind the inline template definition: 18 in a record laid out as Windows writes it', () => {
+        expect(declaredValueCount(chunk, 0x200)).toBe(18);
+        const six = syntheticEvtx([{ recordId: 1, systemValueCount: 6, fields: [['A', values.string('x')]] }]);
+        expect(declaredValueCount(six.subarray(4096), 0x200)).toBe(6);
+    });
+
+    it('is undefined for a record that is not a fragment with a template instance, or is cut short', () => {
+        const other = Buffer.from(chunk);
+        other[0x200 + 0x18] = 0x01; // an element where the fragment header belongs
+        expect(declaredValueCount(other, 0x200)).toBeUndefined();
+        expect(declaredValueCount(chunk.subarray(0, 0x200 + 0x20), 0x200)).toBeUndefined();
+        expect(declaredValueCount(chunk.subarray(0, 0x200 + 0x18 + 14 + 10), 0x200)).toBeUndefined();
+    });
+});
+
 describe('installSubstitutionValueDecoding around a value parser', () => {
     /** A stand-in for the library's reader and parser: reads one byte for every type, as 1.1.1 does for Booleans. */
     function fakeParser(data: number[]) {
@@ -142,6 +166,18 @@ describe('installSubstitutionValueDecoding around a value parser', () => {
         installSubstitutionValueDecoding(prototype);
         prototype.parse.call({ r: reader }, OwnedValueType.Boolean, 4);
         expect(calls).toEqual([[OwnedValueType.Boolean, 4]]);
+    });
+
+    it('a parser without `parse` is refused, and so is any library version but the reviewed one', () => {
+        expect(() => installSubstitutionValueDecoding({} as ValueParserPrototype)).toThrow(/needs review/);
+        const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as {
+            devDependencies: Record<string, string>;
+        };
+        expect(manifest.devDependencies['@ts-evtx/core']).toBe(REVIEWED_EVTX_LIBRARY_VERSION); // pinned together
+        expect(() => assertReviewedLibraryVersion(REVIEWED_EVTX_LIBRARY_VERSION)).not.toThrow();
+        expect(() => assertReviewedLibraryVersion('1.2.0')).toThrow(
+            '@ts-evtx/core 1.2.0 is installed; its substitution value decoding was reviewed for 1.1.1 only',
+        );
     });
 
     it('installing twice wraps once', () => {
@@ -275,6 +311,23 @@ describe('synthetic EVTX logs laid out as Sysmon writes them, read by readEvtxRe
             Port: '443',
             After: 'sentinel',
         });
+    });
+
+    it("a record whose value array the library does not find (6 values instead of Windows' 18) is unreadable, not filled with other bytes", async () => {
+        const path = join(dir, `log-${files++}.evtx`);
+        writeFileSync(
+            path,
+            syntheticEvtx([
+                { recordId: 1, systemValueCount: 6, fields: networkConnection },
+                { recordId: 2, fields: networkConnection },
+            ]),
+        );
+        const items = [];
+        for await (const item of readEvtxRecords(path)) items.push(item);
+        expect(items.map((item) => (item.kind === 'record' ? 'record' : item.detail))).toEqual([
+            'chunk 0 at byte 4096, record at chunk offset 512: the record declares 6 substitution values, the renderer found 0',
+            'record',
+        ]);
     });
 
     it('the types left to the library render as before: string, UInt16/32, GUID, HexInt32', async () => {

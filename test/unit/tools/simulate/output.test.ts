@@ -165,7 +165,7 @@ describe('Event Hubs sink', () => {
         );
     });
 
-    // With the SDK's default retries this would wait 7.5 minutes (toolchain-facts.md §5); here it takes about a second.
+    // With the SDK's default retries this would wait 7.5 minutes (docs/architecture.md); here it takes about a second.
     it.each([
         [
             'a hub name',

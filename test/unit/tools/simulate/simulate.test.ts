@@ -19,6 +19,7 @@ import { writeJsonLinesToFile } from '../../../../tools/simulate/output';
 import { ATTACK_KINDS } from '../../../../tools/simulate/types';
 import { simulateFleet, validateSimulateOptions } from '../../../../tools/simulate/simulate';
 import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/types';
+import { IncidentStorePublisher } from '../../../../shared/publish/IncidentStorePublisher';
 
 const START = new Date('2024-05-01T10:00:00Z');
 
@@ -43,7 +44,7 @@ async function detect(events: Iterable<FlatSysmonEvent>): Promise<{ incidents: I
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: new InMemoryHostStateStore(),
-        incidents: new InMemoryIncidentStore(),
+        publishers: [new IncidentStorePublisher(new InMemoryIncidentStore())],
     });
     const latest = new Map<string, Incident>();
     let rejected = 0;

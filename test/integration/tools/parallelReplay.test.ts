@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CORRELATION_CONFIG } from '../../../../shared/correlate/config';
-import { toReplayJson } from '../../../../shared/correlate/incident';
-import { DEFAULT_INGEST_LIMITS } from '../../../../shared/ingest/ingestBatch';
-import { InMemoryDeadLetterStore } from '../../../../shared/ports/InMemoryDeadLetterStore';
-import { InMemoryHostStateStore } from '../../../../shared/ports/InMemoryHostStateStore';
-import { InMemoryIncidentStore } from '../../../../shared/ports/InMemoryIncidentStore';
-import { replayRecordings } from '../../../../tools/replay/replay';
+import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
+import { toReplayJson } from '../../../shared/correlate/incident';
+import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLetterStore';
+import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
+import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
+import { replayRecordings } from '../../../tools/replay/replay';
 
-const FEEDS = resolve(__dirname, '../../../fixtures/feeds');
+const FEEDS = resolve(__dirname, '../../fixtures/feeds');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-parallel-'));
 
 /** The run as a text: report, incidents (ordered by first sighting) and dead letters without their wall-clock stamp. */

@@ -21,6 +21,7 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../../helpers/sysmonBuilders';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 const suffix = Date.now().toString(36);
 const clients = ['state', 'incidents', 'deadletters'].map((name) =>
@@ -37,7 +38,14 @@ beforeAll(async () => {
         TableIncidentStore.create(clients[1]!),
         TableDeadLetterStore.create(clients[2]!),
     ]);
-    deps = { correlator: new Correlator({ config: DEFAULT_CORRELATION_CONFIG, store: state, incidents }), deadLetters };
+    deps = {
+        correlator: new Correlator({
+            config: DEFAULT_CORRELATION_CONFIG,
+            store: state,
+            publishers: [new IncidentStorePublisher(incidents)],
+        }),
+        deadLetters,
+    };
 });
 afterAll(async () => {
     await Promise.all(clients.map((c) => c.deleteTable()));
@@ -122,6 +130,10 @@ describe('correlateHollowing handler', () => {
         const remaining = (await state.load('ws01.contoso.local')).state;
         expect(remaining.processes.has(remaining.chains.keys().next().value ?? '')).toBe(true); // the incident chain's target stays
         expect(remaining.processes.size).toBe(1);
-        expect(logs.some(([, line]) => /^expire: removed [1-9]\d* correlation records$/.test(String(line)))).toBe(true);
+        expect(
+            logs.some(([, line]) =>
+                /^expire: removed [1-9]\d* correlation records, visited 1 due hosts/.test(String(line)),
+            ),
+        ).toBe(true);
     });
 });

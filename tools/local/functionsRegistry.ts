@@ -1,9 +1,12 @@
 /**
- * Captures `app.*` registrations with their full binding metadata, the way the Functions host would see them,
- * by standing in for `@azure/functions-core` (which only exists inside the host) before the library first asks
- * for it (../shared/reference/toolchain-facts.md §3.4). Import this before any functions/ module.
+ * Captures `app.*` registrations with their full binding metadata, the way the Functions host would see them, by
+ * standing in for `@azure/functions-core` (which only exists inside the host). `@azure/functions` looks that module
+ * up once, at the first registration, and from then on registers through it or, when it is missing, skips every
+ * registration with a warning (its "test mode"); so import this before any functions/ module. The local server
+ * builds its routes from these registrations, and the tests check them.
  */
 import Module from 'node:module';
+import type { HttpHandler } from '@azure/functions';
 
 export interface RegisteredFunction {
     metadata: {
@@ -55,4 +58,31 @@ export function triggerBinding(name: string): Record<string, unknown> {
     const binding = Object.values(fn.metadata.bindings).find((b) => String(b.type).endsWith('Trigger'));
     if (!binding) throw new Error(`function ${name} has no trigger binding`);
     return binding;
+}
+
+/** An HTTP function as registered: its name, methods, route (without the `api/` prefix), auth level and handler. */
+export interface RegisteredHttpFunction {
+    name: string;
+    methods: string[];
+    route: string;
+    authLevel: string;
+    handler: HttpHandler;
+}
+
+/** The registered HTTP-triggered functions, in registration order. */
+export function registeredHttpFunctions(): RegisteredHttpFunction[] {
+    return registered.flatMap((fn) => {
+        const trigger = Object.values(fn.metadata.bindings).find((b) => b.type === 'httpTrigger');
+        if (!trigger) return [];
+        const name = fn.metadata.name;
+        return [
+            {
+                name,
+                methods: (trigger.methods as string[] | undefined) ?? ['GET', 'POST'],
+                route: typeof trigger.route === 'string' ? trigger.route : name,
+                authLevel: typeof trigger.authLevel === 'string' ? trigger.authLevel : 'anonymous',
+                handler: fn.callback as HttpHandler,
+            },
+        ];
+    });
 }

@@ -2,9 +2,11 @@
  * `npm run demo` end to end on a fresh machine: Azurite in-process, a simulated fleet, both stages with Table
  * state, the API served locally; every injected attack is found and the example requests work.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../../../tools/cli/demoCommand';
-import { WorkspaceIncidentEnricher } from '../../../../shared/api/WorkspaceIncidentEnricher';
+import { runDemo } from '../../../tools/cli/demoCommand';
+import { WorkspaceIncidentEnricher } from '../../../shared/api/WorkspaceIncidentEnricher';
 
 function baseName(path: string | undefined): string {
     return (path ?? '?').split(/[\\/]/).pop()!.toLowerCase();
@@ -56,6 +58,28 @@ describe('demo', () => {
             });
         } finally {
             await demo.close();
+        }
+    });
+
+    it('a busy port ends the demo with a message naming the port and --port', async () => {
+        const holder = createServer();
+        await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+        const { port } = holder.address() as AddressInfo;
+        try {
+            await expect(
+                runDemo({
+                    port,
+                    seed: 1,
+                    hosts: 1,
+                    attacks: 1,
+                    durationSeconds: 30,
+                    eventsPerSecond: 5,
+                    serve: false,
+                    out: () => undefined,
+                }),
+            ).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+        } finally {
+            await new Promise<void>((resolve) => holder.close(() => resolve()));
         }
     });
 });
