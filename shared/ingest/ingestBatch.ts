@@ -40,6 +40,14 @@ export interface IngestMessage {
      * `unreadable-record` with this detail, its bytes (`body`) kept as base64. Event Hub messages never carry it.
      */
     unreadable?: string;
+    /**
+     * The reason an `unreadable` message is rejected under (default `unreadable-record`): a file reader also reports a
+     * line over the message limit (`too-large`, `body` its first bytes), a gzip stream that ends early
+     * (`truncated-gzip`) and a file it cannot read on (`unreadable-file`), so a replay counts them and goes on.
+     */
+    unreadableReason?: 'unreadable-record' | 'too-large' | 'truncated-gzip' | 'unreadable-file';
+    /** Size of the whole input in bytes when `body` holds only its start (a line cut at the limit). */
+    unreadableBytes?: number;
     partitionId?: string;
     sequenceNumber?: number;
     offset?: string;
@@ -282,7 +290,10 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
             body instanceof Uint8Array
                 ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
                 : Buffer.from(String(body));
-        sink.reject('unreadable-record', message.unreadable, origin, () => bytes.toString('base64'), bytes.byteLength);
+        const reason = message.unreadableReason ?? 'unreadable-record';
+        // A damaged record's bytes are kept as base64; the others are text (or nothing) and read best as such.
+        const raw = (): string => bytes.toString(reason === 'unreadable-record' ? 'base64' : 'utf8');
+        sink.reject(reason, message.unreadable, origin, raw, message.unreadableBytes ?? bytes.byteLength);
         return;
     }
 

@@ -37,6 +37,8 @@ export type RejectReason =
     | 'nesting-too-deep'
     | 'unrecognized-format'
     | 'unreadable-record'
+    | 'truncated-gzip'
+    | 'unreadable-file'
     | 'missing-field'
     | 'wrong-type'
     | 'invalid-value';
