@@ -1,35 +1,13 @@
-/** The composition root builds the Sentinel publisher from configuration, and none when Sentinel delivery is off. */
-import { resolve } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type * as Composition from '../../../functions/composition';
-import type { IncidentPublisher } from '../../../shared/ports/incidentPublisher';
+/** Credentials are kept per client id: a later caller with another identity never gets the first caller's. */
+import { describe, expect, it } from 'vitest';
+import { azureCredential } from '../../../functions/composition';
 
-const BASE = { HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AZURE_CLIENT_ID: 'client-1' };
-const SENTINEL = {
-    HOLLOWTRACE_LOGS_INGESTION_ENDPOINT: 'https://dce-x.westeurope-1.ingest.monitor.azure.com',
-    HOLLOWTRACE_DCR_IMMUTABLE_ID: 'dcr-0123456789abcdef0123456789abcdef',
-};
-
-describe('incident publishers from configuration', () => {
-    const saved = { ...process.env };
-    afterEach(() => {
-        process.env = { ...saved };
-        vi.resetModules();
-    });
-
-    async function publishersWith(env: Record<string, string>): Promise<IncidentPublisher[]> {
-        process.env = { ...saved, ...env };
-        const composition = (await import(resolve(__dirname, '../../../functions/composition'))) as typeof Composition;
-        return composition.getIncidentPublishers();
-    }
-
-    it('the Sentinel publisher when the ingestion endpoint and DCR are set', async () => {
-        const publishers = await publishersWith({ ...BASE, ...SENTINEL });
-        expect(publishers.map((p) => p.name)).toEqual(['sentinel']);
-        expect(publishers[0]!.constructor.name).toBe('SentinelIncidentPublisher');
-    });
-
-    it('none when Sentinel delivery is not configured', async () => {
-        expect(await publishersWith(BASE)).toEqual([]);
+describe('azureCredential', () => {
+    it('builds one managed identity credential per client id and reuses it', () => {
+        const storage = azureCredential('11111111-0000-0000-0000-000000000001');
+        const workspace = azureCredential('11111111-0000-0000-0000-000000000002');
+        expect(workspace).not.toBe(storage);
+        expect(azureCredential('11111111-0000-0000-0000-000000000001')).toBe(storage);
+        expect(azureCredential('11111111-0000-0000-0000-000000000002')).toBe(workspace);
     });
 });
