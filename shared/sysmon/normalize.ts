@@ -504,6 +504,13 @@ function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: Ev
     if (!CORRELATED.has(eventId)) {
         return { kind: 'ignored', reason: 'event-id-not-correlated', eventId, detail: `EventID ${eventId}` };
     }
+    // A host name is text. A JSON number here is a mapping error (a shifted column, a counter), not a computer: filed
+    // under a made-up host, its events would split that host's chains. All-digit *text* is kept: Windows refuses new
+    // all-numeric names (KB 244412, "Windows 2000 does not permit all-numeric computer names"), but an upgraded host
+    // may keep one and an administrator can write the registry value directly; rejecting it would hide that host.
+    if (typeof envelope.host === 'number') {
+        throw new RecordRejected('wrong-type', `Computer is the number ${String(envelope.host)}, expected a host name`);
+    }
     const host = envelopeText('Computer', envelope.host);
     if (host === undefined) throw new RecordRejected('missing-field', 'Computer (host) is missing');
     const recordId = parseInteger('EventRecordID', envelope.recordId);
