@@ -27,6 +27,9 @@ import { createTableClientFromConnectionString } from '../shared/storage/table/t
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
+import { NO_TELEMETRY } from '../shared/ports/telemetry';
+import type { Telemetry } from '../shared/ports/telemetry';
+import { OpenTelemetryTelemetry } from '../shared/clients/OpenTelemetryTelemetry';
 
 let config: HollowtraceConfig | undefined;
 
@@ -38,6 +41,7 @@ let credential: TokenCredential | undefined;
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
+let telemetry: Promise<Telemetry> | undefined;
 
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
@@ -80,14 +84,29 @@ function once<T>(
     return built;
 }
 
-/** ETag conflicts of inline correlation, as a metric (exported when the app registers an OpenTelemetry exporter). */
-const inlineConflicts = metrics.getMeter('hollowtrace').createCounter('hollowtrace.correlation.conflicts', {
-    description: 'ETag conflicts while correlating inline (stage 1 correlating a source hub itself)',
-});
+/**
+ * Metrics to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the same setting the Functions
+ * host reads for its own logs), otherwise none. `useAzureMonitor` registers the global meter provider, so it runs
+ * before the first `getMeter`: a meter taken earlier stays a no-op. Loaded lazily: most cold starts need none of it.
+ */
+function appTelemetry(): Promise<Telemetry> {
+    return once(
+        () => telemetry,
+        (v) => {
+            telemetry = v;
+        },
+        async () => {
+            const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+            if (!connectionString) return NO_TELEMETRY;
+            const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+            useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
+            return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'));
+        },
+    );
+}
 
-/** Inline correlation has no invocation context of its own to log to: counts go to the metric, warnings to the log. */
+/** Inline correlation has no invocation context of its own to log to: its warnings go to the log. */
 function reportInlineOutcome(outcome: CorrelationOutcome): void {
-    if (outcome.conflicts > 0) inlineConflicts.add(outcome.conflicts, { mode: 'inline' });
     for (const warning of inlineOutcomeWarnings(outcome)) console.warn(warning);
 }
 
@@ -100,10 +119,11 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
         },
         async () => {
             const cfg = appConfig();
-            const [store, incidents, deadLetters] = await Promise.all([
+            const [store, incidents, deadLetters, recorder] = await Promise.all([
                 TableHostStateStore.create(tableClient(cfg.storage, cfg.stateTable)),
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+                appTelemetry(),
             ]);
             return {
                 correlator: new Correlator({
@@ -113,6 +133,7 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                     publishers: [new IncidentStorePublisher(incidents)],
                 }),
                 deadLetters,
+                telemetry: recorder,
             };
         },
     );
@@ -129,10 +150,11 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const cfg = appConfig();
             const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
             const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
+            const recorder = await appTelemetry();
             if (cfg.forwarding.mode === 'inline') {
                 const { correlator, deadLetters } = await getCorrelationDependencies();
-                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome);
-                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
+                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome, recorder);
+                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
             }
             const forwarding = cfg.forwarding;
             const clientId =
@@ -141,7 +163,7 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const forwarder = new EventHubEventForwarder(
                 createEventHubProducer(forwarding, () => azureCredential(clientId)),
             );
-            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
+            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
         },
     );
 }
@@ -155,10 +177,11 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
         },
         async () => {
             const cfg = appConfig();
-            const [incidents, enrichmentStore, deadLetters] = await Promise.all([
+            const [incidents, enrichmentStore, deadLetters, recorder] = await Promise.all([
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+                appTelemetry(),
             ]);
             const workspace = cfg.workspace;
             const port = workspace
@@ -178,6 +201,8 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                     port,
                     workspace?.timeoutMs ?? 20_000,
                     workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+                    undefined,
+                    recorder,
                 ),
             };
         },
