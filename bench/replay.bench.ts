@@ -4,6 +4,10 @@
  * Baseline in the same run: the same reader (gunzip, line split, UTF-8 decode) plus `JSON.parse` of every line; for
  * `.evtx` logs, the reader alone (chunk reads and @ts-evtx/core's rendering of each record as XML).
  * One warm-up round, then the median of the timed rounds; peak RSS sampled every 20 ms.
+ * On a machine with more cores, each set is then replayed in fresh processes (`--cold`), as the CLI runs, with
+ * `--workers 1` (this thread reads, ingests and correlates), with `--workers <cores>` (worker threads read and ingest,
+ * this thread correlates) and the same-reader baseline alone, rounds alternating; the speed-up is the ratio of the
+ * two replay medians.
  *
  * Then memory over a long stream: a simulated fleet (`hollowtrace simulate`) of 3 hours of stream time, replayed with
  * the heap sampled after a full GC every 250,000 events. Correlation state is kept for `pendingRetentionMs` of stream
@@ -15,6 +19,7 @@
  * zlib inflates on libuv's thread pool and so may use a second core while JavaScript runs on one.
  * With `--json <label> <path>...` it prints one JSON line for the parent and writes nothing.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import v8 from 'node:v8';
@@ -38,11 +43,15 @@ const ROOT = projectRoot(__dirname);
 export const DATASETS = resolve(ROOT, '../shared/datasets');
 const BATCH = 256;
 const TIMED_ROUNDS = 5;
+/** Fresh-process rounds per configuration for the speed-up. */
+const COLD_ROUNDS = 3;
 export const TARGET_EVENTS_PER_S = 200_000;
 export const WHOLE_FOLDER_LABEL = 'whole datasets folder (JSON-lines recordings; its .evtx logs apart)';
 
 export interface ReplayRun {
     label: string;
+    /** Threads that read and ingest (`--workers`); 1 = the main thread alone. */
+    workers: number;
     events: number;
     incidents: number;
     /** Median events/s of `replayRecordings`. */
@@ -87,9 +96,17 @@ function isEvtx(file: string): boolean {
     return /\.evtx$/i.test(file);
 }
 
+/** Threads `hollowtrace replay --workers` defaults to, and the parallel runs here use. */
+export const CORES = os.availableParallelism();
+
 /** `hollowtrace replay` with its defaults: in-memory state, incidents and dead letters. */
-function replayInMemory(paths: readonly string[], onProgress?: (report: IngestReport) => void): Promise<ReplayResult> {
+function replayInMemory(
+    paths: readonly string[],
+    onProgress?: (report: IngestReport) => void,
+    workers = 1,
+): Promise<ReplayResult> {
     return replayRecordings({
+        workers,
         paths,
         batchSize: BATCH,
         limits: DEFAULT_INGEST_LIMITS,
@@ -114,7 +131,7 @@ async function parseOnly(paths: readonly string[]): Promise<{ lines: number; ms:
     return { lines, ms: performance.now() - started };
 }
 
-export async function measureReplay(label: string, paths: readonly string[]): Promise<ReplayRun> {
+export async function measureReplay(label: string, paths: readonly string[], workers = 1): Promise<ReplayRun> {
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     const roundsMs: number[] = [];
@@ -125,7 +142,7 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         for (let round = 0; round <= TIMED_ROUNDS; round++) {
             const parse = await parseOnly(paths);
             const started = performance.now();
-            const replay = await replayInMemory(paths);
+            const replay = await replayInMemory(paths, undefined, workers);
             const ms = performance.now() - started;
             events = replay.report.received;
             incidents = replay.incidents.length;
@@ -143,6 +160,7 @@ export async function measureReplay(label: string, paths: readonly string[]): Pr
         : 'same reader + JSON.parse only';
     return {
         label,
+        workers,
         events,
         incidents,
         rate,
@@ -163,6 +181,53 @@ export function describeRun(run: ReplayRun, how: string): string {
         `(median of ${run.roundsMs.length}, rounds ms ${run.roundsMs.join(', ')}); ${run.baseline} ${Math.round(run.parseRate).toLocaleString('en-US')} events/s, ` +
         `ratio ${(run.rate / run.parseRate).toFixed(2)}; peak RSS ${run.peakRssMb.toFixed(0)} MB; incidents ${run.incidents}; ${target}`
     );
+}
+
+/**
+ * A backtest archive as users replay them: a simulated fleet (10 hosts at 20 background events/s each, 30 minutes of
+ * stream time, about 360,000 events) cut into consecutive gzip'd JSON-lines files of a twelfth of that each (the
+ * simulator's count varies a little, so a thirteenth file may hold the rest), as periodic exports are cut.
+ */
+const ARCHIVE = {
+    hosts: 10,
+    eventsPerSecond: 20,
+    durationSeconds: 1800,
+    attacks: 6,
+    seed: 11,
+    start: new Date('2026-01-05T08:00:00.000Z'),
+};
+const ARCHIVE_FILES = 12;
+
+/** Writes the archive into `dir`; returns its files in name (and time) order. */
+async function writeArchive(dir: string): Promise<string[]> {
+    const events = simulateFleet(ARCHIVE).events[Symbol.iterator]();
+    const perFile = Math.ceil((ARCHIVE.hosts * ARCHIVE.eventsPerSecond * ARCHIVE.durationSeconds) / ARCHIVE_FILES);
+    const files: string[] = [];
+    for (let index = 0; ; index++) {
+        let taken = 0;
+        let done = false;
+        const slice = {
+            *[Symbol.iterator]() {
+                for (; taken < perFile; taken++) {
+                    const next = events.next();
+                    if (next.done === true) {
+                        done = true;
+                        return;
+                    }
+                    yield next.value;
+                }
+            },
+        };
+        const file = join(dir, `archive-${String(index).padStart(2, '0')}.jsonl.gz`);
+        await writeJsonLinesToFile(slice, file);
+        if (taken === 0) {
+            rmSync(file);
+            break;
+        }
+        files.push(file);
+        if (done) break;
+    }
+    return files;
 }
 
 /** The long stream: 10 hosts at 20 background events/s each for 3 hours of stream time (about 2.2 million events). */
@@ -233,8 +298,52 @@ export async function measureLongStream(): Promise<{
     }
 }
 
+/** One cold run in this fresh process, as the CLI runs: a replay with `workers`, or (workers 0) the baseline alone. */
+async function coldRun(workers: number, paths: readonly string[]): Promise<{ ms: number; events: number }> {
+    if (workers === 0) {
+        const parse = await parseOnly(paths);
+        return { ms: parse.ms, events: parse.lines };
+    }
+    const started = performance.now();
+    const replay = await replayInMemory(paths, undefined, workers);
+    return { ms: performance.now() - started, events: replay.report.received };
+}
+
+/**
+ * The speed-up as a CLI user meets it: each run in a fresh process (`--cold`), so the single thread and the workers
+ * both start cold (a worker is a fresh V8 isolate that loads its modules and warms its JIT; in-process rounds would
+ * compare them with a main thread warmed by the rounds before). Rounds alternate the three, median of `rounds`.
+ */
+function measureCold(paths: readonly string[], workers: number, rounds: number) {
+    const ms: Record<'single' | 'parallel' | 'baseline', number[]> = { single: [], parallel: [], baseline: [] };
+    let events = 0;
+    for (let round = 0; round < rounds; round++) {
+        for (const [kind, threads] of [
+            ['single', 1],
+            ['parallel', workers],
+            ['baseline', 0],
+        ] as const) {
+            const child = spawnSync(process.execPath, [__filename, '--cold', String(threads), ...paths], {
+                encoding: 'utf8',
+                maxBuffer: 1 << 20,
+            });
+            if (child.status !== 0) throw new Error(`cold run failed: ${child.stderr}`);
+            const run = JSON.parse(child.stdout) as { ms: number; events: number };
+            ms[kind].push(Math.round(run.ms));
+            events = run.events;
+        }
+    }
+    const rate = (values: number[]): number => events / (median(values) / 1000);
+    return { events, ms, single: rate(ms.single), parallel: rate(ms.parallel), baseline: rate(ms.baseline) };
+}
+
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
+    if (args[0] === '--cold') {
+        const [threads, ...paths] = args.slice(1);
+        process.stdout.write(`${JSON.stringify(await coldRun(Number(threads), paths))}\n`);
+        return;
+    }
     if (args[0] === '--json') {
         const [label, ...paths] = args.slice(1);
         if (label === undefined || paths.length === 0)
@@ -246,19 +355,43 @@ async function main(): Promise<void> {
         console.log(`bench:replay skipped: ${DATASETS} not found`);
         return;
     }
+    const load = (): string =>
+        os
+            .loadavg()
+            .map((n) => n.toFixed(1))
+            .join(' ');
     console.log(
-        `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | in-memory store`,
+        `hollowtrace replay benchmark | node ${process.version} | ${os.cpus()[0]?.model ?? '?'} | ${CORES} cores | ` +
+            `load average ${load()} (other work on the machine weighs on every figure, the parallel ones most) | in-memory store`,
     );
     const runs: ReplayRun[] = [];
+    const speedUps: { label: string; workers: number; speedUp: number; cold: ReturnType<typeof measureCold> }[] = [];
+    const archiveDir = mkdtempSync(join(tmpdir(), 'hollowtrace-archive-'));
+    const archive = await writeArchive(archiveDir);
     for (const [label, paths] of [
         ['Sysmon recordings (*.sysmon.jsonl.gz)', sysmonRecordings()],
         [WHOLE_FOLDER_LABEL, await jsonLinesRecordings()],
         ['EVTX logs (*.evtx)', await evtxLogs()],
+        [`simulated archive (${ARCHIVE.hosts} hosts, 30 min, ${archive.length} .jsonl.gz files)`, archive],
     ] as const) {
-        const run = await measureReplay(label, paths);
-        runs.push(run);
-        console.log(describeRun(run, 'this process'));
+        const single = await measureReplay(label, paths, 1);
+        runs.push(single);
+        console.log(describeRun(single, 'this process, --workers 1'));
+        if (CORES < 2) continue;
+        const cold = measureCold(paths, CORES, COLD_ROUNDS);
+        const speedUp = cold.parallel / cold.single;
+        speedUps.push({ label, workers: CORES, speedUp, cold });
+        const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
+        console.log(
+            `  fresh process per run (as the CLI runs; median of ${COLD_ROUNDS}): --workers 1 ${rate(cold.single)} events/s (ms ${cold.ms.single.join(', ')}), ` +
+                `--workers ${CORES} ${rate(cold.parallel)} events/s (ms ${cold.ms.parallel.join(', ')}); ` +
+                `baseline same reader + JSON.parse alone, one thread ${rate(cold.baseline)} events/s (ms ${cold.ms.baseline.join(', ')})\n` +
+                `  speed-up --workers ${CORES} / --workers 1: ${speedUp.toFixed(2)}x (target >= 1.7x on 2 cores: ${speedUp >= 1.7 ? 'MET' : 'MISSED'}); ` +
+                `--workers ${CORES} / baseline ${(cold.parallel / cold.baseline).toFixed(2)}, --workers 1 / baseline ${(cold.single / cold.baseline).toFixed(2)}`,
+        );
     }
+    rmSync(archiveDir, { recursive: true, force: true });
+    console.log(`load average ${load()}`);
     const long = await measureLongStream();
     console.log(
         `\nmemory over a long stream: simulated fleet, ${LONG_STREAM.hosts} hosts x ${LONG_STREAM.eventsPerSecond} events/s x ${LONG_STREAM.durationSeconds / 3600} h, ` +
@@ -281,7 +414,7 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(
         join(out, 'replay-latest.json'),
-        `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, runs, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`,
+        `${JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, cores: CORES, runs, speedUps, longStream: { ...LONG_STREAM, ...long } }, null, 2)}\n`,
     );
 }
 

@@ -37,7 +37,8 @@ let config: HollowtraceConfig | undefined;
 function correlationConfig(cfg: HollowtraceConfig): CorrelationConfig {
     return { ...DEFAULT_CORRELATION_CONFIG, pendingRetentionMs: cfg.pendingRetentionMs };
 }
-let credential: TokenCredential | undefined;
+/** One credential per client id ('' for the default chain): storage, Event Hubs and the workspace may use different identities. */
+const credentials = new Map<string, TokenCredential>();
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
@@ -56,9 +57,18 @@ export function correlationRunsOnEventHub(): boolean {
     return correlationMode(process.env) === 'eventhub';
 }
 
-/** Managed identity in Azure: a user-assigned identity when a client id is set, otherwise the default chain. */
-function azureCredential(clientId?: string): TokenCredential {
-    credential ??= clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+/**
+ * Managed identity in Azure: a user-assigned identity when a client id is set, otherwise the default chain. Built
+ * once per client id (a credential caches its tokens), never one for all: the first caller's identity would
+ * otherwise serve every later one.
+ */
+export function azureCredential(clientId?: string): TokenCredential {
+    const key = clientId ?? '';
+    let credential = credentials.get(key);
+    if (credential === undefined) {
+        credential = clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+        credentials.set(key, credential);
+    }
     return credential;
 }
 

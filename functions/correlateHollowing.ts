@@ -1,11 +1,13 @@
 /**
  * Stage 2 trigger: the host-keyed hub stage 1 forwards to. One instance owns a partition, hence each host's state.
- * Thin: converts the trigger's shapes to plain values and calls shared/correlate/correlationService.
+ * Thin: converts the trigger's shapes to plain values and calls shared/correlate/correlationService; a failed batch goes
+ * to shared/ingest/parkFailedBatch (retried by the host, or parked once its retries are spent).
  */
 import { app } from '@azure/functions';
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
-import type { CorrelationDependencies } from '../shared/correlate/correlationService';
+import type { CorrelationBatchOutcome, CorrelationDependencies } from '../shared/correlate/correlationService';
+import { parkFailedBatch } from '../shared/ingest/parkFailedBatch';
 import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
 import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
 
@@ -14,12 +16,24 @@ export function correlateHollowingWith(
     now: () => Date = () => new Date(),
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const batch = Array.isArray(messages) ? messages : [messages];
-        const outcome = await processCorrelationBatch(
-            withTriggerCoordinates(batch, context.triggerMetadata),
-            await dependencies(),
-            now(),
-        );
+        const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
+        let deps: CorrelationDependencies | undefined;
+        let outcome: CorrelationBatchOutcome;
+        try {
+            deps = await dependencies();
+            outcome = await processCorrelationBatch(batch, deps, now());
+        } catch (error) {
+            await parkFailedBatch({
+                stage: 'correlate',
+                messages: batch,
+                error,
+                retry: context.retryContext,
+                deadLetters: deps?.deadLetters,
+                now: now(),
+                log: context,
+            });
+            return;
+        }
         const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} incident versions delivered, ${outcome.pending} pending`;
         if (outcome.deadLettered > 0 || outcome.pending > 0) context.warn(line);
         else context.info(line);

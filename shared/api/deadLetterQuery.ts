@@ -5,6 +5,11 @@ import { integer, queryParameter } from './queryParameters';
 
 /** Dead letters per answer at most: each carries up to 30,000 characters of raw text (`MAX_DEAD_LETTER_RAW_CHARS`). */
 export const MAX_DEAD_LETTERS_LISTED = 500;
+/**
+ * Raw text per answer at most, in characters: a page of parked messages (up to 400,000 characters each) would otherwise
+ * hold hundreds of megabytes. The page ends early, and `next` continues it.
+ */
+export const MAX_DEAD_LETTER_PAGE_RAW_CHARS = 4_000_000;
 /** Days listed when `sinceDay` is not given: today (UTC) and the six before. */
 const DEFAULT_DEAD_LETTER_DAYS = 7;
 /** `YYYY-MM-DD` naming a real day (not 2026-02-30). */
@@ -42,5 +47,11 @@ export function deadLetterQuery(
     ) {
         throw new ApiProblem(400, 'invalid-cursor', 'after is the next value of a previous answer', 'after');
     }
-    return { sinceDay, limit, ...(reason !== undefined && { reason }), ...(after !== undefined && { after }) };
+    return {
+        sinceDay,
+        limit,
+        maxRawChars: MAX_DEAD_LETTER_PAGE_RAW_CHARS,
+        ...(reason !== undefined && { reason }),
+        ...(after !== undefined && { after }),
+    };
 }

@@ -1,4 +1,4 @@
-import { deadLetterCursor } from '../ingest/deadLetter';
+import { deadLetterCursor, pageMayContinue } from '../ingest/deadLetter';
 import { deadLetterQuery } from './deadLetterQuery';
 import { json } from './http';
 import type { HttpResult } from './http';
@@ -16,6 +16,6 @@ export async function listDeadLetters(
     const query = deadLetterQuery(params, now);
     const deadLetters = await deps.deadLetters.list(query);
     const last = deadLetters[deadLetters.length - 1];
-    const next = last !== undefined && deadLetters.length === query.limit ? deadLetterCursor(last) : null;
+    const next = last !== undefined && pageMayContinue(deadLetters, query) ? deadLetterCursor(last) : null;
     return json(200, { sinceDay: query.sinceDay, deadLetters, next });
 }

@@ -111,6 +111,11 @@ const deadLetter = {
         sequenceNumber: { type: 'integer' },
         offset: { type: 'string' },
         enqueuedTime: { type: 'string', format: 'date-time' },
+        stage: {
+            type: 'string',
+            enum: ['ingest', 'correlate'],
+            description: 'Parked batches (reason retries-exhausted): the stage whose retries ran out',
+        },
         messageIndex: { type: 'integer' },
         recordIndex: { type: 'integer' },
         rejectedAt: { type: 'string', format: 'date-time' },
@@ -310,7 +315,8 @@ export function openApiDocument(
                                     deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } },
                                     next: {
                                         type: 'string',
-                                        description: 'Pass as after for the next page; null on the last page',
+                                        description:
+                                            'Pass as after for the next page; null on the last page. A page ends early at 4,000,000 characters of raw text',
                                     },
                                 },
                             },

@@ -4,6 +4,7 @@
  * dead-lettered like any rejected input.
  */
 import type { DeadLetter } from '../ingest/deadLetter';
+import { deadLetterIdBase, newBatchNonce } from '../ingest/deadLetterId';
 import type { IngestMessage } from '../ingest/ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
 import { CORRELATED_EVENT_IDS } from '../sysmon/types';
@@ -37,8 +38,15 @@ function problemOf(value: unknown): string | undefined {
     return undefined;
 }
 
-/** Decodes a stage 2 batch; `rejectedAt` stamps the dead letters. */
-export function decodeForwardedBatch(messages: readonly IngestMessage[], rejectedAt: Date): DecodedForwardedBatch {
+/**
+ * Decodes a stage 2 batch; `rejectedAt` stamps the dead letters, whose ids follow deadLetterId.ts (`nonce` keeps those
+ * of messages without hub coordinates apart from other batches').
+ */
+export function decodeForwardedBatch(
+    messages: readonly IngestMessage[],
+    rejectedAt: Date,
+    nonce: string = newBatchNonce(),
+): DecodedForwardedBatch {
     const events: SysmonEvent[] = [];
     const deadLetters: DeadLetter[] = [];
     messages.forEach((message, messageIndex) => {
@@ -60,7 +68,7 @@ export function decodeForwardedBatch(messages: readonly IngestMessage[], rejecte
         const raw =
             typeof message.body === 'string' ? message.body : (JSON.stringify(message.body) ?? String(message.body));
         deadLetters.push({
-            id: `fwd-p${message.partitionId ?? '-'}-${message.sequenceNumber !== undefined ? `s${message.sequenceNumber}` : `m${messageIndex}`}`,
+            id: `fwd-${deadLetterIdBase(message, messageIndex, () => raw, nonce)}`,
             reason: 'invalid-forwarded-event',
             detail: problem,
             raw: raw.slice(0, 30_000),

@@ -30,6 +30,7 @@ import {
 import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '../sysmon/normalize';
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 import { SYSMON_DATA_NAMES } from '../sysmon/fieldNames';
+import { deadLetterIdBase, newBatchNonce } from './deadLetterId';
 
 /** One Event Hub message as the trigger adapter hands it over: the body and its coordinates, plain values. */
 export interface IngestMessage {
@@ -39,6 +40,14 @@ export interface IngestMessage {
      * `unreadable-record` with this detail, its bytes (`body`) kept as base64. Event Hub messages never carry it.
      */
     unreadable?: string;
+    /**
+     * The reason an `unreadable` message is rejected under (default `unreadable-record`): a file reader also reports a
+     * line over the message limit (`too-large`, `body` its first bytes), a gzip stream that ends early
+     * (`truncated-gzip`) and a file it cannot read on (`unreadable-file`), so a replay counts them and goes on.
+     */
+    unreadableReason?: 'unreadable-record' | 'too-large' | 'truncated-gzip' | 'unreadable-file';
+    /** Size of the whole input in bytes when `body` holds only its start (a line cut at the limit). */
+    unreadableBytes?: number;
     partitionId?: string;
     sequenceNumber?: number;
     offset?: string;
@@ -122,6 +131,7 @@ class BatchSink {
     constructor(
         private readonly limits: IngestLimits,
         private readonly rejectedAt: string,
+        private readonly nonce: string,
     ) {}
 
     accept(event: SysmonEvent): void {
@@ -147,7 +157,7 @@ class BatchSink {
         const max = this.limits.maxDeadLetterRawChars;
         const bytes = rawBytes ?? Buffer.byteLength(text, 'utf8');
         this.deadLetters.push({
-            id: deadLetterId(origin),
+            id: deadLetterId(origin, text, this.nonce),
             reason,
             detail,
             raw: text.length > max ? text.slice(0, max) : text,
@@ -183,18 +193,18 @@ function safeRawText(raw: () => string): string {
 }
 
 /**
- * The same input in a replayed batch gets the same id, so a retried batch overwrites its own dead letters
- * instead of adding copies (Event Hubs is at-least-once:
- * learn.microsoft.com/azure/azure-functions/functions-reliable-event-processing).
+ * The same input in a replayed batch gets the same id when it has a place in the hub, so a retried batch overwrites
+ * its own dead letters instead of adding copies (Event Hubs is at-least-once:
+ * learn.microsoft.com/azure/azure-functions/functions-reliable-event-processing); see deadLetterId.ts for the rest.
  */
-function deadLetterId(origin: EventOrigin): string {
-    const where = origin.sequenceNumber !== undefined ? `s${origin.sequenceNumber}` : `m${origin.messageIndex}`;
+function deadLetterId(origin: EventOrigin, text: string, nonce: string): string {
     const wrapper = origin.wrapperIndex !== undefined ? `w${origin.wrapperIndex}-` : '';
-    return `p${origin.partitionId ?? '-'}-${where}-${wrapper}r${origin.recordIndex}`;
+    return `${deadLetterIdBase(origin, origin.messageIndex, () => text, nonce)}-${wrapper}r${origin.recordIndex}`;
 }
 
 /**
- * Ingests one batch. Pure: `now` is the only clock. Bad data never throws; it becomes a rejection.
+ * Ingests one batch. Pure but for `nonce` (random unless given): `now` is the only clock. Bad data never throws; it
+ * becomes a rejection. `nonce` keeps the dead-letter ids of messages without hub coordinates apart from other batches'.
  * @example ingestBatch([{ body: '{"EventID":5,"Computer":"ws1","Channel":"Microsoft-Windows-Sysmon/Operational","UtcTime":"2024-05-01 10:15:01.987","ProcessGuid":"{3710b5c6-1243-6182-8303-000000000a00}"}' }], new Date())
  * // report: { received: 1, accepted: 1, ignored: 0, rejected: 0, … }
  */
@@ -202,8 +212,9 @@ export function ingestBatch(
     messages: readonly IngestMessage[],
     now: Date,
     limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+    nonce: string = newBatchNonce(),
 ): IngestResult {
-    const sink = new BatchSink(limits, now.toISOString());
+    const sink = new BatchSink(limits, now.toISOString(), nonce);
     for (let messageIndex = 0; messageIndex < messages.length; messageIndex++) {
         const message = messages[messageIndex] as IngestMessage;
         ingestMessage(message, messageIndex, sink, limits);
@@ -279,7 +290,10 @@ function ingestMessage(message: IngestMessage, messageIndex: number, sink: Batch
             body instanceof Uint8Array
                 ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
                 : Buffer.from(String(body));
-        sink.reject('unreadable-record', message.unreadable, origin, () => bytes.toString('base64'), bytes.byteLength);
+        const reason = message.unreadableReason ?? 'unreadable-record';
+        // A damaged record's bytes are kept as base64; the others are text (or nothing) and read best as such.
+        const raw = (): string => bytes.toString(reason === 'unreadable-record' ? 'base64' : 'utf8');
+        sink.reject(reason, message.unreadable, origin, raw, message.unreadableBytes ?? bytes.byteLength);
         return;
     }
 

@@ -8,13 +8,19 @@
  * rejected is written back (under the letter's own id when it is one rejection again, so it replaces itself),
  * the events correlation needs are forwarded (correlation is idempotent by event identity), and only then are the
  * letters that are resolved deleted.
+ *
+ * Parked batches (reason `retries-exhausted`, see parkFailedBatch.ts) come back the same way: a stage 1 message is
+ * ingested again; a stage 2 message holds a forwarded event, which is checked as stage 2 checks it and handed to
+ * correlation again (through the forwarder: the correlation hub, or the correlator itself in inline mode).
  */
-import { deadLetterCursor } from './deadLetter';
+import { deadLetterCursor, pageMayContinue } from './deadLetter';
 import type { DeadLetter } from './deadLetter';
 import type { DeadLetterQuery } from '../ports/deadLetterStore';
+import { decodeForwardedBatch } from '../correlate/forwardedEvents';
 import { ingestBatch } from './ingestBatch';
 import type { IngestMessage } from './ingestBatch';
 import type { IngestDependencies } from './ingestService';
+import { RETRIES_EXHAUSTED } from './parkFailedBatch';
 
 /** Reasons whose `raw` is not an input stage 1 could read now, and why. */
 const NOT_REPROCESSABLE: ReadonlyMap<string, string> = new Map([
@@ -35,7 +41,7 @@ export interface ReprocessOutcome {
     skipped: { id: string; why: string }[];
     /** Events handed to correlation. */
     forwarded: number;
-    /** When `limit` letters were examined: the cursor to pass as `after` for the next ones. */
+    /** When more letters may follow (`limit` examined, or the raw-text budget reached): pass it as `after`. */
     next?: string;
 }
 
@@ -44,6 +50,46 @@ function whyNotReprocessable(letter: DeadLetter): string | undefined {
         return `its raw text was cut at ${letter.raw.length} characters of ${letter.rawBytes} bytes; re-read it from the Event Hub (partition ${letter.partitionId ?? '?'}, sequence number ${letter.sequenceNumber ?? '?'})`;
     const why = NOT_REPROCESSABLE.get(letter.reason);
     return why === undefined ? undefined : `${letter.reason}: ${why}`;
+}
+
+/** A letter's raw text as the message it was, with its Event Hub coordinates. */
+function messageOf(letter: DeadLetter): IngestMessage {
+    return {
+        body: letter.raw,
+        ...(letter.partitionId !== undefined && { partitionId: letter.partitionId }),
+        ...(letter.sequenceNumber !== undefined && { sequenceNumber: letter.sequenceNumber }),
+        ...(letter.offset !== undefined && { offset: letter.offset }),
+        ...(letter.enqueuedTime !== undefined && { enqueuedTime: letter.enqueuedTime }),
+    };
+}
+
+/**
+ * The letters to write back for `letters` read again (`rejections` indexed by their position in `letters`): one
+ * rejection again replaces its letter under the letter's own id and place; several, or those of a parked message, are
+ * written as they come.
+ */
+function rewrite(letters: readonly DeadLetter[], rejections: readonly DeadLetter[]): DeadLetter[] {
+    const rejectionsOf = new Map<number, DeadLetter[]>();
+    for (const rejection of rejections) {
+        const list = rejectionsOf.get(rejection.messageIndex) ?? [];
+        list.push(rejection);
+        rejectionsOf.set(rejection.messageIndex, list);
+    }
+    const rewritten: DeadLetter[] = [];
+    letters.forEach((letter, messageIndex) => {
+        const again = rejectionsOf.get(messageIndex) ?? [];
+        // A parked message is a whole message, not one rejection: what it holds now is filed under the ids the stage
+        // gives it (the same as a first delivery would have written, when it has coordinates), and the parked letter goes.
+        if (again.length === 1 && letter.reason !== RETRIES_EXHAUSTED)
+            rewritten.push({
+                ...(again[0] as DeadLetter),
+                id: letter.id,
+                messageIndex: letter.messageIndex,
+                recordIndex: letter.recordIndex,
+            });
+        else rewritten.push(...again);
+    });
+    return rewritten;
 }
 
 /**
@@ -63,48 +109,34 @@ export async function reprocessDeadLetters(
         if (why === undefined) candidates.push(letter);
         else skipped.push({ id: letter.id, why });
     }
-    const messages: IngestMessage[] = candidates.map((letter) => ({
-        body: letter.raw,
-        ...(letter.partitionId !== undefined && { partitionId: letter.partitionId }),
-        ...(letter.sequenceNumber !== undefined && { sequenceNumber: letter.sequenceNumber }),
-        ...(letter.offset !== undefined && { offset: letter.offset }),
-        ...(letter.enqueuedTime !== undefined && { enqueuedTime: letter.enqueuedTime }),
-    }));
-    const result = ingestBatch(messages, now, deps.limits);
+    // Letters of a stage 2 batch whose retries ran out hold forwarded events: they go to correlation again, the others
+    // through stage 1.
+    const ingestLetters = candidates.filter((letter) => letter.stage !== 'correlate');
+    const correlateLetters = candidates.filter((letter) => letter.stage === 'correlate');
+    const result = ingestBatch(ingestLetters.map(messageOf), now, deps.limits);
+    const decoded = decodeForwardedBatch(correlateLetters.map(messageOf), now);
 
-    const rejectionsOf = new Map<number, DeadLetter[]>();
-    for (const rejection of result.deadLetters) {
-        const list = rejectionsOf.get(rejection.messageIndex) ?? [];
-        list.push(rejection);
-        rejectionsOf.set(rejection.messageIndex, list);
-    }
-    const rewritten: DeadLetter[] = [];
-    candidates.forEach((letter, messageIndex) => {
-        const again = rejectionsOf.get(messageIndex) ?? [];
-        // One rejection again: it replaces the letter under the letter's own id and place.
-        if (again.length === 1)
-            rewritten.push({
-                ...(again[0] as DeadLetter),
-                id: letter.id,
-                messageIndex: letter.messageIndex,
-                recordIndex: letter.recordIndex,
-            });
-        else rewritten.push(...again);
-    });
+    const rewritten = [
+        ...rewrite(ingestLetters, result.deadLetters),
+        ...rewrite(correlateLetters, decoded.deadLetters),
+    ];
     // Every read letter that was not rewritten in place goes: resolved, split into several, or filed under another day
     // (a letter without an enqueued time is filed by its rejection day, which is today's now).
     const rewrittenKeys = new Set(rewritten.map(deadLetterCursor));
     const superseded = candidates.filter((letter) => !rewrittenKeys.has(deadLetterCursor(letter)));
 
     if (rewritten.length > 0) await deps.deadLetters.putMany(rewritten);
-    const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
+    // Stage 2 events were chosen by stage 1 already.
+    const forward = [...(deps.needed ? result.events.filter(deps.needed) : result.events), ...decoded.events];
     if (forward.length > 0) await deps.forwarder.forward(forward);
     await deps.deadLetters.deleteMany(superseded);
 
-    const stillRejected = candidates.filter((_, messageIndex) => rejectionsOf.has(messageIndex)).length;
+    const stillRejected =
+        new Set(result.deadLetters.map((l) => l.messageIndex)).size +
+        new Set(decoded.deadLetters.map((l) => l.messageIndex)).size;
     const last = letters[letters.length - 1];
     // Letters kept (skipped, still rejected) keep their place, so paging on moves past them instead of re-reading them.
-    const next = last !== undefined && letters.length === query.limit ? deadLetterCursor(last) : undefined;
+    const next = last !== undefined && pageMayContinue(letters, query) ? deadLetterCursor(last) : undefined;
     return {
         examined: letters.length,
         resolved: candidates.length - stillRejected,

@@ -15,6 +15,11 @@ export interface DeadLetterQuery {
     reason?: string;
     /** Letters after this one in listing order only (`deadLetterCursor` of the last letter of the previous page). */
     after?: string;
+    /**
+     * The page ends before the letter whose raw text would bring the page's total past this many characters (it
+     * holds one letter at least): parked messages carry up to `MAX_PARKED_RAW_CHARS` each. See `pageMayContinue`.
+     */
+    maxRawChars?: number;
 }
 
 export interface DeadLetterStore {

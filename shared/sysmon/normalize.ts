@@ -37,6 +37,8 @@ export type RejectReason =
     | 'nesting-too-deep'
     | 'unrecognized-format'
     | 'unreadable-record'
+    | 'truncated-gzip'
+    | 'unreadable-file'
     | 'missing-field'
     | 'wrong-type'
     | 'invalid-value';
@@ -501,6 +503,13 @@ function normalizeOrThrow(envelope: RecordEnvelope, bag: FieldSource, origin: Ev
     if (eventId === undefined) throw new RecordRejected('missing-field', 'EventID is missing');
     if (!CORRELATED.has(eventId)) {
         return { kind: 'ignored', reason: 'event-id-not-correlated', eventId, detail: `EventID ${eventId}` };
+    }
+    // A host name is text. A JSON number here is a mapping error (a shifted column, a counter), not a computer: filed
+    // under a made-up host, its events would split that host's chains. All-digit *text* is kept: Windows refuses new
+    // all-numeric names (KB 244412, "Windows 2000 does not permit all-numeric computer names"), but an upgraded host
+    // may keep one and an administrator can write the registry value directly; rejecting it would hide that host.
+    if (typeof envelope.host === 'number') {
+        throw new RecordRejected('wrong-type', `Computer is the number ${String(envelope.host)}, expected a host name`);
     }
     const host = envelopeText('Computer', envelope.host);
     if (host === undefined) throw new RecordRejected('missing-field', 'Computer (host) is missing');

@@ -3,7 +3,12 @@
  * (test/unit/ports/InMemoryDeadLetterStore.test.ts, test/integration/TableDeadLetterStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_DEAD_LETTER_RAW_CHARS, deadLetterCursor, type DeadLetter } from '../../shared/ingest/deadLetter';
+import {
+    MAX_DEAD_LETTER_RAW_CHARS,
+    MAX_PARKED_RAW_CHARS,
+    deadLetterCursor,
+    type DeadLetter,
+} from '../../shared/ingest/deadLetter';
 import { type DeadLetterStore } from '../../shared/ports/deadLetterStore';
 
 const OLDER_DAY = '2026-11-24';
@@ -88,6 +93,24 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             const listed = await store.list();
             expect(listed.find((l) => l.id === 'full')?.raw.length).toBe(MAX_DEAD_LETTER_RAW_CHARS);
             expect(byId(listed)).toStrictEqual(byId([full, minimal]));
+        });
+
+        it('round-trips a parked message: raw of MAX_PARKED_RAW_CHARS (over many properties in Table) and its stage', async () => {
+            const store = await makeStore();
+            // Surrogate pairs at every offset, so a split between the halves of one would show.
+            const parked = letter('exhausted-p1-s9', {
+                reason: 'retries-exhausted',
+                raw: fill('<Data>😀漢a</Data>', MAX_PARKED_RAW_CHARS),
+                rawBytes: 1_000_000,
+                stage: 'correlate',
+                partitionId: '1',
+                sequenceNumber: 9,
+            });
+            const small = letter('exhausted-p1-s10', { reason: 'retries-exhausted', stage: 'ingest' });
+            await store.putMany([parked, small]);
+            const listed = await store.list();
+            expect(listed.find((l) => l.id === parked.id)?.raw.length).toBe(MAX_PARKED_RAW_CHARS);
+            expect(byId(listed)).toStrictEqual(byId([parked, small]));
         });
 
         it('is idempotent by id across calls: one letter, the second write wins', async () => {
@@ -248,6 +271,69 @@ export function deadLetterStoreContract(name: string, makeStore: () => Promise<D
             await expect(
                 store.list({ after: deadLetterCursor(letters[0]!), reason: 'malformed-xml' }),
             ).resolves.toStrictEqual([letters[3], letters[2]]);
+        });
+
+        it('pages through many letters of several days (spread over partitions by a store) in one order, none twice', async () => {
+            const store = await makeStore();
+            const days = ['2026-11-21', OLDER_DAY, NEWER_DAY];
+            const letters = Array.from({ length: 150 }, (_, i) =>
+                letter(i % 10 === 0 ? `odd/id#${String(i)}` : `p${String(i % 4)}-s${String(i)}-r0`, {
+                    reason: i % 3 === 0 ? 'malformed-json' : 'malformed-xml',
+                    rejectedAt: `${days[i % 3]!}T${String(10 + (i % 12))}:00:00.000Z`,
+                }),
+            );
+            await store.putMany(letters);
+            // Listing order, spelled out: newest day first, then the escaped id ('/' → '%2F', '#' → '%23').
+            const escaped = (id: string): string => id.replace('/', '%2F').replace('#', '%23');
+            const expected = [...letters].sort((a, b) =>
+                dayOf(a) !== dayOf(b)
+                    ? dayOf(a) < dayOf(b)
+                        ? 1
+                        : -1
+                    : escaped(a.id) < escaped(b.id)
+                      ? -1
+                      : escaped(a.id) > escaped(b.id)
+                        ? 1
+                        : 0,
+            );
+            await expect(store.list()).resolves.toStrictEqual(expected);
+            const queries: { reason?: string; sinceDay?: string }[] = [
+                {},
+                { reason: 'malformed-json' },
+                { sinceDay: OLDER_DAY },
+            ];
+            for (const query of queries) {
+                const pages: DeadLetter[] = [];
+                let after: string | undefined;
+                for (let page = 0; page < 40; page++) {
+                    const listed = await store.list({ ...query, limit: 7, ...(after !== undefined && { after }) });
+                    pages.push(...listed);
+                    if (listed.length < 7) break;
+                    after = deadLetterCursor(listed[listed.length - 1]!);
+                }
+                expect(pages).toStrictEqual(
+                    expected.filter(
+                        (l) =>
+                            (query.reason === undefined || l.reason === query.reason) &&
+                            (query.sinceDay === undefined || dayOf(l) >= query.sinceDay),
+                    ),
+                );
+            }
+        });
+
+        it('ends a page before the letter that would pass maxRawChars, one letter at least', async () => {
+            const store = await makeStore();
+            const letters = Array.from({ length: 5 }, (_, i) =>
+                letter(`big-${String(i)}`, { raw: 'x'.repeat(1_000 + i), rawBytes: 1_000 + i }),
+            );
+            await store.putMany(letters);
+            await expect(store.list({ limit: 10, maxRawChars: 2_500 })).resolves.toStrictEqual(letters.slice(0, 2));
+            await expect(store.list({ limit: 10, maxRawChars: 2_001 })).resolves.toStrictEqual(letters.slice(0, 2));
+            await expect(store.list({ limit: 10, maxRawChars: 2_000 })).resolves.toStrictEqual(letters.slice(0, 1));
+            await expect(store.list({ maxRawChars: 10 })).resolves.toStrictEqual(letters.slice(0, 1));
+            await expect(
+                store.list({ limit: 10, maxRawChars: 2_500, after: deadLetterCursor(letters[1]!) }),
+            ).resolves.toStrictEqual(letters.slice(2, 4));
         });
 
         it('lists only the letters with a given reason, combined with sinceDay and limit', async () => {

@@ -15,6 +15,7 @@ import { InMemoryIncidentStore } from '../../shared/ports/InMemoryIncidentStore'
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
 import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
+import { isWellFormedImagePath } from '../../shared/correlate/imageNames';
 import { ingestBatch } from '../../shared/ingest/ingestBatch';
 import {
     DATASETS_DIR,
@@ -186,6 +187,9 @@ describe.skipIf(!DATASETS_PRESENT)(
                 ),
             ).toEqual(SIGNALS_FIRED[recording] ?? []);
             for (const incident of result.incidents) {
+                // Never a garbled name where the recording knows a clean one (one recording has a corrupted SourceImage).
+                for (const image of [incident.injector.image, incident.target.image])
+                    if (image !== undefined) expect(isWellFormedImagePath(image), image).toBe(true);
                 expect(incident.score).toBeGreaterThanOrEqual(DEFAULT_CORRELATION_CONFIG.incidentThreshold);
                 expect(incident.signals.length).toBeGreaterThan(0);
                 expect(incident.explanation).toContain(incident.technique);

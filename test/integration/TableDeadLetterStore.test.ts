@@ -9,7 +9,10 @@ import { StorageUnavailableError } from '../../shared/errors';
 import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
 import { decodeTableKey, encodeTableKey } from '../../shared/storage/table/tableSupport';
 import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract';
+import { deadLetterCursor } from '../../shared/ingest/deadLetter';
 import type { DeadLetter } from '../../shared/ingest/deadLetter';
+import type { TableClient } from '@azure/data-tables';
+import { DEAD_LETTER_BUCKETS, deadLetterBucket } from '../../shared/storage/table/TableDeadLetterStore';
 
 const tables = testTables(inject('tablesConnectionString'), 'deadletters');
 
@@ -33,6 +36,36 @@ function letter(id: string, rejectedAt: string): DeadLetter {
 
 afterAll(() => tables.dropAll());
 
+/**
+ * Counts the entities the service returns to `client`'s queries: a pipeline policy reads the `value` array of every
+ * query response body (the JSON the service sends, before the SDK deserializes it).
+ */
+function countEntitiesRead(client: TableClient): { read: number; bytes: number; reset: () => void } {
+    const counter = {
+        read: 0,
+        bytes: 0,
+        reset: () => {
+            counter.read = 0;
+            counter.bytes = 0;
+        },
+    };
+    client.pipeline.addPolicy({
+        name: 'countEntitiesRead',
+        sendRequest: async (request, next) => {
+            const response = await next(request);
+            if (request.method === 'GET' && response.status === 200 && response.bodyAsText) {
+                const body = JSON.parse(response.bodyAsText) as { value?: unknown[] };
+                if (Array.isArray(body.value)) {
+                    counter.read += body.value.length;
+                    counter.bytes += Buffer.byteLength(response.bodyAsText);
+                }
+            }
+            return response;
+        },
+    });
+    return counter;
+}
+
 deadLetterStoreContract('TableDeadLetterStore on Azurite', makeStore);
 
 describe('TableDeadLetterStore', () => {
@@ -42,16 +75,66 @@ describe('TableDeadLetterStore', () => {
         await expect(store.list()).resolves.toStrictEqual([]);
     });
 
-    it('keys entities by UTC day and escaped id, so an operator can list a day', async () => {
+    it('keys entities by bucket and complemented UTC day, and by escaped id, so one day spreads over partitions', async () => {
         const client = tables.newClient();
         const store = await TableDeadLetterStore.create(client);
         // 23:30 at -02:00 is the next day in UTC.
         await store.putMany([letter('a/b', '2026-11-24T23:30:00.000-02:00'), letter('c', '2026-11-24T10:00:00.000Z')]);
-        const day = client.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${'2026-11-25'}` } });
+        const day = client.listEntities({ queryOptions: { filter: odata`day eq ${'2026-11-25'}` } });
         const rows: Record<string, unknown>[] = [];
         for await (const row of day) rows.push(row);
         expect(rows).toHaveLength(1);
-        expect(rows[0]).toMatchObject({ partitionKey: '2026-11-25', rowKey: 'a%2Fb', id: 'a/b' });
+        expect(rows[0]).toMatchObject({
+            partitionKey: `${deadLetterBucket('a/b')}-7973-88-74`,
+            rowKey: 'a%2Fb',
+            id: 'a/b',
+            day: '2026-11-25',
+        });
+
+        const many = Array.from({ length: 200 }, (_, i) => letter(`p0-s${String(i)}-r0`, '2026-11-25T10:00:00.000Z'));
+        await store.putMany(many);
+        const partitions = new Set<string>();
+        for await (const row of client.listEntities()) partitions.add(row.partitionKey ?? '');
+        // 200 ids over 16 buckets: every bucket of the day is used (a hash that sent them all to one would fail this).
+        expect(partitions.size).toBe(DEAD_LETTER_BUCKETS + 1);
+    });
+
+    it('reads a bounded number of entities per page, whatever the table holds (counted on the wire)', async () => {
+        const client = tables.newClient();
+        const counter = countEntitiesRead(client);
+        const store = await TableDeadLetterStore.create(client);
+        const readPerPage: number[] = [];
+        const bytesPerPage: number[] = [];
+        const raw = 'x'.repeat(4000);
+        let stored = 0;
+        for (const total of [50, 400, 1600]) {
+            const batch = Array.from({ length: total - stored }, (_, i) => {
+                const n = stored + i;
+                // Three days, so pages cross partitions and days.
+                return {
+                    ...letter(`p${String(n % 4)}-s${String(n)}-r0`, `2026-11-2${String(3 + (n % 3))}T10:00:00.000Z`),
+                    raw,
+                };
+            });
+            await store.putMany(batch);
+            stored = total;
+            counter.reset();
+            const first = await store.list({ limit: 1, sinceDay: '2026-11-20' });
+            const second = await store.list({ limit: 1, sinceDay: '2026-11-20', after: deadLetterCursor(first[0]!) });
+            expect(first).toHaveLength(1);
+            expect(second).toHaveLength(1);
+            readPerPage.push(counter.read / 2);
+            bytesPerPage.push(counter.bytes / 2);
+        }
+        // A page of one reads at most one key per bucket and one whole letter, at 50 letters as at 1,600.
+        for (const read of readPerPage) expect(read).toBeLessThanOrEqual(DEAD_LETTER_BUCKETS + 1);
+        expect(readPerPage[2]).toBe(readPerPage[0]);
+        // Keys first, then whole letters: one raw text per page, not one per bucket.
+        for (const bytes of bytesPerPage) expect(bytes).toBeLessThan(3 * raw.length);
+        // The count is real: listing everything reads every letter.
+        counter.reset();
+        await expect(store.list()).resolves.toHaveLength(1600);
+        expect(counter.read).toBe(1600);
     });
 
     it('escapes keys reversibly', () => {

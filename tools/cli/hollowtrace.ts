@@ -1,6 +1,7 @@
 /**
- * The `hollowtrace` command line: `hollowtrace replay [--json] [--store memory|table] <file-or-dir>...`.
- * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error.
+ * The `hollowtrace` command line: `hollowtrace demo | replay | simulate ...`; `<command> --help` prints its usage.
+ * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error; replay adds 3 (incomplete input) and 4 (nothing
+ * accepted): see `REPLAY_EXIT`.
  */
 import { parseArgs } from 'node:util';
 import type * as DemoModuleNs from './demoCommand';
@@ -9,18 +10,14 @@ import { DEMO_FUNCTION_KEY } from '../local/demoKey';
 
 type DemoModule = typeof DemoModuleNs;
 type EnricherModule = typeof EnricherModuleNs;
-import { runReplay } from './replayCommand';
+import { REPLAY_USAGE, parseReplayArgs, runReplay } from './replayCommand';
 import { SIMULATE_USAGE, parseSimulateArgs, runSimulate } from './simulateCommand';
 
 const USAGE = `usage:
   hollowtrace demo [--port 7071] [--seed N]
       The whole pipeline on this machine: Azurite in-process, a simulated fleet with attacks, both stages with
       Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
-  hollowtrace replay [--json] [--store memory|table] [--batch-size N] <file-or-dir>...
-      Replays Sysmon recordings (.jsonl, .jsonl.gz, .json, .xml, Log Analytics exports, .evtx; directories recursively;
-      a path without extension names a recording)
-      through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
-      Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite.
+${REPLAY_USAGE}
 ${SIMULATE_USAGE}`;
 
 /**
@@ -40,35 +37,22 @@ function quietFunctionsTestMode(): void {
 export async function main(argv: readonly string[]): Promise<number> {
     const [command, ...rest] = argv;
     if (command === 'replay') {
-        let parsed;
-        try {
-            parsed = parseArgs({
-                args: [...rest],
-                allowPositionals: true,
-                options: {
-                    json: { type: 'boolean', default: false },
-                    store: { type: 'string', default: 'memory' },
-                    'batch-size': { type: 'string', default: '256' },
-                },
-            });
-        } catch (error) {
-            process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+        const options = parseReplayArgs(rest);
+        if ('help' in options) {
+            process.stdout.write(`usage:\n${REPLAY_USAGE}\n`);
+            return 0;
+        }
+        if ('problem' in options) {
+            process.stderr.write(`hollowtrace replay: ${options.problem}\nusage:\n${REPLAY_USAGE}\n`);
             return 2;
         }
-        const { values, positionals } = parsed;
-        const batchSize = Number(values['batch-size']);
-        if (
-            positionals.length === 0 ||
-            (values.store !== 'memory' && values.store !== 'table') ||
-            !Number.isSafeInteger(batchSize) ||
-            batchSize < 1
-        ) {
-            process.stderr.write(`${USAGE}\n`);
-            return 2;
-        }
-        return runReplay({ paths: positionals, json: values.json === true, store: values.store, batchSize });
+        return runReplay(options);
     }
     if (command === 'simulate') {
+        if (rest.includes('--help') || rest.includes('-h')) {
+            process.stdout.write(`usage:\n${SIMULATE_USAGE}\n`);
+            return 0;
+        }
         const options = parseSimulateArgs(rest);
         if (typeof options === 'string') {
             process.stderr.write(`${options}\n`); // the problem and the usage

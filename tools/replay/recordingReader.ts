@@ -10,12 +10,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IngestMessage } from '../../shared/ingest/ingestBatch';
-import { readEvtxRecords } from './evtxReader';
+import { EvtxFormatError, readEvtxRecords } from './evtxReader';
 
 const RECORDING_PATTERN = /\.(?:(?:jsonl|ndjson|json|xml)(?:\.gz)?|evtx)$/i;
 
@@ -29,7 +30,10 @@ export function isRecordingFile(name: string): boolean {
  * exist may name a recording without its extension (`datasets/x/name` for `name.sysmon.jsonl.gz`, `name.evtx`, ...):
  * see `resolveRecordingStem`.
  */
-export async function listRecordingFiles(paths: readonly string[]): Promise<string[]> {
+export async function listRecordingFiles(
+    paths: readonly string[],
+    onSkip?: (path: string, why: string) => void,
+): Promise<string[]> {
     const files: string[] = [];
     for (const given of paths) {
         let path = given;
@@ -46,12 +50,23 @@ export async function listRecordingFiles(paths: readonly string[]): Promise<stri
             const nested = entries
                 .filter((e) => e.isDirectory() || isRecordingFile(e.name))
                 .map((e) => join(path, e.name));
-            files.push(...(await listRecordingFiles(nested)));
-        } else {
+            files.push(...(await listRecordingFiles(nested, onSkip)));
+        } else if (info.isFile()) {
             files.push(path);
+        } else {
+            // A FIFO or device never ends (or blocks until a writer comes): reading it would hang the replay.
+            onSkip?.(path, `not a regular file (${fileKind(info)}), skipped`);
         }
     }
     return files;
+}
+
+function fileKind(info: Stats): string {
+    if (info.isFIFO()) return 'a FIFO';
+    if (info.isCharacterDevice()) return 'a character device';
+    if (info.isBlockDevice()) return 'a block device';
+    if (info.isSocket()) return 'a socket';
+    return 'not a file';
 }
 
 /**
@@ -79,7 +94,26 @@ export async function resolveRecordingStem(stem: string): Promise<string> {
 
 function openText(path: string): Readable {
     const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-    return /\.gz$/i.test(path) ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+    if (!/\.gz$/i.test(path)) return raw;
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not pass a read error on: the reader would wait
+    return raw.pipe(gunzip);
+}
+
+/** A line longer than the limit: only its start is kept, the rest skipped as it streams past. */
+export interface OversizeLine {
+    /** Length of the whole line in bytes. */
+    bytes: number;
+    /** Its first bytes (at most `OVERSIZE_HEAD_BYTES`), for the dead letter. */
+    head: Buffer;
+}
+
+/** Bytes kept of a line over the limit: enough for a dead letter's raw text (30,000 characters by default). */
+const OVERSIZE_HEAD_BYTES = 64 * 1024;
+
+function oversizeStart(parts: readonly Buffer[], bytes: number): OversizeLine {
+    const head = Buffer.concat(parts, Math.min(bytes, OVERSIZE_HEAD_BYTES));
+    return { bytes, head };
 }
 
 /**
@@ -88,47 +122,94 @@ function openText(path: string): Readable {
  * non-ASCII character makes V8 decode a whole 1 MiB chunk into a two-byte string, which on the datasets folder cost
  * five times the per-line decode (320 against 60 ms) and slowed `JSON.parse` of its lines by a tenth. readline's
  * per-line async iteration and a StringDecoder each cost more than parsing the lines.
+ * A line longer than `maxLineBytes` is not buffered: its start is kept, the rest counted and dropped until its end,
+ * and it comes out as an `OversizeLine`. Memory holds one chunk plus at most `maxLineBytes` whatever the input.
  */
-async function* lineChunks(input: Readable): AsyncGenerator<string[]> {
+export async function* lineChunks(
+    input: AsyncIterable<unknown>,
+    maxLineBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<(string | OversizeLine)[]> {
     // The start of a line that continues in a later chunk. Only that line is joined: concatenating the whole chunk to
     // it copied every byte of the input once more.
     let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let oversize: OversizeLine | undefined; // the line being skipped past the limit
+    const keepRest = (rest: Buffer): void => {
+        if (rest.length > maxLineBytes) oversize = oversizeStart([rest], rest.length);
+        else if (rest.length > 0) {
+            pending.push(Buffer.from(rest)); // a copy: the chunk itself can go
+            pendingBytes = rest.length;
+        }
+    };
     for await (const data of input) {
         const chunk = data as Buffer;
         const firstNewline = chunk.indexOf(10);
         if (firstNewline === -1) {
+            if (oversize !== undefined) {
+                oversize.bytes += chunk.length;
+                continue;
+            }
             pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (pendingBytes > maxLineBytes) {
+                oversize = oversizeStart(pending, pendingBytes);
+                pending = [];
+                pendingBytes = 0;
+            }
             continue;
         }
-        const lines: string[] = [];
+        const lines: (string | OversizeLine)[] = [];
         let start = 0;
-        if (pending.length > 0) {
-            pending.push(chunk.subarray(0, firstNewline + 1));
-            const head = Buffer.concat(pending);
-            pushLines(lines, head, 0, head.length);
+        if (oversize !== undefined) {
+            oversize.bytes += firstNewline;
+            lines.push(oversize);
+            oversize = undefined;
+            start = firstNewline + 1;
+        } else if (pending.length > 0) {
+            if (pendingBytes + firstNewline > maxLineBytes) {
+                pending.push(chunk.subarray(0, firstNewline));
+                lines.push(oversizeStart(pending, pendingBytes + firstNewline));
+            } else {
+                pending.push(chunk.subarray(0, firstNewline + 1));
+                const head = Buffer.concat(pending);
+                pushLines(lines, head, 0, head.length, maxLineBytes);
+            }
             pending = [];
+            pendingBytes = 0;
             start = firstNewline + 1;
         }
         const end = chunk.lastIndexOf(10) + 1;
-        pushLines(lines, chunk, start, end);
-        if (end < chunk.length) pending.push(Buffer.from(chunk.subarray(end)));
+        pushLines(lines, chunk, start, end, maxLineBytes);
+        keepRest(chunk.subarray(end));
         yield lines;
     }
-    if (pending.length > 0) {
+    if (oversize !== undefined) {
+        yield [oversize];
+    } else if (pending.length > 0) {
         const tail = Buffer.concat(pending);
-        const lines: string[] = [];
-        pushLines(lines, tail, 0, tail.length);
+        const lines: (string | OversizeLine)[] = [];
+        pushLines(lines, tail, 0, tail.length, maxLineBytes);
         yield lines;
     }
 }
 
-/** Appends the lines in `buffer[start, end)`, each decoded as UTF-8, a trailing CR removed; a last line needs no newline. */
-function pushLines(lines: string[], buffer: Buffer, start: number, end: number): void {
+/**
+ * Appends the lines in `buffer[start, end)`, each decoded as UTF-8, a trailing CR removed; a last line needs no
+ * newline. A line over `maxLineBytes` is appended as an `OversizeLine`.
+ */
+function pushLines(
+    lines: (string | OversizeLine)[],
+    buffer: Buffer,
+    start: number,
+    end: number,
+    maxLineBytes: number,
+): void {
     while (start < end) {
         let newline = buffer.indexOf(10, start);
         if (newline === -1 || newline >= end) newline = end;
         const stop = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
-        lines.push(buffer.toString('utf8', start, stop));
+        if (stop - start > maxLineBytes) lines.push(oversizeStart([buffer.subarray(start, stop)], stop - start));
+        else lines.push(buffer.toString('utf8', start, stop));
         start = newline + 1;
     }
 }
@@ -213,15 +294,17 @@ export async function* xmlEventChunks(input: AsyncIterable<unknown>, maxEventCha
  * "resource-logs-blob-format"). Decided on the first line: a complete JSON object or array followed by more lines.
  * A pretty-printed or single-line document (an Event Hubs body saved to a file) is read whole as before.
  */
-async function isJsonLines(path: string): Promise<boolean> {
-    const seen: string[] = [];
-    for await (const lines of lineChunks(openText(path))) {
-        for (const line of lines) if (line.trim() !== '') seen.push(line);
+async function isJsonLines(path: string, maxLineBytes: number): Promise<boolean> {
+    const seen: (string | OversizeLine)[] = [];
+    for await (const lines of lineChunks(openText(path), maxLineBytes)) {
+        for (const line of lines) if (typeof line !== 'string' || line.trim() !== '') seen.push(line);
         if (seen.length >= 2) break; // leaving the loop closes the stream
     }
     if (seen.length < 2) return false;
+    const firstLine = seen[0];
+    if (typeof firstLine !== 'string') return true; // a first line over the limit: read line by line, never whole
     try {
-        const first: unknown = JSON.parse(seen[0] as string);
+        const first: unknown = JSON.parse(firstLine);
         return first !== null && typeof first === 'object';
     } catch {
         return false;
@@ -235,72 +318,121 @@ async function readWhole(path: string): Promise<string> {
 }
 
 /**
+ * The rejection for a file that cannot be read to its end, or undefined for an error that is not about the file (a
+ * bug): a gzip stream that stops early (`Z_BUF_ERROR`, zlib's "unexpected end of file"), other zlib and file-system
+ * errors, and an EVTX file that is not one.
+ */
+function readFailure(path: string, error: unknown): Pick<IngestMessage, 'unreadable' | 'unreadableReason'> | undefined {
+    if (!(error instanceof Error)) return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    const name = basename(path);
+    if (code === 'Z_BUF_ERROR')
+        return {
+            unreadableReason: 'truncated-gzip',
+            unreadable: `${name}: the gzip stream ends early (${error.message}); what came before was read`,
+        };
+    if ((typeof code === 'string' && /^(?:Z_|E[A-Z])/.test(code)) || error instanceof EvtxFormatError)
+        return { unreadableReason: 'unreadable-file', unreadable: `${name}: ${error.message}` };
+    return undefined;
+}
+
+/**
  * Yields the messages of one recording in batches of at most `batchSize` (the Functions host delivers batches too).
  * Each message carries `partitionId` = the file's index in the run and a running `sequenceNumber`, so dead letters
  * and evidence can point back at the input line.
+ * The run goes on past a broken file: a line over `maxLineBytes` becomes one `too-large` message (its start kept), and
+ * a file that cannot be read to its end (truncated or corrupt gzip, I/O error) ends with one `truncated-gzip` or
+ * `unreadable-file` message naming it, after the messages read before the failure.
  */
 export async function* readRecordingBatches(
     path: string,
     batchSize: number,
     partitionId: string,
+    maxLineBytes = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<IngestMessage[]> {
     let batch: IngestMessage[] = [];
     let sequenceNumber = 0;
+    const flush = (): IngestMessage[] | undefined => {
+        if (batch.length < batchSize) return undefined;
+        const full = batch;
+        batch = [];
+        return full;
+    };
     const push = (body: unknown, unreadable?: string): IngestMessage[] | undefined => {
         batch.push(
             unreadable === undefined
                 ? { body, partitionId, sequenceNumber: sequenceNumber++ }
                 : { body, unreadable, partitionId, sequenceNumber: sequenceNumber++ },
         );
-        if (batch.length < batchSize) return undefined;
-        const full = batch;
-        batch = [];
-        return full;
+        return flush();
+    };
+    const pushLine = (line: string | OversizeLine): IngestMessage[] | undefined => {
+        if (typeof line === 'string') return push(line);
+        batch.push({
+            body: line.head,
+            unreadable: `line is ${line.bytes} bytes, over the limit of ${maxLineBytes}; not read further`,
+            unreadableReason: 'too-large',
+            unreadableBytes: line.bytes,
+            partitionId,
+            sequenceNumber: sequenceNumber++,
+        });
+        return flush();
     };
 
-    if (/\.evtx$/i.test(path)) {
-        for await (const item of readEvtxRecords(path)) {
-            const full = item.kind === 'record' ? push(item.xml) : push(item.bytes, item.detail);
-            if (full) yield full;
-        }
-    } else if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path) || (/\.json(\.gz)?$/i.test(path) && (await isJsonLines(path)))) {
-        for await (const lines of lineChunks(openText(path))) {
-            for (const line of lines) {
-                if (line.trim() === '') continue;
-                const full = push(line);
+    try {
+        if (/\.evtx$/i.test(path)) {
+            for await (const item of readEvtxRecords(path)) {
+                const full = item.kind === 'record' ? push(item.xml) : push(item.bytes, item.detail);
                 if (full) yield full;
             }
-        }
-    } else if (/\.xml(\.gz)?$/i.test(path)) {
-        // One message per <Event>: a recording may hold millions, more than one Event Hubs message would.
-        for await (const events of xmlEventChunks(openText(path), MAX_XML_EVENT_CHARS)) {
-            for (const body of events) {
+        } else if (
+            /\.(jsonl|ndjson)(\.gz)?$/i.test(path) ||
+            (/\.json(\.gz)?$/i.test(path) && (await isJsonLines(path, maxLineBytes)))
+        ) {
+            for await (const lines of lineChunks(openText(path), maxLineBytes)) {
+                for (const line of lines) {
+                    if (typeof line === 'string' && line.trim() === '') continue;
+                    const full = pushLine(line);
+                    if (full) yield full;
+                }
+            }
+        } else if (/\.xml(\.gz)?$/i.test(path)) {
+            // One message per <Event>: a recording may hold millions, more than one Event Hubs message would.
+            for await (const events of xmlEventChunks(openText(path), MAX_XML_EVENT_CHARS)) {
+                for (const body of events) {
+                    const full = push(body);
+                    if (full) yield full;
+                }
+            }
+        } else {
+            const text = await readWhole(path);
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                parsed = undefined;
+            }
+            const records =
+                parsed !== null &&
+                typeof parsed === 'object' &&
+                Array.isArray((parsed as { records?: unknown }).records)
+                    ? (parsed as { records: unknown[] }).records
+                    : Array.isArray(parsed)
+                      ? parsed
+                      : undefined;
+            // A Log Analytics export or an array is split into one message per row; anything else goes in whole
+            // (so broken JSON reaches the ingest core and is rejected there with a reason).
+            for (const body of records
+                ? records.map((row) => JSON.stringify(Array.isArray(parsed) ? row : { records: [row] }))
+                : [text]) {
                 const full = push(body);
                 if (full) yield full;
             }
         }
-    } else {
-        const text = await readWhole(path);
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(text);
-        } catch {
-            parsed = undefined;
-        }
-        const records =
-            parsed !== null && typeof parsed === 'object' && Array.isArray((parsed as { records?: unknown }).records)
-                ? (parsed as { records: unknown[] }).records
-                : Array.isArray(parsed)
-                  ? parsed
-                  : undefined;
-        // A Log Analytics export or an array is split into one message per row; anything else goes in whole
-        // (so broken JSON reaches the ingest core and is rejected there with a reason).
-        for (const body of records
-            ? records.map((row) => JSON.stringify(Array.isArray(parsed) ? row : { records: [row] }))
-            : [text]) {
-            const full = push(body);
-            if (full) yield full;
-        }
+    } catch (error) {
+        const failure = readFailure(path, error);
+        if (failure === undefined) throw error;
+        batch.push({ body: Buffer.alloc(0), ...failure, partitionId, sequenceNumber: sequenceNumber++ });
     }
     if (batch.length > 0) yield batch;
 }

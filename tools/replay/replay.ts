@@ -5,14 +5,17 @@
  */
 import type { CorrelationConfig } from '../../shared/correlate/config';
 import { Correlator } from '../../shared/correlate/Correlator';
-import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { Incident } from '../../shared/correlate/incident';
 import type { IncidentStore } from '../../shared/ports/incidentStore';
 import type { HostStateStore } from '../../shared/ports/hostStateStore';
 import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
-import { emptyReport, ingestBatch, mergeReports } from '../../shared/ingest/ingestBatch';
+import { emptyReport, mergeReports } from '../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
+import { ingestInWorkers } from './parallelIngest';
+import { PrefetchedBatches } from './PrefetchedBatches';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
+import { ingestForReplay } from './replayIngest';
+import type { IngestedBatch } from './replayIngest';
 import { IncidentStorePublisher } from '../../shared/publish/IncidentStorePublisher';
 
 export interface ReplayOptions {
@@ -32,6 +35,19 @@ export interface ReplayOptions {
     now?: () => Date;
     /** Expire correlation state every this many events (bounds memory on long recordings). */
     expireEvery?: number;
+    /**
+     * Threads that read and ingest the files (default 1: this thread). With more, each file is read by a worker
+     * thread and correlation, here, takes the batches in the same order as with one: the result is the same.
+     */
+    workers?: number;
+    /** Batches a worker may read ahead of correlation (default 256): bounds memory when a worker waits its turn. */
+    workerCredit?: number;
+}
+
+/** A path that was not replayed, and why. */
+export interface SkippedPath {
+    path: string;
+    why: string;
 }
 
 export interface ReplayResult {
@@ -39,6 +55,10 @@ export interface ReplayResult {
     /** Latest version of every incident, ordered by first sighting. */
     incidents: Incident[];
     files: string[];
+    /** Paths left out (a FIFO or device: reading it would hang or never end). */
+    skipped: SkippedPath[];
+    /** Worker threads that read and ingested the files; 0 when this thread did. */
+    workerThreads: number;
     stateTransactions: number;
 }
 
@@ -50,43 +70,35 @@ export interface ReplayResult {
 function* withLookahead(
     files: readonly string[],
     batchSize: number,
-): Generator<[string, AsyncIterable<IngestMessage[]>]> {
+    maxLineBytes: number,
+): Generator<[number, AsyncIterable<IngestMessage[]>]> {
     const open = (index: number): PrefetchedBatches | undefined =>
         index < files.length
-            ? new PrefetchedBatches(readRecordingBatches(files[index] as string, batchSize, String(index)))
+            ? new PrefetchedBatches(
+                  readRecordingBatches(files[index] as string, batchSize, String(index), maxLineBytes),
+              )
             : undefined;
     let next = open(0);
     try {
         for (let index = 0; next !== undefined; index++) {
             const current = next;
             next = open(index + 1);
-            yield [files[index] as string, current];
+            yield [index, current];
         }
     } finally {
         next?.close(); // the replay stopped early (an error): release the file opened ahead
     }
 }
 
-/** An async generator whose first `next()` is called at once; its outcome (or error) is kept for the consumer. */
-class PrefetchedBatches implements AsyncIterable<IngestMessage[]> {
-    private readonly first: Promise<IteratorResult<IngestMessage[]>>;
-
-    constructor(private readonly source: AsyncGenerator<IngestMessage[]>) {
-        this.first = source.next();
-        this.first.catch(() => undefined); // handled: the consumer awaits `first` and sees the error then
-    }
-
-    close(): void {
-        this.source.return(undefined).catch(() => undefined);
-    }
-
-    async *[Symbol.asyncIterator](): AsyncGenerator<IngestMessage[]> {
-        let result = await this.first;
-        while (result.done !== true) {
-            yield result.value;
-            result = await this.source.next();
-        }
-    }
+/** Stage 1 on this thread: `[file index, batch]` in file order. */
+async function* ingestHere(
+    files: readonly string[],
+    batchSize: number,
+    limits: IngestLimits,
+    allowedSources: ReadonlySet<string>,
+): AsyncGenerator<[number, IngestedBatch]> {
+    for (const [index, batches] of withLookahead(files, batchSize, limits.maxMessageBytes))
+        for await (const batch of batches) yield [index, ingestForReplay(batch, limits, allowedSources)];
 }
 
 /** Replays the files (directories walked recursively) and returns the totals and the incidents. */
@@ -95,42 +107,50 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
     const now = options.now ?? (() => new Date(streamTimeMs));
     const expireEvery = options.expireEvery ?? 100_000;
     let sinceExpiry = 0;
-    const files = await listRecordingFiles(options.paths);
+    const skipped: SkippedPath[] = [];
+    const files = await listRecordingFiles(options.paths, (path, why) => skipped.push({ path, why }));
     const correlator = new Correlator({
         config: options.config,
         store: options.stateStore,
         publishers: [new IncidentStorePublisher(options.incidentStore)],
     });
     const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
+    // More threads than files would idle; one file or one thread is read here, without a worker's start-up cost.
+    const workers = Math.min(files.length, Math.max(1, Math.floor(options.workers ?? 1)));
+    const workerThreads = workers > 1 ? workers : 0;
+    const ingested =
+        workerThreads > 0
+            ? ingestInWorkers(files, workers, {
+                  batchSize: options.batchSize,
+                  limits: options.limits,
+                  allowedSources: [...allowedSources],
+                  maxLineBytes: options.limits.maxMessageBytes,
+                  credit: options.workerCredit ?? 256,
+              })
+            : ingestHere(files, options.batchSize, options.limits, allowedSources);
     const report = emptyReport();
     const latest = new Map<string, Incident>();
     let stateTransactions = 0;
-    for (const [file, batches] of withLookahead(files, options.batchSize)) {
-        for await (const batch of batches) {
-            const result = ingestBatch(batch, new Date(), options.limits); // dead letters are stamped when rejected
-            for (const event of result.events) if (event.timeMs > streamTimeMs) streamTimeMs = event.timeMs;
-            const at = now();
-            mergeReports(report, result.report);
-            if (result.deadLetters.length > 0) await options.deadLetters.putMany(result.deadLetters);
-            const outcome = await correlator.process(
-                result.events.filter((event) => isNeededForCorrelation(event, allowedSources)),
-                at,
-            );
-            sinceExpiry += batch.length;
-            if (sinceExpiry >= expireEvery) {
-                sinceExpiry = 0;
-                await correlator.expire(at);
-            }
-            stateTransactions += outcome.transactions;
-            for (const incident of outcome.incidents) {
-                const seen = latest.get(incident.id);
-                if (!seen || seen.version <= incident.version) latest.set(incident.id, incident);
-            }
-            options.onProgress?.(report, file);
+    for await (const [index, batch] of ingested) {
+        if (batch.latestTimeMs > streamTimeMs) streamTimeMs = batch.latestTimeMs;
+        const at = now();
+        mergeReports(report, batch.report);
+        if (batch.deadLetters.length > 0) await options.deadLetters.putMany(batch.deadLetters);
+        const outcome = await correlator.process(batch.events, at);
+        sinceExpiry += batch.messages;
+        if (sinceExpiry >= expireEvery) {
+            sinceExpiry = 0;
+            await correlator.expire(at);
         }
+        stateTransactions += outcome.transactions;
+        for (const incident of outcome.incidents) {
+            const seen = latest.get(incident.id);
+            if (!seen || seen.version <= incident.version) latest.set(incident.id, incident);
+        }
+        options.onProgress?.(report, files[index] as string);
     }
     const incidents = [...latest.values()].sort((a, b) =>
         a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : a.id < b.id ? -1 : 1,
     );
-    return { report, incidents, files, stateTransactions };
+    return { report, incidents, files, skipped, workerThreads, stateTransactions };
 }

@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { expireCorrelationStateWith } from '../../../functions/expireCorrelationState';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
+import { InlineCorrelation } from '../../../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
+import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { reprocessDeadLetters } from '../../../shared/ingest/reprocessDeadLetters';
+import { closedPortClient, testTables } from '../../support/tables';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
@@ -135,5 +139,85 @@ describe('correlateHollowing handler', () => {
                 /^expire: removed [1-9]\d* correlation records, visited 1 due hosts/.test(String(line)),
             ),
         ).toBe(true);
+    });
+});
+
+describe('correlateHollowing handler when retries run out', () => {
+    const tables = testTables(inject('tablesConnectionString'), 'stage2parked');
+    afterAll(() => tables.dropAll());
+
+    it('parks the forwarded events on the last attempt; reprocessing correlates them into the incident', async () => {
+        resetRecordIds();
+        const [parkedLetters, okState, okIncidents] = await Promise.all([
+            TableDeadLetterStore.create(tables.newClient()),
+            TableHostStateStore.create(tables.newClient()),
+            TableIncidentStore.create(tables.newClient()),
+        ]);
+        // Host state unreachable: every batch fails with StorageUnavailableError.
+        const broken: CorrelationDependencies = {
+            correlator: new Correlator({
+                config: DEFAULT_CORRELATION_CONFIG,
+                store: new TableHostStateStore(closedPortClient()),
+                publishers: [new IncidentStorePublisher(okIncidents)],
+            }),
+            deadLetters: parkedLetters,
+        };
+        const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
+        const svchost = 'C:\\Windows\\System32\\svchost.exe';
+        const events = [
+            processAccess(0, 'dropper', dropper, 'svchost', svchost, 0x1fffff, CREATE_PROCESS_TRACE),
+            processCreate(3, 'svchost', svchost, 'dropper', dropper, 'C:\\Windows\\system32\\svchost.exe'),
+            remoteThread(20, 'dropper', dropper, 'svchost', svchost),
+        ];
+        const messages = events.map((e) => JSON.parse(JSON.stringify(e)) as unknown);
+        const handler = correlateHollowingWith(
+            () => Promise.resolve(broken),
+            () => new Date('2024-05-01T10:20:00Z'),
+        );
+        const logs: unknown[][] = [];
+        const last = new InvocationContext({
+            functionName: 'correlateHollowing',
+            triggerMetadata: {
+                partitionContext: { partitionId: '5' },
+                sequenceNumberArray: [900, 901, 902],
+                enqueuedTimeUtcArray: ['2024-05-01T10:19:00', '2024-05-01T10:19:01', '2024-05-01T10:19:02'],
+            },
+            retryContext: { retryCount: 5, maxRetryCount: 5 },
+            logHandler: (level, ...args) => logs.push([level, ...args]),
+        });
+        await expect(handler(messages, last)).resolves.toBeUndefined();
+        expect(logs).toContainEqual([
+            'error',
+            expect.stringMatching(
+                /^correlate: retries exhausted on partition 5 sequence numbers 900-902 \(3 messages\)/,
+            ),
+        ]);
+        const parked = await parkedLetters.list({ reason: 'retries-exhausted' });
+        expect(parked.map((l) => [l.id, l.stage])).toEqual([
+            ['exhausted-fwd-p5-s900', 'correlate'],
+            ['exhausted-fwd-p5-s901', 'correlate'],
+            ['exhausted-fwd-p5-s902', 'correlate'],
+        ]);
+
+        // Storage is back: the reprocess use case hands the events to correlation again (inline here).
+        const working = new Correlator({
+            config: DEFAULT_CORRELATION_CONFIG,
+            store: okState,
+            publishers: [new IncidentStorePublisher(okIncidents)],
+        });
+        const outcome = await reprocessDeadLetters(
+            { reason: 'retries-exhausted', sinceDay: '2024-05-01', limit: 50 },
+            {
+                deadLetters: parkedLetters,
+                forwarder: new InlineCorrelation(working, () => new Date('2024-05-01T10:40:00Z')),
+                limits: DEFAULT_INGEST_LIMITS,
+            },
+            new Date('2024-05-01T10:40:00Z'),
+        );
+        expect(outcome).toMatchObject({ examined: 3, resolved: 3, stillRejected: 0, forwarded: 3 });
+        const stored = (await okIncidents.query({ host: 'WS01.contoso.local' })).incidents;
+        expect(stored).toHaveLength(1);
+        expect(stored[0]).toMatchObject({ technique: 'T1055.012', injector: { image: dropper } });
+        await expect(parkedLetters.list()).resolves.toEqual([]);
     });
 });

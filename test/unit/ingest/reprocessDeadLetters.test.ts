@@ -11,6 +11,7 @@ import type { EventForwarder } from '../../../shared/ports/eventForwarder';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import type { IngestMessage } from '../../../shared/ingest/ingestBatch';
 import { processIngestBatch } from '../../../shared/ingest/ingestService';
+import { parkedLetters } from '../../../shared/ingest/parkFailedBatch';
 import { reprocessDeadLetters } from '../../../shared/ingest/reprocessDeadLetters';
 
 const REJECTED_AT = new Date('2026-11-25T10:00:00.000Z');
@@ -106,6 +107,34 @@ describe('reprocessDeadLetters', () => {
         expect(after.map((l) => [l.id, l.reason, l.raw, l.recordIndex, l.rejectedAt])).toEqual(
             before.map((l) => [l.id, l.reason, l.raw, l.recordIndex, NOW.toISOString()]),
         );
+    });
+
+    it('a parked message is read whole again: its broken record gets the letter a first delivery would have written, the parked letter goes', async () => {
+        const deadLetters = new InMemoryDeadLetterStore();
+        const withoutGuid = JSON.stringify({
+            ...(JSON.parse(processCreateLine(91, 300)) as object),
+            ProcessGuid: undefined,
+        });
+        const body = `[${processCreateLine(90, 300)},${withoutGuid}]`;
+        // What stage 1 wrote before its retries ran out (the record's own letter), then the parked message.
+        await processIngestBatch(
+            [message(body, 4)],
+            { deadLetters, forwarder: new InMemoryEventForwarder(), limits: DEFAULT_INGEST_LIMITS },
+            REJECTED_AT,
+        );
+        await deadLetters.putMany(parkedLetters('ingest', [message(body, 4)], 'failed', REJECTED_AT));
+        expect((await deadLetters.list()).map((l) => l.id)).toEqual(['exhausted-p2-s4', 'p2-s4-r1']);
+
+        const forwarder = new InMemoryEventForwarder();
+        const outcome = await reprocessDeadLetters(
+            { reason: 'retries-exhausted' },
+            { deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS },
+            NOW,
+        );
+        expect(outcome).toMatchObject({ examined: 1, stillRejected: 1, forwarded: 1 });
+        expect((forwarder.byHost.get('ws01') ?? []).map((e) => e.recordId)).toEqual([90]);
+        const after = await deadLetters.list();
+        expect(after.map((l) => [l.id, l.reason])).toEqual([['p2-s4-r1', 'missing-field']]);
     });
 
     it('keeps what cannot be read again, saying why: cut raw text, base64 bytes, empty messages', async () => {

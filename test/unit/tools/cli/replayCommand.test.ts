@@ -113,7 +113,7 @@ describe('hollowtrace replay', () => {
             ),
         );
         const { code, stderr } = await capture({ paths: [path], json: true, store: 'memory' });
-        expect(code).toBe(0);
+        expect(code).toBe(4); // nothing accepted
         expect(stderr).toMatch(/2 events were rejected: \{.*"unrecognized-format":1.*\}/);
         expect(stderr).toContain(`e.g. ${path}, message 1: unrecognized-format: message is neither JSON nor XML`);
         expect(stderr).toMatch(new RegExp(`e\\.g\\. ${path.replace(/[.\\/]/g, '\\$&')}, message 2: wrong-type: `));
