@@ -21,7 +21,7 @@ const TABLES = {
         '(TimeGenerated:datetime, Name:string, Sum:real, Min:real, Max:real, ItemCount:int, Properties:dynamic, AppRoleName:string, AppRoleInstance:string, OperationName:string)',
 };
 
-const EMITTED = new Set([...Object.values(COUNTERS), ...Object.values(HISTOGRAMS)].map((m) => m.name));
+const EMITTED = new Set<string>([...Object.values(COUNTERS), ...Object.values(HISTOGRAMS)].map((m) => m.name));
 const queries = readdirSync(DIRECTORY)
     .filter((file) => file.endsWith('.kql'))
     .map((file) => ({ file, text: readFileSync(join(DIRECTORY, file), 'utf8') }));
