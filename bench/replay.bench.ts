@@ -385,7 +385,7 @@ async function main(): Promise<void> {
         console.log(
             `  fresh process per run (as the CLI runs; median of ${COLD_ROUNDS}): --workers 1 ${rate(cold.single)} events/s (ms ${cold.ms.single.join(', ')}), ` +
                 `--workers ${CORES} ${rate(cold.parallel)} events/s (ms ${cold.ms.parallel.join(', ')}); ` +
-                `baseline same reader + JSON.parse alone, one thread ${rate(cold.baseline)} events/s (ms ${cold.ms.baseline.join(', ')})\n` +
+                `baseline ${single.baseline}, one thread ${rate(cold.baseline)} events/s (ms ${cold.ms.baseline.join(', ')})\n` +
                 `  speed-up --workers ${CORES} / --workers 1: ${speedUp.toFixed(2)}x (target >= 1.7x on 2 cores: ${speedUp >= 1.7 ? 'MET' : 'MISSED'}); ` +
                 `--workers ${CORES} / baseline ${(cold.parallel / cold.baseline).toFixed(2)}, --workers 1 / baseline ${(cold.single / cold.baseline).toFixed(2)}`,
         );

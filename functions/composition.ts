@@ -6,8 +6,8 @@ import { TableClient } from '@azure/data-tables';
 import { metrics } from '@opentelemetry/api';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { correlationMode, loadConfig } from '../shared/config/loadConfig';
-import type { HollowtraceConfig, StorageConfig } from '../shared/config/loadConfig';
+import { correlationMode, loadConfig, readHttpAuthentication } from '../shared/config/loadConfig';
+import type { HollowtraceConfig, HttpAuthentication, StorageConfig } from '../shared/config/loadConfig';
 import { EventHubEventForwarder, createEventHubProducer } from '../shared/clients/EventHubEventForwarder';
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import type { CorrelationConfig } from '../shared/correlate/config';
@@ -26,6 +26,8 @@ import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterSto
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
+import { createSentinelIncidentPublisher } from '../shared/clients/SentinelIncidentPublisher';
+import type { IncidentPublisher } from '../shared/ports/incidentPublisher';
 import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
 import { NO_TELEMETRY } from '../shared/ports/telemetry';
 import type { Telemetry } from '../shared/ports/telemetry';
@@ -43,6 +45,17 @@ let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
 let telemetry: Promise<Telemetry> | undefined;
+let publishers: IncidentPublisher[] | undefined;
+
+/** How API callers authenticate (HOLLOWTRACE_HTTP_AUTH); read before the rest, at registration. */
+export function httpAuthentication(): HttpAuthentication {
+    return readHttpAuthentication(process.env);
+}
+
+/** Behind App Service authentication (Entra ID) the functions are anonymous: Easy Auth has checked the caller. */
+export function apiAuthLevel(): 'function' | 'anonymous' {
+    return httpAuthentication() === 'entraId' ? 'anonymous' : 'function';
+}
 
 function appConfig(): HollowtraceConfig {
     config ??= loadConfig(process.env);
@@ -115,6 +128,18 @@ function appTelemetry(): Promise<Telemetry> {
     );
 }
 
+/**
+ * Where committed incident versions are published besides our own table: the Sentinel workspace through the Logs
+ * Ingestion API when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT and HOLLOWTRACE_DCR_IMMUTABLE_ID are set, nothing
+ * otherwise. The correlator's outbox hands each committed version to every publisher until it accepts it.
+ */
+export function getIncidentPublishers(): IncidentPublisher[] {
+    if (publishers) return publishers;
+    const sentinel = appConfig().sentinel;
+    publishers = sentinel ? [createSentinelIncidentPublisher(sentinel, azureCredential(sentinel.clientId))] : [];
+    return publishers;
+}
+
 /** Inline correlation has no invocation context of its own to log to: its warnings go to the log. */
 function reportInlineOutcome(outcome: CorrelationOutcome): void {
     for (const warning of inlineOutcomeWarnings(outcome)) console.warn(warning);
@@ -139,8 +164,7 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                 correlator: new Correlator({
                     config: correlationConfig(cfg),
                     store,
-                    // The Sentinel publisher joins this list when a workspace upload is configured.
-                    publishers: [new IncidentStorePublisher(incidents)],
+                    publishers: [new IncidentStorePublisher(incidents), ...getIncidentPublishers()],
                 }),
                 deadLetters,
                 telemetry: recorder,

@@ -3,19 +3,22 @@ import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import { listDeadLetters as listDeadLettersCore } from '../shared/api/listDeadLetters';
 import type { IncidentsApiDependencies } from '../shared/api/incidentsApiDependencies';
-import { getApiDependencies } from './composition';
-import { respond } from './support/http';
+import { apiAuthLevel, getApiDependencies, httpAuthentication } from './composition';
+import { assertCaller, respond } from './support/http';
 
 export function listDeadLettersWith(dependencies: () => Promise<IncidentsApiDependencies>): HttpHandler {
     return (request: HttpRequest, context: InvocationContext) =>
-        respond(context, async () => listDeadLettersCore(request.query, await dependencies(), new Date()));
+        respond(context, async () => {
+            assertCaller(request, httpAuthentication());
+            return listDeadLettersCore(request.query, await dependencies(), new Date());
+        });
 }
 
 export const listDeadLetters = listDeadLettersWith(getApiDependencies);
 
 app.http('listDeadLetters', {
     methods: ['GET'],
-    authLevel: 'function',
+    authLevel: apiAuthLevel(),
     route: 'dead-letters',
     handler: listDeadLetters,
 });

@@ -3,19 +3,22 @@ import { app } from '@azure/functions';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import { reprocessDeadLettersRequest } from '../shared/api/reprocessDeadLettersRequest';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
-import { getIngestDependencies } from './composition';
-import { respond } from './support/http';
+import { apiAuthLevel, getIngestDependencies, httpAuthentication } from './composition';
+import { assertCaller, respond } from './support/http';
 
 export function reprocessDeadLettersWith(dependencies: () => Promise<IngestDependencies>): HttpHandler {
     return (request: HttpRequest, context: InvocationContext) =>
-        respond(context, async () => reprocessDeadLettersRequest(request.query, await dependencies(), new Date()));
+        respond(context, async () => {
+            assertCaller(request, httpAuthentication());
+            return reprocessDeadLettersRequest(request.query, await dependencies(), new Date());
+        });
 }
 
 export const reprocessDeadLetters = reprocessDeadLettersWith(getIngestDependencies);
 
 app.http('reprocessDeadLetters', {
     methods: ['POST'],
-    authLevel: 'function',
+    authLevel: apiAuthLevel(),
     route: 'dead-letters/reprocess',
     handler: reprocessDeadLetters,
 });

@@ -23,6 +23,23 @@ export async function readBody(request: HttpRequest): Promise<string> {
     return request.text();
 }
 
+/**
+ * With Entra ID authentication the functions are anonymous and App Service authentication stands in front. It
+ * passes the caller's identity in `x-ms-client-principal-id` and removes that header from outside requests
+ * (learn.microsoft.com, "Work with user identities in Azure App Service authentication"), so a request without it
+ * did not come through Easy Auth (for instance because Easy Auth was turned off): refuse it rather than serve the
+ * API unauthenticated.
+ */
+export function assertCaller(request: HttpRequest, authentication: 'functionKey' | 'entraId'): void {
+    if (authentication !== 'entraId') return; // the host checked the function key
+    if (!request.headers.get('x-ms-client-principal-id'))
+        throw new ApiProblem(
+            401,
+            'unauthenticated',
+            'this API requires an Entra ID token checked by App Service authentication',
+        );
+}
+
 /** Runs a use case and maps its result or error to a response; errors are logged, never returned. */
 export async function respond(context: InvocationContext, run: () => Promise<HttpResult>): Promise<HttpResponseInit> {
     let result: HttpResult;

@@ -1,5 +1,6 @@
 /** @module POST /api/incidents/enrich: the incidents a Sentinel incident points at, enriched, as a comment and tags. */
 import type { Incident } from '../correlate/incident';
+import { incidentTags } from '../correlate/incident';
 import { renderComment } from './comment';
 import type { EnrichmentSummary } from './comment';
 import { ApiProblem, json } from './http';
@@ -54,19 +55,7 @@ export async function enrichSentinelIncident(
         return { incident, ...(enrichment && { enrichment }) };
     });
     const comment = renderComment(enriched);
-    const tags = [
-        ...new Set(
-            matched.flatMap((i) => [
-                'hollowtrace',
-                i.technique,
-                i.technique === 'T1055.012'
-                    ? 'process-hollowing'
-                    : i.technique === 'T1620'
-                      ? 'reflective-code-loading'
-                      : 'process-injection',
-            ]),
-        ),
-    ];
+    const tags = [...new Set(matched.flatMap(incidentTags))];
     const severity =
         matched.length === 0
             ? null

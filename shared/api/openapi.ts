@@ -12,6 +12,11 @@ const processSummary = {
         processGuid: { type: 'string' },
         processId: { type: 'integer' },
         commandLine: { type: 'string' },
+        creationTime: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the process was created (Sysmon EID 1)',
+        },
     },
 };
 

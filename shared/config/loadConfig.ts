@@ -42,6 +42,26 @@ export interface WorkspaceConfig {
     clientId?: string;
 }
 
+/** Where incident versions are uploaded for Sentinel (Logs Ingestion API); absent when Sentinel delivery is off. */
+export interface SentinelDeliveryConfig {
+    /** The DCR's logs ingestion endpoint (or a DCE's), https. */
+    endpoint: string;
+    /** The DCR's immutable id (`dcr-` and 32 hex digits), not its resource name. */
+    dcrImmutableId: string;
+    /** The DCR input stream the rows are declared in. */
+    streamName: string;
+    /** Token audience for sovereign clouds; the SDK defaults to the public cloud (https://monitor.azure.com). */
+    audience?: string;
+    clientId?: string;
+}
+
+/**
+ * How callers of the HTTP API prove who they are: a function key (`authLevel: 'function'`), or an Entra ID token
+ * checked by App Service authentication in front of anonymous functions (the pattern the Functions host team
+ * describes in github.com/Azure/azure-functions-host/issues/11394: with Easy Auth, keys add nothing).
+ */
+export type HttpAuthentication = 'functionKey' | 'entraId';
+
 /**
  * An HTTP-triggered function must answer within 230 s (learn.microsoft.com, "Azure Functions HTTP trigger", Limits),
  * and a Logic Apps HTTP action waits 120 s by default; the enrichment budget stays well below both.
@@ -49,6 +69,7 @@ export interface WorkspaceConfig {
 export const MAX_ENRICHMENT_BUDGET_MS = 100_000;
 
 export interface HollowtraceConfig {
+    httpAuthentication: HttpAuthentication;
     storage: StorageConfig;
     deadLetterTable: string;
     stateTable: string;
@@ -57,6 +78,8 @@ export interface HollowtraceConfig {
     ingestLimits: IngestLimits;
     forwarding: ForwardingConfig;
     workspace?: WorkspaceConfig;
+    sentinel?: SentinelDeliveryConfig;
+
     /**
      * How long correlation waits for the rest of a chain after its last piece of evidence (and keeps process and
      * file records after their last change): the late delivery tolerated between the events of one attack.
@@ -167,12 +190,70 @@ function readWorkspace(env: Environment, problems: string[]): WorkspaceConfig | 
 }
 
 /**
+ * `HOLLOWTRACE_HTTP_AUTH`: `functionKey` (default) or `entraId`. Read on its own too, because the functions'
+ * `authLevel` is fixed when they register, before the rest of the configuration is needed.
+ * @throws ConfigurationError for any other value
+ */
+export function readHttpAuthentication(env: Environment): HttpAuthentication {
+    const raw = env.HOLLOWTRACE_HTTP_AUTH?.trim() || 'functionKey';
+    const value = ({ functionkey: 'functionKey', entraid: 'entraId' } as const)[
+        raw.toLowerCase() as 'functionkey' | 'entraid'
+    ];
+    if (!value)
+        throw new ConfigurationError(
+            `HOLLOWTRACE_HTTP_AUTH must be "functionKey" or "entraId", got ${JSON.stringify(raw)}`,
+        );
+    return value;
+}
+
+const DCR_IMMUTABLE_ID = /^dcr-[0-9a-f]{32}$/i;
+/** DCR stream names: `Custom-` then the column-name alphabet (learn.microsoft.com, "Structure of a data collection rule"). */
+const DCR_STREAM = /^Custom-[A-Za-z][A-Za-z0-9_-]{0,250}$/;
+
+function readSentinel(env: Environment, problems: string[]): SentinelDeliveryConfig | undefined {
+    const endpoint = env.HOLLOWTRACE_LOGS_INGESTION_ENDPOINT?.trim() ?? '';
+    const dcrImmutableId = env.HOLLOWTRACE_DCR_IMMUTABLE_ID?.trim() ?? '';
+    if (!endpoint && !dcrImmutableId) return undefined;
+    if (!endpoint)
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_ENDPOINT is required when HOLLOWTRACE_DCR_IMMUTABLE_ID is set');
+    else if (!/^https:\/\/[^/\s]+/.test(endpoint))
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_ENDPOINT must be an https:// URL (managed identity tokens need TLS)');
+    if (!dcrImmutableId)
+        problems.push('HOLLOWTRACE_DCR_IMMUTABLE_ID is required when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT is set');
+    else if (!DCR_IMMUTABLE_ID.test(dcrImmutableId))
+        problems.push(
+            `HOLLOWTRACE_DCR_IMMUTABLE_ID must be the DCR's immutable id (dcr- and 32 hex digits), got ${JSON.stringify(dcrImmutableId)}`,
+        );
+    const streamName = env.HOLLOWTRACE_DCR_STREAM?.trim() || 'Custom-HollowtraceIncidents';
+    if (!DCR_STREAM.test(streamName))
+        problems.push(`HOLLOWTRACE_DCR_STREAM must start with "Custom-", got ${JSON.stringify(streamName)}`);
+    const audience = env.HOLLOWTRACE_LOGS_INGESTION_AUDIENCE?.trim();
+    if (audience && !/^https:\/\//.test(audience))
+        problems.push('HOLLOWTRACE_LOGS_INGESTION_AUDIENCE must be an https:// URL, e.g. https://monitor.azure.us');
+    const clientId = env.AZURE_CLIENT_ID?.trim();
+    return {
+        endpoint,
+        dcrImmutableId,
+        streamName,
+        ...(audience && { audience }),
+        ...(clientId && { clientId }),
+    };
+}
+
+/**
  * Reads and validates every setting at once; throws one `ConfigurationError` listing all problems.
  * @example loadConfig({ HOLLOWTRACE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).deadLetterTable // 'hollowtracedeadletters'
  */
 export function loadConfig(env: Environment): HollowtraceConfig {
     const problems: string[] = [];
+    let httpAuthentication: HttpAuthentication = 'functionKey';
+    try {
+        httpAuthentication = readHttpAuthentication(env);
+    } catch (error) {
+        problems.push((error as Error).message);
+    }
     const config: HollowtraceConfig = {
+        httpAuthentication,
         storage: readStorage(env, problems),
         deadLetterTable: tableName(env, 'HOLLOWTRACE_DEAD_LETTER_TABLE', 'hollowtracedeadletters', problems),
         stateTable: tableName(env, 'HOLLOWTRACE_STATE_TABLE', 'hollowtracestate', problems),
@@ -199,6 +280,8 @@ export function loadConfig(env: Environment): HollowtraceConfig {
     };
     const workspace = readWorkspace(env, problems);
     if (workspace) config.workspace = workspace;
+    const sentinel = readSentinel(env, problems);
+    if (sentinel) config.sentinel = sentinel;
     if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
     return config;
 }

@@ -45,6 +45,13 @@ export interface ProcessSummary {
     processGuid: string;
     processId?: number;
     commandLine?: string;
+    /** UTC time of the process's creation event (Sysmon EID 1), when it was seen. */
+    creationTime?: string;
+}
+
+/** The creation time of a process whose EID 1 was seen, as ISO 8601 UTC. */
+function creationTimeOf(record: ProcessRecord | undefined): { creationTime: string } | undefined {
+    return record?.createdMs === undefined ? undefined : { creationTime: new Date(record.createdMs).toISOString() };
 }
 
 export interface ChainEvaluation {
@@ -651,7 +658,13 @@ function describeInjector(
     const target = state.processes.get(chain.targetGuid);
     if (target?.parentGuid === guid) processId ??= target.parentProcessId;
     if (guid !== chain.targetGuid) noteCorrection('Injector', resolved, processId, notes);
-    return { processGuid: guid, ...(image !== undefined && { image }), ...(processId !== undefined && { processId }) };
+    return {
+        processGuid: guid,
+        ...(image !== undefined && { image }),
+        ...(processId !== undefined && { processId }),
+        ...(record?.commandLine !== undefined && { commandLine: record.commandLine }),
+        ...creationTimeOf(record),
+    };
 }
 
 function describeTarget(
@@ -681,6 +694,7 @@ function describeTarget(
         ...(image !== undefined && { image }),
         ...(processId !== undefined && { processId }),
         ...(target?.commandLine !== undefined && { commandLine: target.commandLine }),
+        ...creationTimeOf(target),
     };
 }
 

@@ -138,6 +138,19 @@ export function toReplayJson(incident: Incident): Record<string, unknown> {
     };
 }
 
+/** The tags a Sentinel incident gets for this chain: the product, the technique, and the kind of injection. */
+export function incidentTags(incident: Pick<Incident, 'technique'>): string[] {
+    return [
+        'hollowtrace',
+        incident.technique,
+        incident.technique === 'T1055.012'
+            ? 'process-hollowing'
+            : incident.technique === 'T1620'
+              ? 'reflective-code-loading'
+              : 'process-injection',
+    ];
+}
+
 /** Whether an incident matches the query's filters (shared by both stores so they agree exactly). */
 export function matchesQuery(incident: Incident, query: IncidentQuery): boolean {
     if (query.host !== undefined && incident.host.toLowerCase() !== query.host.toLowerCase()) return false;

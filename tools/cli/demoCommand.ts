@@ -29,6 +29,8 @@ import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStor
 import { startLocalAzuriteTable } from '../local/localAzurite';
 import { startLocalServer } from '../local/localServer';
 import type { LocalServer } from '../local/localServer';
+import { describeDelivery, startSentinelDemo } from '../local/sentinelDemo';
+import type { SentinelDemo } from '../local/sentinelDemo';
 
 export interface DemoOptions {
     port: number;
@@ -49,6 +51,8 @@ export interface DemoResult {
     attacks: InjectedAttack[];
     events: number;
     functionKey: string;
+    /** The ingestion stand-in and publisher; undefined without openssl. */
+    sentinel: SentinelDemo | undefined;
     close(): Promise<void>;
 }
 
@@ -130,10 +134,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         needed: (event: SysmonEvent) => isNeededForCorrelation(event, allowed),
     };
     const ingest = ingestSysmonEventsWith(() => Promise.resolve(ingestDependencies));
+    // Sentinel delivery through the correlation outbox, as in Azure: each committed incident version is uploaded in
+    // the invocation that committed it, through the real LogsIngestionClient, to the local ingestion stand-in.
+    const sentinel = await startSentinelDemo(out);
     const correlator = new Correlator({
         config: DEFAULT_CORRELATION_CONFIG,
         store: state,
-        publishers: [new IncidentStorePublisher(incidents)],
+        publishers: [new IncidentStorePublisher(incidents), ...(sentinel ? [sentinel.publisher] : [])],
     });
     const correlate = correlateHollowingWith(() => Promise.resolve({ correlator, deadLetters }));
     const quiet = (): InvocationContext => new InvocationContext({ functionName: 'demo', logHandler: () => undefined });
@@ -195,12 +202,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(
         `\nSimulated ${events.toLocaleString('en-US')} Sysmon events from ${options.hosts} hosts with ${simulation.attacks.length} injected attacks (seed ${options.seed}).\n`,
     );
+    const uploaded = sentinel?.standIn.accepted() ?? [];
     out(`Stage 1 + stage 2 found ${found.length} incidents:\n\n`);
     for (const incident of found) {
         out(
             `  ${incident.severity.padEnd(6)} ${String(incident.score).padStart(3)}  ${incident.technique.padEnd(9)}  ${incident.host}  ${baseName(incident.injector.image)} -> ${baseName(incident.target.image)}\n`,
         );
+        if (sentinel) out(describeDelivery(incident, uploaded));
     }
+    if (sentinel)
+        out(
+            `\n${uploaded.length} incident versions uploaded to the Logs Ingestion stand-in at ${sentinel.standIn.endpoint} (${sentinel.standIn.requests.length} request(s), HTTP ${[...new Set(sentinel.standIn.requests.map((r) => r.status))].join(', ')}); alerts as the NRT rule of deploy/azuredeploy.json would raise them.\n`,
+        );
     out('\nInjected attacks (ground truth):\n\n');
     for (const attack of simulation.attacks)
         out(
@@ -221,6 +234,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(`  curl -s -H 'x-functions-key: ${DEMO_FUNCTION_KEY}' ${server.url}/openapi.json\n`);
 
     const close = async (): Promise<void> => {
+        await sentinel?.close();
         await server.close();
         await azurite.close();
     };
@@ -232,5 +246,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         });
         await close();
     }
-    return { server, incidents: found, attacks: simulation.attacks, events, functionKey: DEMO_FUNCTION_KEY, close };
+    return {
+        server,
+        incidents: found,
+        attacks: simulation.attacks,
+        events,
+        functionKey: DEMO_FUNCTION_KEY,
+        sentinel,
+        close,
+    };
 }

@@ -36,6 +36,26 @@ describe('demo', () => {
             expect(found).toEqual(injected);
             expect(printed).toMatch(/curl -s .*\/incidents\/enrich/);
 
+            // Sentinel: every incident version was uploaded through the real client to the ingestion stand-in, and
+            // each is printed with its row and the alert the NRT rule raises (skipped visibly without openssl).
+            if (demo.sentinel) {
+                const counts = new Map<string, number>();
+                for (const row of demo.sentinel.standIn.accepted()) {
+                    const key = `${String(row.IncidentId)}#${String(row.Version)}`;
+                    counts.set(key, (counts.get(key) ?? 0) + 1);
+                }
+                // Through the outbox, every committed version is uploaded once, the final ones included.
+                expect([...counts.values()].every((n) => n === 1)).toBe(true);
+                for (const incident of demo.incidents) expect(counts.get(`${incident.id}#${incident.version}`)).toBe(1);
+                for (const incident of demo.incidents) {
+                    expect(printed).toContain(`IncidentId=${incident.id} Version=${incident.version}`);
+                    expect(printed).toContain(
+                        `alert  "Process injection: ${incident.injector.image ?? ''} → ${incident.target.image ?? ''} on ${incident.host}" (${incident.severity};`,
+                    );
+                }
+                expect(printed).toMatch(/Host\(HostName=[^)]+\)/);
+            } else expect(printed).toContain('Sentinel delivery preview skipped: openssl is not on PATH');
+
             const headers = { 'x-functions-key': demo.functionKey, 'content-type': 'application/json' };
             const list = (await (await fetch(`${demo.server.url}/incidents`, { headers })).json()) as {
                 incidents: unknown[];

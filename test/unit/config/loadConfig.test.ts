@@ -79,6 +79,61 @@ describe('loadConfig', () => {
         expect(() => loadConfig({ ...LOCAL, HOLLOWTRACE_CORRELATION: 'kafka' })).toThrow(/HOLLOWTRACE_CORRELATION/);
     });
 
+    describe('Sentinel delivery (Logs Ingestion API)', () => {
+        const DCR = 'dcr-0123456789abcdef0123456789abcdef';
+
+        it('is off when neither the endpoint nor the DCR is set', () => {
+            expect(loadConfig(LOCAL).sentinel).toBeUndefined();
+        });
+
+        it('reads the endpoint, the DCR immutable id, the default stream and the identity', () => {
+            expect(
+                loadConfig({
+                    ...LOCAL,
+                    HOLLOWTRACE_LOGS_INGESTION_ENDPOINT: 'https://dce-x.westeurope-1.ingest.monitor.azure.com',
+                    HOLLOWTRACE_DCR_IMMUTABLE_ID: DCR,
+                    AZURE_CLIENT_ID: 'client-1',
+                }).sentinel,
+            ).toEqual({
+                endpoint: 'https://dce-x.westeurope-1.ingest.monitor.azure.com',
+                dcrImmutableId: DCR,
+                streamName: 'Custom-HollowtraceIncidents',
+                clientId: 'client-1',
+            });
+        });
+
+        it('refuses half a configuration, http, a resource name instead of the immutable id, and a foreign stream', () => {
+            const problems = (env: Record<string, string>): string => {
+                try {
+                    loadConfig({ ...LOCAL, ...env });
+                } catch (error) {
+                    expect(error).toBeInstanceOf(ConfigurationError);
+                    return (error as Error).message;
+                }
+                return '';
+            };
+            expect(problems({ HOLLOWTRACE_DCR_IMMUTABLE_ID: DCR })).toContain(
+                'HOLLOWTRACE_LOGS_INGESTION_ENDPOINT is required',
+            );
+            expect(problems({ HOLLOWTRACE_LOGS_INGESTION_ENDPOINT: 'https://x.ingest.monitor.azure.com' })).toContain(
+                'HOLLOWTRACE_DCR_IMMUTABLE_ID is required',
+            );
+            const message = problems({
+                HOLLOWTRACE_LOGS_INGESTION_ENDPOINT: 'http://x.ingest.monitor.azure.com',
+                HOLLOWTRACE_DCR_IMMUTABLE_ID: 'dcr-hollowtrace',
+                HOLLOWTRACE_DCR_STREAM: 'Microsoft-Event',
+                HOLLOWTRACE_LOGS_INGESTION_AUDIENCE: 'monitor.azure.us',
+            });
+            for (const fragment of [
+                'HOLLOWTRACE_LOGS_INGESTION_ENDPOINT must be an https:// URL',
+                "HOLLOWTRACE_DCR_IMMUTABLE_ID must be the DCR's immutable id",
+                'HOLLOWTRACE_DCR_STREAM must start with "Custom-"',
+                'HOLLOWTRACE_LOGS_INGESTION_AUDIENCE must be an https:// URL',
+            ])
+                expect(message).toContain(fragment);
+        });
+    });
+
     it('enrichment: one budget per playbook call, well below the 230 s an HTTP function may take', () => {
         const workspace = { ...LOCAL, HOLLOWTRACE_SENTINEL_WORKSPACE_ID: '11111111-2222-3333-4444-555555555555' };
         expect(loadConfig(workspace).workspace).toMatchObject({ timeoutMs: 20_000, budgetMs: 30_000, concurrency: 5 });
