@@ -3,6 +3,7 @@
  * (`Microsoft.Web/customApis`) of deploy/azuredeploy.json, so playbook authors get typed actions that match the
  * code. Run after changing the API: `npx tsx tools/deploy/syncConnectorSwagger.ts`; a test fails while they differ.
  */
+import { format, resolveConfig } from 'prettier';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from '../../shared/api/openapi';
@@ -38,6 +39,11 @@ if (require.main === module) {
     const connector = template.resources.find((r) => r.type === 'Microsoft.Web/customApis');
     if (!connector) throw new Error('deploy/azuredeploy.json has no Microsoft.Web/customApis resource');
     connector.properties.swagger = connectorSwagger();
-    writeFileSync(TEMPLATE_PATH, `${JSON.stringify(template, null, 4)}\n`);
-    process.stdout.write('deploy/azuredeploy.json: connector swagger written from shared/api/openapi.ts\n');
+    // Written as Prettier writes it, so `npm run format:check` passes on the regenerated template.
+    void resolveConfig(TEMPLATE_PATH)
+        .then((options) => format(JSON.stringify(template), { ...options, filepath: TEMPLATE_PATH }))
+        .then((text) => {
+            writeFileSync(TEMPLATE_PATH, text);
+            process.stdout.write('deploy/azuredeploy.json: connector swagger written from shared/api/openapi.ts\n');
+        });
 }
