@@ -29,6 +29,9 @@ import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import { createSentinelIncidentPublisher } from '../shared/clients/SentinelIncidentPublisher';
 import type { IncidentPublisher } from '../shared/ports/incidentPublisher';
 import { IncidentStorePublisher } from '../shared/publish/IncidentStorePublisher';
+import { NO_TELEMETRY } from '../shared/ports/telemetry';
+import type { Telemetry } from '../shared/ports/telemetry';
+import { OpenTelemetryTelemetry } from '../shared/clients/OpenTelemetryTelemetry';
 
 let config: HollowtraceConfig | undefined;
 
@@ -41,6 +44,7 @@ const credentials = new Map<string, TokenCredential>();
 let ingest: Promise<IngestDependencies> | undefined;
 let correlation: Promise<CorrelationDependencies> | undefined;
 let api: Promise<IncidentsApiDependencies> | undefined;
+let telemetry: Promise<Telemetry> | undefined;
 let publishers: IncidentPublisher[] | undefined;
 
 /** How API callers authenticate (HOLLOWTRACE_HTTP_AUTH); read before the rest, at registration. */
@@ -104,6 +108,27 @@ function once<T>(
 }
 
 /**
+ * Metrics to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the same setting the Functions
+ * host reads for its own logs), otherwise none. `useAzureMonitor` registers the global meter provider, so it runs
+ * before the first `getMeter`: a meter taken earlier stays a no-op. Loaded lazily: most cold starts need none of it.
+ */
+function appTelemetry(): Promise<Telemetry> {
+    return once(
+        () => telemetry,
+        (v) => {
+            telemetry = v;
+        },
+        async () => {
+            const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+            if (!connectionString) return NO_TELEMETRY;
+            const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+            useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
+            return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'));
+        },
+    );
+}
+
+/**
  * Where committed incident versions are published besides our own table: the Sentinel workspace through the Logs
  * Ingestion API when HOLLOWTRACE_LOGS_INGESTION_ENDPOINT and HOLLOWTRACE_DCR_IMMUTABLE_ID are set, nothing
  * otherwise. The correlator's outbox hands each committed version to every publisher until it accepts it.
@@ -115,14 +140,8 @@ export function getIncidentPublishers(): IncidentPublisher[] {
     return publishers;
 }
 
-/** ETag conflicts of inline correlation, as a metric (exported when the app registers an OpenTelemetry exporter). */
-const inlineConflicts = metrics.getMeter('hollowtrace').createCounter('hollowtrace.correlation.conflicts', {
-    description: 'ETag conflicts while correlating inline (stage 1 correlating a source hub itself)',
-});
-
-/** Inline correlation has no invocation context of its own to log to: counts go to the metric, warnings to the log. */
+/** Inline correlation has no invocation context of its own to log to: its warnings go to the log. */
 function reportInlineOutcome(outcome: CorrelationOutcome): void {
-    if (outcome.conflicts > 0) inlineConflicts.add(outcome.conflicts, { mode: 'inline' });
     for (const warning of inlineOutcomeWarnings(outcome)) console.warn(warning);
 }
 
@@ -135,10 +154,11 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
         },
         async () => {
             const cfg = appConfig();
-            const [store, incidents, deadLetters] = await Promise.all([
+            const [store, incidents, deadLetters, recorder] = await Promise.all([
                 TableHostStateStore.create(tableClient(cfg.storage, cfg.stateTable)),
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+                appTelemetry(),
             ]);
             return {
                 correlator: new Correlator({
@@ -147,6 +167,7 @@ export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
                     publishers: [new IncidentStorePublisher(incidents), ...getIncidentPublishers()],
                 }),
                 deadLetters,
+                telemetry: recorder,
             };
         },
     );
@@ -163,10 +184,11 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const cfg = appConfig();
             const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
             const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
+            const recorder = await appTelemetry();
             if (cfg.forwarding.mode === 'inline') {
                 const { correlator, deadLetters } = await getCorrelationDependencies();
-                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome);
-                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
+                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome, recorder);
+                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
             }
             const forwarding = cfg.forwarding;
             const clientId =
@@ -175,7 +197,7 @@ export function getIngestDependencies(): Promise<IngestDependencies> {
             const forwarder = new EventHubEventForwarder(
                 createEventHubProducer(forwarding, () => azureCredential(clientId)),
             );
-            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed };
+            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
         },
     );
 }
@@ -189,10 +211,11 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
         },
         async () => {
             const cfg = appConfig();
-            const [incidents, enrichmentStore, deadLetters] = await Promise.all([
+            const [incidents, enrichmentStore, deadLetters, recorder] = await Promise.all([
                 TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
                 TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
                 TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+                appTelemetry(),
             ]);
             const workspace = cfg.workspace;
             const port = workspace
@@ -212,6 +235,8 @@ export function getApiDependencies(): Promise<IncidentsApiDependencies> {
                     port,
                     workspace?.timeoutMs ?? 20_000,
                     workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+                    undefined,
+                    recorder,
                 ),
             };
         },

@@ -11,6 +11,8 @@ import type { WorkspaceQuery } from '../ports/workspaceQuery';
 import type { EnrichmentSummary } from './comment';
 import type { IncidentEnricher } from '../ports/incidentEnricher';
 import { mapConcurrently } from './boundedConcurrency';
+import type { Telemetry } from '../ports/telemetry';
+import { NO_TELEMETRY } from '../ports/telemetry';
 
 /** One playbook call's enrichment: at most `totalMs` for all its incidents, `concurrency` incidents at a time. */
 export interface EnrichmentBudget {
@@ -26,12 +28,14 @@ export class WorkspaceIncidentEnricher implements IncidentEnricher {
      * @param port undefined = no workspace configured: every enrichment says so instead of failing.
      * @param timeoutMs the most one incident's queries may take.
      * @param clock milliseconds from a monotonic clock (tests pass a fake one).
+     * @param telemetry records each incident's query time by enrichment status.
      */
     constructor(
         private readonly port: WorkspaceQuery | undefined,
         private readonly timeoutMs: number,
         private readonly budget: EnrichmentBudget = DEFAULT_ENRICHMENT_BUDGET,
         private readonly clock: () => number = () => performance.now(),
+        private readonly telemetry: Telemetry = NO_TELEMETRY,
     ) {}
 
     enrichAll(incidents: readonly Incident[], now: Date): Promise<Enrichment[]> {
@@ -49,8 +53,9 @@ export class WorkspaceIncidentEnricher implements IncidentEnricher {
         });
     }
 
-    private enrich(incident: Incident, now: Date, timeoutMs: number): Promise<Enrichment> {
-        return enrichIncident(
+    private async enrich(incident: Incident, now: Date, timeoutMs: number): Promise<Enrichment> {
+        const started = this.clock();
+        const enrichment = await enrichIncident(
             {
                 host: incident.host,
                 targetProcessGuid: incident.target.processGuid,
@@ -62,6 +67,8 @@ export class WorkspaceIncidentEnricher implements IncidentEnricher {
             this.port,
             { timeoutMs, now },
         );
+        this.telemetry.observe('enrichmentDuration', this.clock() - started, { status: enrichment.status });
+        return enrichment;
     }
 
     summarize(value: unknown): EnrichmentSummary {

@@ -7,10 +7,17 @@ import type { IngestMessage } from '../ingest/ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
 import type { CorrelationOutcome, Correlator } from './Correlator';
 import { decodeForwardedBatch } from './forwardedEvents';
+import type { Telemetry } from '../ports/telemetry';
+import { NO_TELEMETRY } from '../ports/telemetry';
+import { recordCorrelationOutcome } from '../telemetry/recordCorrelationOutcome';
 
 export interface CorrelationDependencies {
     correlator: Correlator;
     deadLetters: DeadLetterStore;
+    /** Where the batch's counts and latency are recorded; nothing is recorded when absent. */
+    telemetry?: Telemetry;
+    /** Reads the time an incident version is committed, for the end-to-end latency (tests pass a fixed one). */
+    clock?: () => Date;
 }
 
 export interface CorrelationBatchOutcome extends CorrelationOutcome {
@@ -27,6 +34,17 @@ export async function processCorrelationBatch(
     const decoded = decodeForwardedBatch(messages, now);
     if (decoded.deadLetters.length > 0) await deps.deadLetters.putMany(decoded.deadLetters);
     const outcome = await deps.correlator.process(decoded.events, now);
+    if (deps.telemetry) {
+        deps.telemetry.count('received', messages.length, { stage: 'correlate' });
+        deps.telemetry.count('deadLettered', decoded.deadLetters.length, { stage: 'correlate' });
+        recordCorrelationOutcome(
+            deps.telemetry,
+            outcome,
+            decoded.events,
+            (deps.clock ?? (() => new Date()))(),
+            'eventHub',
+        );
+    }
     return { ...outcome, received: messages.length, deadLettered: decoded.deadLetters.length };
 }
 
@@ -39,10 +57,13 @@ export class InlineCorrelation implements EventForwarder {
         private readonly correlator: Correlator,
         private readonly now: () => Date = () => new Date(),
         private readonly report: (outcome: CorrelationOutcome) => void = () => undefined,
+        private readonly telemetry: Telemetry = NO_TELEMETRY,
     ) {}
 
     async forward(events: readonly SysmonEvent[]): Promise<void> {
-        this.report(await this.correlator.process(events, this.now()));
+        const outcome = await this.correlator.process(events, this.now());
+        recordCorrelationOutcome(this.telemetry, outcome, events, this.now(), 'inline');
+        this.report(outcome);
     }
 }
 

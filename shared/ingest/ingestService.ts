@@ -8,6 +8,8 @@ import type { EventForwarder } from '../ports/eventForwarder';
 import { ingestBatch } from './ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from './ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
+import type { Telemetry } from '../ports/telemetry';
+import { recordIngestOutcome } from '../telemetry/recordIngestOutcome';
 
 export interface IngestDependencies {
     deadLetters: DeadLetterStore;
@@ -15,6 +17,8 @@ export interface IngestDependencies {
     limits: IngestLimits;
     /** Keeps only events correlation can use (see `isNeededForCorrelation`); all accepted events when absent. */
     needed?: (event: SysmonEvent) => boolean;
+    /** Where the batch's counts are recorded; nothing is recorded when absent. */
+    telemetry?: Telemetry;
 }
 
 export interface IngestOutcome {
@@ -37,5 +41,7 @@ export async function processIngestBatch(
     if (result.deadLetters.length > 0) await deps.deadLetters.putMany(result.deadLetters);
     const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
     if (forward.length > 0) await deps.forwarder.forward(forward);
-    return { report: result.report, forwarded: forward.length, deadLettered: result.deadLetters.length };
+    const outcome = { report: result.report, forwarded: forward.length, deadLettered: result.deadLetters.length };
+    if (deps.telemetry) recordIngestOutcome(deps.telemetry, outcome);
+    return outcome;
 }

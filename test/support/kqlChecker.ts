@@ -3,7 +3,8 @@
  * Kusto.Language) against declared table schemas: syntax errors and unknown names come back as diagnostics.
  * The schemas of the workspace tables are the columns the Azure Monitor table reference lists
  * (learn.microsoft.com/azure/azure-monitor/reference/tables/event, .../windowsevent, .../securityalert);
- * `HollowtraceIncidents_CL` comes from the row schema module.
+ * `HollowtraceIncidents_CL` comes from the row schema module. The Application Insights tables the monitoring queries
+ * read are a separate set ({@link APPLICATION_INSIGHTS_TABLES}).
  */
 import { INCIDENT_ROW_COLUMNS, INCIDENT_TABLE, kqlSchema } from '../../shared/delivery/incidentRow';
 
@@ -31,6 +32,17 @@ export const WORKSPACE_TABLES: Readonly<Record<string, string>> = {
     [INCIDENT_TABLE]: kqlSchema(INCIDENT_ROW_COLUMNS),
 };
 
+/**
+ * Application Insights tables the monitoring queries (deploy/monitoring) read. customMetrics: the classic query columns
+ * (learn.microsoft.com/azure/azure-monitor/app/data-model-complete); AppMetrics: the workspace-based table
+ * (learn.microsoft.com/azure/azure-monitor/reference/tables/appmetrics).
+ */
+export const APPLICATION_INSIGHTS_TABLES: Readonly<Record<string, string>> = {
+    customMetrics:
+        '(timestamp:datetime, name:string, value:real, valueCount:int, valueSum:real, valueMin:real, valueMax:real, valueStdDev:real, customDimensions:dynamic, cloud_RoleName:string, cloud_RoleInstance:string, operation_Name:string, appName:string)',
+    AppMetrics: `(TimeGenerated:datetime, Name:string, Sum:real, Min:real, Max:real, ItemCount:int, Properties:dynamic, AppRoleName:string, AppRoleInstance:string, OperationName:string, ${STANDARD})`,
+};
+
 export interface KqlDiagnostic {
     severity: string;
     code: string;
@@ -45,23 +57,28 @@ export interface KqlAnalysis {
     resultColumns: string[];
 }
 
-let globals: any;
-function globalState(): any {
+const globalsBySchema = new Map<Readonly<Record<string, string>>, any>();
+function globalState(schema: Readonly<Record<string, string>>): any {
+    let globals = globalsBySchema.get(schema);
     if (!globals) {
         const K = language();
-        const tables = Object.entries(WORKSPACE_TABLES).map(
-            ([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, null),
+        const tables = Object.entries(schema).map(
+            ([name, columns]) => new K.Symbols.TableSymbol.$ctor7(name, columns, null),
         );
         // DatabaseSymbol.ctor(name, members): the $ctor2 overload takes an alternate name first.
         globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('workspace', tables));
+        globalsBySchema.set(schema, globals);
     }
     return globals;
 }
 
-/** Parses and analyses `query`; diagnostics of every severity are returned (errors and warnings). */
-export function analyzeKql(query: string): KqlAnalysis {
+/**
+ * Parses and analyses `query` against `tables` (default: the workspace tables); diagnostics of every severity are
+ * returned (errors and warnings).
+ */
+export function analyzeKql(query: string, tables: Readonly<Record<string, string>> = WORKSPACE_TABLES): KqlAnalysis {
     const K = language();
-    const code = K.KustoCode.ParseAndAnalyze(query, globalState());
+    const code = K.KustoCode.ParseAndAnalyze(query, globalState(tables));
     const list = code.GetDiagnostics();
     const diagnostics: KqlDiagnostic[] = [];
     for (let i = 0; i < list.Count; i++) {

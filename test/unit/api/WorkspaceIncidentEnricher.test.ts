@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkspaceIncidentEnricher } from '../../../shared/api/WorkspaceIncidentEnricher';
 import type { WorkspaceQuery, WorkspaceQueryResult } from '../../../shared/ports/workspaceQuery';
 import { incidentId, sampleIncident } from '../../helpers/incidents';
+import { InMemoryTelemetry } from '../../../shared/ports/InMemoryTelemetry';
 
 const NOW = new Date('2026-11-26T00:00:00Z');
 
@@ -61,5 +62,25 @@ describe('WorkspaceIncidentEnricher.enrichAll', () => {
         await enricher.enrichAll([sampleIncident(incidentId(1)), sampleIncident(incidentId(2))], NOW);
         expect(budgets).toHaveLength(6);
         expect(budgets.every((b) => b === 250)).toBe(true);
+    });
+
+    it("records each enriched incident's query time by status, and none for an incident the budget never reached", async () => {
+        const clock = { now: 0 };
+        const { port } = fakeWorkspace(clock, 100);
+        const telemetry = new InMemoryTelemetry();
+        const enricher = new WorkspaceIncidentEnricher(
+            port,
+            20_000,
+            { totalMs: 500, concurrency: 1 },
+            () => clock.now,
+            telemetry,
+        );
+        await enricher.enrichAll(
+            [1, 2, 3].map((i) => sampleIncident(incidentId(i))),
+            NOW,
+        );
+        // Two incidents of 3 queries x 100 ms fit; the third starts at 600 ms, past the 500 ms budget.
+        expect(telemetry.values('enrichmentDuration', { status: 'complete' })).toStrictEqual([300, 300]);
+        expect(telemetry.values('enrichmentDuration')).toHaveLength(2);
     });
 });

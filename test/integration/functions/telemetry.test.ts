@@ -1,0 +1,254 @@
+/**
+ * Metrics from real batches through the handlers, recorded by the real OpenTelemetry SDK into its in-memory exporter
+ * (no network, no global meter provider): the names, values and attributes an operator charts in Application Insights.
+ */
+import { InvocationContext } from '@azure/functions';
+import {
+    AggregationTemporality,
+    DataPointType,
+    InMemoryMetricExporter,
+    MeterProvider,
+    PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { correlateHollowingWith } from '../../../functions/correlateHollowing';
+import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
+import { OpenTelemetryTelemetry } from '../../../shared/clients/OpenTelemetryTelemetry';
+import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
+import { Correlator } from '../../../shared/correlate/Correlator';
+import { InlineCorrelation } from '../../../shared/correlate/correlationService';
+import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
+import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
+import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
+import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../../shared/storage/table/TableIncidentStore';
+import type { SysmonEvent } from '../../../shared/sysmon/types';
+import {
+    CREATE_PROCESS_TRACE,
+    processAccess,
+    processCreate,
+    remoteThread,
+    resetRecordIds,
+} from '../../helpers/sysmonBuilders';
+
+interface Point {
+    name: string;
+    attributes: Record<string, unknown>;
+    /** Counter sum, or histogram count/sum/min/max. */
+    value: number | { count: number; sum: number; min: number | undefined; max: number | undefined };
+}
+
+const suffix = Date.now().toString(36);
+const clients = ['state', 'incidents', 'deadletters'].map((name) =>
+    createTableClientFromConnectionString(inject('tablesConnectionString'), `telemetry${name}${suffix}`),
+);
+let state: TableHostStateStore;
+let incidents: TableIncidentStore;
+let deadLetters: TableDeadLetterStore;
+
+let exporter: InMemoryMetricExporter;
+let reader: PeriodicExportingMetricReader;
+let provider: MeterProvider;
+let telemetry: OpenTelemetryTelemetry;
+
+beforeAll(async () => {
+    [state, incidents, deadLetters] = await Promise.all([
+        TableHostStateStore.create(clients[0]!),
+        TableIncidentStore.create(clients[1]!),
+        TableDeadLetterStore.create(clients[2]!),
+    ]);
+});
+afterAll(async () => {
+    await Promise.all(clients.map((c) => c.deleteTable()));
+});
+beforeEach(() => {
+    exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    // The interval never elapses in a test: forceFlush collects.
+    reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    provider = new MeterProvider({ readers: [reader] });
+    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'));
+});
+afterEach(async () => {
+    await provider.shutdown();
+});
+
+async function exported(): Promise<Point[]> {
+    await reader.forceFlush();
+    const points: Point[] = [];
+    for (const resourceMetrics of exporter.getMetrics())
+        for (const scope of resourceMetrics.scopeMetrics)
+            for (const metric of scope.metrics)
+                for (const point of metric.dataPoints) {
+                    const value = point.value;
+                    points.push({
+                        name: metric.descriptor.name,
+                        attributes: { ...point.attributes },
+                        value:
+                            metric.dataPointType === DataPointType.HISTOGRAM && typeof value === 'object'
+                                ? { count: value.count, sum: value.sum ?? Number.NaN, min: value.min, max: value.max }
+                                : (value as number),
+                    });
+                }
+    return points;
+}
+
+function context(functionName: string, count: number): InvocationContext {
+    return new InvocationContext({
+        functionName,
+        triggerMetadata: {
+            partitionContext: { partitionId: '3' },
+            sequenceNumberArray: Array.from({ length: count }, (_, i) => 100 + i),
+            enqueuedTimeUtcArray: Array.from({ length: count }, (_, i) => `2024-05-01T10:15:0${i}.000`),
+        },
+        logHandler: () => undefined,
+    });
+}
+
+/** A hollowing chain on one host, each event stamped with the source-hub enqueued time stage 1 gave it. */
+function hollowingChain(enqueuedTimes: readonly string[]): SysmonEvent[] {
+    resetRecordIds();
+    const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
+    const svchost = 'C:\\Windows\\System32\\svchost.exe';
+    const events: SysmonEvent[] = [
+        processAccess(0, 'dropper', dropper, 'svchost', svchost, 0x1fffff, CREATE_PROCESS_TRACE),
+        processCreate(3, 'svchost', svchost, 'dropper', dropper, 'C:\\Windows\\system32\\svchost.exe'),
+        remoteThread(20, 'dropper', dropper, 'svchost', svchost),
+    ];
+    return events.map((event, i) => ({ ...event, origin: { ...event.origin, enqueuedTime: enqueuedTimes[i] } }));
+}
+
+describe('telemetry through the handlers', () => {
+    it('stage 1 counts received, accepted, ignored and rejected by reason, forwarded and dead-lettered', async () => {
+        const sysmon = (eventId: number, channel = 'Microsoft-Windows-Sysmon/Operational') =>
+            JSON.stringify({
+                EventID: eventId,
+                Channel: channel,
+                Computer: 'WS07.contoso.local',
+                UtcTime: '2024-05-01 10:15:01.987',
+                ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
+                ProcessId: '4044',
+                Image: 'C:\\Windows\\System32\\svchost.exe',
+                CommandLine: 'svchost.exe',
+                ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
+                ParentImage: 'C:\\Users\\u\\evil.exe',
+            });
+        const batch = [sysmon(1), sysmon(1, 'Security'), sysmon(4), '{"EventID": 1,', ''];
+        const forwarder = new InMemoryEventForwarder();
+        await ingestSysmonEventsWith(
+            () => Promise.resolve({ deadLetters, forwarder, limits: DEFAULT_INGEST_LIMITS, telemetry }),
+            () => new Date('2024-05-01T10:16:00Z'),
+        )(batch, context('ingestSysmonEvents', batch.length));
+
+        const points = await exported();
+        const counter = (name: string, attributes: Record<string, string>) =>
+            points.filter((p) => p.name === name && JSON.stringify(p.attributes) === JSON.stringify(attributes));
+        expect(counter('hollowtrace.events.received', { stage: 'ingest' })).toEqual([
+            expect.objectContaining({ value: 5 }),
+        ]);
+        expect(counter('hollowtrace.events.accepted', { stage: 'ingest' })[0]?.value).toBe(1);
+        expect(counter('hollowtrace.events.forwarded', { stage: 'ingest' })[0]?.value).toBe(1);
+        expect(counter('hollowtrace.events.dead_lettered', { stage: 'ingest' })[0]?.value).toBe(2);
+        expect(
+            points
+                .filter((p) => p.name === 'hollowtrace.events.ignored')
+                .map((p) => [p.attributes.reason, p.value])
+                .sort(),
+        ).toEqual([
+            ['event-id-not-correlated', 1],
+            ['not-sysmon', 1],
+        ]);
+        expect(
+            points
+                .filter((p) => p.name === 'hollowtrace.events.rejected')
+                .map((p) => [p.attributes.reason, p.value])
+                .sort(),
+        ).toEqual([
+            ['empty-message', 1],
+            ['malformed-json', 1],
+        ]);
+        expect([...forwarder.byHost.values()].flat()).toHaveLength(1);
+    });
+
+    it('stage 2 counts the incident created, transactions and the latency from enqueued time to commit', async () => {
+        const events = hollowingChain([
+            '2024-05-01T10:15:00.000Z',
+            '2024-05-01T10:15:03.000Z',
+            '2024-05-01T10:15:20.000Z',
+        ]);
+        const messages: unknown[] = [...events.map((e) => JSON.parse(JSON.stringify(e)) as unknown), { eventId: 'x' }];
+        const correlator = new Correlator({
+            config: DEFAULT_CORRELATION_CONFIG,
+            store: state,
+            publishers: [new IncidentStorePublisher(incidents)],
+        });
+        await correlateHollowingWith(
+            () =>
+                Promise.resolve({
+                    correlator,
+                    deadLetters,
+                    telemetry,
+                    clock: () => new Date('2024-05-01T10:15:21.500Z'),
+                }),
+            () => new Date('2024-05-01T10:15:21Z'),
+        )(messages, context('correlateHollowing', messages.length));
+
+        const points = await exported();
+        const byName = (name: string) => points.filter((p) => p.name === name);
+        expect(byName('hollowtrace.events.received')).toEqual([
+            { name: 'hollowtrace.events.received', attributes: { stage: 'correlate' }, value: 4 },
+        ]);
+        expect(byName('hollowtrace.events.dead_lettered')).toEqual([
+            { name: 'hollowtrace.events.dead_lettered', attributes: { stage: 'correlate' }, value: 1 },
+        ]);
+        expect(byName('hollowtrace.incidents.committed')).toEqual([
+            {
+                name: 'hollowtrace.incidents.committed',
+                attributes: { change: 'created', mode: 'eventHub' },
+                value: 1,
+            },
+        ]);
+        const [transactions] = byName('hollowtrace.table.transactions');
+        expect(transactions?.attributes).toEqual({ mode: 'eventHub' });
+        expect(transactions?.value).toBeGreaterThan(0);
+        // Newest evidence enqueued 10:15:20.000, committed 10:15:21.500.
+        expect(byName('hollowtrace.incident.latency')).toEqual([
+            {
+                name: 'hollowtrace.incident.latency',
+                attributes: { change: 'created', mode: 'eventHub' },
+                value: { count: 1, sum: 1500, min: 1500, max: 1500 },
+            },
+        ]);
+        expect(byName('hollowtrace.correlation.conflicts')).toEqual([]);
+    });
+
+    it('inline correlation records the same incident metrics with mode inline', async () => {
+        const host = 'WS09.contoso.local';
+        const events = hollowingChain([
+            '2024-05-01T11:00:00.000Z',
+            '2024-05-01T11:00:01.000Z',
+            '2024-05-01T11:00:02.250Z',
+        ]).map((e) => ({ ...e, host }));
+        const correlator = new Correlator({
+            config: DEFAULT_CORRELATION_CONFIG,
+            store: state,
+            publishers: [new IncidentStorePublisher(incidents)],
+        });
+        const inline = new InlineCorrelation(correlator, () => new Date('2024-05-01T11:00:03Z'), undefined, telemetry);
+        await inline.forward(events);
+
+        const points = await exported();
+        expect(points.find((p) => p.name === 'hollowtrace.incidents.committed')).toEqual({
+            name: 'hollowtrace.incidents.committed',
+            attributes: { change: 'created', mode: 'inline' },
+            value: 1,
+        });
+        expect(points.find((p) => p.name === 'hollowtrace.incident.latency')?.value).toEqual({
+            count: 1,
+            sum: 750,
+            min: 750,
+            max: 750,
+        });
+    });
+});
