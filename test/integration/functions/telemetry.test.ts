@@ -1,6 +1,7 @@
 /**
- * Metrics from real batches through the handlers, recorded by the real OpenTelemetry SDK into its in-memory exporter
- * (no network, no global meter provider): the names, values and attributes an operator charts in Application Insights.
+ * Metrics and log records from real batches through the handlers, recorded by the real OpenTelemetry SDK into its in-memory exporter
+ * and the real logs SDK into its in-memory log exporter (no network, no global provider): the names, values and
+ * attributes an operator charts in Application Insights.
  */
 import { InvocationContext } from '@azure/functions';
 import {
@@ -10,6 +11,7 @@ import {
     MeterProvider,
     PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
@@ -52,6 +54,8 @@ let exporter: InMemoryMetricExporter;
 let reader: PeriodicExportingMetricReader;
 let provider: MeterProvider;
 let telemetry: OpenTelemetryTelemetry;
+let logExporter: InMemoryLogRecordExporter;
+let loggerProvider: LoggerProvider;
 
 beforeAll(async () => {
     [state, incidents, deadLetters] = await Promise.all([
@@ -68,11 +72,28 @@ beforeEach(() => {
     // The interval never elapses in a test: forceFlush collects.
     reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
     provider = new MeterProvider({ readers: [reader] });
-    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'));
+    logExporter = new InMemoryLogRecordExporter();
+    loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(logExporter)] });
+    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'), loggerProvider.getLogger('hollowtrace'));
 });
 afterEach(async () => {
-    await provider.shutdown();
+    await Promise.all([provider.shutdown(), loggerProvider.shutdown()]);
 });
+
+interface LogRecordSeen {
+    name: string | undefined;
+    severity: string | undefined;
+    attributes: { [key: string]: unknown };
+}
+
+async function logged(): Promise<LogRecordSeen[]> {
+    await loggerProvider.forceFlush();
+    return logExporter.getFinishedLogRecords().map((r) => ({
+        name: r.eventName,
+        severity: r.severityText,
+        attributes: { ...r.attributes },
+    }));
+}
 
 async function exported(): Promise<Point[]> {
     await reader.forceFlush();
@@ -169,6 +190,26 @@ describe('telemetry through the handlers', () => {
             ['malformed-json', 1],
         ]);
         expect([...forwarder.byHost.values()].flat()).toHaveLength(1);
+
+        expect(await logged()).toStrictEqual([
+            {
+                name: 'hollowtrace.ingest.batch',
+                severity: 'WARN',
+                attributes: {
+                    partition: '3',
+                    sequenceFrom: 100,
+                    sequenceTo: 104,
+                    received: 5,
+                    accepted: 1,
+                    forwarded: 1,
+                    deadLettered: 2,
+                    'ignored.event-id-not-correlated': 1,
+                    'ignored.not-sysmon': 1,
+                    'rejected.empty-message': 1,
+                    'rejected.malformed-json': 1,
+                },
+            },
+        ]);
     });
 
     it('stage 2 counts the incident created, transactions and the latency from enqueued time to commit', async () => {
@@ -221,6 +262,36 @@ describe('telemetry through the handlers', () => {
             },
         ]);
         expect(byName('hollowtrace.correlation.conflicts')).toEqual([]);
+
+        const records = await logged();
+        expect(records.map((r) => [r.name, r.severity])).toStrictEqual([
+            ['hollowtrace.incident.committed', 'WARN'],
+            ['hollowtrace.correlate.batch', 'WARN'],
+        ]);
+        const committed = records[0]?.attributes ?? {};
+        const stored = await incidents.get(String(committed.id));
+        expect(stored?.host).toBe(events[0]?.host.toLowerCase());
+        expect(committed).toStrictEqual({
+            id: stored?.id,
+            version: 1,
+            host: stored?.host,
+            technique: stored?.technique,
+            score: stored?.score,
+            severity: stored?.severity,
+            change: 'created',
+            mode: 'eventHub',
+        });
+        expect(records[1]?.attributes).toStrictEqual({
+            partition: '3',
+            sequenceFrom: 100,
+            sequenceTo: 103,
+            received: 4,
+            deadLettered: 1,
+            hosts: 1,
+            incidents: 1,
+            conflicts: 0,
+            transactions: transactions?.value,
+        });
     });
 
     it('inline correlation records the same incident metrics with mode inline', async () => {
