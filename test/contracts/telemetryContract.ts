@@ -76,11 +76,11 @@ export function describeTelemetryContract(name: string, create: () => TelemetryU
             const { telemetry, read, readEvents } = create();
             telemetry.event('ingestBatch', 'info', { received: 3, partition: '2' });
             telemetry.event('incidentCommitted', 'warn', { host: 'WS-1', version: 2 });
-            telemetry.event('batchParked', 'error', { stage: 'correlate' });
+            telemetry.event('correlateBatch', 'error', { partition: '0' });
             expect(await readEvents()).toStrictEqual([
                 { name: 'hollowtrace.ingest.batch', severity: 'INFO', attributes: { received: 3, partition: '2' } },
                 { name: 'hollowtrace.incident.committed', severity: 'WARN', attributes: { host: 'WS-1', version: 2 } },
-                { name: 'hollowtrace.batch.parked', severity: 'ERROR', attributes: { stage: 'correlate' } },
+                { name: 'hollowtrace.correlate.batch', severity: 'ERROR', attributes: { partition: '0' } },
             ]);
             expect(await read()).toStrictEqual([]);
         });
