@@ -56,6 +56,7 @@ export const EVENTS = {
     ingestBatch: 'hollowtrace.ingest.batch',
     correlateBatch: 'hollowtrace.correlate.batch',
     incidentCommitted: 'hollowtrace.incident.committed',
+    batchParked: 'hollowtrace.batch.parked',
 } as const;
 
 export type EventName = keyof typeof EVENTS;

@@ -11,6 +11,7 @@ import {
     MeterProvider,
     PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { EventHubProducerClient } from '@azure/event-hubs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { correlateHollowingWith } from '../../../functions/correlateHollowing';
@@ -20,6 +21,7 @@ import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { InlineCorrelation } from '../../../shared/correlate/correlationService';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { EventHubEventForwarder } from '../../../shared/clients/EventHubEventForwarder';
 import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
@@ -321,5 +323,64 @@ describe('telemetry through the handlers', () => {
             min: 750,
             max: 750,
         });
+    });
+
+    it('a batch whose retries ran out is parked and recorded as an error with its position', async () => {
+        // A real producer on a closed loopback port: forwarding fails quickly, as with the hub down.
+        const producer = new EventHubProducerClient(
+            'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true',
+            'sysmon',
+            { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } },
+        );
+        const processCreate = JSON.stringify({
+            EventID: 1,
+            Channel: 'Microsoft-Windows-Sysmon/Operational',
+            Computer: 'WS08.contoso.local',
+            UtcTime: '2024-05-01 10:15:01.987',
+            ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
+            ProcessId: '4044',
+            Image: 'C:\\Windows\\System32\\svchost.exe',
+            ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
+            ParentImage: 'C:\\Users\\u\\evil.exe',
+        });
+        const invocation = new InvocationContext({
+            functionName: 'ingestSysmonEvents',
+            triggerMetadata: context('ingestSysmonEvents', 1).triggerMetadata,
+            retryContext: { retryCount: 2, maxRetryCount: 2 },
+            logHandler: () => undefined,
+        });
+        try {
+            await ingestSysmonEventsWith(
+                () =>
+                    Promise.resolve({
+                        deadLetters,
+                        forwarder: new EventHubEventForwarder(producer),
+                        limits: DEFAULT_INGEST_LIMITS,
+                        telemetry,
+                    }),
+                () => new Date('2024-05-01T10:16:00Z'),
+            )([processCreate], invocation);
+        } finally {
+            await producer.close();
+        }
+
+        const [parked, ...rest] = await logged();
+        expect(rest).toStrictEqual([]);
+        expect(parked).toStrictEqual({
+            name: 'hollowtrace.batch.parked',
+            severity: 'ERROR',
+            attributes: {
+                stage: 'ingest',
+                partition: '3',
+                sequenceFrom: 100,
+                sequenceTo: 100,
+                outcome: 'parked',
+                messages: 1,
+                truncated: 0,
+                error: expect.stringMatching(/^ForwardingFailedError/) as unknown,
+            },
+        });
+        const letters = await deadLetters.list({ reason: 'retries-exhausted' });
+        expect(letters.map((l) => l.raw)).toContain(processCreate);
     });
 });
