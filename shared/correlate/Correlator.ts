@@ -14,7 +14,7 @@
  * entry pending, and the next batch for the host or the maintenance pass (`expire`) delivers it again. Publishers
  * are idempotent by (incident id, version), so a repeated delivery changes nothing.
  */
-import { ConcurrencyConflictError } from '../errors';
+import { ConcurrencyConflictError, IncidentDeliveryError } from '../errors';
 import { groupByHost } from '../ingest/groupByHost';
 import type { SysmonEvent } from '../sysmon/types';
 import type { CorrelationConfig } from './config';
@@ -224,19 +224,29 @@ export class Correlator {
                         entries.push({ host, loaded, key, incident: entry.incident });
             if (entries.length === 0) continue;
             entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+            let accepted = entries;
             try {
                 await publisher.publish(entries.map((e) => e.incident));
             } catch (error) {
+                // A delivery error names the versions that did not arrive (an upload is sent in chunks and some may
+                // have landed): only those stay pending, so the landed rows are not uploaded a second time.
+                const failed =
+                    error instanceof IncidentDeliveryError
+                        ? new Set(error.failed.map((ref) => `${ref.id}\u0000${ref.version}`))
+                        : undefined;
+                accepted = failed
+                    ? entries.filter((e) => !failed.has(`${e.incident.id}\u0000${e.incident.version}`))
+                    : [];
                 outcome.deliveryFailures.push({
                     publisher: publisher.name,
-                    incidents: entries.length,
+                    incidents: entries.length - accepted.length,
                     error: describe(error),
                 });
-                continue;
+                if (accepted.length === 0) continue;
             }
-            outcome.delivered += entries.length;
+            outcome.delivered += accepted.length;
             const byHost = new Map<string, { loaded: LoadedHostState; keys: string[] }>();
-            for (const e of entries) {
+            for (const e of accepted) {
                 const group = byHost.get(e.host) ?? { loaded: e.loaded, keys: [] };
                 group.keys.push(e.key);
                 byHost.set(e.host, group);

@@ -8,6 +8,7 @@ import { deadLetterIdBase, newBatchNonce } from '../ingest/deadLetterId';
 import type { IngestMessage } from '../ingest/ingestBatch';
 import type { SysmonEvent } from '../sysmon/types';
 import { CORRELATED_EVENT_IDS } from '../sysmon/types';
+import { eventHubCoordinates } from '../ingest/eventHubCoordinates';
 
 const EVENT_IDS = new Set<number>(CORRELATED_EVENT_IDS);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -74,10 +75,7 @@ export function decodeForwardedBatch(
             raw: raw.slice(0, 30_000),
             rawTruncated: raw.length > 30_000,
             rawBytes: Buffer.byteLength(raw, 'utf8'),
-            ...(message.partitionId !== undefined && { partitionId: message.partitionId }),
-            ...(message.sequenceNumber !== undefined && { sequenceNumber: message.sequenceNumber }),
-            ...(message.offset !== undefined && { offset: message.offset }),
-            ...(message.enqueuedTime !== undefined && { enqueuedTime: message.enqueuedTime }),
+            ...eventHubCoordinates(message),
             messageIndex,
             recordIndex: 0,
             rejectedAt: rejectedAt.toISOString(),

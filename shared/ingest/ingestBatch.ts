@@ -31,6 +31,7 @@ import type { FieldSource, IgnoreReason, RecordEnvelope, RejectReason } from '..
 import type { EventOrigin, SysmonEvent } from '../sysmon/types';
 import { SYSMON_DATA_NAMES } from '../sysmon/fieldNames';
 import { deadLetterIdBase, newBatchNonce } from './deadLetterId';
+import { eventHubCoordinates } from './eventHubCoordinates';
 
 /** One Event Hub message as the trigger adapter hands it over: the body and its coordinates, plain values. */
 export interface IngestMessage {
@@ -165,10 +166,7 @@ class BatchSink {
                 text.length > max ||
                 (rawBytes !== undefined && rawBytes > Buffer.byteLength(text, 'utf8') && reason !== 'invalid-utf8'),
             rawBytes: bytes,
-            ...(origin.partitionId !== undefined && { partitionId: origin.partitionId }),
-            ...(origin.sequenceNumber !== undefined && { sequenceNumber: origin.sequenceNumber }),
-            ...(origin.offset !== undefined && { offset: origin.offset }),
-            ...(origin.enqueuedTime !== undefined && { enqueuedTime: origin.enqueuedTime }),
+            ...eventHubCoordinates(origin),
             messageIndex: origin.messageIndex,
             recordIndex: origin.recordIndex,
             rejectedAt: this.rejectedAt,

@@ -18,6 +18,7 @@ import { MAX_PARKED_RAW_CHARS } from './deadLetter';
 import type { DeadLetter } from './deadLetter';
 import { deadLetterIdBase, newBatchNonce } from './deadLetterId';
 import type { IngestMessage } from './ingestBatch';
+import { eventHubCoordinates } from './eventHubCoordinates';
 
 /** The reason parked batches are filed under. */
 export const RETRIES_EXHAUSTED = 'retries-exhausted';
@@ -147,10 +148,7 @@ export function parkedLetters(
             rawTruncated: text.length > MAX_PARKED_RAW_CHARS,
             rawBytes: Buffer.byteLength(text, 'utf8'),
             stage,
-            ...(message.partitionId !== undefined && { partitionId: message.partitionId }),
-            ...(message.sequenceNumber !== undefined && { sequenceNumber: message.sequenceNumber }),
-            ...(message.offset !== undefined && { offset: message.offset }),
-            ...(message.enqueuedTime !== undefined && { enqueuedTime: message.enqueuedTime }),
+            ...eventHubCoordinates(message),
             messageIndex,
             recordIndex: 0,
             rejectedAt: now.toISOString(),

@@ -21,6 +21,7 @@ import { ingestBatch } from './ingestBatch';
 import type { IngestMessage } from './ingestBatch';
 import type { IngestDependencies } from './ingestService';
 import { RETRIES_EXHAUSTED } from './parkFailedBatch';
+import { eventHubCoordinates } from './eventHubCoordinates';
 
 /** Reasons whose `raw` is not an input stage 1 could read now, and why. */
 const NOT_REPROCESSABLE: ReadonlyMap<string, string> = new Map([
@@ -56,10 +57,7 @@ function whyNotReprocessable(letter: DeadLetter): string | undefined {
 function messageOf(letter: DeadLetter): IngestMessage {
     return {
         body: letter.raw,
-        ...(letter.partitionId !== undefined && { partitionId: letter.partitionId }),
-        ...(letter.sequenceNumber !== undefined && { sequenceNumber: letter.sequenceNumber }),
-        ...(letter.offset !== undefined && { offset: letter.offset }),
-        ...(letter.enqueuedTime !== undefined && { enqueuedTime: letter.enqueuedTime }),
+        ...eventHubCoordinates(letter),
     };
 }
 
