@@ -6,8 +6,9 @@
  * DefaultAzureCredential is ever built (its managed-identity probe would leave loopback: docs/architecture.md).
  */
 import { MAVINJECT_ENRICHMENT_INPUT } from '../helpers/enrichmentInput';
+import { makeLoopbackCertificate } from '../../tools/local/loopbackCertificate';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -224,33 +225,10 @@ describe.skipIf(!HAS_OPENSSL)(
     () => {
         beforeAll(async () => {
             tempDir = mkdtempSync(join(tmpdir(), 'hollowtrace-la-'));
-            const keyPath = join(tempDir, 'key.pem');
-            const certPath = join(tempDir, 'cert.pem');
-            const made = spawnSync(
-                'openssl',
-                [
-                    'req',
-                    '-x509',
-                    '-newkey',
-                    'rsa:2048',
-                    '-nodes',
-                    '-days',
-                    '1',
-                    '-subj',
-                    '/CN=localhost',
-                    '-addext',
-                    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-                    '-keyout',
-                    keyPath,
-                    '-out',
-                    certPath,
-                ],
-                { encoding: 'utf8' },
-            );
-            if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-            ca = readFileSync(certPath, 'utf8');
+            const { key, cert } = makeLoopbackCertificate(tempDir);
+            ca = cert;
 
-            const https = createServer({ key: readFileSync(keyPath), cert: ca }, (req, res) => {
+            const https = createServer({ key, cert: ca }, (req, res) => {
                 const chunks: Buffer[] = [];
                 req.on('data', (chunk: Buffer) => chunks.push(chunk));
                 req.on('end', () => {

@@ -10,7 +10,7 @@
  * certificate openssl makes at start (valid one day, for 127.0.0.1 only) that clients trust through `tlsOptions.ca`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { makeLoopbackCertificate } from './loopbackCertificate';
 
 /** Whether openssl (to make the stand-in's certificate) is on PATH. */
 export function hasOpenssl(): boolean {
@@ -92,41 +93,13 @@ export interface LogsIngestionStandIn {
 
 const SERVICE_LIMIT_BYTES = 1_048_576;
 
-function makeCertificate(dir: string): { key: Buffer; cert: string } {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    const made = spawnSync(
-        'openssl',
-        [
-            'req',
-            '-x509',
-            '-newkey',
-            'rsa:2048',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            '/CN=localhost',
-            '-addext',
-            'subjectAltName=IP:127.0.0.1,DNS:localhost',
-            '-keyout',
-            keyPath,
-            '-out',
-            certPath,
-        ],
-        { encoding: 'utf8' },
-    );
-    if (made.status !== 0) throw new Error(`openssl could not make the stand-in's certificate: ${made.stderr}`);
-    return { key: readFileSync(keyPath), cert: readFileSync(certPath, 'utf8') };
-}
-
 function serviceError(status: number, code: string, message: string, headers?: Record<string, string>): IngestionReply {
     return { status, body: { error: { code, message } }, ...(headers && { headers }) };
 }
 
 export async function startLogsIngestionStandIn(options: LogsIngestionStandInOptions): Promise<LogsIngestionStandIn> {
     const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-ingestion-'));
-    const { key, cert } = makeCertificate(dir);
+    const { key, cert } = makeLoopbackCertificate(dir);
     const token = options.token ?? STAND_IN_TOKEN;
     const maxJsonBytes = options.maxJsonBytes ?? SERVICE_LIMIT_BYTES;
     const requests: IngestionRequest[] = [];
