@@ -4,6 +4,7 @@
  */
 import { TableClient } from '@azure/data-tables';
 import { metrics } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { correlationMode, loadConfig, readHttpAuthentication } from '../shared/config/loadConfig';
@@ -108,9 +109,10 @@ function once<T>(
 }
 
 /**
- * Metrics to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the same setting the Functions
- * host reads for its own logs), otherwise none. `useAzureMonitor` registers the global meter provider, so it runs
- * before the first `getMeter`: a meter taken earlier stays a no-op. Loaded lazily: most cold starts need none of it.
+ * Metrics and structured log records to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the
+ * same setting the Functions host reads for its own logs), otherwise none. `useAzureMonitor` registers the global
+ * meter and logger providers, so it runs before the first `getMeter`/`getLogger`: one taken earlier stays a no-op.
+ * Loaded lazily: most cold starts need none of it.
  */
 function appTelemetry(): Promise<Telemetry> {
     return once(
@@ -123,7 +125,7 @@ function appTelemetry(): Promise<Telemetry> {
             if (!connectionString) return NO_TELEMETRY;
             const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
             useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
-            return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'));
+            return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'), logs.getLogger('hollowtrace'));
         },
     );
 }

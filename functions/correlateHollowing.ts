@@ -29,6 +29,7 @@ export function correlateHollowingWith(
                 error,
                 retry: context.retryContext,
                 deadLetters: deps?.deadLetters,
+                telemetry: deps?.telemetry,
                 now: now(),
                 log: context,
             });

@@ -30,6 +30,7 @@ export function ingestSysmonEventsWith(
                 error,
                 retry: context.retryContext,
                 deadLetters: deps?.deadLetters,
+                telemetry: deps?.telemetry,
                 now: now(),
                 log: context,
             });

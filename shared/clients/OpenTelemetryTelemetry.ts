@@ -1,17 +1,38 @@
 /**
- * @module The metrics port on an OpenTelemetry `Meter`. With `useAzureMonitor` registered (functions/composition, only
- * when APPLICATIONINSIGHTS_CONNECTION_STRING is set) the instruments land in Application Insights `customMetrics`,
- * name = instrument name, attributes = `customDimensions` (docs/telemetry.md). Tests pass a Meter of their own.
+ * @module The telemetry port on an OpenTelemetry `Meter` and `Logger`. With `useAzureMonitor` registered
+ * (functions/composition, only when APPLICATIONINSIGHTS_CONNECTION_STRING is set) the instruments land in Application
+ * Insights `customMetrics` and the log records in `traces`, attributes as `customDimensions` (docs/telemetry.md).
+ * Tests pass a Meter and a Logger of their own.
  */
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
-import { COUNTERS, HISTOGRAMS } from '../ports/telemetry';
-import type { CounterName, HistogramName, Telemetry, TelemetryAttributes } from '../ports/telemetry';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { Logger } from '@opentelemetry/api-logs';
+import { COUNTERS, EVENTS, HISTOGRAMS } from '../ports/telemetry';
+import type {
+    CounterName,
+    EventAttributes,
+    EventName,
+    EventSeverity,
+    HistogramName,
+    Telemetry,
+    TelemetryAttributes,
+} from '../ports/telemetry';
+
+const SEVERITY: Record<EventSeverity, { number: SeverityNumber; text: string }> = {
+    info: { number: SeverityNumber.INFO, text: 'INFO' },
+    warn: { number: SeverityNumber.WARN, text: 'WARN' },
+    error: { number: SeverityNumber.ERROR, text: 'ERROR' },
+};
 
 export class OpenTelemetryTelemetry implements Telemetry {
     private readonly counters = new Map<CounterName, Counter>();
     private readonly histograms = new Map<HistogramName, Histogram>();
 
-    constructor(private readonly meter: Meter) {}
+    /** Without a logger, events are dropped (metrics only). */
+    constructor(
+        private readonly meter: Meter,
+        private readonly logger?: Logger,
+    ) {}
 
     count(counter: CounterName, value: number, attributes: TelemetryAttributes = {}): void {
         if (value <= 0) return;
@@ -32,5 +53,17 @@ export class OpenTelemetryTelemetry implements Telemetry {
             this.histograms.set(histogram, instrument);
         }
         instrument.record(value, attributes);
+    }
+
+    event(name: EventName, severity: EventSeverity, attributes: EventAttributes): void {
+        const { number, text } = SEVERITY[severity];
+        // The body is the event name: it becomes the `message` of the `traces` row, the attributes its dimensions.
+        this.logger?.emit({
+            eventName: EVENTS[name],
+            body: EVENTS[name],
+            severityNumber: number,
+            severityText: text,
+            attributes,
+        });
     }
 }

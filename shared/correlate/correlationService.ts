@@ -9,6 +9,7 @@ import type { CorrelationOutcome, Correlator } from './Correlator';
 import { decodeForwardedBatch } from './forwardedEvents';
 import type { Telemetry } from '../ports/telemetry';
 import { NO_TELEMETRY } from '../ports/telemetry';
+import { batchPosition } from '../telemetry/batchPosition';
 import { recordCorrelationOutcome } from '../telemetry/recordCorrelationOutcome';
 
 export interface CorrelationDependencies {
@@ -44,6 +45,15 @@ export async function processCorrelationBatch(
             (deps.clock ?? (() => new Date()))(),
             'eventHub',
         );
+        deps.telemetry.event('correlateBatch', decoded.deadLetters.length > 0 ? 'warn' : 'info', {
+            ...batchPosition(messages),
+            received: messages.length,
+            deadLettered: decoded.deadLetters.length,
+            hosts: outcome.hosts,
+            incidents: outcome.incidents.length,
+            conflicts: outcome.conflicts,
+            transactions: outcome.transactions,
+        });
     }
     return { ...outcome, received: messages.length, deadLettered: decoded.deadLetters.length };
 }

@@ -42,6 +42,6 @@ export async function processIngestBatch(
     const forward = deps.needed ? result.events.filter(deps.needed) : result.events;
     if (forward.length > 0) await deps.forwarder.forward(forward);
     const outcome = { report: result.report, forwarded: forward.length, deadLettered: result.deadLetters.length };
-    if (deps.telemetry) recordIngestOutcome(deps.telemetry, outcome);
+    if (deps.telemetry) recordIngestOutcome(deps.telemetry, outcome, messages);
     return outcome;
 }

@@ -12,6 +12,8 @@
  */
 import { StorageUnavailableError } from '../errors';
 import type { DeadLetterStore } from '../ports/deadLetterStore';
+import type { Telemetry } from '../ports/telemetry';
+import { batchPosition } from '../telemetry/batchPosition';
 import { MAX_PARKED_RAW_CHARS } from './deadLetter';
 import type { DeadLetter } from './deadLetter';
 import { deadLetterIdBase, newBatchNonce } from './deadLetterId';
@@ -47,6 +49,8 @@ export interface FailedBatch {
     deadLetters: DeadLetterStore | undefined;
     now: Date;
     log: FailureLog;
+    /** Where the parked (or lost) batch is recorded; absent when the dependencies could not be built. */
+    telemetry?: Telemetry;
 }
 
 /** Characters of the error kept in a parked letter's detail. */
@@ -171,6 +175,13 @@ export async function parkFailedBatch(failed: FailedBatch): Promise<{ parked: nu
         if (failed.deadLetters === undefined) throw new Error('no dead-letter store: the dependencies failed to load');
         await failed.deadLetters.putMany(letters);
     } catch (parkError) {
+        failed.telemetry?.event('batchParked', 'error', {
+            stage,
+            ...batchPosition(messages),
+            outcome: 'lost',
+            messages: messages.length,
+            error: errorText(error),
+        });
         log.error(
             `${stage}: retries exhausted and parking failed, the batch is LOST: ${where}. Processing: ${errorText(error)}. ` +
                 `Parking: ${errorText(parkError)}. Re-read these events from the Event Hub while it retains them.`,
@@ -180,6 +191,14 @@ export async function parkFailedBatch(failed: FailedBatch): Promise<{ parked: nu
         });
     }
     const truncated = letters.filter((l) => l.rawTruncated).length;
+    failed.telemetry?.event('batchParked', 'error', {
+        stage,
+        ...batchPosition(messages),
+        outcome: 'parked',
+        messages: letters.length,
+        truncated,
+        error: errorText(error),
+    });
     log.error(
         `${stage}: retries exhausted on ${where}: ${errorText(error)}. Parked ${String(letters.length)} messages as dead ` +
             `letters (reason ${RETRIES_EXHAUSTED}); run them again with POST /api/dead-letters/reprocess?reason=${RETRIES_EXHAUSTED}` +

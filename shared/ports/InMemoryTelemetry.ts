@@ -1,5 +1,19 @@
 /** Keeps every recording in order, for tests that assert what was counted and timed. */
-import type { CounterName, HistogramName, Telemetry, TelemetryAttributes } from './telemetry';
+import type {
+    CounterName,
+    EventAttributes,
+    EventName,
+    EventSeverity,
+    HistogramName,
+    Telemetry,
+    TelemetryAttributes,
+} from './telemetry';
+
+export interface EventRecord {
+    name: EventName;
+    severity: EventSeverity;
+    attributes: EventAttributes;
+}
 
 export interface Recording {
     kind: 'counter' | 'histogram';
@@ -14,6 +28,7 @@ function matches(attributes: TelemetryAttributes, wanted: TelemetryAttributes): 
 
 export class InMemoryTelemetry implements Telemetry {
     readonly recordings: Recording[] = [];
+    readonly events: EventRecord[] = [];
 
     count(counter: CounterName, value: number, attributes: TelemetryAttributes = {}): void {
         if (value > 0) this.recordings.push({ kind: 'counter', name: counter, value, attributes });
@@ -21,6 +36,10 @@ export class InMemoryTelemetry implements Telemetry {
 
     observe(histogram: HistogramName, value: number, attributes: TelemetryAttributes = {}): void {
         this.recordings.push({ kind: 'histogram', name: histogram, value, attributes });
+    }
+
+    event(name: EventName, severity: EventSeverity, attributes: EventAttributes): void {
+        this.events.push({ name, severity, attributes });
     }
 
     /** Sum of a counter over the recordings whose attributes include `wanted`. */

@@ -51,15 +51,31 @@ export type CounterName = keyof typeof COUNTERS;
 export type HistogramName = keyof typeof HISTOGRAMS;
 export type TelemetryAttributes = Readonly<Record<string, string>>;
 
+/** Structured log records: one per outcome an operator filters on, attributes as `customDimensions` of `traces`. */
+export const EVENTS = {
+    ingestBatch: 'hollowtrace.ingest.batch',
+    correlateBatch: 'hollowtrace.correlate.batch',
+    incidentCommitted: 'hollowtrace.incident.committed',
+    batchParked: 'hollowtrace.batch.parked',
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventSeverity = 'info' | 'warn' | 'error';
+/** Unlike metric attributes these may name hosts and incidents: a log record is not a time series. */
+export type EventAttributes = Readonly<Record<string, string | number>>;
+
 export interface Telemetry {
     /** Adds `value` (>= 0) to a counter; zero is not recorded. */
     count(counter: CounterName, value: number, attributes?: TelemetryAttributes): void;
     /** Records one measurement in a histogram. */
     observe(histogram: HistogramName, value: number, attributes?: TelemetryAttributes): void;
+    /** Emits one structured log record. */
+    event(name: EventName, severity: EventSeverity, attributes: EventAttributes): void;
 }
 
 /** Records nothing: the default where no telemetry is wired (tests that do not look, the CLI). */
 export const NO_TELEMETRY: Telemetry = {
     count: () => undefined,
     observe: () => undefined,
+    event: () => undefined,
 };

@@ -1,5 +1,6 @@
 /**
- * Correlation's counts and end-to-end latency as metrics (docs/telemetry.md). Latency runs from the Event Hub
+ * Correlation's counts and end-to-end latency as metrics, and one log record per committed incident version
+ * (docs/telemetry.md). Latency runs from the Event Hub
  * enqueued time of the newest event of the incident's host in the batch (the evidence that produced this version;
  * events carry their source-hub coordinates through forwarding) to the moment the batch was committed.
  */
@@ -36,6 +37,17 @@ export function recordCorrelationOutcome(
     for (const incident of outcome.incidents) {
         const change = incident.version === 1 ? 'created' : 'updated';
         telemetry.count('incidents', 1, { change, mode });
+        // Host and incident id belong in a log record, never in a metric attribute (one series each).
+        telemetry.event('incidentCommitted', 'warn', {
+            id: incident.id,
+            version: incident.version,
+            host: incident.host,
+            technique: incident.technique,
+            score: incident.score,
+            severity: incident.severity,
+            change,
+            mode,
+        });
         const from = enqueued.get(incident.host.toLowerCase());
         // Event Hubs and the Functions host keep separate clocks: a small skew must not chart as negative latency.
         if (from !== undefined)

@@ -15,9 +15,18 @@ export interface Series {
     sum: number;
 }
 
+/** One emitted log record as the backend would see it. */
+export interface EmittedEvent {
+    /** The exported event name (`hollowtrace.…`). */
+    name: string;
+    severity: 'INFO' | 'WARN' | 'ERROR';
+    attributes: Record<string, string | number>;
+}
+
 export interface TelemetryUnderTest {
     telemetry: Telemetry;
     read: () => Promise<Series[]>;
+    readEvents: () => Promise<EmittedEvent[]>;
 }
 
 function sorted(series: Series[]): Series[] {
@@ -61,6 +70,19 @@ export function describeTelemetryContract(name: string, create: () => TelemetryU
                 },
                 { name: 'hollowtrace.incident.latency', attributes: { change: 'created' }, count: 2, sum: 2000 },
             ]);
+        });
+
+        it('emits one log record per event, in order, with its severity and attributes, and no metric', async () => {
+            const { telemetry, read, readEvents } = create();
+            telemetry.event('ingestBatch', 'info', { received: 3, partition: '2' });
+            telemetry.event('incidentCommitted', 'warn', { host: 'WS-1', version: 2 });
+            telemetry.event('correlateBatch', 'error', { partition: '0' });
+            expect(await readEvents()).toStrictEqual([
+                { name: 'hollowtrace.ingest.batch', severity: 'INFO', attributes: { received: 3, partition: '2' } },
+                { name: 'hollowtrace.incident.committed', severity: 'WARN', attributes: { host: 'WS-1', version: 2 } },
+                { name: 'hollowtrace.correlate.batch', severity: 'ERROR', attributes: { partition: '0' } },
+            ]);
+            expect(await read()).toStrictEqual([]);
         });
     });
 }

@@ -1,4 +1,5 @@
 /** The OpenTelemetry implementation on the real SDK, read back through its in-memory exporter (no network). */
+import { expect } from 'vitest';
 import {
     AggregationTemporality,
     DataPointType,
@@ -6,17 +7,37 @@ import {
     MeterProvider,
     PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OpenTelemetryTelemetry } from '../../shared/clients/OpenTelemetryTelemetry';
 import { describeTelemetryContract } from '../contracts/telemetryContract';
-import type { Series } from '../contracts/telemetryContract';
+import type { EmittedEvent, Series } from '../contracts/telemetryContract';
 
 describeTelemetryContract('OpenTelemetryTelemetry', () => {
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     // The interval never elapses in a test: forceFlush collects.
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
     const provider = new MeterProvider({ readers: [reader] });
+    const logExporter = new InMemoryLogRecordExporter();
+    // A provider of our own, never the global one: the simple processor exports each record as it is emitted.
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(logExporter)] });
     return {
-        telemetry: new OpenTelemetryTelemetry(provider.getMeter('hollowtrace')),
+        telemetry: new OpenTelemetryTelemetry(
+            provider.getMeter('hollowtrace'),
+            loggerProvider.getLogger('hollowtrace'),
+        ),
+        readEvents: async () => {
+            await loggerProvider.forceFlush();
+            const events = logExporter.getFinishedLogRecords().map(
+                (r): EmittedEvent => ({
+                    name: r.eventName ?? '',
+                    severity: r.severityText as EmittedEvent['severity'],
+                    attributes: { ...r.attributes } as EmittedEvent['attributes'],
+                }),
+            );
+            expect(logExporter.getFinishedLogRecords().every((r) => r.body === r.eventName)).toBe(true);
+            await loggerProvider.shutdown();
+            return events;
+        },
         read: async () => {
             await reader.forceFlush();
             const series: Series[] = [];

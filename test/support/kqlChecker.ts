@@ -35,11 +35,12 @@ export const WORKSPACE_TABLES: Readonly<Record<string, string>> = {
 /**
  * Application Insights tables the monitoring queries (deploy/monitoring) read. customMetrics: the classic query columns
  * (learn.microsoft.com/azure/azure-monitor/app/data-model-complete); AppMetrics: the workspace-based table
- * (learn.microsoft.com/azure/azure-monitor/reference/tables/appmetrics).
+ * (learn.microsoft.com/azure/azure-monitor/reference/tables/appmetrics); traces: the classic columns of log records.
  */
 export const APPLICATION_INSIGHTS_TABLES: Readonly<Record<string, string>> = {
     customMetrics:
         '(timestamp:datetime, name:string, value:real, valueCount:int, valueSum:real, valueMin:real, valueMax:real, valueStdDev:real, customDimensions:dynamic, cloud_RoleName:string, cloud_RoleInstance:string, operation_Name:string, appName:string)',
+    traces: '(timestamp:datetime, message:string, severityLevel:int, itemType:string, customDimensions:dynamic, operation_Id:string, operation_Name:string, cloud_RoleName:string, cloud_RoleInstance:string, appName:string)',
     AppMetrics: `(TimeGenerated:datetime, Name:string, Sum:real, Min:real, Max:real, ItemCount:int, Properties:dynamic, AppRoleName:string, AppRoleInstance:string, OperationName:string, ${STANDARD})`,
 };
 

@@ -1,6 +1,7 @@
 /**
- * Metrics from real batches through the handlers, recorded by the real OpenTelemetry SDK into its in-memory exporter
- * (no network, no global meter provider): the names, values and attributes an operator charts in Application Insights.
+ * Metrics and log records from real batches through the handlers, recorded by the real OpenTelemetry SDK into its in-memory exporter
+ * and the real logs SDK into its in-memory log exporter (no network, no global provider): the names, values and
+ * attributes an operator charts in Application Insights.
  */
 import { InvocationContext } from '@azure/functions';
 import {
@@ -10,6 +11,8 @@ import {
     MeterProvider,
     PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { EventHubProducerClient } from '@azure/event-hubs';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
@@ -18,6 +21,7 @@ import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { InlineCorrelation } from '../../../shared/correlate/correlationService';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { EventHubEventForwarder } from '../../../shared/clients/EventHubEventForwarder';
 import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
@@ -52,6 +56,8 @@ let exporter: InMemoryMetricExporter;
 let reader: PeriodicExportingMetricReader;
 let provider: MeterProvider;
 let telemetry: OpenTelemetryTelemetry;
+let logExporter: InMemoryLogRecordExporter;
+let loggerProvider: LoggerProvider;
 
 beforeAll(async () => {
     [state, incidents, deadLetters] = await Promise.all([
@@ -68,11 +74,28 @@ beforeEach(() => {
     // The interval never elapses in a test: forceFlush collects.
     reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
     provider = new MeterProvider({ readers: [reader] });
-    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'));
+    logExporter = new InMemoryLogRecordExporter();
+    loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(logExporter)] });
+    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'), loggerProvider.getLogger('hollowtrace'));
 });
 afterEach(async () => {
-    await provider.shutdown();
+    await Promise.all([provider.shutdown(), loggerProvider.shutdown()]);
 });
+
+interface LogRecordSeen {
+    name: string | undefined;
+    severity: string | undefined;
+    attributes: { [key: string]: unknown };
+}
+
+async function logged(): Promise<LogRecordSeen[]> {
+    await loggerProvider.forceFlush();
+    return logExporter.getFinishedLogRecords().map((r) => ({
+        name: r.eventName,
+        severity: r.severityText,
+        attributes: { ...r.attributes },
+    }));
+}
 
 async function exported(): Promise<Point[]> {
     await reader.forceFlush();
@@ -169,6 +192,26 @@ describe('telemetry through the handlers', () => {
             ['malformed-json', 1],
         ]);
         expect([...forwarder.byHost.values()].flat()).toHaveLength(1);
+
+        expect(await logged()).toStrictEqual([
+            {
+                name: 'hollowtrace.ingest.batch',
+                severity: 'WARN',
+                attributes: {
+                    partition: '3',
+                    sequenceFrom: 100,
+                    sequenceTo: 104,
+                    received: 5,
+                    accepted: 1,
+                    forwarded: 1,
+                    deadLettered: 2,
+                    'ignored.event-id-not-correlated': 1,
+                    'ignored.not-sysmon': 1,
+                    'rejected.empty-message': 1,
+                    'rejected.malformed-json': 1,
+                },
+            },
+        ]);
     });
 
     it('stage 2 counts the incident created, transactions and the latency from enqueued time to commit', async () => {
@@ -221,6 +264,36 @@ describe('telemetry through the handlers', () => {
             },
         ]);
         expect(byName('hollowtrace.correlation.conflicts')).toEqual([]);
+
+        const records = await logged();
+        expect(records.map((r) => [r.name, r.severity])).toStrictEqual([
+            ['hollowtrace.incident.committed', 'WARN'],
+            ['hollowtrace.correlate.batch', 'WARN'],
+        ]);
+        const committed = records[0]?.attributes ?? {};
+        const stored = await incidents.get(String(committed.id));
+        expect(stored?.host).toBe(events[0]?.host.toLowerCase());
+        expect(committed).toStrictEqual({
+            id: stored?.id,
+            version: 1,
+            host: stored?.host,
+            technique: stored?.technique,
+            score: stored?.score,
+            severity: stored?.severity,
+            change: 'created',
+            mode: 'eventHub',
+        });
+        expect(records[1]?.attributes).toStrictEqual({
+            partition: '3',
+            sequenceFrom: 100,
+            sequenceTo: 103,
+            received: 4,
+            deadLettered: 1,
+            hosts: 1,
+            incidents: 1,
+            conflicts: 0,
+            transactions: transactions?.value,
+        });
     });
 
     it('inline correlation records the same incident metrics with mode inline', async () => {
@@ -250,5 +323,64 @@ describe('telemetry through the handlers', () => {
             min: 750,
             max: 750,
         });
+    });
+
+    it('a batch whose retries ran out is parked and recorded as an error with its position', async () => {
+        // A real producer on a closed loopback port: forwarding fails quickly, as with the hub down.
+        const producer = new EventHubProducerClient(
+            'Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true',
+            'sysmon',
+            { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } },
+        );
+        const processCreate = JSON.stringify({
+            EventID: 1,
+            Channel: 'Microsoft-Windows-Sysmon/Operational',
+            Computer: 'WS08.contoso.local',
+            UtcTime: '2024-05-01 10:15:01.987',
+            ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
+            ProcessId: '4044',
+            Image: 'C:\\Windows\\System32\\svchost.exe',
+            ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
+            ParentImage: 'C:\\Users\\u\\evil.exe',
+        });
+        const invocation = new InvocationContext({
+            functionName: 'ingestSysmonEvents',
+            triggerMetadata: context('ingestSysmonEvents', 1).triggerMetadata,
+            retryContext: { retryCount: 2, maxRetryCount: 2 },
+            logHandler: () => undefined,
+        });
+        try {
+            await ingestSysmonEventsWith(
+                () =>
+                    Promise.resolve({
+                        deadLetters,
+                        forwarder: new EventHubEventForwarder(producer),
+                        limits: DEFAULT_INGEST_LIMITS,
+                        telemetry,
+                    }),
+                () => new Date('2024-05-01T10:16:00Z'),
+            )([processCreate], invocation);
+        } finally {
+            await producer.close();
+        }
+
+        const [parked, ...rest] = await logged();
+        expect(rest).toStrictEqual([]);
+        expect(parked).toStrictEqual({
+            name: 'hollowtrace.batch.parked',
+            severity: 'ERROR',
+            attributes: {
+                stage: 'ingest',
+                partition: '3',
+                sequenceFrom: 100,
+                sequenceTo: 100,
+                outcome: 'parked',
+                messages: 1,
+                truncated: 0,
+                error: expect.stringMatching(/^ForwardingFailedError/) as unknown,
+            },
+        });
+        const letters = await deadLetters.list({ reason: 'retries-exhausted' });
+        expect(letters.map((l) => l.raw)).toContain(processCreate);
     });
 });

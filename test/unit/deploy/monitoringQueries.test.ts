@@ -1,11 +1,11 @@
 /**
  * The KQL queries shipped in deploy/monitoring parse and analyze without errors against the Application Insights
- * tables they read, and name only metrics the app emits; every metric is charted by at least one query.
+ * tables they read, and name only metrics and log records the app emits; each is queried by at least one query.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COUNTERS, HISTOGRAMS } from '../../../shared/ports/telemetry';
+import { COUNTERS, EVENTS, HISTOGRAMS } from '../../../shared/ports/telemetry';
 import { APPLICATION_INSIGHTS_TABLES, analyzeKql, describeDiagnostics } from '../../support/kqlChecker';
 
 /** Error diagnostics of `query` against the Application Insights tables. */
@@ -16,7 +16,10 @@ function kqlErrors(query: string): string[] {
 
 const DIRECTORY = join(__dirname, '../../../deploy/monitoring');
 
-const EMITTED = new Set<string>([...Object.values(COUNTERS), ...Object.values(HISTOGRAMS)].map((m) => m.name));
+const EMITTED = new Set<string>([
+    ...[...Object.values(COUNTERS), ...Object.values(HISTOGRAMS)].map((m) => m.name),
+    ...Object.values(EVENTS),
+]);
 const queries = readdirSync(DIRECTORY)
     .filter((file) => file.endsWith('.kql'))
     .map((file) => ({ file, text: readFileSync(join(DIRECTORY, file), 'utf8') }));
@@ -30,13 +33,13 @@ describe('deploy/monitoring KQL', () => {
         expect(kqlErrors(text)).toStrictEqual([]);
     });
 
-    it.each(queries)('$file names only metrics the app emits', ({ text }) => {
+    it.each(queries)('$file names only metrics and log records the app emits', ({ text }) => {
         const named = [...text.matchAll(/'(hollowtrace\.[a-z_.]+)'/g)].map((m) => m[1]!);
         expect(named.length).toBeGreaterThan(0);
         expect(named.filter((name) => !EMITTED.has(name))).toStrictEqual([]);
     });
 
-    it('charts every metric the app emits', () => {
+    it('queries every metric and log record the app emits', () => {
         const all = queries.map((q) => q.text).join('\n');
         expect([...EMITTED].filter((name) => !all.includes(`'${name}'`))).toStrictEqual([]);
     });

@@ -1,8 +1,10 @@
 import { describeTelemetryContract } from '../../contracts/telemetryContract';
 import type { Series } from '../../contracts/telemetryContract';
 import { InMemoryTelemetry } from '../../../shared/ports/InMemoryTelemetry';
-import { COUNTERS, HISTOGRAMS } from '../../../shared/ports/telemetry';
-import type { CounterName, HistogramName } from '../../../shared/ports/telemetry';
+import { COUNTERS, EVENTS, HISTOGRAMS } from '../../../shared/ports/telemetry';
+import type { CounterName, EventSeverity, HistogramName } from '../../../shared/ports/telemetry';
+
+const SEVERITY_TEXT: Record<EventSeverity, 'INFO' | 'WARN' | 'ERROR'> = { info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 describeTelemetryContract('InMemoryTelemetry', () => {
     const telemetry = new InMemoryTelemetry();
@@ -28,5 +30,13 @@ describeTelemetryContract('InMemoryTelemetry', () => {
             }
             return Promise.resolve([...series.values()]);
         },
+        readEvents: () =>
+            Promise.resolve(
+                telemetry.events.map((e) => ({
+                    name: EVENTS[e.name],
+                    severity: SEVERITY_TEXT[e.severity],
+                    attributes: { ...e.attributes },
+                })),
+            ),
     };
 });
