@@ -1,40 +1,30 @@
 /**
  * Stage 2 trigger: the host-keyed hub stage 1 forwards to. One instance owns a partition, hence each host's state.
  * Thin: converts the trigger's shapes to plain values and calls shared/correlate/correlationService; a failed batch goes
- * to shared/ingest/parkFailedBatch (retried by the host, or parked once its retries are spent).
+ * to shared/ingest/parkFailedBatch through functions/support/eventHubBatch (retried by the host, or parked once its
+ * retries are spent).
  */
 import { app } from '@azure/functions';
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
-import type { CorrelationBatchOutcome, CorrelationDependencies } from '../shared/correlate/correlationService';
-import { parkFailedBatch } from '../shared/ingest/parkFailedBatch';
-import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
+import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
+import { runEventHubBatch } from './support/eventHubBatch';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
     now: () => Date = () => new Date(),
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
-        let deps: CorrelationDependencies | undefined;
-        let outcome: CorrelationBatchOutcome;
-        try {
-            deps = await dependencies();
-            outcome = await processCorrelationBatch(batch, deps, now());
-        } catch (error) {
-            await parkFailedBatch({
-                stage: 'correlate',
-                messages: batch,
-                error,
-                retry: context.retryContext,
-                deadLetters: deps?.deadLetters,
-                telemetry: deps?.telemetry,
-                now: now(),
-                log: context,
-            });
-            return;
-        }
+        const outcome = await runEventHubBatch(
+            'correlate',
+            messages,
+            context,
+            dependencies,
+            (batch, deps) => processCorrelationBatch(batch, deps, now()),
+            now,
+        );
+        if (outcome === undefined) return;
         const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} incident versions delivered, ${outcome.pending} pending`;
         if (outcome.deadLettered > 0 || outcome.pending > 0) context.warn(line);
         else context.info(line);

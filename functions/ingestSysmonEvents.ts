@@ -1,15 +1,15 @@
 /**
  * Stage 1 trigger: Sysmon events from the source Event Hub, normalized, dead-lettered or forwarded by host.
  * Thin: converts the trigger's shapes to plain values and calls shared/ingest/ingestService; a failed batch goes to
- * shared/ingest/parkFailedBatch (retried by the host, or parked once its retries are spent).
+ * shared/ingest/parkFailedBatch through functions/support/eventHubBatch (retried by the host, or parked once its
+ * retries are spent).
  */
 import { app } from '@azure/functions';
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processIngestBatch } from '../shared/ingest/ingestService';
-import type { IngestDependencies, IngestOutcome } from '../shared/ingest/ingestService';
-import { parkFailedBatch } from '../shared/ingest/parkFailedBatch';
-import { withTriggerCoordinates } from '../shared/ingest/triggerMetadata';
+import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { getIngestDependencies } from './composition';
+import { runEventHubBatch } from './support/eventHubBatch';
 
 /** Builds the handler around a dependency source; tests pass their own (Azurite, in-memory forwarder). */
 export function ingestSysmonEventsWith(
@@ -17,25 +17,15 @@ export function ingestSysmonEventsWith(
     now: () => Date = () => new Date(),
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
-        let deps: IngestDependencies | undefined;
-        let outcome: IngestOutcome;
-        try {
-            deps = await dependencies();
-            outcome = await processIngestBatch(batch, deps, now());
-        } catch (error) {
-            await parkFailedBatch({
-                stage: 'ingest',
-                messages: batch,
-                error,
-                retry: context.retryContext,
-                deadLetters: deps?.deadLetters,
-                telemetry: deps?.telemetry,
-                now: now(),
-                log: context,
-            });
-            return;
-        }
+        const outcome = await runEventHubBatch(
+            'ingest',
+            messages,
+            context,
+            dependencies,
+            (batch, deps) => processIngestBatch(batch, deps, now()),
+            now,
+        );
+        if (outcome === undefined) return;
         const { report } = outcome;
         const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;
         if (report.rejected > 0) context.warn(line, { rejectedByReason: report.rejectedByReason });

@@ -1,0 +1,47 @@
+/**
+ * Shared by the Event Hub triggers: pairs the batch with its hub coordinates, runs it through a stage, and hands a
+ * failure to shared/ingest/parkFailedBatch (rethrown while the host will retry it, parked once its retries are spent).
+ * Not a function itself (not matched by `main`).
+ */
+import type { InvocationContext } from '@azure/functions';
+import type { IngestMessage } from '../../shared/ingest/ingestBatch';
+import { parkFailedBatch } from '../../shared/ingest/parkFailedBatch';
+import type { BatchStage } from '../../shared/ingest/parkFailedBatch';
+import { withTriggerCoordinates } from '../../shared/ingest/triggerMetadata';
+import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
+import type { Telemetry } from '../../shared/ports/telemetry';
+
+/** What parking a failed batch needs from a stage's dependencies. */
+export interface ParkingDependencies {
+    deadLetters: DeadLetterStore;
+    telemetry?: Telemetry;
+}
+
+/** The stage's outcome, or `undefined` when the batch failed on its last attempt and was parked. */
+export async function runEventHubBatch<Dependencies extends ParkingDependencies, Outcome>(
+    stage: BatchStage,
+    messages: unknown,
+    context: InvocationContext,
+    dependencies: () => Promise<Dependencies>,
+    process: (batch: IngestMessage[], dependencies: Dependencies) => Promise<Outcome>,
+    now: () => Date,
+): Promise<Outcome | undefined> {
+    const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
+    let deps: Dependencies | undefined;
+    try {
+        deps = await dependencies();
+        return await process(batch, deps);
+    } catch (error) {
+        await parkFailedBatch({
+            stage,
+            messages: batch,
+            error,
+            retry: context.retryContext,
+            deadLetters: deps?.deadLetters,
+            telemetry: deps?.telemetry,
+            now: now(),
+            log: context,
+        });
+        return undefined;
+    }
+}
