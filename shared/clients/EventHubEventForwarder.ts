@@ -33,6 +33,28 @@ export interface ProducerLike {
     sendBatch(batch: EventBatchLike): Promise<void>;
 }
 
+/**
+ * Sends the messages with partition key = host in as few batches as the hub allows, in order. Throws
+ * `ForwardingFailedError` when one message alone is larger than a batch may be; send failures propagate as thrown.
+ */
+export async function sendInBatches(
+    producer: ProducerLike,
+    host: string,
+    messages: readonly { body: unknown; contentType?: string }[],
+): Promise<void> {
+    const tooLarge = (): ForwardingFailedError =>
+        new ForwardingFailedError(`one event of host ${host} is larger than an Event Hubs batch allows`);
+    let batch = await producer.createBatch({ partitionKey: host });
+    for (const message of messages) {
+        if (batch.tryAdd(message)) continue;
+        if (batch.count === 0) throw tooLarge();
+        await producer.sendBatch(batch);
+        batch = await producer.createBatch({ partitionKey: host });
+        if (!batch.tryAdd(message)) throw tooLarge();
+    }
+    if (batch.count > 0) await producer.sendBatch(batch);
+}
+
 export class EventHubEventForwarder implements EventForwarder {
     constructor(private readonly producer: ProducerLike) {}
 
@@ -43,23 +65,11 @@ export class EventHubEventForwarder implements EventForwarder {
 
     private async forwardHost(host: string, events: readonly SysmonEvent[]): Promise<void> {
         try {
-            let batch = await this.producer.createBatch({ partitionKey: host });
-            for (const event of events) {
-                const message = { body: event, contentType: 'application/json' };
-                if (batch.tryAdd(message)) continue;
-                if (batch.count === 0) {
-                    throw new ForwardingFailedError(
-                        `one event of host ${host} is larger than an Event Hubs batch allows`,
-                    );
-                }
-                await this.producer.sendBatch(batch);
-                batch = await this.producer.createBatch({ partitionKey: host });
-                if (!batch.tryAdd(message))
-                    throw new ForwardingFailedError(
-                        `one event of host ${host} is larger than an Event Hubs batch allows`,
-                    );
-            }
-            if (batch.count > 0) await this.producer.sendBatch(batch);
+            await sendInBatches(
+                this.producer,
+                host,
+                events.map((event) => ({ body: event, contentType: 'application/json' })),
+            );
         } catch (error) {
             if (error instanceof ForwardingFailedError) throw error;
             const reason = reasonOf(error);

@@ -8,7 +8,7 @@ import { EventHubProducerClient } from '@azure/event-hubs';
 import type { RetryOptions } from '@azure/event-hubs';
 import { ConfigurationError, ForwardingFailedError } from '../../shared/errors';
 import type { EventSink } from '../simulate/output';
-import { FORWARDER_RETRY_OPTIONS } from '../../shared/clients/EventHubEventForwarder';
+import { FORWARDER_RETRY_OPTIONS, sendInBatches } from '../../shared/clients/EventHubEventForwarder';
 import type { ProducerLike } from '../../shared/clients/EventHubEventForwarder';
 
 /**
@@ -58,22 +58,11 @@ export class EventHubSink implements EventSink {
 
     private async sendHost(host: string, lines: readonly string[]): Promise<void> {
         try {
-            let batch = await this.producer.createBatch({ partitionKey: host });
-            for (const line of lines) {
-                const event = { body: Buffer.from(line, 'utf8'), contentType: 'application/json' };
-                if (batch.tryAdd(event)) continue;
-                if (batch.count === 0)
-                    throw new ForwardingFailedError(
-                        `one event of host ${host} is larger than an Event Hubs batch allows`,
-                    );
-                await this.producer.sendBatch(batch);
-                batch = await this.producer.createBatch({ partitionKey: host });
-                if (!batch.tryAdd(event))
-                    throw new ForwardingFailedError(
-                        `one event of host ${host} is larger than an Event Hubs batch allows`,
-                    );
-            }
-            if (batch.count > 0) await this.producer.sendBatch(batch);
+            await sendInBatches(
+                this.producer,
+                host,
+                lines.map((line) => ({ body: Buffer.from(line, 'utf8'), contentType: 'application/json' })),
+            );
         } catch (error) {
             if (error instanceof ForwardingFailedError) throw error;
             throw new ForwardingFailedError(
