@@ -9,7 +9,16 @@ export default defineConfig({
         testTimeout: 30_000,
         hookTimeout: 30_000,
         projects: [
-            { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+            {
+                extends: true,
+                test: {
+                    name: 'unit',
+                    include: ['test/unit/**/*.test.ts'],
+                    // Files share workers; test/support/unitFileIsolation.ts resets what each file may change.
+                    isolate: false,
+                    setupFiles: ['test/support/unitFileIsolation.ts'],
+                },
+            },
             {
                 extends: true,
                 test: {

@@ -17,36 +17,45 @@ export interface RegisteredFunction {
     callback: (...args: unknown[]) => unknown;
 }
 
-export const registered: RegisteredFunction[] = [];
-
 const FAKE_ID = '/__fake__/@azure/functions-core.js';
-const fakeCore = {
-    setProgrammingModel(): void {},
-    registerFunction(metadata: RegisteredFunction['metadata'], callback: RegisteredFunction['callback']) {
-        registered.push({ metadata, callback });
-        return { dispose(): void {} };
-    },
-    registerHook() {
-        return { dispose(): void {} };
-    },
-    log(): void {},
-};
 
 interface ModuleInternals {
     _resolveFilename: (request: string, ...rest: unknown[]) => string;
-    _cache: Record<string, unknown>;
+    _cache: Record<string, { exports: unknown } | undefined>;
     new (id: string): { filename: string; loaded: boolean; exports: unknown };
 }
 const internals = Module as unknown as ModuleInternals;
-const originalResolve = internals._resolveFilename;
-internals._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
-    return request === '@azure/functions-core' ? FAKE_ID : originalResolve.call(this, request, ...rest);
-};
-const fake = new internals(FAKE_ID);
-fake.filename = FAKE_ID;
-fake.loaded = true;
-fake.exports = fakeCore;
-internals._cache[FAKE_ID] = fake;
+const installed = internals._cache[FAKE_ID]?.exports as { registered?: RegisteredFunction[] } | undefined;
+
+/**
+ * `@azure/functions` keeps the first core it found for the life of the process, so when this file is evaluated again
+ * (a test runner resetting its module registry) it keeps the stand-in already installed and its list.
+ */
+export const registered: RegisteredFunction[] = installed?.registered ?? [];
+
+if (!installed) {
+    const fakeCore = {
+        registered,
+        setProgrammingModel(): void {},
+        registerFunction(metadata: RegisteredFunction['metadata'], callback: RegisteredFunction['callback']) {
+            registered.push({ metadata, callback });
+            return { dispose(): void {} };
+        },
+        registerHook() {
+            return { dispose(): void {} };
+        },
+        log(): void {},
+    };
+    const originalResolve = internals._resolveFilename;
+    internals._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
+        return request === '@azure/functions-core' ? FAKE_ID : originalResolve.call(this, request, ...rest);
+    };
+    const fake = new internals(FAKE_ID);
+    fake.filename = FAKE_ID;
+    fake.loaded = true;
+    fake.exports = fakeCore;
+    internals._cache[FAKE_ID] = fake;
+}
 
 /** The trigger binding (the one with direction `in` and a `*Trigger` type) of a registered function. */
 export function triggerBinding(name: string): Record<string, unknown> {
