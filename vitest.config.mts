@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Two projects, both run by `npm test`:
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 //   Azure Monitor stand-ins, and the team recordings (test/datasets).
 export default defineConfig({
     test: {
+        // Vitest's default leaves a core to its main process (1 worker on 2 cores), which mostly waits while tests run.
+        maxWorkers: availableParallelism(),
         testTimeout: 30_000,
         hookTimeout: 30_000,
         projects: [

@@ -130,7 +130,7 @@ describe('field names', () => {
                     // Some 250 lookups a run: each is checked in plain code and the wrong answers asserted once
                     // (an expect per lookup was most of this test's time).
                     const wrong: string[] = [];
-                    const show = (value: string | undefined): string => JSON.stringify(value) ?? 'undefined';
+                    const show = (value: unknown): string => JSON.stringify(value) ?? 'undefined';
                     // The canonical names (all normalization asks for): the same answer, case-variant fallback included.
                     for (const name of SYSMON_DATA_NAMES) {
                         const slot = bySlot.get(name);
@@ -144,7 +144,7 @@ describe('field names', () => {
                             .filter(([key]) => key.toLowerCase() === name.toLowerCase())
                             .map(([, value]) => value);
                         const answer = bySlot.get(name);
-                        if (matches.length === 0 ? answer !== undefined : !matches.includes(answer!))
+                        if (matches.length === 0 ? answer !== undefined : !(matches as unknown[]).includes(answer))
                             wrong.push(`${name}: by slot ${show(answer)}, matching values ${JSON.stringify(matches)}`);
                         if ((byName.get(name) === undefined) !== (matches.length === 0))
                             wrong.push(`${name}: by name ${show(byName.get(name))}, ${matches.length} matching names`);
