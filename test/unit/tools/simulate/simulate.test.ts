@@ -1,7 +1,7 @@
 /**
  * The simulator: reproducible from its seed, realistic enough for the pipeline (every line ingests, time order,
  * creation accesses before EID 1, the background confusables present). That the whole pipeline finds each injected
- * attack on its streams is simulatedPipeline.test.ts.
+ * attack on its streams is test/integration/tools/simulatedPipeline.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { ingestBatch } from '../../../../shared/ingest/ingestBatch';

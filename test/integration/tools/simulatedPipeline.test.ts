@@ -1,25 +1,27 @@
 /**
- * The whole pipeline on simulated streams: both stages find each injected attack, on the right host with the right
- * injector and target, and nothing in the background. The attacks copy real recordings (see
- * tools/simulate/simulate.ts); nothing here or there is tuned to the detector. The simulator itself is checked in
- * simulate.test.ts (a separate file, so the two can run in parallel).
+ * The whole pipeline on simulated streams: the simulator's fleets (four of 5 hosts over 5 minutes, about 30,000
+ * events each) go through both stages, and through a file and the replay reader; each injected attack must come out
+ * as one incident on the right host with the right injector and target, and nothing from the background. The attacks
+ * copy real recordings (see tools/simulate/simulate.ts); nothing here or there is tuned to the detector. An
+ * end-to-end run of four parts together, heavy by what it checks, so in the integration project; the simulator's own
+ * checks are unit tests (test/unit/tools/simulate/simulate.test.ts).
  */
-import { replayInMemory } from '../../../helpers/replayInMemory';
+import { replayInMemory } from '../../helpers/replayInMemory';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CORRELATION_CONFIG } from '../../../../shared/correlate/config';
-import { Correlator } from '../../../../shared/correlate/Correlator';
-import type { Incident } from '../../../../shared/correlate/incident';
-import { InMemoryIncidentStore } from '../../../../shared/ports/InMemoryIncidentStore';
-import { InMemoryHostStateStore } from '../../../../shared/ports/InMemoryHostStateStore';
-import { ingestBatch } from '../../../../shared/ingest/ingestBatch';
-import { writeJsonLinesToFile } from '../../../../tools/simulate/output';
-import { ATTACK_KINDS } from '../../../../tools/simulate/types';
-import { simulateFleet } from '../../../../tools/simulate/simulate';
-import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../../tools/simulate/types';
-import { IncidentStorePublisher } from '../../../../shared/publish/IncidentStorePublisher';
+import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
+import { Correlator } from '../../../shared/correlate/Correlator';
+import type { Incident } from '../../../shared/correlate/incident';
+import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
+import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
+import { ingestBatch } from '../../../shared/ingest/ingestBatch';
+import { writeJsonLinesToFile } from '../../../tools/simulate/output';
+import { ATTACK_KINDS } from '../../../tools/simulate/types';
+import { simulateFleet } from '../../../tools/simulate/simulate';
+import type { FlatSysmonEvent, InjectedAttack, SimulateOptions } from '../../../tools/simulate/types';
+import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 const START = new Date('2024-05-01T10:00:00Z');
 
