@@ -158,9 +158,9 @@ function oversizeStart(parts: readonly Buffer[], bytes: number): OversizeLine {
 /**
  * The lines of a text stream, a chunk's worth at a time: one await per chunk, lines found on the bytes (0x0A never
  * occurs inside a multi-byte UTF-8 sequence) and each line decoded on its own. Decoding line by line matters: one
- * non-ASCII character makes V8 decode a whole 1 MiB chunk into a two-byte string, which on the datasets folder cost
- * five times the per-line decode (320 against 60 ms) and slowed `JSON.parse` of its lines by a tenth. readline's
- * per-line async iteration and a StringDecoder each cost more than parsing the lines.
+ * non-ASCII character makes V8 decode a whole 1 MiB chunk into a two-byte string, which costs far more than decoding
+ * the lines and slows `JSON.parse` of them; readline's per-line async iteration and a StringDecoder each cost more than
+ * parsing the lines (docs/performance.md, "Measurements behind choices in the code").
  * A line longer than `maxLineBytes` is not buffered: its start is kept, the rest counted and dropped until its end,
  * and it comes out as an `OversizeLine`. Memory holds one chunk plus at most `maxLineBytes` whatever the input.
  */

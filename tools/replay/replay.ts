@@ -73,7 +73,7 @@ export interface ReplayResult {
 /**
  * The files with their batch streams, each stream started while the previous file is still being replayed, so its
  * first chunk is read and inflated (zlib runs on libuv's thread pool) by the time it is needed: without this the
- * replay sat idle at every file start, 4.5% of its time over the datasets folder in a CPU profile (2% with it).
+ * replay sits idle at every file start (docs/performance.md, "Measurements behind choices in the code").
  */
 function* withLookahead(
     files: readonly string[],
