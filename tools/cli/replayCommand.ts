@@ -22,7 +22,7 @@ import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetter
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
-import { startLocalAzuriteTable } from '../local/localAzurite';
+import type * as LocalAzuriteModule from '../local/localAzurite';
 import { escapeForTerminal } from './terminalText';
 
 /** Exit codes of `hollowtrace replay` (the README lists them). */
@@ -82,7 +82,10 @@ async function openStores(kind: 'memory' | 'table', log: (text: string) => void)
         };
     }
     const configured = process.env.HOLLOWTRACE_STORAGE_CONNECTION_STRING?.trim();
-    const azurite = configured ? undefined : await startLocalAzuriteTable();
+    // Azurite, a large module, is loaded only to be started; require works from source (tsx) and from dist alike.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const local = configured ? undefined : (require('../local/localAzurite') as typeof LocalAzuriteModule);
+    const azurite = await local?.startLocalAzuriteTable();
     const connectionString = configured ?? (azurite as { connectionString: string }).connectionString;
     log(
         configured
