@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
 import { StorageUnavailableError } from '../../shared/errors';
-import { AZURITE_ACCOUNT_KEY } from '../../tools/local/localAzurite';
+import { AZURITE_ACCOUNT_KEY } from '../../tools/local/azuriteAccount';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 
 /** Port 1 on loopback: nothing listens, so every request fails without an HTTP response. */

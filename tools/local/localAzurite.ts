@@ -5,10 +5,9 @@
  */
 import TableServer from 'azurite/dist/src/table/TableServer';
 import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+import { AZURITE_ACCOUNT_KEY } from './azuriteAccount';
 
-/** Azurite's well-known development account key (public, documented by Microsoft for the emulator). */
-export const AZURITE_ACCOUNT_KEY =
-    'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export { AZURITE_ACCOUNT_KEY };
 
 export interface LocalAzurite {
     connectionString: string;
