@@ -45,6 +45,9 @@ function base(offsetMs: number, recordId?: number) {
 export const CREATE_PROCESS_TRACE =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+9d8e4|C:\\Windows\\System32\\KERNELBASE.dll+5f36a|C:\\Windows\\System32\\KERNELBASE.dll+5c5ca|C:\\Windows\\System32\\KERNEL32.DLL+5e90b';
 
+/** The CreateProcess frames, called from code no module backs (an address in UNKNOWN): a handle opened by an implant. */
+export const UNBACKED_CREATE_TRACE = `${CREATE_PROCESS_TRACE}|UNKNOWN(000001F3C35A0014)`;
+
 export function processCreate(
     at: number,
     child: string,

@@ -12,12 +12,11 @@ import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateS
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 import { HOST, guid, networkConnect, processAccess, remoteThread, resetRecordIds } from '../../helpers/sysmonBuilders';
+import { DROPPER, NOTEPAD } from '../../helpers/images';
 
 const T0 = Date.parse('2024-05-01T10:20:00.000Z');
 const MINUTE = 60_000;
-const EVIL = 'C:\\Users\\u\\Downloads\\invoice.exe';
 const OTHER = 'C:\\ProgramData\\update\\agent.exe';
-const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
 const UNBACKED = 'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|UNKNOWN(00000000051B0B2D)';
 
 beforeEach(() => {
@@ -40,12 +39,18 @@ const at = (minutes: number): Date => new Date(T0 + minutes * MINUTE);
 describe('pending retention counts from the last change', () => {
     it('evidence added at minute 50 keeps the chain past minute 65, so the incident is scored from all of it', async () => {
         const { store, incidents, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
-        await correlator.process([processAccess(5, 'injector', EVIL, 'notepad', NOTEPAD, 0x1f3fff, UNBACKED)], at(50));
+        await correlator.process(
+            [processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)],
+            at(0),
+        );
+        await correlator.process(
+            [processAccess(5, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1f3fff, UNBACKED)],
+            at(50),
+        );
         await correlator.expire(at(65));
         expect((await store.load(HOST)).state.chains.get(guid('notepad'))?.evidence).toHaveLength(2);
 
-        await correlator.process([remoteThread(60, 'injector', EVIL, 'notepad', NOTEPAD)], at(70));
+        await correlator.process([remoteThread(60, 'injector', DROPPER, 'notepad', NOTEPAD)], at(70));
         const [incident] = (await incidents.query({})).incidents;
         const accesses = new Set(incident?.signals.filter((s) => s.eventId === 10).map((s) => s.recordId));
         expect(accesses.size).toBe(2);
@@ -54,9 +59,12 @@ describe('pending retention counts from the last change', () => {
 
     it('evidence arriving after its pending chain expired makes an incident that says so', async () => {
         const { incidents, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
+        await correlator.process(
+            [processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)],
+            at(0),
+        );
         await correlator.expire(at(61));
-        await correlator.process([remoteThread(60, 'injector', EVIL, 'notepad', NOTEPAD)], at(90));
+        await correlator.process([remoteThread(60, 'injector', DROPPER, 'notepad', NOTEPAD)], at(90));
         const [incident] = (await incidents.query({})).incidents;
         expect(incident).toMatchObject({ version: 1, afterExpiry: { expiredAt: at(61).toISOString() } });
         expect(incident?.afterExpiry?.previousVersion).toBeUndefined();
@@ -69,14 +77,14 @@ describe('incident versions stay monotonic across chain expiry', () => {
         const { incidents, correlator } = setup();
         await correlator.process(
             [
-                processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
-                remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
+                processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
+                remoteThread(50, 'injector', DROPPER, 'notepad', NOTEPAD),
             ],
             at(0),
         );
         await correlator.process([networkConnect(1_000, 'notepad', NOTEPAD, '203.0.113.11', 443)], at(1));
         const first = await incidents.get((await incidents.query({})).incidents[0]!.id);
-        expect(first?.injector.image).toBe(EVIL);
+        expect(first?.injector.image).toBe(DROPPER);
 
         const week = DEFAULT_CORRELATION_CONFIG.incidentChainRetentionMs / MINUTE;
         await correlator.expire(at(week + 2));
@@ -100,7 +108,10 @@ describe('incident versions stay monotonic across chain expiry', () => {
 describe('hosts do not stay forever', () => {
     it('a host whose state all expired is removed with its meta record, and is no longer visited', async () => {
         const { store, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
+        await correlator.process(
+            [processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)],
+            at(0),
+        );
         expect(await store.listDueHosts(at(1_000), 10)).toStrictEqual([HOST.toLowerCase()]);
         // Pending state expires, leaving the chain's tombstone for one more pending window.
         const first = await correlator.expire(at(61));
@@ -119,8 +130,8 @@ describe('hosts do not stay forever', () => {
         const { store, correlator } = setup();
         await correlator.process(
             [
-                processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
-                remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
+                processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
+                remoteThread(50, 'injector', DROPPER, 'notepad', NOTEPAD),
             ],
             at(0),
         );
@@ -139,7 +150,7 @@ describe('hosts do not stay forever', () => {
         const { store, correlator } = setup();
         for (let i = 0; i < 5; i++)
             await correlator.process(
-                [{ ...processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED), host: `ws-${i}` }],
+                [{ ...processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED), host: `ws-${i}` }],
                 at(0),
             );
         const first = await correlator.expire(at(61), { maxHosts: 2 });
