@@ -12,6 +12,7 @@ import type {
     ProcessTamperingEvent,
     SysmonEvent,
 } from '../../shared/sysmon/types';
+import { DROPPER, SVCHOST } from './images';
 
 export const HOST = 'WS01.contoso.local';
 const T0 = Date.parse('2024-05-01T10:15:00.000Z');
@@ -151,4 +152,13 @@ export function imageLoad(
 /** The same events as another delivery would carry them (a replayed batch is byte-identical). */
 export function redelivered(events: readonly SysmonEvent[]): SysmonEvent[] {
     return events.map((e) => structuredClone(e));
+}
+
+/** A dropper starting svchost through CreateProcess, then a thread in it from no module: the smallest hollowing chain. */
+export function dropperHollowsSvchost(): SysmonEvent[] {
+    return [
+        processAccess(0, 'dropper', DROPPER, 'svchost', SVCHOST, 0x1fffff, CREATE_PROCESS_TRACE),
+        processCreate(3, 'svchost', SVCHOST, 'dropper', DROPPER, 'C:\\Windows\\system32\\svchost.exe'),
+        remoteThread(20, 'dropper', DROPPER, 'svchost', SVCHOST),
+    ];
 }
