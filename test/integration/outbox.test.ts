@@ -72,15 +72,11 @@ class FaultyStore implements HostStateStore {
     load(host: string): Promise<LoadedHostState> {
         return this.inner.load(host);
     }
-    async save(
-        host: string,
-        loaded: LoadedHostState,
-        changed: ReadonlySet<string>,
-        removed: ReadonlySet<string>,
-    ): Promise<SaveStats> {
+    async save(...args: Parameters<HostStateStore['save']>): Promise<SaveStats> {
+        const [, , changed, removed] = args;
         const fault = this.fault(++this.saves, changed, removed);
         if (fault === 'before') throw new StorageUnavailableError('state table down (test)');
-        const stats = await this.inner.save(host, loaded, changed, removed);
+        const stats = await this.inner.save(...args);
         if (fault === 'after') throw new StorageUnavailableError('state saved, response lost (test)');
         return stats;
     }
