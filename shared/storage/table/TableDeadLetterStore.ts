@@ -9,7 +9,7 @@
  * service: the keys of at most `limit` letters per bucket first, then the whole letters that make the page.
  */
 import { odata } from '@azure/data-tables';
-import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import {
     MAX_DEAD_LETTER_RAW_CHARS,
     compareListingOrder,
@@ -25,12 +25,12 @@ import {
     MAX_PART_CHARS,
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
-    ensureTable,
     errorCode,
     groupForTransactions,
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /**
  * Partitions per day. 16 × ~2,000 entities/s keeps a fleet-scale flood of bad input below the partition targets.
@@ -77,20 +77,7 @@ export function deadLetterPartitionKey(day: string, id: string): string {
 }
 
 /** Dead letters in one Azure Table (or Azurite). Create the table once with {@link TableDeadLetterStore.create}. */
-export class TableDeadLetterStore implements DeadLetterStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableDeadLetterStore> {
-        await ensureTable(client);
-        return new TableDeadLetterStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableDeadLetterStore extends TableStore implements DeadLetterStore {
     async putMany(letters: readonly DeadLetter[]): Promise<void> {
         const { transactions, singles } = planWrites(letters.map(toEntity));
         const requests: (() => Promise<unknown>)[] = [

@@ -6,13 +6,7 @@
  * The helpers it shares with the other Table stores (JSON split into string properties, error wrapping, key escaping)
  * live in tableSupport.ts; the ones other modules import from here are re-exported.
  */
-import {
-    type TableClient,
-    type TableEntity,
-    type TableEntityResult,
-    type TransactionAction,
-    odata,
-} from '@azure/data-tables';
+import { type TableEntity, type TableEntityResult, type TransactionAction, odata } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../../errors';
 import { emptyHostState, putRecord, recordAt, stateKey } from '../../correlate/state';
 import type { StateRecord } from '../../correlate/state';
@@ -22,7 +16,6 @@ import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
     encodeTableKey,
-    ensureTable,
     errorCode,
     groupForTransactions,
     hostPartitionKey,
@@ -32,6 +25,7 @@ import {
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;
@@ -59,20 +53,7 @@ interface PlannedWrite {
  * single conditional requests: `TableClient.submitTransaction` in @azure/data-tables 13.3.2 drops the options of a
  * `delete` action and sends `If-Match: *`, so a delete inside a transaction would be unconditional.
  */
-export class TableHostStateStore implements HostStateStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableHostStateStore> {
-        await ensureTable(client);
-        return new TableHostStateStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableHostStateStore extends TableStore implements HostStateStore {
     async load(host: string): Promise<LoadedHostState> {
         const state = emptyHostState(host);
         const etags = new Map<string, string>();

@@ -10,7 +10,7 @@
  * Escaped keys hold `%` only before two upper-case hex digits (tableSupport.ts), so `%I` and `%N` never start a host
  * partition; index rows have no `parts`, so every incident query filters on `parts ge 1` to leave them out.
  */
-import { type TableClient, type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
+import { type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
 import { ConcurrencyConflictError, InvalidContinuationTokenError } from '../../errors';
 import type { Incident } from '../../correlate/incident';
 import type { IncidentPage, IncidentQuery, IncidentStore } from '../../ports/incidentStore';
@@ -18,7 +18,6 @@ import { MAX_HOSTS_PER_SHORT_NAME, isWellFormedText, shortHostName } from '../..
 import {
     decodeTableKey,
     encodeTableKey,
-    ensureTable,
     errorCode,
     hostPartitionKey,
     joinJson,
@@ -26,6 +25,7 @@ import {
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /** Page size when the caller gives none (the port's default). */
 const DEFAULT_LIMIT = 100;
@@ -94,20 +94,7 @@ function readSdkToken(sdkToken: string | undefined): string | undefined {
  * stored version is the same or newer, and otherwise writes conditionally (`update` with the ETag, or `create`),
  * so two writers racing with different versions can never leave the older one stored.
  */
-export class TableIncidentStore implements IncidentStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableIncidentStore> {
-        await ensureTable(client);
-        return new TableIncidentStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableIncidentStore extends TableStore implements IncidentStore {
     async upsert(incidents: readonly Incident[]): Promise<void> {
         // Build every entity first, so an invalid incident throws before anything is written.
         const entities = incidents.map((incident) => ({ incident, entity: toEntity(incident) }));
