@@ -14,7 +14,12 @@ import { type TableEntity, type TableEntityResultPage, odata } from '@azure/data
 import { ConcurrencyConflictError, InvalidContinuationTokenError } from '../../errors';
 import type { Incident } from '../../correlate/incident';
 import type { IncidentPage, IncidentQuery, IncidentStore } from '../../ports/incidentStore';
-import { MAX_HOSTS_PER_SHORT_NAME, isWellFormedText, shortHostName } from '../../ports/incidentStore';
+import {
+    MAX_HOSTS_PER_SHORT_NAME,
+    continuationTokenJson,
+    isWellFormedText,
+    shortHostName,
+} from '../../ports/incidentStore';
 import {
     decodeTableKey,
     encodeTableKey,
@@ -55,12 +60,7 @@ const MAX_TOKEN_KEY_CHARS = 1024;
  * from ours with every non-ASCII character written as a JSON `\u` escape, which both decoders read back exactly.
  */
 function toSdkToken(token: string): string {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = continuationTokenJson(token);
     const { pk, rk } = (parsed ?? {}) as { pk?: unknown; rk?: unknown };
     const valid = (key: unknown): key is string =>
         typeof key === 'string' && key.length <= MAX_TOKEN_KEY_CHARS && isWellFormedText(key);
