@@ -98,21 +98,16 @@ describe('telemetry through the handlers', () => {
         expect(counter('hollowtrace.events.accepted', { stage: 'ingest' })[0]?.value).toBe(1);
         expect(counter('hollowtrace.events.forwarded', { stage: 'ingest' })[0]?.value).toBe(1);
         expect(counter('hollowtrace.events.dead_lettered', { stage: 'ingest' })[0]?.value).toBe(2);
-        expect(
+        const byReason = (name: string) =>
             points
-                .filter((p) => p.name === 'hollowtrace.events.ignored')
+                .filter((p) => p.name === name)
                 .map((p) => [p.attributes.reason, p.value])
-                .sort(),
-        ).toEqual([
+                .sort();
+        expect(byReason('hollowtrace.events.ignored')).toEqual([
             ['event-id-not-correlated', 1],
             ['not-sysmon', 1],
         ]);
-        expect(
-            points
-                .filter((p) => p.name === 'hollowtrace.events.rejected')
-                .map((p) => [p.attributes.reason, p.value])
-                .sort(),
-        ).toEqual([
+        expect(byReason('hollowtrace.events.rejected')).toEqual([
             ['empty-message', 1],
             ['malformed-json', 1],
         ]);
