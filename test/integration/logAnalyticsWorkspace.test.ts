@@ -155,6 +155,11 @@ const SUCCESS: Record<string, unknown> = {
     },
 };
 
+/** A 429 as the service sends it, with the given Retry-After header. */
+function throttled(headers: Record<string, string>): Reply {
+    return { status: 429, headers, body: { error: { code: 'ThrottledError', message: 'Too many requests' } } };
+}
+
 const BAD_ARGUMENT = {
     error: {
         message: 'The request had some invalid properties',
@@ -346,14 +351,7 @@ describe.skipIf(!HAS_OPENSSL)(
         });
 
         it('honours Retry-After on 429, then reports throttling', async () => {
-            behaviour = (part) =>
-                part === 'pairRarity'
-                    ? {
-                          status: 429,
-                          headers: { 'retry-after': '1' },
-                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-                      }
-                    : success(part);
+            behaviour = (part) => (part === 'pairRarity' ? throttled({ 'retry-after': '1' }) : success(part));
             const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 1 } }), {
                 timeoutMs: 5_000,
                 now: NOW,
@@ -368,14 +366,7 @@ describe.skipIf(!HAS_OPENSSL)(
         });
 
         it('cuts a long Retry-After sleep at the deadline and still says "throttled"', async () => {
-            behaviour = (part) =>
-                part === 'pairRarity'
-                    ? {
-                          status: 429,
-                          headers: { 'retry-after': '120' },
-                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-                      }
-                    : success(part);
+            behaviour = (part) => (part === 'pairRarity' ? throttled({ 'retry-after': '120' }) : success(part));
             const started = performance.now();
             const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 2 } }), {
                 timeoutMs: 1_000,
@@ -392,11 +383,7 @@ describe.skipIf(!HAS_OPENSSL)(
         });
 
         it('stops the SDK from retrying after the deadline (its Retry-After sleep is aborted, not just abandoned)', async () => {
-            behaviour = () => ({
-                status: 429,
-                headers: { 'retry-after-ms': '400' },
-                body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-            });
+            behaviour = () => throttled({ 'retry-after-ms': '400' });
             const started = performance.now();
             const error = await rejection(
                 client({ retryOptions: { maxRetries: 2 } }).query(
