@@ -21,7 +21,7 @@ export function correlateHollowingWith(
             messages,
             context,
             dependencies,
-            (batch, deps) => processCorrelationBatch(batch, deps, now()),
+            processCorrelationBatch,
             now,
         );
         if (outcome === undefined) return;

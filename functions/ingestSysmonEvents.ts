@@ -17,14 +17,7 @@ export function ingestSysmonEventsWith(
     now: () => Date = () => new Date(),
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const outcome = await runEventHubBatch(
-            'ingest',
-            messages,
-            context,
-            dependencies,
-            (batch, deps) => processIngestBatch(batch, deps, now()),
-            now,
-        );
+        const outcome = await runEventHubBatch('ingest', messages, context, dependencies, processIngestBatch, now);
         if (outcome === undefined) return;
         const { report } = outcome;
         const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;

@@ -35,14 +35,14 @@ export async function runEventHubBatch<Dependencies extends ParkingDependencies,
     messages: unknown,
     context: InvocationContext,
     dependencies: () => Promise<Dependencies>,
-    process: (batch: IngestMessage[], dependencies: Dependencies) => Promise<Outcome>,
+    process: (batch: IngestMessage[], dependencies: Dependencies, now: Date) => Promise<Outcome>,
     now: () => Date,
 ): Promise<Outcome | undefined> {
     const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
     let deps: Dependencies | undefined;
     try {
         deps = await dependencies();
-        return await process(batch, deps);
+        return await process(batch, deps, now());
     } catch (error) {
         await parkFailedBatch({
             stage,
