@@ -69,6 +69,11 @@ export function processCreate(
     };
 }
 
+/** The process fields of an event one process does to another (EID 8, 10), from their labels. */
+function sourceAndTarget(source: string, sourceImage: string, target: string, targetImage: string) {
+    return { sourceProcessGuid: guid(source), sourceImage, targetProcessGuid: guid(target), targetImage };
+}
+
 export function processAccess(
     at: number,
     source: string,
@@ -81,11 +86,8 @@ export function processAccess(
     return {
         ...base(at),
         eventId: 10,
-        sourceProcessGuid: guid(source),
-        sourceImage,
+        ...sourceAndTarget(source, sourceImage, target, targetImage),
         sourceProcessId: 3000,
-        targetProcessGuid: guid(target),
-        targetImage,
         grantedAccess,
         callTrace,
     };
@@ -103,10 +105,7 @@ export function remoteThread(
     return {
         ...base(at),
         eventId: 8,
-        sourceProcessGuid: guid(source),
-        sourceImage,
-        targetProcessGuid: guid(target),
-        targetImage,
+        ...sourceAndTarget(source, sourceImage, target, targetImage),
         startAddress: '0x000001E811820000',
         startModule,
         startFunction,
