@@ -38,7 +38,7 @@ export interface CorrelatorOptions {
     /**
      * State records (processes, image files, chains) kept in the cache over all hosts; least recently used hosts are
      * dropped beyond it, so memory follows this figure rather than fleet size (a busy host holds thousands of
-     * records for the retention window: `npm run bench:replay` shows about 20 MB per simulated host-hour).
+     * records for the retention window: docs/performance.md gives `npm run bench:replay`'s memory per host-hour).
      */
     maxCachedRecords?: number;
     /** How soon after a commit a host with undelivered outbox entries becomes due for the maintenance pass. */

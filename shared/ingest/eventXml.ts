@@ -41,8 +41,8 @@ export interface XmlLimits {
     maxDepth: number;
     /**
      * Names the caller reads values by. With it, an event in one of the usual layouts (`scanUsualLayout`) whose data
-     * names are all in the table comes back with `slots`: no name strings and no map are made, which took 4-10% off
-     * ingesting the datasets' Log Analytics rows (`npm run bench:ingest`'s envelope, the two builds alternating).
+     * names are all in the table comes back with `slots`: no name strings and no map are made (what that saved:
+     * docs/performance.md, "Measurements behind choices in the code").
      */
     dataSlots?: SlotTable;
     /**
@@ -244,8 +244,8 @@ function findTagEnd(xml: string, from: number): number {
 }
 
 /**
- * The UTF-16 code units of a constant, for `hasAt`: comparing against a number array ran 3-10% faster over the datasets
- * than `charCodeAt` on the constant string (`textAt`), measured in one process with the two builds alternating.
+ * The UTF-16 code units of a constant, for `hasAt`: comparing against a number array ran faster over the datasets than
+ * `charCodeAt` on the constant string (`textAt`; docs/performance.md, "Measurements behind choices in the code").
  */
 function codesOf(text: string): readonly number[] {
     return Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));

@@ -17,6 +17,7 @@ async function replayFolder(workers: number) {
         paths: [DATASETS_DIR],
         batchSize: 256,
         workers,
+        parallelFromBytes: 0, // the folder is smaller than the default threshold: start the workers anyway
         limits: DEFAULT_INGEST_LIMITS,
         config: DEFAULT_CORRELATION_CONFIG,
         stateStore: new InMemoryHostStateStore(),

@@ -17,7 +17,7 @@ import { InMemoryDeadLetterStore } from '../../shared/ports/InMemoryDeadLetterSt
 import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { DEFAULT_INGEST_LIMITS } from '../../shared/ingest/ingestBatch';
 import type { IngestReport } from '../../shared/ingest/ingestBatch';
-import { replayRecordings } from '../replay/replay';
+import { DEFAULT_PARALLEL_FROM_BYTES, replayRecordings } from '../replay/replay';
 import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
@@ -45,7 +45,9 @@ export const REPLAY_USAGE = `  hollowtrace replay [--json] [--store memory|table
       a path without extension names a recording)
       through ingestion and correlation and prints the incidents. --store table keeps state in Azure Table
       Storage: HOLLOWTRACE_STORAGE_CONNECTION_STRING if set, else an in-process Azurite. --workers N reads and
-      ingests the files on N threads (default: the number of cores; 1 = this thread only) with the same result.
+      ingests on N threads (1 = this thread only) with the same result: whole files, or stripes of a file when
+      there are fewer files than threads. Default: the number of cores, for input of ${DEFAULT_PARALLEL_FROM_BYTES / 1048576} MiB or more (less is
+      read on this thread: starting the workers would cost more than they save).
       Exit codes: 0 done, 1 failed, 2 usage, 3 a file could not be read to its end or a path was skipped (the
       report covers the rest), 4 nothing accepted.`;
 
@@ -56,6 +58,8 @@ export interface ReplayCommandOptions {
     batchSize: number;
     /** Threads that read and ingest (default 1: this thread). */
     workers?: number;
+    /** Input below which the replay reads on this thread whatever `workers` says (`ReplayOptions.parallelFromBytes`). */
+    parallelFromBytes?: number;
     /** Where output goes; tests pass their own. */
     stdout?: (text: string) => void;
     stderr?: (text: string) => void;
@@ -108,7 +112,7 @@ const MAX_WORKERS = 256;
 /**
  * Parses `hollowtrace replay` arguments (after the command word): the options, `{ help: true }`, or the problem to
  * print (which option, and why) before the usage.
- * @example parseReplayArgs(['--workers', '2', 'recordings/']) // { paths: ['recordings/'], json: false, store: 'memory', batchSize: 256, workers: 2 }
+ * @example parseReplayArgs(['--workers', '2', 'recordings/']) // { paths: ['recordings/'], json: false, store: 'memory', batchSize: 256, workers: 2, parallelFromBytes: 0 }
  */
 export function parseReplayArgs(argv: readonly string[]): ReplayCommandOptions | { help: true } | { problem: string } {
     let parsed;
@@ -137,13 +141,22 @@ export function parseReplayArgs(argv: readonly string[]): ReplayCommandOptions |
         return {
             problem: `--batch-size must be a whole number from 1 to 100000, got ${JSON.stringify(values['batch-size'])}`,
         };
+    // By default every core, once the input is large enough to repay starting them; `--workers N` is taken as asked.
     const workers = values.workers === undefined ? availableParallelism() : wholeNumber(values.workers);
     if (workers === undefined || workers < 1 || workers > MAX_WORKERS)
         return {
             problem: `--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(values.workers)}`,
         };
+    const parallelFromBytes = values.workers === undefined ? DEFAULT_PARALLEL_FROM_BYTES : 0;
     if (positionals.length === 0) return { problem: 'give at least one recording file or directory' };
-    return { paths: positionals, json: values.json === true, store: values.store, batchSize, workers };
+    return {
+        paths: positionals,
+        json: values.json === true,
+        store: values.store,
+        batchSize,
+        workers,
+        parallelFromBytes,
+    };
 }
 
 function wholeNumber(text: string | undefined): number | undefined {
@@ -202,6 +215,7 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
             paths: options.paths,
             batchSize: options.batchSize,
             workers: options.workers ?? 1,
+            ...(options.parallelFromBytes !== undefined && { parallelFromBytes: options.parallelFromBytes }),
             limits: DEFAULT_INGEST_LIMITS,
             config: DEFAULT_CORRELATION_CONFIG,
             stateStore: stores.state,

@@ -92,12 +92,51 @@ export async function resolveRecordingStem(stem: string): Promise<string> {
     throw new Error(`${stem}: names ${candidates.length} recordings (${candidates.join(', ')}); give one of them`);
 }
 
-function openText(path: string): Readable {
+function gunzipped(path: string): Readable {
     const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-    if (!/\.gz$/i.test(path)) return raw;
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
     raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not pass a read error on: the reader would wait
     return raw.pipe(gunzip);
+}
+
+/**
+ * The file's bytes, inflated when it is gzip'd. A gzip stream that fails (cut short, corrupt) gives every reader the
+ * same bytes before the error, however fast it read: a failing stream drops what it had inflated but not yet handed
+ * over (up to a few MiB: its chunks are 1 MiB), so on an error the file is inflated again, without back-pressure,
+ * and what the first pass had not handed over comes out before the error. One thread and each stripe of a parallel
+ * replay (./parallelIngest.ts) then agree on where the file breaks.
+ */
+async function* openText(path: string): AsyncGenerator<Buffer> {
+    if (!/\.gz$/i.test(path)) {
+        for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+        return;
+    }
+    let delivered = 0;
+    try {
+        for await (const chunk of gunzipped(path)) {
+            delivered += (chunk as Buffer).length;
+            yield chunk as Buffer;
+        }
+    } catch {
+        const again = await inflateAfter(path, delivered);
+        yield* again.rest;
+        if (again.error !== undefined) throw again.error;
+    }
+}
+
+/** Inflates `path` in flowing mode (nothing is dropped before an error) and keeps what comes after `skip` bytes. */
+function inflateAfter(path: string, skip: number): Promise<{ rest: Buffer[]; error?: Error }> {
+    return new Promise((resolve) => {
+        const rest: Buffer[] = [];
+        let seen = 0;
+        const stream = gunzipped(path);
+        stream.on('data', (chunk: Buffer) => {
+            if (seen + chunk.length > skip) rest.push(seen >= skip ? chunk : chunk.subarray(skip - seen));
+            seen += chunk.length;
+        });
+        stream.on('error', (error) => resolve({ rest, error }));
+        stream.on('end', () => resolve({ rest }));
+    });
 }
 
 /** A line longer than the limit: only its start is kept, the rest skipped as it streams past. */
@@ -119,9 +158,9 @@ function oversizeStart(parts: readonly Buffer[], bytes: number): OversizeLine {
 /**
  * The lines of a text stream, a chunk's worth at a time: one await per chunk, lines found on the bytes (0x0A never
  * occurs inside a multi-byte UTF-8 sequence) and each line decoded on its own. Decoding line by line matters: one
- * non-ASCII character makes V8 decode a whole 1 MiB chunk into a two-byte string, which on the datasets folder cost
- * five times the per-line decode (320 against 60 ms) and slowed `JSON.parse` of its lines by a tenth. readline's
- * per-line async iteration and a StringDecoder each cost more than parsing the lines.
+ * non-ASCII character makes V8 decode a whole 1 MiB chunk into a two-byte string, which costs far more than decoding
+ * the lines and slows `JSON.parse` of them; readline's per-line async iteration and a StringDecoder each cost more than
+ * parsing the lines (docs/performance.md, "Measurements behind choices in the code").
  * A line longer than `maxLineBytes` is not buffered: its start is kept, the rest counted and dropped until its end,
  * and it comes out as an `OversizeLine`. Memory holds one chunk plus at most `maxLineBytes` whatever the input.
  */
@@ -313,7 +352,7 @@ async function isJsonLines(path: string, maxLineBytes: number): Promise<boolean>
 
 async function readWhole(path: string): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const chunk of openText(path)) chunks.push(chunk as Buffer);
+    for await (const chunk of openText(path)) chunks.push(chunk);
     return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -3,6 +3,7 @@
  * correlation of the accepted events stage 1 would forward (`isNeededForCorrelation`, as functions/composition.ts
  * wires it in both forwarding modes), inline: the host-keyed hop is not needed in one process.
  */
+import { stat } from 'node:fs/promises';
 import type { CorrelationConfig } from '../../shared/correlate/config';
 import { Correlator } from '../../shared/correlate/Correlator';
 import type { Incident } from '../../shared/correlate/incident';
@@ -11,7 +12,7 @@ import type { HostStateStore } from '../../shared/ports/hostStateStore';
 import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import { emptyReport, mergeReports } from '../../shared/ingest/ingestBatch';
 import type { IngestLimits, IngestMessage, IngestReport } from '../../shared/ingest/ingestBatch';
-import { ingestInWorkers } from './parallelIngest';
+import { ingestInWorkers, workerThreadsFor } from './parallelIngest';
 import { PrefetchedBatches } from './PrefetchedBatches';
 import { listRecordingFiles, readRecordingBatches } from './recordingReader';
 import { ingestForReplay } from './replayIngest';
@@ -36,10 +37,17 @@ export interface ReplayOptions {
     /** Expire correlation state every this many events (bounds memory on long recordings). */
     expireEvery?: number;
     /**
-     * Threads that read and ingest the files (default 1: this thread). With more, each file is read by a worker
-     * thread and correlation, here, takes the batches in the same order as with one: the result is the same.
+     * Threads that read and ingest the files (default 1: this thread). With more, worker threads read them (whole
+     * files, or stripes of a file when there are fewer files than workers) and correlation, here, takes the batches
+     * in the same order as with one: the result is the same.
      */
     workers?: number;
+    /**
+     * Input (bytes on disk over all files) below which the replay reads on this thread whatever `workers` says: a
+     * worker is a fresh V8 isolate that loads its modules and warms its JIT, which costs more than it saves on a
+     * small input (docs/performance.md). Default `DEFAULT_PARALLEL_FROM_BYTES`; 0 always starts the workers.
+     */
+    parallelFromBytes?: number;
     /** Batches a worker may read ahead of correlation (default 256): bounds memory when a worker waits its turn. */
     workerCredit?: number;
 }
@@ -65,7 +73,7 @@ export interface ReplayResult {
 /**
  * The files with their batch streams, each stream started while the previous file is still being replayed, so its
  * first chunk is read and inflated (zlib runs on libuv's thread pool) by the time it is needed: without this the
- * replay sat idle at every file start, 4.5% of its time over the datasets folder in a CPU profile (2% with it).
+ * replay sits idle at every file start (docs/performance.md, "Measurements behind choices in the code").
  */
 function* withLookahead(
     files: readonly string[],
@@ -101,6 +109,15 @@ async function* ingestHere(
         for await (const batch of batches) yield [index, ingestForReplay(batch, limits, allowedSources)];
 }
 
+/** See `ReplayOptions.parallelFromBytes`. */
+export const DEFAULT_PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
+
+async function totalBytes(files: readonly string[]): Promise<number> {
+    let bytes = 0;
+    for (const file of files) bytes += (await stat(file)).size;
+    return bytes;
+}
+
 /** Replays the files (directories walked recursively) and returns the totals and the incidents. */
 export async function replayRecordings(options: ReplayOptions): Promise<ReplayResult> {
     let streamTimeMs = 0;
@@ -115,12 +132,13 @@ export async function replayRecordings(options: ReplayOptions): Promise<ReplayRe
         publishers: [new IncidentStorePublisher(options.incidentStore)],
     });
     const allowedSources: ReadonlySet<string> = new Set(options.config.allowedSourceImages);
-    // More threads than files would idle; one file or one thread is read here, without a worker's start-up cost.
-    const workers = Math.min(files.length, Math.max(1, Math.floor(options.workers ?? 1)));
-    const workerThreads = workers > 1 ? workers : 0;
+    const requested = Math.max(1, Math.floor(options.workers ?? 1));
+    const parallel =
+        requested > 1 && (await totalBytes(files)) >= (options.parallelFromBytes ?? DEFAULT_PARALLEL_FROM_BYTES);
+    const workerThreads = parallel ? workerThreadsFor(files.length, requested) : 0;
     const ingested =
         workerThreads > 0
-            ? ingestInWorkers(files, workers, {
+            ? ingestInWorkers(files, requested, {
                   batchSize: options.batchSize,
                   limits: options.limits,
                   allowedSources: [...allowedSources],

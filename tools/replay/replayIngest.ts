@@ -1,7 +1,7 @@
 /**
  * @module Stage 1 of a replay for one batch, the part that runs wherever the file is read (the main thread or a
  * worker): ingestion, then the filter stage 1 applies before forwarding. What it returns is all correlation needs,
- * so a worker sends little back (on the datasets folder, 2% of the events are needed).
+ * so a worker sends little back (most events are not needed: docs/performance.md).
  */
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
 import type { DeadLetter } from '../../shared/ingest/deadLetter';

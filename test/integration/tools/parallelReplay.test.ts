@@ -3,7 +3,7 @@
  * file order, so the report, the incidents and the dead letters are those of one thread, whatever the number of
  * workers and however far each may read ahead.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -20,12 +20,13 @@ const FEEDS = resolve(__dirname, '../../fixtures/feeds');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-parallel-'));
 
 /** The run as a text: report, incidents (ordered by first sighting) and dead letters without their wall-clock stamp. */
-async function replayText(paths: string[], workers: number, workerCredit?: number) {
+async function replayText(paths: string[], workers: number, workerCredit?: number, parallelFromBytes = 0) {
     const deadLetters = new InMemoryDeadLetterStore();
     const result = await replayRecordings({
         paths,
         batchSize: 16,
         workers,
+        parallelFromBytes, // these inputs are small: start the workers anyway
         ...(workerCredit !== undefined && { workerCredit }),
         limits: DEFAULT_INGEST_LIMITS,
         config: DEFAULT_CORRELATION_CONFIG,
@@ -70,7 +71,35 @@ describe('replay --workers', () => {
         }
     }, 120_000);
 
-    it('one file, or one worker asked for, is read on this thread without starting a worker', async () => {
-        expect((await replayText([resolve(FEEDS, 'flat.jsonl')], 4)).workerThreads).toBe(0);
+    it('cuts one file into stripes, one per worker, with the result of one thread', async () => {
+        // One file of many batches, with a line over the limit and bad lines in it, cut off mid-stream: the stripes
+        // must agree on batch boundaries, sequence numbers and where the file breaks.
+        const flat = readFileSync(resolve(FEEDS, 'flat.jsonl'), 'utf8').trim();
+        const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? `{"broken": ${i}` : flat));
+        lines.splice(150, 0, `{"CommandLine":"${'x'.repeat(DEFAULT_INGEST_LIMITS.maxMessageBytes)}"}`);
+        const whole = gzipSync(lines.join('\n'));
+        const file = join(dir, 'one-large.jsonl.gz');
+        writeFileSync(file, whole.subarray(0, whole.length - 40)); // the gzip stream stops early
+
+        const one = await replayText([file], 1);
+        expect(one.workerThreads).toBe(0);
+        expect(JSON.parse(one.text)).toMatchObject({
+            report: { rejectedByReason: { 'too-large': 1, 'truncated-gzip': 1 } },
+        });
+        for (const [workers, credit] of [
+            [2, undefined],
+            [3, 1],
+        ] as const) {
+            const striped = await replayText([file], workers, credit);
+            expect(striped.workerThreads).toBe(workers);
+            expect(striped.text).toBe(one.text);
+        }
+    }, 120_000);
+
+    it('reads a small input, or with one worker asked for, on this thread without starting a worker', async () => {
+        const flat = resolve(FEEDS, 'flat.jsonl');
+        expect((await replayText([flat], 4, undefined, statSync(flat).size + 1)).workerThreads).toBe(0);
+        expect((await replayText([FEEDS, dir], 1)).workerThreads).toBe(0);
+        expect((await replayText([flat], 4, undefined, statSync(flat).size)).workerThreads).toBe(4);
     });
 });

@@ -4,13 +4,14 @@
  * terminal, and every command explains itself (`--help`, a bad option named with the reason).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../../tools/cli/hollowtrace';
 import { REPLAY_EXIT, parseReplayArgs, runReplay } from '../../../../tools/cli/replayCommand';
 import { escapeForTerminal } from '../../../../tools/cli/terminalText';
+import { DEFAULT_PARALLEL_FROM_BYTES } from '../../../../tools/replay/replay';
 import { canMakeFifo, makeFifo } from '../../../support/fifo';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -161,10 +162,15 @@ describe('help and bad options', () => {
         }
     });
 
-    it('--workers defaults to the number of cores', () => {
-        const options = parseReplayArgs(['x.jsonl']);
-        expect(options).toMatchObject({ paths: ['x.jsonl'], workers: expect.any(Number) as number });
-        expect((options as { workers: number }).workers).toBeGreaterThanOrEqual(1);
-        expect(parseReplayArgs(['--workers', '3', 'x.jsonl'])).toMatchObject({ workers: 3 });
+    it('--workers defaults to the number of cores for a large enough input, and is taken as asked when given', () => {
+        expect(parseReplayArgs(['x.jsonl'])).toEqual({
+            paths: ['x.jsonl'],
+            json: false,
+            store: 'memory',
+            batchSize: 256,
+            workers: availableParallelism(),
+            parallelFromBytes: DEFAULT_PARALLEL_FROM_BYTES,
+        });
+        expect(parseReplayArgs(['--workers', '3', 'x.jsonl'])).toMatchObject({ workers: 3, parallelFromBytes: 0 });
     });
 });

@@ -1,7 +1,7 @@
 /** Reading recordings from disk: every supported file form, streamed in batches with coordinates. */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,33 @@ describe('recording reader', () => {
             { body: '{"a":3}', partitionId: '4', sequenceNumber: 2 },
             { body: '{"a":"\u00e9\u00ae"}', partitionId: '4', sequenceNumber: 3 },
         ]);
+    });
+
+    it('a cut-off gzip gives the same messages before its failure, however slowly they are read', async () => {
+        // Its tail inflates to more than one 1 MiB chunk (a long line of one character), so when the stream fails, it
+        // still holds inflated chunks that a slow reader has not taken yet.
+        const line = readFileSync(resolve(__dirname, '../../../fixtures/feeds/flat.jsonl'), 'utf8').trim();
+        const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? `{"broken": ${i}` : line));
+        lines.splice(150, 0, `{"CommandLine":"${'x'.repeat(1 << 20)}"}`);
+        const whole = gzipSync(lines.join('\n'));
+        const cut = join(dir, 'cut.jsonl.gz');
+        writeFileSync(cut, whole.subarray(0, whole.length - 40));
+        const read = async (pause: number) => {
+            const bodies: unknown[] = [];
+            for await (const batch of readRecordingBatches(cut, 16, '0')) {
+                if (pause > 0) await new Promise((wake) => setTimeout(wake, pause));
+                bodies.push(...batch.map((message) => message.unreadableReason ?? message.body));
+            }
+            return bodies;
+        };
+        const fast = await read(0);
+        expect(fast.at(-1)).toBe('truncated-gzip');
+        const written = lines
+            .join('\n')
+            .split('\n')
+            .filter((text) => text.trim() !== '');
+        expect(fast.length).toBeGreaterThan(written.length * 0.99); // all but the lines the cut took, and the failure
+        for (const pause of [2, 20]) expect(await read(pause)).toEqual(fast);
     });
 
     it('a line split across read chunks arrives whole (multi-byte characters included)', async () => {
