@@ -27,6 +27,7 @@ import {
     decodeTableKey,
     errorCode,
     groupForTransactions,
+    MAX_ENTITIES_PER_PAGE,
     statusOf,
     toStorageError,
 } from './tableSupport';
@@ -43,9 +44,6 @@ const BUCKETS = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString
 
 /** Writes and deletes go this many requests at a time. */
 const WRITE_CONCURRENCY = 8;
-
-/** Most entities the service returns per query page. */
-const MAX_PAGE_SIZE = 1000;
 
 /** Stored shape of a letter. Numbers are written as Double: Int64 would come back as BigInt. */
 type DeadLetterEntity = TableEntity<Record<string, unknown>>;
@@ -204,7 +202,7 @@ export class TableDeadLetterStore extends TableStore implements DeadLetterStore 
                         queryOptions: { filter, ...(keysOnly && { select: ['PartitionKey', 'RowKey', 'rawChars'] }) },
                     })
                     .byPage({
-                        maxPageSize: Math.min(count - rows.length, MAX_PAGE_SIZE),
+                        maxPageSize: Math.min(count - rows.length, MAX_ENTITIES_PER_PAGE),
                         ...(continuationToken !== undefined && { continuationToken }),
                     });
                 const next = await pages.next();

@@ -20,6 +20,7 @@ import {
     groupForTransactions,
     hostPartitionKey,
     joinJson,
+    MAX_ENTITIES_PER_PAGE,
     sanitize,
     splitJson,
     statusOf,
@@ -29,9 +30,6 @@ import { TableStore } from './TableStore';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;
-
-/** Page size of partition scans: the service returns at most 1,000 entities per page (Query Entities, "$top"). */
-const SCAN_PAGE_SIZE = 1000;
 
 /** Stored shape of a record: `kind`, `parts` and `v0..v{parts-1}` (the record JSON). */
 type StateEntity = TableEntity<Record<string, unknown>>;
@@ -60,7 +58,7 @@ export class TableHostStateStore extends TableStore implements HostStateStore {
         const partitionKey = hostPartitionKey(host);
         const pages = this.client
             .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })
-            .byPage({ maxPageSize: SCAN_PAGE_SIZE });
+            .byPage({ maxPageSize: MAX_ENTITIES_PER_PAGE });
         try {
             for await (const page of pages) {
                 for (const entity of page) {
@@ -132,7 +130,7 @@ export class TableHostStateStore extends TableStore implements HostStateStore {
         const hosts: string[] = [];
         const pages = this.client
             .listEntities({ queryOptions: { filter: clauses.join(' and '), select: ['PartitionKey'] } })
-            .byPage({ maxPageSize: Math.min(limit, SCAN_PAGE_SIZE) });
+            .byPage({ maxPageSize: Math.min(limit, MAX_ENTITIES_PER_PAGE) });
         try {
             for await (const page of pages) {
                 for (const entity of page) hosts.push(decodeTableKey(entity.partitionKey ?? ''));

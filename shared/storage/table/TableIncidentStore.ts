@@ -26,6 +26,7 @@ import {
     errorCode,
     hostPartitionKey,
     joinJson,
+    MAX_ENTITIES_PER_PAGE,
     splitJson,
     statusOf,
     toStorageError,
@@ -34,8 +35,6 @@ import { TableStore } from './TableStore';
 
 /** Page size when the caller gives none (the port's default). */
 const DEFAULT_LIMIT = 100;
-/** The service returns at most 1,000 entities per query page (learn.microsoft.com "Query Entities", `$top`). */
-const MAX_LIMIT = 1000;
 /** Read-compare-write rounds per incident before giving up on a racing writer. */
 const MAX_UPSERT_ATTEMPTS = 5;
 
@@ -146,7 +145,7 @@ export class TableIncidentStore extends TableStore implements IncidentStore {
     }
 
     async query(query: IncidentQuery): Promise<IncidentPage> {
-        const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)));
+        const limit = Math.min(MAX_ENTITIES_PER_PAGE, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)));
         let continuationToken = query.continuationToken !== undefined ? toSdkToken(query.continuationToken) : undefined;
         // No incident host holds a lone surrogate (it could not have been stored), and the SDK cannot encode one.
         if (query.host !== undefined && !isWellFormedText(query.host)) return { incidents: [] };
