@@ -1,7 +1,7 @@
 /**
  * @module What every Azure Table Storage adapter in this folder shares: building a client, creating its table, the
- * query page size, escaping keys, the limits of entity group transactions, splitting JSON over string properties, and turning SDK
- * and socket failures into `StorageUnavailableError` without leaking secrets.
+ * query page size, escaping keys, the limits of entity group transactions, splitting JSON over string properties,
+ * and turning SDK and socket failures into `StorageUnavailableError` without leaking secrets.
 
  */
 import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
