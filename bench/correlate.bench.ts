@@ -84,13 +84,8 @@ class CountingStore implements HostStateStore {
         this.loads++;
         return this.inner.load(host);
     }
-    async save(
-        host: string,
-        loaded: LoadedHostState,
-        changed: ReadonlySet<string>,
-        removed: ReadonlySet<string>,
-    ): Promise<SaveStats> {
-        const stats = await this.inner.save(host, loaded, changed, removed);
+    async save(...args: Parameters<HostStateStore['save']>): Promise<SaveStats> {
+        const stats = await this.inner.save(...args);
         this.writes += stats.transactions;
         return stats;
     }

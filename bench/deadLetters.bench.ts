@@ -9,8 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { TableClient } from '@azure/data-tables';
 import { startLocalAzuriteTable } from '../tools/local/localAzurite';
+import { countEntitiesRead } from '../tools/local/tableReadCounter';
 import { projectRoot } from './projectRoot';
 import type { DeadLetter } from '../shared/ingest/deadLetter';
 import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterStore';
@@ -34,23 +34,6 @@ function letter(n: number): DeadLetter {
         recordIndex: 0,
         rejectedAt: '2026-11-25T12:00:00.000Z',
     };
-}
-
-/** Counts the entities in the service's query responses to `client`. */
-function countEntities(client: TableClient): { read: number } {
-    const counter = { read: 0 };
-    client.pipeline.addPolicy({
-        name: 'countEntities',
-        sendRequest: async (request, next) => {
-            const response = await next(request);
-            if (request.method === 'GET' && response.status === 200 && response.bodyAsText) {
-                const body = JSON.parse(response.bodyAsText) as { value?: unknown[] };
-                if (Array.isArray(body.value)) counter.read += body.value.length;
-            }
-            return response;
-        },
-    });
-    return counter;
 }
 
 function median(values: number[]): number {
@@ -84,7 +67,7 @@ async function main(): Promise<void> {
                 azurite.connectionString,
                 `benchdeadletters${String(count)}${Date.now().toString(36)}`,
             );
-            const counter = countEntities(client);
+            const counter = countEntitiesRead(client);
             const store = await TableDeadLetterStore.create(client);
             await store.putMany(Array.from({ length: count }, (_, n) => letter(n)));
 

@@ -15,7 +15,7 @@ import { createLogsIngestionClient, SentinelIncidentPublisher } from '../shared/
 import { DEFAULT_CORRELATION_CONFIG } from '../shared/correlate/config';
 import { Correlator } from '../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../shared/correlate/facts';
-import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM } from '../shared/delivery/incidentRow';
+import { INCIDENT_STREAM } from '../shared/delivery/incidentRow';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../shared/ingest/ingestBatch';
 import { InMemoryHostStateStore } from '../shared/ports/InMemoryHostStateStore';
 import { InMemoryIncidentStore } from '../shared/ports/InMemoryIncidentStore';
@@ -28,7 +28,8 @@ import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
 import type { SysmonEvent } from '../shared/sysmon/types';
 import { startLocalAzuriteTable } from '../tools/local/localAzurite';
-import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from '../tools/local/logsIngestionStandIn';
+import { hasOpenssl, standInCredential } from '../tools/local/logsIngestionStandIn';
+import { startIncidentStreamStandIn } from '../tools/local/incidentStreamStandIn';
 import { simulateFleet } from '../tools/simulate/simulate';
 import { projectRoot } from './projectRoot';
 
@@ -171,10 +172,7 @@ async function main(): Promise<void> {
     console.log(
         `Simulated fleet: ${FLEET.hosts} hosts, ${FLEET.eventsPerSecond} events/s each for ${FLEET.durationSeconds} s, ${FLEET.attacks} attacks (seed ${FLEET.seed}); ${batches.reduce((n, b) => n + b.length, 0)} events reach stage 2.`,
     );
-    const standIn = await startLogsIngestionStandIn({
-        dcrImmutableId: DCR,
-        streams: { [INCIDENT_STREAM]: INCIDENT_ROW_COLUMNS.map((c) => c.name) },
-    });
+    const standIn = await startIncidentStreamStandIn(DCR);
     const azurite = await startLocalAzuriteTable();
     try {
         const endpoint = { url: standIn.endpoint, ca: standIn.ca };

@@ -9,7 +9,7 @@ import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
 import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
-import { runEventHubBatch } from './support/eventHubBatch';
+import { EVENT_HUB_RETRY, runEventHubBatch } from './support/eventHubBatch';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
@@ -21,7 +21,7 @@ export function correlateHollowingWith(
             messages,
             context,
             dependencies,
-            (batch, deps) => processCorrelationBatch(batch, deps, now()),
+            processCorrelationBatch,
             now,
         );
         if (outcome === undefined) return;
@@ -48,12 +48,7 @@ if (correlationRunsOnEventHub())
         eventHubName: '%CORRELATION_EVENTHUB_NAME%',
         consumerGroup: '%CORRELATION_EVENTHUB_CONSUMER_GROUP%',
         cardinality: 'many',
-        // Retried whole on storage failures or lasting ETag conflicts; bounded, under a minute apart (the partition waits).
-        retry: {
-            strategy: 'exponentialBackoff',
-            maxRetryCount: 5,
-            minimumInterval: { seconds: 5 },
-            maximumInterval: { seconds: 60 },
-        },
+        // Retried whole on storage failures or lasting ETag conflicts.
+        retry: EVENT_HUB_RETRY,
         handler: correlateHollowing,
     });

@@ -9,7 +9,7 @@ import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processIngestBatch } from '../shared/ingest/ingestService';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
 import { getIngestDependencies } from './composition';
-import { runEventHubBatch } from './support/eventHubBatch';
+import { EVENT_HUB_RETRY, runEventHubBatch } from './support/eventHubBatch';
 
 /** Builds the handler around a dependency source; tests pass their own (Azurite, in-memory forwarder). */
 export function ingestSysmonEventsWith(
@@ -17,14 +17,7 @@ export function ingestSysmonEventsWith(
     now: () => Date = () => new Date(),
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const outcome = await runEventHubBatch(
-            'ingest',
-            messages,
-            context,
-            dependencies,
-            (batch, deps) => processIngestBatch(batch, deps, now()),
-            now,
-        );
+        const outcome = await runEventHubBatch('ingest', messages, context, dependencies, processIngestBatch, now);
         if (outcome === undefined) return;
         const { report } = outcome;
         const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;
@@ -45,13 +38,6 @@ app.eventHub('ingestSysmonEvents', {
     // Strings, not host-parsed JSON: raw event XML and NXLog lines are not JSON, and binding them as objects
     // fails on the host (azure-functions-nodejs-library#187, #340; docs/architecture.md). The core parses JSON itself and rejects what is broken.
     ...({ dataType: 'string' } as object),
-    // Whole-batch retries only for infrastructure failures (bad events never throw). Bounded and under a minute
-    // apart: while retrying, the partition is paused (learn.microsoft.com, "Azure Functions error handling and retries").
-    retry: {
-        strategy: 'exponentialBackoff',
-        maxRetryCount: 5,
-        minimumInterval: { seconds: 5 },
-        maximumInterval: { seconds: 60 },
-    },
+    retry: EVENT_HUB_RETRY,
     handler: ingestSysmonEvents,
 });

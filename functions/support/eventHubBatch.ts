@@ -3,13 +3,25 @@
  * failure to shared/ingest/parkFailedBatch (rethrown while the host will retry it, parked once its retries are spent).
  * Not a function itself (not matched by `main`).
  */
-import type { InvocationContext } from '@azure/functions';
+import type { InvocationContext, RetryOptions } from '@azure/functions';
 import type { IngestMessage } from '../../shared/ingest/ingestBatch';
 import { parkFailedBatch } from '../../shared/ingest/parkFailedBatch';
 import type { BatchStage } from '../../shared/ingest/parkFailedBatch';
 import { withTriggerCoordinates } from '../../shared/ingest/triggerMetadata';
 import type { DeadLetterStore } from '../../shared/ports/deadLetterStore';
 import type { Telemetry } from '../../shared/ports/telemetry';
+
+/**
+ * The retry policy of both Event Hub triggers: whole batches are retried only for infrastructure failures (bad events
+ * never throw), bounded and under a minute apart, because the partition waits while a batch is retried
+ * (learn.microsoft.com, "Azure Functions error handling and retries"). On the last attempt the batch is parked.
+ */
+export const EVENT_HUB_RETRY: RetryOptions = {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 5,
+    minimumInterval: { seconds: 5 },
+    maximumInterval: { seconds: 60 },
+};
 
 /** What parking a failed batch needs from a stage's dependencies. */
 export interface ParkingDependencies {
@@ -23,14 +35,14 @@ export async function runEventHubBatch<Dependencies extends ParkingDependencies,
     messages: unknown,
     context: InvocationContext,
     dependencies: () => Promise<Dependencies>,
-    process: (batch: IngestMessage[], dependencies: Dependencies) => Promise<Outcome>,
+    process: (batch: IngestMessage[], dependencies: Dependencies, now: Date) => Promise<Outcome>,
     now: () => Date,
 ): Promise<Outcome | undefined> {
     const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
     let deps: Dependencies | undefined;
     try {
         deps = await dependencies();
-        return await process(batch, deps);
+        return await process(batch, deps, now());
     } catch (error) {
         await parkFailedBatch({
             stage,

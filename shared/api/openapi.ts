@@ -5,13 +5,27 @@
  */
 import { MAX_DEAD_LETTERS_LISTED } from './deadLetterQuery';
 
+type Scalar = 'string' | 'integer' | 'boolean' | 'date-time' | 'date';
+
+/** Schemas of plain-valued properties, in the order given; dates are strings with a format in OpenAPI 2.0. */
+function scalars(types: Record<string, Scalar>): Record<string, { type: string; format?: string }> {
+    return Object.fromEntries(
+        Object.entries(types).map(([name, type]) => [
+            name,
+            type === 'date-time' || type === 'date' ? { type: 'string', format: type } : { type },
+        ]),
+    );
+}
+
+/** A `$ref` to one of the document's definitions. */
+function ref(definition: 'Incident' | 'ProcessSummary' | 'Signal' | 'Problem' | 'DeadLetter'): { $ref: string } {
+    return { $ref: `#/definitions/${definition}` };
+}
+
 const processSummary = {
     type: 'object',
     properties: {
-        image: { type: 'string' },
-        processGuid: { type: 'string' },
-        processId: { type: 'integer' },
-        commandLine: { type: 'string' },
+        ...scalars({ image: 'string', processGuid: 'string', processId: 'integer', commandLine: 'string' }),
         creationTime: {
             type: 'string',
             format: 'date-time',
@@ -42,14 +56,13 @@ const incident = {
         techniqueName: { type: 'string' },
         score: { type: 'integer', minimum: 0, maximum: 100 },
         severity: { type: 'string', enum: ['High', 'Medium', 'Low'] },
-        injector: { $ref: '#/definitions/ProcessSummary' },
-        target: { $ref: '#/definitions/ProcessSummary' },
-        firstSeen: { type: 'string', format: 'date-time' },
-        lastSeen: { type: 'string', format: 'date-time' },
-        signals: { type: 'array', items: { $ref: '#/definitions/Signal' } },
+        injector: ref('ProcessSummary'),
+        target: ref('ProcessSummary'),
+        ...scalars({ firstSeen: 'date-time', lastSeen: 'date-time' }),
+        signals: { type: 'array', items: ref('Signal') },
         contributions: {
             type: 'array',
-            items: { type: 'object', properties: { signal: { type: 'string' }, points: { type: 'integer' } } },
+            items: { type: 'object', properties: scalars({ signal: 'string', points: 'integer' }) },
         },
         explanation: { type: 'string' },
         notes: {
@@ -57,16 +70,12 @@ const incident = {
             items: { type: 'string' },
             description: 'What the incident says besides its signals, e.g. an image name corrected across events',
         },
-        createdAt: { type: 'string', format: 'date-time' },
-        updatedAt: { type: 'string', format: 'date-time' },
+        ...scalars({ createdAt: 'date-time', updatedAt: 'date-time' }),
         afterExpiry: {
             type: 'object',
             description:
                 'Present when an earlier chain on this target expired before this evidence arrived (see explanation)',
-            properties: {
-                expiredAt: { type: 'string', format: 'date-time' },
-                previousVersion: { type: 'integer' },
-            },
+            properties: scalars({ expiredAt: 'date-time', previousVersion: 'integer' }),
         },
     },
 };
@@ -74,17 +83,19 @@ const incident = {
 const signal = {
     type: 'object',
     properties: {
-        name: { type: 'string' },
-        eventId: { type: 'integer' },
-        recordId: { type: 'integer' },
-        time: { type: 'string', format: 'date-time' },
-        detail: { type: 'string' },
-        points: { type: 'integer' },
-        grantedAccess: { type: 'integer' },
+        ...scalars({
+            name: 'string',
+            eventId: 'integer',
+            recordId: 'integer',
+            time: 'date-time',
+            detail: 'string',
+            points: 'integer',
+            grantedAccess: 'integer',
+        }),
         access: {
             type: 'object',
             properties: {
-                mask: { type: 'string' },
+                ...scalars({ mask: 'string' }),
                 rights: { type: 'array', items: { type: 'string' } },
                 capabilities: { type: 'array', items: { type: 'string' } },
             },
@@ -106,54 +117,84 @@ const deadLetter = {
         'rejectedAt',
     ],
     properties: {
-        id: { type: 'string' },
-        reason: { type: 'string' },
-        detail: { type: 'string' },
-        raw: { type: 'string' },
-        rawTruncated: { type: 'boolean' },
-        rawBytes: { type: 'integer' },
-        partitionId: { type: 'string' },
-        sequenceNumber: { type: 'integer' },
-        offset: { type: 'string' },
-        enqueuedTime: { type: 'string', format: 'date-time' },
+        ...scalars({
+            id: 'string',
+            reason: 'string',
+            detail: 'string',
+            raw: 'string',
+            rawTruncated: 'boolean',
+            rawBytes: 'integer',
+            partitionId: 'string',
+            sequenceNumber: 'integer',
+            offset: 'string',
+            enqueuedTime: 'date-time',
+        }),
         stage: {
             type: 'string',
             enum: ['ingest', 'correlate'],
             description: 'Parked batches (reason retries-exhausted): the stage whose retries ran out',
         },
-        messageIndex: { type: 'integer' },
-        recordIndex: { type: 'integer' },
-        rejectedAt: { type: 'string', format: 'date-time' },
+        ...scalars({ messageIndex: 'integer', recordIndex: 'integer', rejectedAt: 'date-time' }),
     },
 };
 
-const afterParameter = {
-    name: 'after',
-    in: 'query',
-    type: 'string',
-    required: false,
-    description: 'The next value of the previous answer',
-};
+/** The query parameters that select dead letters, shared by listing and reprocessing. */
+function deadLetterSelection(sinceDayDescription: string, reasonDescription?: string): Record<string, unknown>[] {
+    return [
+        {
+            name: 'sinceDay',
+            in: 'query',
+            type: 'string',
+            format: 'date',
+            required: false,
+            description: sinceDayDescription,
+        },
+        {
+            name: 'reason',
+            in: 'query',
+            type: 'string',
+            pattern: '^[a-z0-9-]{1,64}$',
+            required: false,
+            ...(reasonDescription === undefined ? {} : { description: reasonDescription }),
+        },
+        {
+            name: 'limit',
+            in: 'query',
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_DEAD_LETTERS_LISTED,
+            required: false,
+            description: 'Default 50',
+        },
+        {
+            name: 'after',
+            in: 'query',
+            type: 'string',
+            required: false,
+            description: 'The next value of the previous answer',
+        },
+    ];
+}
 
 const problem = {
     type: 'object',
     required: ['status', 'code', 'detail'],
-    properties: {
-        type: { type: 'string' },
-        title: { type: 'string' },
-        status: { type: 'integer' },
-        code: { type: 'string' },
-        detail: { type: 'string' },
-        field: { type: 'string' },
-    },
+    properties: scalars({
+        type: 'string',
+        title: 'string',
+        status: 'integer',
+        code: 'string',
+        detail: 'string',
+        field: 'string',
+    }),
 };
 
 const errors = {
     '400': {
         description: 'Invalid request (application/problem+json naming the code and the field)',
-        schema: { $ref: '#/definitions/Problem' },
+        schema: ref('Problem'),
     },
-    '503': { description: 'Storage unavailable; retry', schema: { $ref: '#/definitions/Problem' } },
+    '503': { description: 'Storage unavailable; retry', schema: ref('Problem') },
 };
 
 /** Builds the document; `host` and `basePath` describe where the API is served. */
@@ -202,7 +243,7 @@ export function openApiDocument(
                                 type: 'object',
                                 properties: {
                                     incidentArmId: { type: 'string' },
-                                    matched: { type: 'array', items: { $ref: '#/definitions/Incident' } },
+                                    matched: { type: 'array', items: ref('Incident') },
                                     comment: {
                                         type: 'object',
                                         properties: { html: { type: 'string' }, markdown: { type: 'string' } },
@@ -212,7 +253,7 @@ export function openApiDocument(
                                 },
                             },
                         },
-                        '413': { description: 'Body too large', schema: { $ref: '#/definitions/Problem' } },
+                        '413': { description: 'Body too large', schema: ref('Problem') },
                         ...errors,
                     },
                 },
@@ -255,7 +296,7 @@ export function openApiDocument(
                             schema: {
                                 type: 'object',
                                 properties: {
-                                    incidents: { type: 'array', items: { $ref: '#/definitions/Incident' } },
+                                    incidents: { type: 'array', items: ref('Incident') },
                                     continuationToken: { type: 'string' },
                                 },
                             },
@@ -270,8 +311,8 @@ export function openApiDocument(
                     summary: 'Get one incident',
                     parameters: [{ name: 'id', in: 'path', type: 'string', required: true }],
                     responses: {
-                        '200': { description: 'The incident', schema: { $ref: '#/definitions/Incident' } },
-                        '404': { description: 'Unknown id', schema: { $ref: '#/definitions/Problem' } },
+                        '200': { description: 'The incident', schema: ref('Incident') },
+                        '404': { description: 'Unknown id', schema: ref('Problem') },
                         ...errors,
                     },
                 },
@@ -282,42 +323,18 @@ export function openApiDocument(
                     summary: 'List rejected inputs',
                     description:
                         'Inputs stage 1 or stage 2 rejected, with reason, detail, raw text (at most 30,000 characters) and Event Hub coordinates; newest day first.',
-                    parameters: [
-                        {
-                            name: 'sinceDay',
-                            in: 'query',
-                            type: 'string',
-                            format: 'date',
-                            required: false,
-                            description: 'UTC day (enqueued, else rejected) to list from; default: the last 7 days',
-                        },
-                        {
-                            name: 'reason',
-                            in: 'query',
-                            type: 'string',
-                            pattern: '^[a-z0-9-]{1,64}$',
-                            required: false,
-                            description: 'Only this reason code, e.g. malformed-xml',
-                        },
-                        {
-                            name: 'limit',
-                            in: 'query',
-                            type: 'integer',
-                            minimum: 1,
-                            maximum: MAX_DEAD_LETTERS_LISTED,
-                            required: false,
-                            description: 'Default 50',
-                        },
-                        afterParameter,
-                    ],
+                    parameters: deadLetterSelection(
+                        'UTC day (enqueued, else rejected) to list from; default: the last 7 days',
+                        'Only this reason code, e.g. malformed-xml',
+                    ),
                     responses: {
                         '200': {
                             description: 'Dead letters, newest day first',
                             schema: {
                                 type: 'object',
                                 properties: {
-                                    sinceDay: { type: 'string', format: 'date' },
-                                    deadLetters: { type: 'array', items: { $ref: '#/definitions/DeadLetter' } },
+                                    ...scalars({ sinceDay: 'date' }),
+                                    deadLetters: { type: 'array', items: ref('DeadLetter') },
                                     next: {
                                         type: 'string',
                                         description:
@@ -336,44 +353,26 @@ export function openApiDocument(
                     summary: 'Run rejected inputs through ingestion again',
                     description:
                         'After a limit was raised or an upgrade: reads the selected letters again; what now reads is forwarded to correlation and its letter deleted, what is still rejected is written back with its new reason. Letters whose raw text was cut or is base64 are kept and listed in skipped. Call again with after = next while next is not null.',
-                    parameters: [
-                        {
-                            name: 'sinceDay',
-                            in: 'query',
-                            type: 'string',
-                            format: 'date',
-                            required: false,
-                            description: 'UTC day to start from; default: the last 7 days',
-                        },
-                        { name: 'reason', in: 'query', type: 'string', pattern: '^[a-z0-9-]{1,64}$', required: false },
-                        {
-                            name: 'limit',
-                            in: 'query',
-                            type: 'integer',
-                            minimum: 1,
-                            maximum: MAX_DEAD_LETTERS_LISTED,
-                            required: false,
-                            description: 'Default 50',
-                        },
-                        afterParameter,
-                    ],
+                    parameters: deadLetterSelection('UTC day to start from; default: the last 7 days'),
                     responses: {
                         '200': {
                             description: 'What became of the letters',
                             schema: {
                                 type: 'object',
                                 properties: {
-                                    sinceDay: { type: 'string', format: 'date' },
-                                    limit: { type: 'integer' },
-                                    examined: { type: 'integer' },
-                                    resolved: { type: 'integer' },
-                                    stillRejected: { type: 'integer' },
-                                    forwarded: { type: 'integer' },
+                                    ...scalars({
+                                        sinceDay: 'date',
+                                        limit: 'integer',
+                                        examined: 'integer',
+                                        resolved: 'integer',
+                                        stillRejected: 'integer',
+                                        forwarded: 'integer',
+                                    }),
                                     skipped: {
                                         type: 'array',
                                         items: {
                                             type: 'object',
-                                            properties: { id: { type: 'string' }, why: { type: 'string' } },
+                                            properties: scalars({ id: 'string', why: 'string' }),
                                         },
                                     },
                                     next: { type: 'string', description: 'Pass as after to go on; null when done' },
@@ -394,18 +393,14 @@ export function openApiDocument(
                             description: 'Healthy',
                             schema: {
                                 type: 'object',
-                                properties: {
-                                    status: { type: 'string' },
-                                    storage: { type: 'string' },
-                                    latencyMs: { type: 'integer' },
-                                },
+                                properties: scalars({ status: 'string', storage: 'string', latencyMs: 'integer' }),
                             },
                         },
                         '503': {
                             description: 'Storage unavailable',
                             schema: {
                                 type: 'object',
-                                properties: { status: { type: 'string' }, storage: { type: 'string' } },
+                                properties: scalars({ status: 'string', storage: 'string' }),
                             },
                         },
                     },

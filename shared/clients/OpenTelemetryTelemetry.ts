@@ -24,6 +24,20 @@ const SEVERITY: Record<EventSeverity, { number: SeverityNumber; text: string }> 
     error: { number: SeverityNumber.ERROR, text: 'ERROR' },
 };
 
+/** The instrument kept under `name`, created on first use (once per instrument, not per recording). */
+function createdOnce<Name, Instrument>(
+    instruments: Map<Name, Instrument>,
+    name: Name,
+    create: () => Instrument,
+): Instrument {
+    let instrument = instruments.get(name);
+    if (instrument === undefined) {
+        instrument = create();
+        instruments.set(name, instrument);
+    }
+    return instrument;
+}
+
 export class OpenTelemetryTelemetry implements Telemetry {
     private readonly counters = new Map<CounterName, Counter>();
     private readonly histograms = new Map<HistogramName, Histogram>();
@@ -36,23 +50,16 @@ export class OpenTelemetryTelemetry implements Telemetry {
 
     count(counter: CounterName, value: number, attributes: TelemetryAttributes = {}): void {
         if (value <= 0) return;
-        let instrument = this.counters.get(counter);
-        if (!instrument) {
-            const { name, unit, description } = COUNTERS[counter];
-            instrument = this.meter.createCounter(name, { unit, description });
-            this.counters.set(counter, instrument);
-        }
-        instrument.add(value, attributes);
+        const { name, ...options } = COUNTERS[counter];
+        createdOnce(this.counters, counter, () => this.meter.createCounter(name, options)).add(value, attributes);
     }
 
     observe(histogram: HistogramName, value: number, attributes: TelemetryAttributes = {}): void {
-        let instrument = this.histograms.get(histogram);
-        if (!instrument) {
-            const { name, unit, description } = HISTOGRAMS[histogram];
-            instrument = this.meter.createHistogram(name, { unit, description });
-            this.histograms.set(histogram, instrument);
-        }
-        instrument.record(value, attributes);
+        const { name, ...options } = HISTOGRAMS[histogram];
+        createdOnce(this.histograms, histogram, () => this.meter.createHistogram(name, options)).record(
+            value,
+            attributes,
+        );
     }
 
     event(name: EventName, severity: EventSeverity, attributes: EventAttributes): void {

@@ -184,6 +184,10 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     const facts = evidence.access;
     const who = context.nameOf(event.sourceProcessGuid, event.sourceImage);
     const mask = describeMask(event.grantedAccess);
+    // Every signal of an access is the doing of its source process.
+    const bySource = (name: SignalName, detail: string): SignalHit => hit(name, ref, detail, event.sourceProcessGuid);
+    const fromUserWritableModule = (): SignalHit =>
+        bySource('access-from-user-writable-module', `the request came from ${facts.originModule ?? ''}`);
     const target = context.target;
     const isCreator = target?.parentGuid !== undefined && target.parentGuid === event.sourceProcessGuid;
     const atCreation =
@@ -203,90 +207,51 @@ function signalsOf(evidence: Evidence, context: Context): SignalHit[] {
     // Sigma's BOF rule: exactly these masks with the three-frame stack.
     if (facts.bofPattern === true && (event.grantedAccess === 0x1028 || event.grantedAccess === 0x1fffff)) {
         hits.push(
-            hit(
+            bySource(
                 'access-bof-injection-pattern',
-                ref,
                 `${who} opened it (${mask}) from a three-frame ntdll/KERNELBASE/unbacked stack`,
-                event.sourceProcessGuid,
             ),
         );
     }
     if (facts.directSyscall && facts.codeRights) {
         hits.push(
-            hit(
-                'access-direct-syscall',
-                ref,
-                `${who} opened it (${mask}) with a system call issued outside ntdll`,
-                event.sourceProcessGuid,
-            ),
+            bySource('access-direct-syscall', `${who} opened it (${mask}) with a system call issued outside ntdll`),
         );
     }
     if (isCreator) {
         if (unbackedNotManaged && facts.codeRights) {
             hits.push(
-                hit(
+                bySource(
                     'creator-access-from-unbacked-code',
-                    ref,
                     `${who} opened its new child (${mask}) from unbacked code`,
-                    event.sourceProcessGuid,
                 ),
             );
         }
         if (atCreation && facts.nativeCaller) {
             hits.push(
-                hit(
+                bySource(
                     'native-process-creation',
-                    ref,
                     `${who} created it from ${facts.nativeCaller} without CreateProcess`,
-                    event.sourceProcessGuid,
                 ),
             );
         }
         if (!atCreation && facts.codeRights) {
-            hits.push(
-                hit(
-                    'creator-reopened-with-code-rights',
-                    ref,
-                    `${who} opened its child again with ${mask}`,
-                    event.sourceProcessGuid,
-                ),
-            );
+            hits.push(bySource('creator-reopened-with-code-rights', `${who} opened its child again with ${mask}`));
             if (userWritableOrigin) {
-                hits.push(
-                    hit(
-                        'access-from-user-writable-module',
-                        ref,
-                        `the request came from ${facts.originModule ?? ''}`,
-                        event.sourceProcessGuid,
-                    ),
-                );
+                hits.push(fromUserWritableModule());
             }
         }
         return withAccess(markCreator(hits), event.grantedAccess);
     }
     if (facts.codeRights && unbackedNotManaged) {
-        hits.push(
-            hit(
-                'third-party-access-from-unbacked-code',
-                ref,
-                `${who} opened it (${mask}) from unbacked code`,
-                event.sourceProcessGuid,
-            ),
-        );
+        hits.push(bySource('third-party-access-from-unbacked-code', `${who} opened it (${mask}) from unbacked code`));
     }
     const sourceImage = context.imageOf(event.sourceProcessGuid, event.sourceImage);
     if (facts.codeRights && sourceImage !== undefined && !isUnderWindows(sourceImage)) {
-        hits.push(hit('third-party-code-access', ref, `${who} opened it with ${mask}`, event.sourceProcessGuid));
+        hits.push(bySource('third-party-code-access', `${who} opened it with ${mask}`));
     }
     if (facts.codeRights && userWritableOrigin) {
-        hits.push(
-            hit(
-                'access-from-user-writable-module',
-                ref,
-                `the request came from ${facts.originModule ?? ''}`,
-                event.sourceProcessGuid,
-            ),
-        );
+        hits.push(fromUserWritableModule());
     }
     return withAccess(hits, event.grantedAccess);
 }

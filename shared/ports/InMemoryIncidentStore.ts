@@ -2,7 +2,7 @@ import type { Incident } from '../correlate/incident';
 import { matchesQuery } from '../correlate/incident';
 import { InvalidContinuationTokenError } from '../errors';
 import type { IncidentPage, IncidentQuery, IncidentStore } from './incidentStore';
-import { MAX_HOSTS_PER_SHORT_NAME, isWellFormedText, shortHostName } from './incidentStore';
+import { MAX_HOSTS_PER_SHORT_NAME, continuationTokenJson, isWellFormedText, shortHostName } from './incidentStore';
 
 /** The token is opaque to callers, like Table Storage's: base64url JSON naming the last id returned. */
 function encodeToken(lastId: string): string {
@@ -10,12 +10,7 @@ function encodeToken(lastId: string): string {
 }
 
 function decodeToken(token: string): string {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = continuationTokenJson(token);
     const after = (parsed as { after?: unknown } | undefined)?.after;
     if (typeof after !== 'string' || encodeToken(after) !== token)
         throw new InvalidContinuationTokenError('the continuation token is not one this store issued');

@@ -38,6 +38,18 @@ export function isWellFormedText(text: string): boolean {
 }
 
 /**
+ * The JSON a continuation token carries (both stores issue base64url JSON), or undefined when it carries none: the
+ * store then refuses the token with `InvalidContinuationTokenError`.
+ */
+export function continuationTokenJson(token: string): unknown {
+    try {
+        return JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+        return undefined;
+    }
+}
+
+/**
  * Every implementation answers each call with a number of storage requests that does not grow with the number of
  * incidents stored: `get` and `hostsByShortName` read index entries kept with the incidents by `upsert`.
  */

@@ -6,39 +6,19 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../shared/correlate/incident';
 import { InvalidContinuationTokenError } from '../../shared/errors';
 import type { IncidentQuery, IncidentStore } from '../../shared/ports/incidentStore';
+import { sampleIncident } from '../helpers/sampleIncident';
 
-/** A complete incident; optional fields are left out (not set to undefined) unless given, so strict equality holds. */
+/**
+ * The shared sample with the edge values a store must keep exactly: a target command line with quotes, non-ASCII and a
+ * line separator, and a signal with Event Hub coordinates at the largest safe sequence number.
+ */
 function incident(id: string, overrides: Partial<Incident> = {}): Incident {
+    const sample = sampleIncident(id);
     return {
-        id,
-        version: 1,
-        host: 'WS-01',
-        technique: 'T1055.012',
-        techniqueName: 'Process Hollowing',
-        score: 80,
-        severity: 'High',
-        injector: {
-            image: 'C:\\Users\\Ünï\\dropper "x".exe',
-            processGuid: '0f0e0d0c-0000-0000-0000-000000000002',
-            processId: 4100,
-        },
-        target: {
-            image: 'C:\\Windows\\System32\\svchost.exe',
-            processGuid: '0f0e0d0c-0000-0000-0000-0000000000bb',
-            processId: 4242,
-            commandLine: 'svchost.exe -k "netsvcs" \'x\' 漢字😀 \u2028',
-        },
-        firstSeen: '2026-11-25T10:00:00.000Z',
-        lastSeen: '2026-11-25T10:00:05.000Z',
+        ...sample,
+        target: { ...sample.target, commandLine: 'svchost.exe -k "netsvcs" \'x\' 漢字😀 \u2028' },
         signals: [
-            {
-                name: 'remote-thread-unbacked',
-                eventId: 8,
-                recordId: 12,
-                time: '2026-11-25T10:00:01.000Z',
-                detail: 'start address in no module',
-                points: 60,
-            },
+            ...sample.signals,
             {
                 name: 'image-replaced',
                 eventId: 25,
@@ -46,16 +26,9 @@ function incident(id: string, overrides: Partial<Incident> = {}): Incident {
                 detail: 'Image is replaced',
                 points: 60,
                 partitionId: '3',
-                sequenceNumber: 9_007_199_254_740_991,
+                sequenceNumber: Number.MAX_SAFE_INTEGER,
             },
         ],
-        contributions: [
-            { signal: 'remote-thread-unbacked', points: 60 },
-            { signal: 'image-replaced', points: 20 },
-        ],
-        explanation: 'dropper "x".exe -> svchost.exe: process hollowing, score 80.',
-        createdAt: '2026-11-25T10:00:06.000Z',
-        updatedAt: '2026-11-25T10:00:06.000Z',
         ...overrides,
     };
 }

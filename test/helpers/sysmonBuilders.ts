@@ -12,6 +12,7 @@ import type {
     ProcessTamperingEvent,
     SysmonEvent,
 } from '../../shared/sysmon/types';
+import { DROPPER, SVCHOST } from './images';
 
 export const HOST = 'WS01.contoso.local';
 const T0 = Date.parse('2024-05-01T10:15:00.000Z');
@@ -45,6 +46,9 @@ function base(offsetMs: number, recordId?: number) {
 export const CREATE_PROCESS_TRACE =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+9d8e4|C:\\Windows\\System32\\KERNELBASE.dll+5f36a|C:\\Windows\\System32\\KERNELBASE.dll+5c5ca|C:\\Windows\\System32\\KERNEL32.DLL+5e90b';
 
+/** The CreateProcess frames, called from code no module backs (an address in UNKNOWN): a handle opened by an implant. */
+export const UNBACKED_CREATE_TRACE = `${CREATE_PROCESS_TRACE}|UNKNOWN(000001F3C35A0014)`;
+
 export function processCreate(
     at: number,
     child: string,
@@ -65,6 +69,11 @@ export function processCreate(
     };
 }
 
+/** The process fields of an event one process does to another (EID 8, 10), from their labels. */
+function sourceAndTarget(source: string, sourceImage: string, target: string, targetImage: string) {
+    return { sourceProcessGuid: guid(source), sourceImage, targetProcessGuid: guid(target), targetImage };
+}
+
 export function processAccess(
     at: number,
     source: string,
@@ -77,11 +86,8 @@ export function processAccess(
     return {
         ...base(at),
         eventId: 10,
-        sourceProcessGuid: guid(source),
-        sourceImage,
+        ...sourceAndTarget(source, sourceImage, target, targetImage),
         sourceProcessId: 3000,
-        targetProcessGuid: guid(target),
-        targetImage,
         grantedAccess,
         callTrace,
     };
@@ -99,10 +105,7 @@ export function remoteThread(
     return {
         ...base(at),
         eventId: 8,
-        sourceProcessGuid: guid(source),
-        sourceImage,
-        targetProcessGuid: guid(target),
-        targetImage,
+        ...sourceAndTarget(source, sourceImage, target, targetImage),
         startAddress: '0x000001E811820000',
         startModule,
         startFunction,
@@ -148,4 +151,13 @@ export function imageLoad(
 /** The same events as another delivery would carry them (a replayed batch is byte-identical). */
 export function redelivered(events: readonly SysmonEvent[]): SysmonEvent[] {
     return events.map((e) => structuredClone(e));
+}
+
+/** A dropper starting svchost through CreateProcess, then a thread in it from no module: the smallest hollowing chain. */
+export function dropperHollowsSvchost(): SysmonEvent[] {
+    return [
+        processAccess(0, 'dropper', DROPPER, 'svchost', SVCHOST, 0x1fffff, CREATE_PROCESS_TRACE),
+        processCreate(3, 'svchost', SVCHOST, 'dropper', DROPPER, 'C:\\Windows\\system32\\svchost.exe'),
+        remoteThread(20, 'dropper', DROPPER, 'svchost', SVCHOST),
+    ];
 }

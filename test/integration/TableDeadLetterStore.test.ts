@@ -11,8 +11,8 @@ import { decodeTableKey, encodeTableKey } from '../../shared/storage/table/table
 import { deadLetterStoreContract } from '../contracts/deadLetterStoreContract';
 import { deadLetterCursor } from '../../shared/ingest/deadLetter';
 import type { DeadLetter } from '../../shared/ingest/deadLetter';
-import type { TableClient } from '@azure/data-tables';
 import { DEAD_LETTER_BUCKETS, deadLetterBucket } from '../../shared/storage/table/TableDeadLetterStore';
+import { countEntitiesRead } from '../../tools/local/tableReadCounter';
 
 const tables = testTables(inject('tablesConnectionString'), 'deadletters');
 
@@ -35,36 +35,6 @@ function letter(id: string, rejectedAt: string): DeadLetter {
 }
 
 afterAll(() => tables.dropAll());
-
-/**
- * Counts the entities the service returns to `client`'s queries: a pipeline policy reads the `value` array of every
- * query response body (the JSON the service sends, before the SDK deserializes it).
- */
-function countEntitiesRead(client: TableClient): { read: number; bytes: number; reset: () => void } {
-    const counter = {
-        read: 0,
-        bytes: 0,
-        reset: () => {
-            counter.read = 0;
-            counter.bytes = 0;
-        },
-    };
-    client.pipeline.addPolicy({
-        name: 'countEntitiesRead',
-        sendRequest: async (request, next) => {
-            const response = await next(request);
-            if (request.method === 'GET' && response.status === 200 && response.bodyAsText) {
-                const body = JSON.parse(response.bodyAsText) as { value?: unknown[] };
-                if (Array.isArray(body.value)) {
-                    counter.read += body.value.length;
-                    counter.bytes += Buffer.byteLength(response.bodyAsText);
-                }
-            }
-            return response;
-        },
-    });
-    return counter;
-}
 
 deadLetterStoreContract('TableDeadLetterStore on Azurite', makeStore);
 

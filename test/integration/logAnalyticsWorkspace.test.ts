@@ -5,7 +5,7 @@
  * explicitly, and the credential is a fake returning a static token: nothing leaves loopback, and no
  * DefaultAzureCredential is ever built (its managed-identity probe would leave loopback: docs/architecture.md).
  */
-import { MAVINJECT_ENRICHMENT_INPUT } from '../helpers/enrichmentInput';
+import { MAVINJECT_ENRICHMENT_INPUT, MAVINJECT_WORKSPACE_FACTS } from '../helpers/enrichmentInput';
 import { makeLoopbackCertificate } from '../../tools/local/loopbackCertificate';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,6 +105,8 @@ function table(columns: [string, string][], rows: unknown[][]): unknown {
     return { name: 'PrimaryResult', columns: columns.map(([name, type]) => ({ name, type })), rows };
 }
 
+const { pairRarity, hashRarity, alertsOnHost, targetConnections } = MAVINJECT_WORKSPACE_FACTS;
+
 /** The service's answers per part, in the wire format (`dynamic` values are JSON text, as the service sends them). */
 const SUCCESS: Record<string, unknown> = {
     pairRarity: {
@@ -114,7 +116,7 @@ const SUCCESS: Record<string, unknown> = {
                     ['Occurrences', 'long'],
                     ['Hosts', 'long'],
                 ],
-                [[3, 2]],
+                [[pairRarity.occurrences, pairRarity.hosts]],
             ),
         ],
     },
@@ -125,7 +127,7 @@ const SUCCESS: Record<string, unknown> = {
                     ['Occurrences', 'long'],
                     ['Hosts', 'long'],
                 ],
-                [[1, 1]],
+                [[hashRarity.occurrences, hashRarity.hosts]],
             ),
         ],
     },
@@ -136,7 +138,7 @@ const SUCCESS: Record<string, unknown> = {
                     ['Alerts', 'long'],
                     ['AlertNames', 'dynamic'],
                 ],
-                [[2, '["Suspicious PowerShell","Mimikatz"]']],
+                [[alertsOnHost.count, JSON.stringify(alertsOnHost.names)]],
             ),
         ],
     },
@@ -147,11 +149,16 @@ const SUCCESS: Record<string, unknown> = {
                     ['Connections', 'long'],
                     ['Destinations', 'dynamic'],
                 ],
-                [[4, '["evil.example:443","[2001:db8::1]:80"]']],
+                [[targetConnections.count, JSON.stringify(targetConnections.destinations)]],
             ),
         ],
     },
 };
+
+/** A 429 as the service sends it, with the given Retry-After header. */
+function throttled(headers: Record<string, string>): Reply {
+    return { status: 429, headers, body: { error: { code: 'ThrottledError', message: 'Too many requests' } } };
+}
 
 const BAD_ARGUMENT = {
     error: {
@@ -291,10 +298,7 @@ describe.skipIf(!HAS_OPENSSL)(
 
             expect(enrichment).toEqual({
                 status: 'complete',
-                pairRarity: { occurrences: 3, hosts: 2 },
-                hashRarity: { occurrences: 1, hosts: 1 },
-                alertsOnHost: { count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] },
-                targetConnections: { count: 4, destinations: ['evil.example:443', '[2001:db8::1]:80'] },
+                ...MAVINJECT_WORKSPACE_FACTS,
                 retrievedAt: '2026-01-01T00:00:00.000Z',
             });
             expect(requests.map((r) => r.part).sort()).toEqual([
@@ -342,19 +346,12 @@ describe.skipIf(!HAS_OPENSSL)(
             expect(enrichment.reason).toBe(
                 'alertsOnHost: incomplete result from the workspace (PartialError: There were some errors when processing your query. (Query result set has exceeded the internal data size limit))',
             );
-            expect(enrichment.alertsOnHost).toEqual({ count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] });
-            expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+            expect(enrichment.alertsOnHost).toEqual(alertsOnHost);
+            expect(enrichment.pairRarity).toEqual(pairRarity);
         });
 
         it('honours Retry-After on 429, then reports throttling', async () => {
-            behaviour = (part) =>
-                part === 'pairRarity'
-                    ? {
-                          status: 429,
-                          headers: { 'retry-after': '1' },
-                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-                      }
-                    : success(part);
+            behaviour = (part) => (part === 'pairRarity' ? throttled({ 'retry-after': '1' }) : success(part));
             const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 1 } }), {
                 timeoutMs: 5_000,
                 now: NOW,
@@ -362,21 +359,14 @@ describe.skipIf(!HAS_OPENSSL)(
 
             expect(enrichment.status).toBe('partial');
             expect(enrichment.reason).toBe('pairRarity: throttled by the workspace (HTTP 429, retry after 1 s)');
-            expect(enrichment.hashRarity).toEqual({ occurrences: 1, hosts: 1 });
+            expect(enrichment.hashRarity).toEqual(hashRarity);
             const attempts = requestsFor('pairRarity');
             expect(attempts).toHaveLength(2); // the SDK retried once, as configured
             expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(900); // ... after the Retry-After second
         });
 
         it('cuts a long Retry-After sleep at the deadline and still says "throttled"', async () => {
-            behaviour = (part) =>
-                part === 'pairRarity'
-                    ? {
-                          status: 429,
-                          headers: { 'retry-after': '120' },
-                          body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-                      }
-                    : success(part);
+            behaviour = (part) => (part === 'pairRarity' ? throttled({ 'retry-after': '120' }) : success(part));
             const started = performance.now();
             const enrichment = await enrichIncident(INPUT, client({ retryOptions: { maxRetries: 2 } }), {
                 timeoutMs: 1_000,
@@ -393,11 +383,7 @@ describe.skipIf(!HAS_OPENSSL)(
         });
 
         it('stops the SDK from retrying after the deadline (its Retry-After sleep is aborted, not just abandoned)', async () => {
-            behaviour = () => ({
-                status: 429,
-                headers: { 'retry-after-ms': '400' },
-                body: { error: { code: 'ThrottledError', message: 'Too many requests' } },
-            });
+            behaviour = () => throttled({ 'retry-after-ms': '400' });
             const started = performance.now();
             const error = await rejection(
                 client({ retryOptions: { maxRetries: 2 } }).query(
@@ -435,7 +421,7 @@ describe.skipIf(!HAS_OPENSSL)(
 
             expect(enrichment.status).toBe('partial');
             expect(enrichment.reason).toBe('targetConnections: timed out after 1000 ms');
-            expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+            expect(enrichment.pairRarity).toEqual(pairRarity);
             expect(elapsed).toBeGreaterThanOrEqual(950);
             expect(elapsed).toBeLessThan(1_600);
             // The client closed the connection (LogsQueryClient 1.0.0 drops `abortSignal`; the adapter's policy attaches it).

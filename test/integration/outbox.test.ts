@@ -21,6 +21,7 @@ import {
     resetRecordIds,
     tampering,
 } from '../helpers/sysmonBuilders';
+import { DROPPER, NOTEPAD, SVCHOST } from '../helpers/images';
 import { RecordingPublisher } from '../support/RecordingPublisher';
 import type { PublishFault } from '../support/RecordingPublisher';
 import { testTables } from '../support/tables';
@@ -29,27 +30,24 @@ const { newClient, dropAll } = testTables(inject('tablesConnectionString'), 'out
 afterAll(dropAll);
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
-const EVIL = 'C:\\Users\\u\\Downloads\\invoice.exe';
-const SVCHOST = 'C:\\Windows\\System32\\svchost.exe';
-const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
 
 /** Two hosts, each chain growing over several batches (so incidents get several versions), one batch with both. */
 function batches(): SysmonEvent[][] {
     resetRecordIds();
     const onB = (e: SysmonEvent): SysmonEvent => ({ ...e, host: 'WS02.contoso.local' });
     const a = [
-        processAccess(0, 'dropper', EVIL, 'svchost', SVCHOST, 0x1fffff, `${CREATE_PROCESS_TRACE}|${EVIL}+1a2b`),
-        processCreate(3, 'svchost', SVCHOST, 'dropper', EVIL, 'C:\\Windows\\system32\\svchost.exe'),
+        processAccess(0, 'dropper', DROPPER, 'svchost', SVCHOST, 0x1fffff, `${CREATE_PROCESS_TRACE}|${DROPPER}+1a2b`),
+        processCreate(3, 'svchost', SVCHOST, 'dropper', DROPPER, 'C:\\Windows\\system32\\svchost.exe'),
         tampering(40, 'svchost', SVCHOST, 'Image is replaced'),
         networkConnect(900, 'svchost', SVCHOST, '203.0.113.10', 443),
     ];
     const b = [
         processCreate(0, 'notepad', NOTEPAD, 'explorer', 'C:\\Windows\\explorer.exe'),
-        remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
+        remoteThread(50, 'injector', DROPPER, 'notepad', NOTEPAD),
         processAccess(
             60,
             'injector',
-            EVIL,
+            DROPPER,
             'notepad',
             NOTEPAD,
             0x1fffff,
@@ -74,15 +72,11 @@ class FaultyStore implements HostStateStore {
     load(host: string): Promise<LoadedHostState> {
         return this.inner.load(host);
     }
-    async save(
-        host: string,
-        loaded: LoadedHostState,
-        changed: ReadonlySet<string>,
-        removed: ReadonlySet<string>,
-    ): Promise<SaveStats> {
+    async save(...args: Parameters<HostStateStore['save']>): Promise<SaveStats> {
+        const [, , changed, removed] = args;
         const fault = this.fault(++this.saves, changed, removed);
         if (fault === 'before') throw new StorageUnavailableError('state table down (test)');
-        const stats = await this.inner.save(host, loaded, changed, removed);
+        const stats = await this.inner.save(...args);
         if (fault === 'after') throw new StorageUnavailableError('state saved, response lost (test)');
         return stats;
     }

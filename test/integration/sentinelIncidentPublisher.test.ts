@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSentinelIncidentPublisher } from '../../shared/clients/SentinelIncidentPublisher';
 import type { LogsIngestionClientExtras } from '../../shared/clients/SentinelIncidentPublisher';
-import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM, toIncidentRow } from '../../shared/delivery/incidentRow';
+import { INCIDENT_STREAM, toIncidentRow } from '../../shared/delivery/incidentRow';
 import {
     DeliveryRejectedError,
     DeliveryThrottledError,
@@ -15,7 +15,8 @@ import {
     IncidentDeliveryError,
 } from '../../shared/errors';
 import type { TokenCredential } from '@azure/identity';
-import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
+import { hasOpenssl, standInCredential } from '../../tools/local/logsIngestionStandIn';
+import { startIncidentStreamStandIn } from '../../tools/local/incidentStreamStandIn';
 import type { LogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
 import { incidentPublisherContract } from '../contracts/incidentPublisherContract';
 import { sampleIncident } from '../helpers/sampleIncident';
@@ -51,10 +52,7 @@ describe.skipIf(!HAS_OPENSSL)(
     `SentinelIncidentPublisher on the real LogsIngestionClient${HAS_OPENSSL ? '' : ' (skipped: openssl not found on PATH)'}`,
     () => {
         beforeAll(async () => {
-            standIn = await startLogsIngestionStandIn({
-                dcrImmutableId: DCR,
-                streams: { [INCIDENT_STREAM]: INCIDENT_ROW_COLUMNS.map((c) => c.name) },
-            });
+            standIn = await startIncidentStreamStandIn(DCR);
         });
         afterAll(async () => {
             await standIn?.close();

@@ -10,13 +10,14 @@ import { createSentinelIncidentPublisher } from '../../shared/clients/SentinelIn
 import { DEFAULT_CORRELATION_CONFIG } from '../../shared/correlate/config';
 import { Correlator } from '../../shared/correlate/Correlator';
 import { isNeededForCorrelation } from '../../shared/correlate/facts';
-import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM } from '../../shared/delivery/incidentRow';
+import { INCIDENT_STREAM } from '../../shared/delivery/incidentRow';
 import { DEFAULT_INGEST_LIMITS, ingestBatch } from '../../shared/ingest/ingestBatch';
 import { InMemoryHostStateStore } from '../../shared/ports/InMemoryHostStateStore';
 import type { HostStateStore } from '../../shared/ports/hostStateStore';
 import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
 import type { SysmonEvent } from '../../shared/sysmon/types';
-import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
+import { hasOpenssl, standInCredential } from '../../tools/local/logsIngestionStandIn';
+import { startIncidentStreamStandIn } from '../../tools/local/incidentStreamStandIn';
 import type { LogsIngestionStandIn } from '../../tools/local/logsIngestionStandIn';
 import { simulateFleet } from '../../tools/simulate/simulate';
 import { RecordingPublisher } from '../support/RecordingPublisher';
@@ -57,10 +58,7 @@ describe.skipIf(!HAS_OPENSSL)(
         const batches = fleetBatches();
 
         beforeAll(async () => {
-            standIn = await startLogsIngestionStandIn({
-                dcrImmutableId: DCR,
-                streams: { [INCIDENT_STREAM]: INCIDENT_ROW_COLUMNS.map((c) => c.name) },
-            });
+            standIn = await startIncidentStreamStandIn(DCR);
         });
         afterAll(async () => {
             await standIn?.close();

@@ -8,12 +8,12 @@ import { type TableClient, type TableTransactionResponse, odata } from '@azure/d
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConcurrencyConflictError, StorageUnavailableError } from '../../shared/errors';
 import { emptyHostState, putRecord, stateKey } from '../../shared/correlate/state';
-import type { Incident } from '../../shared/correlate/incident';
 import { MAX_PART_CHARS, MAX_PARTS, joinJson, splitJson } from '../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import { hostStateStoreContract } from '../contracts/hostStateStoreContract';
 import { incidentStoreContract } from '../contracts/incidentStoreContract';
+import { sampleIncident } from '../helpers/sampleIncident';
 
 const { newClient, missingClient, dropAll } = testTables(inject('tablesConnectionString'), 'stores');
 
@@ -50,28 +50,6 @@ function withoutSubResponseEtags(
         return { ...result, subResponses: result.subResponses.map(({ etag: _etag, ...rest }) => rest) };
     };
     return wrapped;
-}
-
-function incident(id: string, overrides: Partial<Incident> = {}): Incident {
-    return {
-        id,
-        version: 1,
-        host: 'WS-01',
-        technique: 'T1055.012',
-        techniqueName: 'Process Hollowing',
-        score: 80,
-        severity: 'High',
-        injector: { processGuid: 'g1' },
-        target: { processGuid: 'g2' },
-        firstSeen: '2026-11-25T10:00:00.000Z',
-        lastSeen: '2026-11-25T10:00:05.000Z',
-        signals: [],
-        contributions: [],
-        explanation: 'x',
-        createdAt: '2026-11-25T10:00:06.000Z',
-        updatedAt: '2026-11-25T10:00:06.000Z',
-        ...overrides,
-    };
 }
 
 afterAll(() => dropAll());
@@ -230,7 +208,7 @@ describe('TableIncidentStore', () => {
     it('stores the queryable properties beside the JSON, typed for OData comparisons', async () => {
         const client = newClient();
         const store = await TableIncidentStore.create(client);
-        const stored = incident('hti-1', { host: 'WS/01', version: 3, score: 75, technique: 'T1055' });
+        const stored = sampleIncident('hti-1', 3, { host: 'WS/01', score: 75, technique: 'T1055' });
         await store.upsert([stored]);
         const [row] = await rows(client, odata`score ge ${75} and version eq ${3}`);
         expect(row).toMatchObject({
@@ -252,17 +230,17 @@ describe('TableIncidentStore', () => {
         // Five writers: each failed attempt means another writer's write succeeded, so at most four retries each.
         const writers = Array.from({ length: 5 }, () => new TableIncidentStore(client));
         await Promise.all(
-            writers.map((w, i) => w.upsert([incident('hti-race', { version: i + 1, score: 10 * (i + 1) })])),
+            writers.map((w, i) => w.upsert([sampleIncident('hti-race', i + 1, { score: 10 * (i + 1) })])),
         );
-        await expect(writers[0]!.get('hti-race')).resolves.toStrictEqual(
-            incident('hti-race', { version: 5, score: 50 }),
-        );
+        await expect(writers[0]!.get('hti-race')).resolves.toStrictEqual(sampleIncident('hti-race', 5, { score: 50 }));
     });
 
     it('refuses a non-integer score with a plain Error (it is stored as Int32 to be filtered on)', async () => {
         const client = newClient();
         const store = await TableIncidentStore.create(client);
-        const error = await rejection(store.upsert([incident('hti-ok'), incident('hti-bad', { score: 50.5 })]));
+        const error = await rejection(
+            store.upsert([sampleIncident('hti-ok'), sampleIncident('hti-bad', 1, { score: 50.5 })]),
+        );
         expect(error).toBeInstanceOf(Error);
         expect(error).not.toBeInstanceOf(StorageUnavailableError);
         await expect(rows(client)).resolves.toHaveLength(0);
@@ -270,7 +248,7 @@ describe('TableIncidentStore', () => {
 
     it('rejects upsert, get and query with StorageUnavailableError when the service is unreachable', async () => {
         const store = new TableIncidentStore(closedPortClient());
-        expectStorageUnavailable(await rejection(store.upsert([incident('hti-1')])));
+        expectStorageUnavailable(await rejection(store.upsert([sampleIncident('hti-1')])));
         await expect(store.get('hti-1')).rejects.toBeInstanceOf(StorageUnavailableError);
         await expect(store.query({ host: 'ws-01' })).rejects.toBeInstanceOf(StorageUnavailableError);
     });

@@ -5,6 +5,9 @@ import { expect } from 'vitest';
 import { StorageUnavailableError } from '../../shared/errors';
 import { AZURITE_ACCOUNT_KEY } from '../../tools/local/azuriteAccount';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
+import { TableDeadLetterStore } from '../../shared/storage/table/TableDeadLetterStore';
+import { TableHostStateStore } from '../../shared/storage/table/TableHostStateStore';
+import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 
 /** Port 1 on loopback: nothing listens, so every request fails without an HTTP response. */
 export const CLOSED_PORT_CONNECTION_STRING = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:1/devstoreaccount1;`;
@@ -35,10 +38,13 @@ export function expectStorageUnavailable(error: unknown): void {
  * Tables for one test file on the Azurite the global setup started: each a fresh name (alphanumeric, 3-63 chars,
  * starting with a letter; unique per run so parallel runs do not collide), all dropped by `dropAll` in `afterAll`.
  */
-export function testTables(
-    connectionString: string,
-    prefix: string,
-): { newClient: () => TableClient; missingClient: () => TableClient; dropAll: () => Promise<void> } {
+export interface TestTables {
+    newClient: () => TableClient;
+    missingClient: () => TableClient;
+    dropAll: () => Promise<void>;
+}
+
+export function testTables(connectionString: string, prefix: string): TestTables {
     const runPrefix = `${prefix}${randomBytes(4).toString('hex')}`;
     const created: string[] = [];
     return {
@@ -55,4 +61,16 @@ export function testTables(
             );
         },
     };
+}
+
+/** The stores the Event Hub handlers write (host state, incidents, dead letters), each on a fresh table of `tables`. */
+export async function handlerStores(
+    tables: TestTables,
+): Promise<{ state: TableHostStateStore; incidents: TableIncidentStore; deadLetters: TableDeadLetterStore }> {
+    const [state, incidents, deadLetters] = await Promise.all([
+        TableHostStateStore.create(tables.newClient()),
+        TableIncidentStore.create(tables.newClient()),
+        TableDeadLetterStore.create(tables.newClient()),
+    ]);
+    return { state, incidents, deadLetters };
 }

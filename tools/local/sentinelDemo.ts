@@ -7,10 +7,11 @@
 import { createSentinelIncidentPublisher } from '../../shared/clients/SentinelIncidentPublisher';
 import type { SentinelIncidentPublisher } from '../../shared/clients/SentinelIncidentPublisher';
 import type { Incident } from '../../shared/correlate/incident';
-import { INCIDENT_ROW_COLUMNS, INCIDENT_STREAM, INCIDENT_TABLE } from '../../shared/delivery/incidentRow';
+import { INCIDENT_STREAM, INCIDENT_TABLE } from '../../shared/delivery/incidentRow';
 import { loadAnalyticsRule, previewAlert } from '../deploy/sentinelAlertPreview';
 import type { AlertPreview } from '../deploy/sentinelAlertPreview';
-import { hasOpenssl, standInCredential, startLogsIngestionStandIn } from './logsIngestionStandIn';
+import { hasOpenssl, standInCredential } from './logsIngestionStandIn';
+import { startIncidentStreamStandIn } from './incidentStreamStandIn';
 import type { LogsIngestionStandIn } from './logsIngestionStandIn';
 
 /** A DCR immutable id for the stand-in (the shape Azure gives them: `dcr-` and 32 hex digits). */
@@ -30,10 +31,7 @@ export async function startSentinelDemo(out: (text: string) => void): Promise<Se
         );
         return undefined;
     }
-    const standIn = await startLogsIngestionStandIn({
-        dcrImmutableId: DEMO_DCR_IMMUTABLE_ID,
-        streams: { [INCIDENT_STREAM]: INCIDENT_ROW_COLUMNS.map((c) => c.name) },
-    });
+    const standIn = await startIncidentStreamStandIn(DEMO_DCR_IMMUTABLE_ID);
     const publisher = createSentinelIncidentPublisher(
         { endpoint: standIn.endpoint, dcrImmutableId: DEMO_DCR_IMMUTABLE_ID, streamName: INCIDENT_STREAM },
         standInCredential(),

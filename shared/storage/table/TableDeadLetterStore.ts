@@ -9,7 +9,7 @@
  * service: the keys of at most `limit` letters per bucket first, then the whole letters that make the page.
  */
 import { odata } from '@azure/data-tables';
-import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import {
     MAX_DEAD_LETTER_RAW_CHARS,
     compareListingOrder,
@@ -25,12 +25,13 @@ import {
     MAX_PART_CHARS,
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
-    ensureTable,
     errorCode,
     groupForTransactions,
+    MAX_ENTITIES_PER_PAGE,
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /**
  * Partitions per day. 16 × ~2,000 entities/s keeps a fleet-scale flood of bad input below the partition targets.
@@ -43,9 +44,6 @@ const BUCKETS = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString
 
 /** Writes and deletes go this many requests at a time. */
 const WRITE_CONCURRENCY = 8;
-
-/** Most entities the service returns per query page. */
-const MAX_PAGE_SIZE = 1000;
 
 /** Stored shape of a letter. Numbers are written as Double: Int64 would come back as BigInt. */
 type DeadLetterEntity = TableEntity<Record<string, unknown>>;
@@ -77,20 +75,7 @@ export function deadLetterPartitionKey(day: string, id: string): string {
 }
 
 /** Dead letters in one Azure Table (or Azurite). Create the table once with {@link TableDeadLetterStore.create}. */
-export class TableDeadLetterStore implements DeadLetterStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableDeadLetterStore> {
-        await ensureTable(client);
-        return new TableDeadLetterStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableDeadLetterStore extends TableStore implements DeadLetterStore {
     async putMany(letters: readonly DeadLetter[]): Promise<void> {
         const { transactions, singles } = planWrites(letters.map(toEntity));
         const requests: (() => Promise<unknown>)[] = [
@@ -217,7 +202,7 @@ export class TableDeadLetterStore implements DeadLetterStore {
                         queryOptions: { filter, ...(keysOnly && { select: ['PartitionKey', 'RowKey', 'rawChars'] }) },
                     })
                     .byPage({
-                        maxPageSize: Math.min(count - rows.length, MAX_PAGE_SIZE),
+                        maxPageSize: Math.min(count - rows.length, MAX_ENTITIES_PER_PAGE),
                         ...(continuationToken !== undefined && { continuationToken }),
                     });
                 const next = await pages.next();

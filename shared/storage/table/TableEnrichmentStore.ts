@@ -2,19 +2,11 @@
  * @module Azure Table adapter of the enrichment cache: PartitionKey = incident id, RowKey = incident version, the
  * enrichment JSON split over `v0..vN` like the state records. Passes test/contracts/enrichmentStoreContract.ts.
  */
-import type { TableClient } from '@azure/data-tables';
 import type { EnrichmentStore, StoredEnrichment } from '../../ports/enrichmentStore';
-import { encodeTableKey, ensureTable, joinJson, splitJson, statusOf, toStorageError } from './tableSupport';
+import { encodeTableKey, joinJson, splitJson, statusOf, toStorageError } from './tableSupport';
+import { TableStore } from './TableStore';
 
-export class TableEnrichmentStore implements EnrichmentStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableEnrichmentStore> {
-        await ensureTable(client);
-        return new TableEnrichmentStore(client);
-    }
-
+export class TableEnrichmentStore extends TableStore implements EnrichmentStore {
     async get(incidentId: string, incidentVersion: number): Promise<StoredEnrichment | undefined> {
         try {
             const entity = await this.client.getEntity<Record<string, unknown>>(

@@ -6,13 +6,7 @@
  * The helpers it shares with the other Table stores (JSON split into string properties, error wrapping, key escaping)
  * live in tableSupport.ts; the ones other modules import from here are re-exported.
  */
-import {
-    type TableClient,
-    type TableEntity,
-    type TableEntityResult,
-    type TransactionAction,
-    odata,
-} from '@azure/data-tables';
+import { type TableEntity, type TableEntityResult, type TransactionAction, odata } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../../errors';
 import { emptyHostState, putRecord, recordAt, stateKey } from '../../correlate/state';
 import type { StateRecord } from '../../correlate/state';
@@ -22,22 +16,20 @@ import {
     PER_ACTION_OVERHEAD_BYTES,
     decodeTableKey,
     encodeTableKey,
-    ensureTable,
     errorCode,
     groupForTransactions,
     hostPartitionKey,
     joinJson,
+    MAX_ENTITIES_PER_PAGE,
     sanitize,
     splitJson,
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /** Removed records are deleted one request each, this many at a time (see {@link TableHostStateStore.save}). */
 const DELETE_CONCURRENCY = 16;
-
-/** Page size of partition scans: the service returns at most 1,000 entities per page (Query Entities, "$top"). */
-const SCAN_PAGE_SIZE = 1000;
 
 /** Stored shape of a record: `kind`, `parts` and `v0..v{parts-1}` (the record JSON). */
 type StateEntity = TableEntity<Record<string, unknown>>;
@@ -59,27 +51,14 @@ interface PlannedWrite {
  * single conditional requests: `TableClient.submitTransaction` in @azure/data-tables 13.3.2 drops the options of a
  * `delete` action and sends `If-Match: *`, so a delete inside a transaction would be unconditional.
  */
-export class TableHostStateStore implements HostStateStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableHostStateStore> {
-        await ensureTable(client);
-        return new TableHostStateStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableHostStateStore extends TableStore implements HostStateStore {
     async load(host: string): Promise<LoadedHostState> {
         const state = emptyHostState(host);
         const etags = new Map<string, string>();
         const partitionKey = hostPartitionKey(host);
         const pages = this.client
             .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })
-            .byPage({ maxPageSize: SCAN_PAGE_SIZE });
+            .byPage({ maxPageSize: MAX_ENTITIES_PER_PAGE });
         try {
             for await (const page of pages) {
                 for (const entity of page) {
@@ -151,7 +130,7 @@ export class TableHostStateStore implements HostStateStore {
         const hosts: string[] = [];
         const pages = this.client
             .listEntities({ queryOptions: { filter: clauses.join(' and '), select: ['PartitionKey'] } })
-            .byPage({ maxPageSize: Math.min(limit, SCAN_PAGE_SIZE) });
+            .byPage({ maxPageSize: Math.min(limit, MAX_ENTITIES_PER_PAGE) });
         try {
             for await (const page of pages) {
                 for (const entity of page) hosts.push(decodeTableKey(entity.partitionKey ?? ''));

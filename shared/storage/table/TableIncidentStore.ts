@@ -10,27 +10,31 @@
  * Escaped keys hold `%` only before two upper-case hex digits (tableSupport.ts), so `%I` and `%N` never start a host
  * partition; index rows have no `parts`, so every incident query filters on `parts ge 1` to leave them out.
  */
-import { type TableClient, type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
+import { type TableEntity, type TableEntityResultPage, odata } from '@azure/data-tables';
 import { ConcurrencyConflictError, InvalidContinuationTokenError } from '../../errors';
 import type { Incident } from '../../correlate/incident';
 import type { IncidentPage, IncidentQuery, IncidentStore } from '../../ports/incidentStore';
-import { MAX_HOSTS_PER_SHORT_NAME, isWellFormedText, shortHostName } from '../../ports/incidentStore';
+import {
+    MAX_HOSTS_PER_SHORT_NAME,
+    continuationTokenJson,
+    isWellFormedText,
+    shortHostName,
+} from '../../ports/incidentStore';
 import {
     decodeTableKey,
     encodeTableKey,
-    ensureTable,
     errorCode,
     hostPartitionKey,
     joinJson,
+    MAX_ENTITIES_PER_PAGE,
     splitJson,
     statusOf,
     toStorageError,
 } from './tableSupport';
+import { TableStore } from './TableStore';
 
 /** Page size when the caller gives none (the port's default). */
 const DEFAULT_LIMIT = 100;
-/** The service returns at most 1,000 entities per query page (learn.microsoft.com "Query Entities", `$top`). */
-const MAX_LIMIT = 1000;
 /** Read-compare-write rounds per incident before giving up on a racing writer. */
 const MAX_UPSERT_ATTEMPTS = 5;
 
@@ -55,12 +59,7 @@ const MAX_TOKEN_KEY_CHARS = 1024;
  * from ours with every non-ASCII character written as a JSON `\u` escape, which both decoders read back exactly.
  */
 function toSdkToken(token: string): string {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = continuationTokenJson(token);
     const { pk, rk } = (parsed ?? {}) as { pk?: unknown; rk?: unknown };
     const valid = (key: unknown): key is string =>
         typeof key === 'string' && key.length <= MAX_TOKEN_KEY_CHARS && isWellFormedText(key);
@@ -94,20 +93,7 @@ function readSdkToken(sdkToken: string | undefined): string | undefined {
  * stored version is the same or newer, and otherwise writes conditionally (`update` with the ETag, or `create`),
  * so two writers racing with different versions can never leave the older one stored.
  */
-export class TableIncidentStore implements IncidentStore {
-    constructor(private readonly client: TableClient) {}
-
-    /** Returns a store whose table exists (created if missing). */
-    static async create(client: TableClient): Promise<TableIncidentStore> {
-        await ensureTable(client);
-        return new TableIncidentStore(client);
-    }
-
-    /** Creates the table if missing (the shared {@link ensureTable} of tableSupport.ts). */
-    async ensureTable(): Promise<void> {
-        await ensureTable(this.client);
-    }
-
+export class TableIncidentStore extends TableStore implements IncidentStore {
     async upsert(incidents: readonly Incident[]): Promise<void> {
         // Build every entity first, so an invalid incident throws before anything is written.
         const entities = incidents.map((incident) => ({ incident, entity: toEntity(incident) }));
@@ -159,7 +145,7 @@ export class TableIncidentStore implements IncidentStore {
     }
 
     async query(query: IncidentQuery): Promise<IncidentPage> {
-        const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)));
+        const limit = Math.min(MAX_ENTITIES_PER_PAGE, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)));
         let continuationToken = query.continuationToken !== undefined ? toSdkToken(query.continuationToken) : undefined;
         // No incident host holds a lone surrogate (it could not have been stored), and the SDK cannot encode one.
         if (query.host !== undefined && !isWellFormedText(query.host)) return { incidents: [] };

@@ -1,7 +1,7 @@
 /**
- * @module What every Azure Table Storage adapter in this folder shares: building a client, creating its table,
- * escaping keys, the limits of entity group transactions, splitting JSON over string properties, and turning SDK
- * and socket failures into `StorageUnavailableError` without leaking secrets.
+ * @module What every Azure Table Storage adapter in this folder shares: building a client, creating its table, the
+ * query page size, escaping keys, the limits of entity group transactions, splitting JSON over string properties,
+ * and turning SDK and socket failures into `StorageUnavailableError` without leaking secrets.
 
  */
 import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
@@ -10,6 +10,9 @@ import { StorageUnavailableError } from '../../errors';
 // ---------------------------------------------------------------------------------------------------------------
 // Client and table
 // ---------------------------------------------------------------------------------------------------------------
+
+/** The service returns at most 1,000 entities per query page (learn.microsoft.com "Query Entities", `$top`). */
+export const MAX_ENTITIES_PER_PAGE = 1000;
 
 /**
  * Builds a `TableClient` from a connection string. Plain http is allowed only for an http:// endpoint or

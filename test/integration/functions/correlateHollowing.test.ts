@@ -12,36 +12,23 @@ import { InlineCorrelation } from '../../../shared/correlate/correlationService'
 import type { CorrelationDependencies } from '../../../shared/correlate/correlationService';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import { reprocessDeadLetters } from '../../../shared/ingest/reprocessDeadLetters';
-import { closedPortClient, testTables } from '../../support/tables';
+import { closedPortClient, handlerStores, testTables } from '../../support/tables';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
-import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../../../shared/storage/table/TableIncidentStore';
-import {
-    CREATE_PROCESS_TRACE,
-    processAccess,
-    processCreate,
-    remoteThread,
-    resetRecordIds,
-} from '../../helpers/sysmonBuilders';
+import { dropperHollowsSvchost, resetRecordIds } from '../../helpers/sysmonBuilders';
+import { DROPPER, SVCHOST } from '../../helpers/images';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
-const suffix = Date.now().toString(36);
-const clients = ['state', 'incidents', 'deadletters'].map((name) =>
-    createTableClientFromConnectionString(inject('tablesConnectionString'), `stage2${name}${suffix}`),
-);
+const tables = testTables(inject('tablesConnectionString'), 'stage2');
 let deps: CorrelationDependencies;
 let incidents: TableIncidentStore;
 let deadLetters: TableDeadLetterStore;
 let state: TableHostStateStore;
 
 beforeAll(async () => {
-    [state, incidents, deadLetters] = await Promise.all([
-        TableHostStateStore.create(clients[0]!),
-        TableIncidentStore.create(clients[1]!),
-        TableDeadLetterStore.create(clients[2]!),
-    ]);
+    ({ state, incidents, deadLetters } = await handlerStores(tables));
     deps = {
         correlator: new Correlator({
             config: DEFAULT_CORRELATION_CONFIG,
@@ -51,9 +38,7 @@ beforeAll(async () => {
         deadLetters,
     };
 });
-afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deleteTable()));
-});
+afterAll(() => tables.dropAll());
 
 function context(count: number, logs: unknown[][]): InvocationContext {
     return new InvocationContext({
@@ -69,27 +54,7 @@ function context(count: number, logs: unknown[][]): InvocationContext {
 describe('correlateHollowing handler', () => {
     it('correlates forwarded events into a stored incident and dead-letters a message that is not one', async () => {
         resetRecordIds();
-        const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
-        const events = [
-            processAccess(
-                0,
-                'dropper',
-                dropper,
-                'svchost',
-                'C:\\Windows\\System32\\svchost.exe',
-                0x1fffff,
-                CREATE_PROCESS_TRACE,
-            ),
-            processCreate(
-                3,
-                'svchost',
-                'C:\\Windows\\System32\\svchost.exe',
-                'dropper',
-                dropper,
-                'C:\\Windows\\system32\\svchost.exe',
-            ),
-            remoteThread(20, 'dropper', dropper, 'svchost', 'C:\\Windows\\System32\\svchost.exe'),
-        ];
+        const events = dropperHollowsSvchost();
         // Forwarded as the Event Hubs producer sends them: JSON bodies (the host parses them into objects).
         const messages: unknown[] = [...events.map((e) => JSON.parse(JSON.stringify(e)) as unknown), { eventId: 'x' }];
         const logs: unknown[][] = [];
@@ -102,8 +67,8 @@ describe('correlateHollowing handler', () => {
         expect(stored).toHaveLength(1);
         expect(stored[0]).toMatchObject({
             technique: 'T1055.012',
-            injector: { image: dropper },
-            target: { image: 'C:\\Windows\\System32\\svchost.exe' },
+            injector: { image: DROPPER },
+            target: { image: SVCHOST },
         });
         const letters = await deadLetters.list();
         expect(letters).toHaveLength(1);
@@ -162,13 +127,7 @@ describe('correlateHollowing handler when retries run out', () => {
             }),
             deadLetters: parkedLetters,
         };
-        const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
-        const svchost = 'C:\\Windows\\System32\\svchost.exe';
-        const events = [
-            processAccess(0, 'dropper', dropper, 'svchost', svchost, 0x1fffff, CREATE_PROCESS_TRACE),
-            processCreate(3, 'svchost', svchost, 'dropper', dropper, 'C:\\Windows\\system32\\svchost.exe'),
-            remoteThread(20, 'dropper', dropper, 'svchost', svchost),
-        ];
+        const events = dropperHollowsSvchost();
         const messages = events.map((e) => JSON.parse(JSON.stringify(e)) as unknown);
         const handler = correlateHollowingWith(
             () => Promise.resolve(broken),
@@ -217,7 +176,7 @@ describe('correlateHollowing handler when retries run out', () => {
         expect(outcome).toMatchObject({ examined: 3, resolved: 3, stillRejected: 0, forwarded: 3 });
         const stored = (await okIncidents.query({ host: 'WS01.contoso.local' })).incidents;
         expect(stored).toHaveLength(1);
-        expect(stored[0]).toMatchObject({ technique: 'T1055.012', injector: { image: dropper } });
+        expect(stored[0]).toMatchObject({ technique: 'T1055.012', injector: { image: DROPPER } });
         await expect(parkedLetters.list()).resolves.toEqual([]);
     });
 });

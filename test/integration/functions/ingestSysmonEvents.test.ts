@@ -14,20 +14,9 @@ import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwa
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
 import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
+import { processCreateJson } from '../../helpers/sysmonJson';
 
-const PROCESS_CREATE = JSON.stringify({
-    EventID: 1,
-    Channel: 'Microsoft-Windows-Sysmon/Operational',
-    Computer: 'WS01.contoso.local',
-    EventRecordID: 7,
-    UtcTime: '2024-05-01 10:15:01.987',
-    ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
-    ProcessId: '4044',
-    Image: 'C:\\Windows\\System32\\svchost.exe',
-    CommandLine: 'svchost.exe',
-    ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
-    ParentImage: 'C:\\Users\\u\\evil.exe',
-});
+const PROCESS_CREATE = processCreateJson({ EventRecordID: 7 });
 
 /** Trigger metadata as the Node worker hands it over (camel-cased host keys; enqueued times without a zone). */
 function triggerMetadata(count: number) {

@@ -4,19 +4,10 @@
  * attributes an operator charts in Application Insights.
  */
 import { InvocationContext } from '@azure/functions';
-import {
-    AggregationTemporality,
-    DataPointType,
-    InMemoryMetricExporter,
-    MeterProvider,
-    PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
 import { EventHubProducerClient } from '@azure/event-hubs';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { correlateHollowingWith } from '../../../functions/correlateHollowing';
 import { ingestSysmonEventsWith } from '../../../functions/ingestSysmonEvents';
-import { OpenTelemetryTelemetry } from '../../../shared/clients/OpenTelemetryTelemetry';
 import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { InlineCorrelation } from '../../../shared/correlate/correlationService';
@@ -24,63 +15,33 @@ import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
 import { EventHubEventForwarder } from '../../../shared/clients/EventHubEventForwarder';
 import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
-import { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
-import { createTableClientFromConnectionString } from '../../../shared/storage/table/tableSupport';
-import { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
-import { TableIncidentStore } from '../../../shared/storage/table/TableIncidentStore';
+import type { TableDeadLetterStore } from '../../../shared/storage/table/TableDeadLetterStore';
+import type { TableHostStateStore } from '../../../shared/storage/table/TableHostStateStore';
+import type { TableIncidentStore } from '../../../shared/storage/table/TableIncidentStore';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
-import {
-    CREATE_PROCESS_TRACE,
-    processAccess,
-    processCreate,
-    remoteThread,
-    resetRecordIds,
-} from '../../helpers/sysmonBuilders';
+import type { OpenTelemetryTelemetry } from '../../../shared/clients/OpenTelemetryTelemetry';
+import type { RecordingTelemetry } from '../../support/recordingTelemetry';
+import { recordingTelemetry } from '../../support/recordingTelemetry';
+import { processCreateJson } from '../../helpers/sysmonJson';
+import { dropperHollowsSvchost, resetRecordIds } from '../../helpers/sysmonBuilders';
+import { handlerStores, testTables } from '../../support/tables';
 
-interface Point {
-    name: string;
-    attributes: Record<string, unknown>;
-    /** Counter sum, or histogram count/sum/min/max. */
-    value: number | { count: number; sum: number; min: number | undefined; max: number | undefined };
-}
-
-const suffix = Date.now().toString(36);
-const clients = ['state', 'incidents', 'deadletters'].map((name) =>
-    createTableClientFromConnectionString(inject('tablesConnectionString'), `telemetry${name}${suffix}`),
-);
+const tables = testTables(inject('tablesConnectionString'), 'telemetry');
 let state: TableHostStateStore;
 let incidents: TableIncidentStore;
 let deadLetters: TableDeadLetterStore;
-
-let exporter: InMemoryMetricExporter;
-let reader: PeriodicExportingMetricReader;
-let provider: MeterProvider;
+let recording: RecordingTelemetry;
 let telemetry: OpenTelemetryTelemetry;
-let logExporter: InMemoryLogRecordExporter;
-let loggerProvider: LoggerProvider;
 
 beforeAll(async () => {
-    [state, incidents, deadLetters] = await Promise.all([
-        TableHostStateStore.create(clients[0]!),
-        TableIncidentStore.create(clients[1]!),
-        TableDeadLetterStore.create(clients[2]!),
-    ]);
+    ({ state, incidents, deadLetters } = await handlerStores(tables));
 });
-afterAll(async () => {
-    await Promise.all(clients.map((c) => c.deleteTable()));
-});
+afterAll(() => tables.dropAll());
 beforeEach(() => {
-    exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-    // The interval never elapses in a test: forceFlush collects.
-    reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-    provider = new MeterProvider({ readers: [reader] });
-    logExporter = new InMemoryLogRecordExporter();
-    loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(logExporter)] });
-    telemetry = new OpenTelemetryTelemetry(provider.getMeter('hollowtrace'), loggerProvider.getLogger('hollowtrace'));
+    recording = recordingTelemetry();
+    telemetry = recording.telemetry;
 });
-afterEach(async () => {
-    await Promise.all([provider.shutdown(), loggerProvider.shutdown()]);
-});
+afterEach(() => recording.shutdown());
 
 interface LogRecordSeen {
     name: string | undefined;
@@ -89,32 +50,11 @@ interface LogRecordSeen {
 }
 
 async function logged(): Promise<LogRecordSeen[]> {
-    await loggerProvider.forceFlush();
-    return logExporter.getFinishedLogRecords().map((r) => ({
+    return (await recording.logRecords()).map((r) => ({
         name: r.eventName,
         severity: r.severityText,
         attributes: { ...r.attributes },
     }));
-}
-
-async function exported(): Promise<Point[]> {
-    await reader.forceFlush();
-    const points: Point[] = [];
-    for (const resourceMetrics of exporter.getMetrics())
-        for (const scope of resourceMetrics.scopeMetrics)
-            for (const metric of scope.metrics)
-                for (const point of metric.dataPoints) {
-                    const value = point.value;
-                    points.push({
-                        name: metric.descriptor.name,
-                        attributes: { ...point.attributes },
-                        value:
-                            metric.dataPointType === DataPointType.HISTOGRAM && typeof value === 'object'
-                                ? { count: value.count, sum: value.sum ?? Number.NaN, min: value.min, max: value.max }
-                                : (value as number),
-                    });
-                }
-    return points;
 }
 
 function context(functionName: string, count: number): InvocationContext {
@@ -132,31 +72,16 @@ function context(functionName: string, count: number): InvocationContext {
 /** A hollowing chain on one host, each event stamped with the source-hub enqueued time stage 1 gave it. */
 function hollowingChain(enqueuedTimes: readonly string[]): SysmonEvent[] {
     resetRecordIds();
-    const dropper = 'C:\\Users\\u\\Downloads\\invoice.exe';
-    const svchost = 'C:\\Windows\\System32\\svchost.exe';
-    const events: SysmonEvent[] = [
-        processAccess(0, 'dropper', dropper, 'svchost', svchost, 0x1fffff, CREATE_PROCESS_TRACE),
-        processCreate(3, 'svchost', svchost, 'dropper', dropper, 'C:\\Windows\\system32\\svchost.exe'),
-        remoteThread(20, 'dropper', dropper, 'svchost', svchost),
-    ];
-    return events.map((event, i) => ({ ...event, origin: { ...event.origin, enqueuedTime: enqueuedTimes[i] } }));
+    return dropperHollowsSvchost().map((event, i) => ({
+        ...event,
+        origin: { ...event.origin, enqueuedTime: enqueuedTimes[i] },
+    }));
 }
 
 describe('telemetry through the handlers', () => {
     it('stage 1 counts received, accepted, ignored and rejected by reason, forwarded and dead-lettered', async () => {
         const sysmon = (eventId: number, channel = 'Microsoft-Windows-Sysmon/Operational') =>
-            JSON.stringify({
-                EventID: eventId,
-                Channel: channel,
-                Computer: 'WS07.contoso.local',
-                UtcTime: '2024-05-01 10:15:01.987',
-                ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
-                ProcessId: '4044',
-                Image: 'C:\\Windows\\System32\\svchost.exe',
-                CommandLine: 'svchost.exe',
-                ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
-                ParentImage: 'C:\\Users\\u\\evil.exe',
-            });
+            processCreateJson({ EventID: eventId, Channel: channel, Computer: 'WS07.contoso.local' });
         const batch = [sysmon(1), sysmon(1, 'Security'), sysmon(4), '{"EventID": 1,', ''];
         const forwarder = new InMemoryEventForwarder();
         await ingestSysmonEventsWith(
@@ -164,7 +89,7 @@ describe('telemetry through the handlers', () => {
             () => new Date('2024-05-01T10:16:00Z'),
         )(batch, context('ingestSysmonEvents', batch.length));
 
-        const points = await exported();
+        const points = await recording.points();
         const counter = (name: string, attributes: Record<string, string>) =>
             points.filter((p) => p.name === name && JSON.stringify(p.attributes) === JSON.stringify(attributes));
         expect(counter('hollowtrace.events.received', { stage: 'ingest' })).toEqual([
@@ -173,21 +98,16 @@ describe('telemetry through the handlers', () => {
         expect(counter('hollowtrace.events.accepted', { stage: 'ingest' })[0]?.value).toBe(1);
         expect(counter('hollowtrace.events.forwarded', { stage: 'ingest' })[0]?.value).toBe(1);
         expect(counter('hollowtrace.events.dead_lettered', { stage: 'ingest' })[0]?.value).toBe(2);
-        expect(
+        const byReason = (name: string) =>
             points
-                .filter((p) => p.name === 'hollowtrace.events.ignored')
+                .filter((p) => p.name === name)
                 .map((p) => [p.attributes.reason, p.value])
-                .sort(),
-        ).toEqual([
+                .sort();
+        expect(byReason('hollowtrace.events.ignored')).toEqual([
             ['event-id-not-correlated', 1],
             ['not-sysmon', 1],
         ]);
-        expect(
-            points
-                .filter((p) => p.name === 'hollowtrace.events.rejected')
-                .map((p) => [p.attributes.reason, p.value])
-                .sort(),
-        ).toEqual([
+        expect(byReason('hollowtrace.events.rejected')).toEqual([
             ['empty-message', 1],
             ['malformed-json', 1],
         ]);
@@ -237,7 +157,7 @@ describe('telemetry through the handlers', () => {
             () => new Date('2024-05-01T10:15:21Z'),
         )(messages, context('correlateHollowing', messages.length));
 
-        const points = await exported();
+        const points = await recording.points();
         const byName = (name: string) => points.filter((p) => p.name === name);
         expect(byName('hollowtrace.events.received')).toEqual([
             { name: 'hollowtrace.events.received', attributes: { stage: 'correlate' }, value: 4 },
@@ -311,7 +231,7 @@ describe('telemetry through the handlers', () => {
         const inline = new InlineCorrelation(correlator, () => new Date('2024-05-01T11:00:03Z'), undefined, telemetry);
         await inline.forward(events);
 
-        const points = await exported();
+        const points = await recording.points();
         expect(points.find((p) => p.name === 'hollowtrace.incidents.committed')).toEqual({
             name: 'hollowtrace.incidents.committed',
             attributes: { change: 'created', mode: 'inline' },
@@ -332,17 +252,7 @@ describe('telemetry through the handlers', () => {
             'sysmon',
             { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } },
         );
-        const processCreate = JSON.stringify({
-            EventID: 1,
-            Channel: 'Microsoft-Windows-Sysmon/Operational',
-            Computer: 'WS08.contoso.local',
-            UtcTime: '2024-05-01 10:15:01.987',
-            ProcessGuid: '{3710B5C6-1243-6182-8303-000000000A00}',
-            ProcessId: '4044',
-            Image: 'C:\\Windows\\System32\\svchost.exe',
-            ParentProcessGuid: '{3710b5c6-1200-6182-8303-000000000a00}',
-            ParentImage: 'C:\\Users\\u\\evil.exe',
-        });
+        const processCreate = processCreateJson({ Computer: 'WS08.contoso.local' });
         const invocation = new InvocationContext({
             functionName: 'ingestSysmonEvents',
             triggerMetadata: context('ingestSysmonEvents', 1).triggerMetadata,

@@ -15,6 +15,7 @@ import { InMemoryDeadLetterStore } from '../../../shared/ports/InMemoryDeadLette
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { replayRecordings } from '../../../tools/replay/replay';
+import { writeCutOffRecording } from '../../helpers/cutOffRecording';
 
 const FEEDS = resolve(__dirname, '../../fixtures/feeds');
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-parallel-'));
@@ -74,12 +75,7 @@ describe('replay --workers', () => {
     it('cuts one file into stripes, one per worker, with the result of one thread', async () => {
         // One file of many batches, with a line over the limit and bad lines in it, cut off mid-stream: the stripes
         // must agree on batch boundaries, sequence numbers and where the file breaks.
-        const flat = readFileSync(resolve(FEEDS, 'flat.jsonl'), 'utf8').trim();
-        const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? `{"broken": ${i}` : flat));
-        lines.splice(150, 0, `{"CommandLine":"${'x'.repeat(DEFAULT_INGEST_LIMITS.maxMessageBytes)}"}`);
-        const whole = gzipSync(lines.join('\n'));
-        const file = join(dir, 'one-large.jsonl.gz');
-        writeFileSync(file, whole.subarray(0, whole.length - 40)); // the gzip stream stops early
+        const file = writeCutOffRecording(dir, 'one-large.jsonl.gz').path;
 
         const one = await replayText([file], 1);
         expect(one.workerThreads).toBe(0);

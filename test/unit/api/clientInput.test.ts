@@ -67,23 +67,25 @@ describe('client input never yields 500', () => {
         expect(body).toMatchObject({ code: 'invalid-host-name' });
     });
 
-    it(`more than ${MAX_ENTITIES} entities is 400 too-many-entities; exactly ${MAX_ENTITIES} is answered`, async () => {
+    /** A body of `limit + 1` entities is refused with 400 `code`; one of exactly `limit` is answered. */
+    async function expectCapped(entity: (i: number) => object, limit: number, code: string): Promise<void> {
         const deps = await depsWith(1);
-        const files = (n: number) =>
-            JSON.stringify(Array.from({ length: n }, (_, i) => ({ kind: 'File', properties: { name: `f${i}` } })));
-        const over = await answer(() => enrichSentinelIncident(files(MAX_ENTITIES + 1), deps, new Date()));
+        const body = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => entity(i)));
+        const over = await answer(() => enrichSentinelIncident(body(limit + 1), deps, new Date()));
         expect(over.status).toBe(400);
-        expect(over.body).toMatchObject({ code: 'too-many-entities' });
-        expect((await answer(() => enrichSentinelIncident(files(MAX_ENTITIES), deps, new Date()))).status).toBe(200);
+        expect(over.body).toMatchObject({ code });
+        expect((await answer(() => enrichSentinelIncident(body(limit), deps, new Date()))).status).toBe(200);
+    }
+
+    it(`more than ${MAX_ENTITIES} entities is 400 too-many-entities; exactly ${MAX_ENTITIES} is answered`, async () => {
+        await expectCapped((i) => ({ kind: 'File', properties: { name: `f${i}` } }), MAX_ENTITIES, 'too-many-entities');
     });
 
     it(`more than ${MAX_HOST_NAMES} distinct host names is 400 too-many-host-names`, async () => {
-        const deps = await depsWith(1);
-        const hosts = (n: number) =>
-            JSON.stringify(Array.from({ length: n }, (_, i) => ({ kind: 'Host', properties: { hostName: `h${i}` } })));
-        const over = await answer(() => enrichSentinelIncident(hosts(MAX_HOST_NAMES + 1), deps, new Date()));
-        expect(over.status).toBe(400);
-        expect(over.body).toMatchObject({ code: 'too-many-host-names' });
-        expect((await answer(() => enrichSentinelIncident(hosts(MAX_HOST_NAMES), deps, new Date()))).status).toBe(200);
+        await expectCapped(
+            (i) => ({ kind: 'Host', properties: { hostName: `h${i}` } }),
+            MAX_HOST_NAMES,
+            'too-many-host-names',
+        );
     });
 });

@@ -13,6 +13,7 @@ import { isKernelAddress } from '../../../shared/decode/startAddress';
 import type { ProcessCreateEvent, SysmonEvent } from '../../../shared/sysmon/types';
 import {
     CREATE_PROCESS_TRACE,
+    UNBACKED_CREATE_TRACE,
     fileCreate,
     guid,
     networkConnect,
@@ -21,19 +22,13 @@ import {
     remoteThread,
     resetRecordIds,
 } from '../../helpers/sysmonBuilders';
+import { CMD, EXPLORER, MAVINJECT, NOTEPAD, POWERSHELL, WHOAMI } from '../../helpers/images';
 
 beforeEach(() => resetRecordIds());
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
 const LOADER = 'C:\\Users\\u\\Downloads\\loader.exe';
 const IMPLANT = 'C:\\Users\\u\\AppData\\Roaming\\update.exe';
-const CMD = 'C:\\Windows\\System32\\cmd.exe';
-const WHOAMI = 'C:\\Windows\\System32\\whoami.exe';
-const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
-const EXPLORER = 'C:\\Windows\\explorer.exe';
-const POWERSHELL = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
-const MAVINJECT = 'C:\\Windows\\System32\\mavinject.exe';
-const UNBACKED = `${CREATE_PROCESS_TRACE}|UNKNOWN(000001F3C35A0014)`;
 
 async function run(...batches: SysmonEvent[][]): Promise<Incident[]> {
     const correlator = new Correlator({
@@ -60,9 +55,9 @@ function implantStartingTools(): SysmonEvent[] {
     return [
         fileCreate(-3_000, 'loader', LOADER, IMPLANT),
         processCreate(0, 'implant', IMPLANT, 'loader', LOADER),
-        processAccess(1_000, 'implant', IMPLANT, 'tool1', CMD, 0x1fffff, UNBACKED),
+        processAccess(1_000, 'implant', IMPLANT, 'tool1', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
         processCreate(1_002, 'tool1', CMD, 'implant', IMPLANT, 'cmd.exe /c whoami /all'),
-        processAccess(9_000, 'implant', IMPLANT, 'tool2', WHOAMI, 0x1fffff, UNBACKED),
+        processAccess(9_000, 'implant', IMPLANT, 'tool2', WHOAMI, 0x1fffff, UNBACKED_CREATE_TRACE),
         processCreate(9_003, 'tool2', WHOAMI, 'implant', IMPLANT, 'whoami.exe /priv'),
     ];
 }
@@ -92,7 +87,7 @@ describe('rule 1: a victim needs evidence on the victim side', () => {
     it('a child with evidence of its own is the incident (T1055.012), and the finding keeps only the other child', async () => {
         const incidents = await run([
             ...implantStartingTools(),
-            processAccess(4_000, 'implant', IMPLANT, 'tool1', CMD, 0x1fffff, UNBACKED),
+            processAccess(4_000, 'implant', IMPLANT, 'tool1', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
         ]);
         expect(pairs(incidents)).toEqual(['update.exe -> cmd.exe T1055.012', 'update.exe -> update.exe T1620']);
         const finding = incidents.find((i) => i.technique === 'T1620')!;
@@ -102,7 +97,7 @@ describe('rule 1: a victim needs evidence on the victim side', () => {
 
     it('a single child with evidence of its own leaves no finding on the creator', async () => {
         const incidents = await run([
-            processAccess(0, 'implant', IMPLANT, 'child', CMD, 0x1fffff, UNBACKED),
+            processAccess(0, 'implant', IMPLANT, 'child', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
             processCreate(2, 'child', CMD, 'implant', IMPLANT, 'cmd.exe'),
             networkConnect(900, 'child', CMD, '203.0.113.10', 443),
         ]);
@@ -113,7 +108,7 @@ describe('rule 1: a victim needs evidence on the victim side', () => {
         const incidents = await run([
             processCreate(0, 'victim', EXPLORER, 'userinit', 'C:\\Windows\\System32\\userinit.exe', EXPLORER),
             remoteThread(50, 'tool', IMPLANT, 'victim', EXPLORER),
-            processAccess(900, 'victim', EXPLORER, 'shell', CMD, 0x1fffff, UNBACKED),
+            processAccess(900, 'victim', EXPLORER, 'shell', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
             processCreate(902, 'shell', CMD, 'victim', EXPLORER, 'cmd.exe'),
         ]);
         expect(pairs(incidents)).toEqual(['update.exe -> explorer.exe T1055.002']);

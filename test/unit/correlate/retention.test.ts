@@ -11,13 +11,13 @@ import { Correlator } from '../../../shared/correlate/Correlator';
 import { InMemoryHostStateStore } from '../../../shared/ports/InMemoryHostStateStore';
 import { InMemoryIncidentStore } from '../../../shared/ports/InMemoryIncidentStore';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
+import type { SysmonEvent } from '../../../shared/sysmon/types';
 import { HOST, guid, networkConnect, processAccess, remoteThread, resetRecordIds } from '../../helpers/sysmonBuilders';
+import { DROPPER, NOTEPAD } from '../../helpers/images';
 
 const T0 = Date.parse('2024-05-01T10:20:00.000Z');
 const MINUTE = 60_000;
-const EVIL = 'C:\\Users\\u\\Downloads\\invoice.exe';
 const OTHER = 'C:\\ProgramData\\update\\agent.exe';
-const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
 const UNBACKED = 'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|UNKNOWN(00000000051B0B2D)';
 
 beforeEach(() => {
@@ -37,15 +37,28 @@ function setup(): { store: InMemoryHostStateStore; incidents: InMemoryIncidentSt
 
 const at = (minutes: number): Date => new Date(T0 + minutes * MINUTE);
 
+/** The injector opens notepad with all access from unbacked code: a chain, not yet an incident. */
+const notepadOpenedFromUnbackedCode = (): SysmonEvent =>
+    processAccess(0, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1fffff, UNBACKED);
+
+/** ... and starts a thread in it: a chain that becomes an incident. */
+const injectionIntoNotepad = (): SysmonEvent[] => [
+    notepadOpenedFromUnbackedCode(),
+    remoteThread(50, 'injector', DROPPER, 'notepad', NOTEPAD),
+];
+
 describe('pending retention counts from the last change', () => {
     it('evidence added at minute 50 keeps the chain past minute 65, so the incident is scored from all of it', async () => {
         const { store, incidents, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
-        await correlator.process([processAccess(5, 'injector', EVIL, 'notepad', NOTEPAD, 0x1f3fff, UNBACKED)], at(50));
+        await correlator.process([notepadOpenedFromUnbackedCode()], at(0));
+        await correlator.process(
+            [processAccess(5, 'injector', DROPPER, 'notepad', NOTEPAD, 0x1f3fff, UNBACKED)],
+            at(50),
+        );
         await correlator.expire(at(65));
         expect((await store.load(HOST)).state.chains.get(guid('notepad'))?.evidence).toHaveLength(2);
 
-        await correlator.process([remoteThread(60, 'injector', EVIL, 'notepad', NOTEPAD)], at(70));
+        await correlator.process([remoteThread(60, 'injector', DROPPER, 'notepad', NOTEPAD)], at(70));
         const [incident] = (await incidents.query({})).incidents;
         const accesses = new Set(incident?.signals.filter((s) => s.eventId === 10).map((s) => s.recordId));
         expect(accesses.size).toBe(2);
@@ -54,9 +67,9 @@ describe('pending retention counts from the last change', () => {
 
     it('evidence arriving after its pending chain expired makes an incident that says so', async () => {
         const { incidents, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
+        await correlator.process([notepadOpenedFromUnbackedCode()], at(0));
         await correlator.expire(at(61));
-        await correlator.process([remoteThread(60, 'injector', EVIL, 'notepad', NOTEPAD)], at(90));
+        await correlator.process([remoteThread(60, 'injector', DROPPER, 'notepad', NOTEPAD)], at(90));
         const [incident] = (await incidents.query({})).incidents;
         expect(incident).toMatchObject({ version: 1, afterExpiry: { expiredAt: at(61).toISOString() } });
         expect(incident?.afterExpiry?.previousVersion).toBeUndefined();
@@ -67,16 +80,10 @@ describe('pending retention counts from the last change', () => {
 describe('incident versions stay monotonic across chain expiry', () => {
     it('a new attack on a long-running process after the chain expired is published as the next version', async () => {
         const { incidents, correlator } = setup();
-        await correlator.process(
-            [
-                processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
-                remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
-            ],
-            at(0),
-        );
+        await correlator.process([...injectionIntoNotepad()], at(0));
         await correlator.process([networkConnect(1_000, 'notepad', NOTEPAD, '203.0.113.11', 443)], at(1));
         const first = await incidents.get((await incidents.query({})).incidents[0]!.id);
-        expect(first?.injector.image).toBe(EVIL);
+        expect(first?.injector.image).toBe(DROPPER);
 
         const week = DEFAULT_CORRELATION_CONFIG.incidentChainRetentionMs / MINUTE;
         await correlator.expire(at(week + 2));
@@ -100,7 +107,7 @@ describe('incident versions stay monotonic across chain expiry', () => {
 describe('hosts do not stay forever', () => {
     it('a host whose state all expired is removed with its meta record, and is no longer visited', async () => {
         const { store, correlator } = setup();
-        await correlator.process([processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED)], at(0));
+        await correlator.process([notepadOpenedFromUnbackedCode()], at(0));
         expect(await store.listDueHosts(at(1_000), 10)).toStrictEqual([HOST.toLowerCase()]);
         // Pending state expires, leaving the chain's tombstone for one more pending window.
         const first = await correlator.expire(at(61));
@@ -117,13 +124,7 @@ describe('hosts do not stay forever', () => {
 
     it('the tombstone of a chain that became an incident outlives the chain by chainTombstoneRetentionMs', async () => {
         const { store, correlator } = setup();
-        await correlator.process(
-            [
-                processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED),
-                remoteThread(50, 'injector', EVIL, 'notepad', NOTEPAD),
-            ],
-            at(0),
-        );
+        await correlator.process([...injectionIntoNotepad()], at(0));
         const week = DEFAULT_CORRELATION_CONFIG.incidentChainRetentionMs / MINUTE;
         await correlator.expire(at(week + 2));
         const tombstone = (await store.load(HOST)).state.tombstones.get(guid('notepad'));
@@ -138,10 +139,7 @@ describe('hosts do not stay forever', () => {
     it('the pass is bounded and resumable: each call visits at most maxHosts, the next one continues', async () => {
         const { store, correlator } = setup();
         for (let i = 0; i < 5; i++)
-            await correlator.process(
-                [{ ...processAccess(0, 'injector', EVIL, 'notepad', NOTEPAD, 0x1fffff, UNBACKED), host: `ws-${i}` }],
-                at(0),
-            );
+            await correlator.process([{ ...notepadOpenedFromUnbackedCode(), host: `ws-${i}` }], at(0));
         const first = await correlator.expire(at(61), { maxHosts: 2 });
         expect(first).toMatchObject({ hosts: 2, complete: false });
         const rest = await correlator.expire(at(61), { maxHosts: 10 });

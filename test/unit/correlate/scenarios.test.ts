@@ -26,6 +26,7 @@ import {
     resetRecordIds,
     tampering,
 } from '../../helpers/sysmonBuilders';
+import { DROPPER, NOTEPAD, RUNDLL32, SVCHOST } from '../../helpers/images';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
 
 beforeEach(() => {
@@ -33,8 +34,6 @@ beforeEach(() => {
 });
 
 const NOW = new Date('2024-05-01T10:20:00.000Z');
-const EVIL = 'C:\\Users\\u\\Downloads\\invoice.exe';
-const SVCHOST = 'C:\\Windows\\System32\\svchost.exe';
 
 /** Classic hollowing: a dropper starts svchost without -k, Sysmon sees the image replaced, svchost phones home. */
 function hollowingChain(): SysmonEvent[] {
@@ -42,13 +41,13 @@ function hollowingChain(): SysmonEvent[] {
         processAccess(
             0,
             'dropper',
-            EVIL,
+            DROPPER,
             'svchost',
             SVCHOST,
             0x1fffff,
             `${CREATE_PROCESS_TRACE}|C:\\Users\\u\\Downloads\\invoice.exe+1a2b`,
         ),
-        processCreate(3, 'svchost', SVCHOST, 'dropper', EVIL, 'C:\\Windows\\system32\\svchost.exe'),
+        processCreate(3, 'svchost', SVCHOST, 'dropper', DROPPER, 'C:\\Windows\\system32\\svchost.exe'),
         tampering(40, 'svchost', SVCHOST, 'Image is replaced'),
         networkConnect(900, 'svchost', SVCHOST, '203.0.113.10', 443),
     ];
@@ -99,7 +98,7 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
         expect(incidents).toHaveLength(1);
         const incident = incidents[0]!;
         expect(incident.technique).toBe('T1055.012');
-        expect(incident.injector).toMatchObject({ image: EVIL, processGuid: guid('dropper') });
+        expect(incident.injector).toMatchObject({ image: DROPPER, processGuid: guid('dropper') });
         expect(incident.target).toMatchObject({ image: SVCHOST, processGuid: guid('svchost') });
         expect(incident.contributions).toEqual(
             expect.arrayContaining([
@@ -133,14 +132,11 @@ describe('hollowing with EID 25 "Image is replaced"', () => {
  * EID 1 and the module-backed creation EID 10. What gives it away is the host's own behaviour.
  */
 describe('classic hollowing seen only through its host calling out', () => {
-    const RUNDLL32 = 'C:\\Windows\\System32\\rundll32.exe';
-    const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
-
     function bareHostCallingOut(host = RUNDLL32, port = 443, networkAt = 2_000): SysmonEvent[] {
         const label = host === NOTEPAD ? 'notepad' : 'rundll32';
         return [
-            processAccess(0, 'dropper', EVIL, label, host, 0x1fffff, `${CREATE_PROCESS_TRACE}|${EVIL}+1a2b`),
-            processCreate(3, label, host, 'dropper', EVIL),
+            processAccess(0, 'dropper', DROPPER, label, host, 0x1fffff, `${CREATE_PROCESS_TRACE}|${DROPPER}+1a2b`),
+            processCreate(3, label, host, 'dropper', DROPPER),
             networkConnect(networkAt, label, host, '198.51.100.7', port),
         ];
     }
@@ -150,7 +146,7 @@ describe('classic hollowing seen only through its host calling out', () => {
         expect(incidents).toHaveLength(1);
         const incident = incidents[0]!;
         expect(incident.technique).toBe('T1055.012');
-        expect(incident.injector).toMatchObject({ image: EVIL, processGuid: guid('dropper') });
+        expect(incident.injector).toMatchObject({ image: DROPPER, processGuid: guid('dropper') });
         expect(incident.target).toMatchObject({ image: RUNDLL32, processGuid: guid('rundll32') });
         expect(incident.contributions).toEqual([
             { signal: 'hollowing-host-without-arguments', points: 15 },
@@ -175,19 +171,28 @@ describe('classic hollowing seen only through its host calling out', () => {
         const [, create, network] = bareHostCallingOut();
         for (const batches of [[[create!, network!]], [[network!], [create!]]]) {
             const incidents = await runBatches(batches);
-            expect(incidents.map((i) => [i.technique, i.score, i.injector.image])).toEqual([['T1055.012', 50, EVIL]]);
+            expect(incidents.map((i) => [i.technique, i.score, i.injector.image])).toEqual([
+                ['T1055.012', 50, DROPPER],
+            ]);
         }
     });
 
     it('svchost given a service group it was not started for (by a dropper, not services.exe) counts as unusual too', async () => {
         const events = [
-            processCreate(3, 'svchost', SVCHOST, 'dropper', EVIL, 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p'),
+            processCreate(
+                3,
+                'svchost',
+                SVCHOST,
+                'dropper',
+                DROPPER,
+                'C:\\Windows\\system32\\svchost.exe -k netsvcs -p',
+            ),
             networkConnect(2_000, 'svchost', SVCHOST, '198.51.100.7', 443),
         ];
         const incidents = await runBatches([events]);
         expect(
             incidents.map((i) => [i.technique, i.score, i.injector.image, i.contributions.map((c) => c.signal)]),
-        ).toEqual([['T1055.012', 50, EVIL, ['hollowing-host-unexpected-parent', 'hollowing-host-network']]]);
+        ).toEqual([['T1055.012', 50, DROPPER, ['hollowing-host-unexpected-parent', 'hollowing-host-network']]]);
         expect(incidents[0]!.signals[0]!.detail).toBe('svchost.exe started by invoice.exe');
     });
 
@@ -211,7 +216,7 @@ describe('classic hollowing seen only through its host calling out', () => {
         [
             'rundll32 with its arguments',
             [
-                processCreate(3, 'rundll32', RUNDLL32, 'dropper', EVIL, `${RUNDLL32} shell32.dll,Control_RunDLL`),
+                processCreate(3, 'rundll32', RUNDLL32, 'dropper', DROPPER, `${RUNDLL32} shell32.dll,Control_RunDLL`),
                 networkConnect(2_000, 'rundll32', RUNDLL32, '198.51.100.7', 443),
             ],
         ],

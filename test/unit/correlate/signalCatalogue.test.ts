@@ -18,6 +18,7 @@ import { emptyHostState } from '../../../shared/correlate/state';
 import type { SysmonEvent } from '../../../shared/sysmon/types';
 import {
     CREATE_PROCESS_TRACE,
+    UNBACKED_CREATE_TRACE,
     HOST,
     fileCreate,
     imageLoad,
@@ -28,18 +29,11 @@ import {
     resetRecordIds,
     tampering,
 } from '../../helpers/sysmonBuilders';
+import { CMD, DROPPER, EXPLORER, NOTEPAD, RUNDLL32, SERVICES, SVCHOST } from '../../helpers/images';
 
 beforeEach(() => resetRecordIds());
 
-const DROPPER = 'C:\\Users\\u\\Downloads\\invoice.exe';
 const TOOL = 'C:\\Users\\u\\AppData\\Local\\Temp\\tool.exe';
-const NOTEPAD = 'C:\\Windows\\System32\\notepad.exe';
-const SVCHOST = 'C:\\Windows\\System32\\svchost.exe';
-const RUNDLL = 'C:\\Windows\\System32\\rundll32.exe';
-const CMD = 'C:\\Windows\\System32\\cmd.exe';
-const SERVICES = 'C:\\Windows\\System32\\services.exe';
-const EXPLORER = 'C:\\Windows\\explorer.exe';
-const UNBACKED_TRACE = `${CREATE_PROCESS_TRACE}|UNKNOWN(000001F3C35A0014)`;
 const NATIVE_TRACE = `C:\\Windows\\SYSTEM32\\ntdll.dll+9d8e4|${DROPPER}+1a2b`;
 const BOF_TRACE =
     'C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(00000267A1B20C3F)';
@@ -108,7 +102,7 @@ const FIXTURES: Record<SignalName, Fixture> = {
     },
     'creator-access-from-unbacked-code': {
         positive: () => [
-            processAccess(0, 'dropper', DROPPER, 'child', NOTEPAD, 0x1fffff, UNBACKED_TRACE),
+            processAccess(0, 'dropper', DROPPER, 'child', NOTEPAD, 0x1fffff, UNBACKED_CREATE_TRACE),
             processCreate(2, 'child', NOTEPAD, 'dropper', DROPPER),
         ],
         // JIT code above the .NET runtime is not unbacked injected code.
@@ -127,12 +121,12 @@ const FIXTURES: Record<SignalName, Fixture> = {
     },
     'process-created-from-unbacked-code': {
         positive: () => [
-            processAccess(0, 'dropper', DROPPER, 'child', CMD, 0x1fffff, UNBACKED_TRACE),
+            processAccess(0, 'dropper', DROPPER, 'child', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
             processCreate(2, 'child', CMD, 'dropper', DROPPER, 'cmd.exe /c whoami'),
         ],
         // The same handle, but the child shows injection of its own (a remote thread): the child's incident covers it.
         negative: () => [
-            processAccess(0, 'dropper', DROPPER, 'child', CMD, 0x1fffff, UNBACKED_TRACE),
+            processAccess(0, 'dropper', DROPPER, 'child', CMD, 0x1fffff, UNBACKED_CREATE_TRACE),
             processCreate(2, 'child', CMD, 'dropper', DROPPER, 'cmd.exe /c whoami'),
             remoteThread(40, 'dropper', DROPPER, 'child', CMD),
         ],
@@ -168,7 +162,10 @@ const FIXTURES: Record<SignalName, Fixture> = {
         ],
     },
     'third-party-access-from-unbacked-code': {
-        positive: () => [...running(), processAccess(50, 'tool', TOOL, 'child', NOTEPAD, 0x147a, UNBACKED_TRACE)],
+        positive: () => [
+            ...running(),
+            processAccess(50, 'tool', TOOL, 'child', NOTEPAD, 0x147a, UNBACKED_CREATE_TRACE),
+        ],
         negative: () => [
             ...running(),
             processAccess(50, 'tool', TOOL, 'child', NOTEPAD, 0x147a, `${CREATE_PROCESS_TRACE}|${TOOL}+10`),
@@ -243,7 +240,7 @@ const FIXTURES: Record<SignalName, Fixture> = {
         ],
     },
     'hollowing-host-network': {
-        positive: () => [...started(RUNDLL), networkConnect(900, 'child', RUNDLL, '203.0.113.10', 443)],
+        positive: () => [...started(RUNDLL32), networkConnect(900, 'child', RUNDLL32, '203.0.113.10', 443)],
         // Printing to port 9100 is what notepad does by design (Sigma excludes it).
         negative: () => [...started(), networkConnect(900, 'child', NOTEPAD, '192.0.2.7', 9100)],
     },

@@ -3,7 +3,7 @@
  * everything failed, not configured, invalid incident, and timeouts (a port that honours its abort signal and one
  * that ignores it).
  */
-import { MAVINJECT_ENRICHMENT_INPUT } from '../../helpers/enrichmentInput';
+import { MAVINJECT_ENRICHMENT_INPUT, MAVINJECT_WORKSPACE_FACTS } from '../../helpers/enrichmentInput';
 import { describe, expect, it } from 'vitest';
 
 import { ABORT_GRACE_MS, enrichIncident, WorkspaceQueryError } from '../../../shared/enrich/enrichment';
@@ -17,16 +17,28 @@ const INPUT: EnrichmentInput = MAVINJECT_ENRICHMENT_INPUT;
 
 type Answer = WorkspaceQueryResult | Error | 'hang' | 'hang-until-aborted';
 
+const { pairRarity, hashRarity, alertsOnHost, targetConnections } = MAVINJECT_WORKSPACE_FACTS;
 const ANSWERS: Record<string, WorkspaceQueryResult> = {
-    pairRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[3, 2]] }] },
-    hashRarity: { status: 'success', tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[1, 1]] }] },
+    pairRarity: {
+        status: 'success',
+        tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[pairRarity.occurrences, pairRarity.hosts]] }],
+    },
+    hashRarity: {
+        status: 'success',
+        tables: [{ columns: ['Occurrences', 'Hosts'], rows: [[hashRarity.occurrences, hashRarity.hosts]] }],
+    },
     alertsOnHost: {
         status: 'success',
-        tables: [{ columns: ['Alerts', 'AlertNames'], rows: [[2, ['Suspicious PowerShell', 'Mimikatz']]] }],
+        tables: [{ columns: ['Alerts', 'AlertNames'], rows: [[alertsOnHost.count, alertsOnHost.names]] }],
     },
     targetConnections: {
         status: 'success',
-        tables: [{ columns: ['Connections', 'Destinations'], rows: [[4, ['evil.example:443', '[2001:db8::1]:80']]] }],
+        tables: [
+            {
+                columns: ['Connections', 'Destinations'],
+                rows: [[targetConnections.count, targetConnections.destinations]],
+            },
+        ],
     },
 };
 
@@ -77,10 +89,7 @@ describe('enrichIncident', () => {
         const enrichment = await enrichIncident(INPUT, port, OPTIONS);
         expect(enrichment).toEqual({
             status: 'complete',
-            pairRarity: { occurrences: 3, hosts: 2 },
-            hashRarity: { occurrences: 1, hosts: 1 },
-            alertsOnHost: { count: 2, names: ['Suspicious PowerShell', 'Mimikatz'] },
-            targetConnections: { count: 4, destinations: ['evil.example:443', '[2001:db8::1]:80'] },
+            ...MAVINJECT_WORKSPACE_FACTS,
             retrievedAt: '2026-01-01T00:00:00.000Z',
         });
         expect(port.calls.map((c) => c.part).sort()).toEqual([
@@ -138,7 +147,7 @@ describe('enrichIncident', () => {
         );
         expect(enrichment.pairRarity).toBeUndefined();
         expect(enrichment.targetConnections).toBeUndefined();
-        expect(enrichment.hashRarity).toEqual({ occurrences: 1, hosts: 1 });
+        expect(enrichment.hashRarity).toEqual(hashRarity);
         expect(enrichment.alertsOnHost?.count).toBe(2);
     });
 
@@ -175,7 +184,7 @@ describe('enrichIncident', () => {
         const enrichment = await enrichIncident({ ...INPUT, injectorSha256: 'not-a-hash' }, port, OPTIONS);
         expect(enrichment.status).toBe('partial');
         expect(enrichment.reason).toBe('hashRarity: skipped, injectorSha256 is not a SHA256 (64 hexadecimal digits)');
-        expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+        expect(enrichment.pairRarity).toEqual(pairRarity);
         expect(port.calls.map((c) => c.part)).not.toContain('hashRarity');
     });
 
@@ -225,7 +234,7 @@ describe('enrichIncident', () => {
         const elapsed = performance.now() - started;
         expect(enrichment.status).toBe('partial');
         expect(enrichment.reason).toBe('targetConnections: timed out after 80 ms');
-        expect(enrichment.pairRarity).toEqual({ occurrences: 3, hosts: 2 });
+        expect(enrichment.pairRarity).toEqual(pairRarity);
         expect(elapsed).toBeGreaterThanOrEqual(70);
         expect(elapsed).toBeLessThan(80 + ABORT_GRACE_MS + 400);
     });

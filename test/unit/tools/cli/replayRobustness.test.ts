@@ -3,7 +3,6 @@
  * named and the rest is reported, the exit code says whether the run was whole, event text cannot drive the
  * terminal, and every command explains itself (`--help`, a bad option named with the reason).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { main } from '../../../../tools/cli/hollowtrace';
 import { REPLAY_EXIT, parseReplayArgs, runReplay } from '../../../../tools/cli/replayCommand';
 import { escapeForTerminal } from '../../../../tools/cli/terminalText';
 import { DEFAULT_PARALLEL_FROM_BYTES } from '../../../../tools/replay/replay';
+import { canMakeFifo, makeFifo } from '../../../support/fifo';
 
 const ROOT = resolve(__dirname, '../../../..');
 const FEEDS = resolve(ROOT, 'test/fixtures/feeds');
@@ -88,20 +88,13 @@ describe('exit codes and the partial report', () => {
         expect((await replay([resolve(FEEDS, 'flat.jsonl')])).code).toBe(REPLAY_EXIT.ok);
     });
 
-    const canMakeFifo = (() => {
-        try {
-            execFileSync('mkfifo', [join(dir, 'probe.fifo')]);
-            return true;
-        } catch {
-            return false;
-        }
-    })();
-    it.skipIf(!canMakeFifo)(
+    const fifoWorks = canMakeFifo(dir);
+    it.skipIf(!fifoWorks)(
         'a FIFO is skipped with a message naming it, exit 3 (skipped where mkfifo is missing)',
         async () => {
             const folder = mkdtempSync(join(dir, 'fifo-'));
             writeFileSync(join(folder, 'a.jsonl'), readFileSync(resolve(FEEDS, 'flat.jsonl')));
-            execFileSync('mkfifo', [join(folder, 'pipe.jsonl')]);
+            makeFifo(join(folder, 'pipe.jsonl'));
             const { code, stderr } = await replay([folder]);
             expect(code).toBe(3);
             expect(stderr).toContain(`${join(folder, 'pipe.jsonl')}: not a regular file (a FIFO), skipped`);

@@ -3,7 +3,6 @@
  * that is not gzip, a line longer than the message limit and a FIFO are each named and counted (or skipped), and the
  * files around them are replayed in full.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { lineChunks, readRecordingBatches } from '../../../../tools/replay/recor
 import type { OversizeLine } from '../../../../tools/replay/recordingReader';
 import { replayRecordings } from '../../../../tools/replay/replay';
 import { replayInMemory } from '../../../helpers/replayInMemory';
+import { canMakeFifo, makeFifo } from '../../../support/fifo';
 
 const dir = mkdtempSync(join(tmpdir(), 'hollowtrace-broken-'));
 
@@ -141,22 +141,15 @@ describe('a line longer than the message limit', () => {
     });
 });
 
-const canMakeFifo = (() => {
-    try {
-        execFileSync('mkfifo', [join(dir, 'probe.fifo')]);
-        return true;
-    } catch {
-        return false;
-    }
-})();
+const fifoWorks = canMakeFifo(dir);
 
 describe('a FIFO among the recordings', () => {
-    it.skipIf(!canMakeFifo)(
+    it.skipIf(!fifoWorks)(
         'is skipped with a message instead of hanging the replay (skipped where mkfifo is missing)',
         async () => {
             const folder = mkdtempSync(join(tmpdir(), 'hollowtrace-fifo-'));
             writeFileSync(join(folder, 'a.jsonl'), lines(4));
-            execFileSync('mkfifo', [join(folder, 'b.jsonl')]); // no writer: opening it would block for ever
+            makeFifo(join(folder, 'b.jsonl')); // no writer: opening it would block for ever
             const result = await replayInMemory([folder]);
             expect(result.report.accepted).toBe(4);
             expect(result.skipped).toEqual([

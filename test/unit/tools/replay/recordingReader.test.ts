@@ -1,10 +1,11 @@
 /** Reading recordings from disk: every supported file form, streamed in batches with coordinates. */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { writeCutOffRecording } from '../../../helpers/cutOffRecording';
 import fc from 'fast-check';
 import {
     isRecordingFile,
@@ -39,12 +40,7 @@ describe('recording reader', () => {
     it('a cut-off gzip gives the same messages before its failure, however slowly they are read', async () => {
         // Its tail inflates to more than one 1 MiB chunk (a long line of one character), so when the stream fails, it
         // still holds inflated chunks that a slow reader has not taken yet.
-        const line = readFileSync(resolve(__dirname, '../../../fixtures/feeds/flat.jsonl'), 'utf8').trim();
-        const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? `{"broken": ${i}` : line));
-        lines.splice(150, 0, `{"CommandLine":"${'x'.repeat(1 << 20)}"}`);
-        const whole = gzipSync(lines.join('\n'));
-        const cut = join(dir, 'cut.jsonl.gz');
-        writeFileSync(cut, whole.subarray(0, whole.length - 40));
+        const { path: cut, lines: written } = writeCutOffRecording(dir, 'cut.jsonl.gz');
         const read = async (pause: number) => {
             const bodies: unknown[] = [];
             for await (const batch of readRecordingBatches(cut, 16, '0')) {
@@ -55,10 +51,6 @@ describe('recording reader', () => {
         };
         const fast = await read(0);
         expect(fast.at(-1)).toBe('truncated-gzip');
-        const written = lines
-            .join('\n')
-            .split('\n')
-            .filter((text) => text.trim() !== '');
         expect(fast.length).toBeGreaterThan(written.length * 0.99); // all but the lines the cut took, and the failure
         for (const pause of [2, 20]) expect(await read(pause)).toEqual(fast);
     });
