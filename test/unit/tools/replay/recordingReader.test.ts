@@ -52,7 +52,7 @@ describe('recording reader', () => {
         const fast = await read(0);
         expect(fast.at(-1)).toBe('truncated-gzip');
         expect(fast.length).toBeGreaterThan(written.length * 0.99); // all but the lines the cut took, and the failure
-        for (const pause of [2, 20]) expect(await read(pause)).toEqual(fast);
+        expect(await read(2)).toEqual(fast);
     });
 
     it('a line split across read chunks arrives whole (multi-byte characters included)', async () => {
