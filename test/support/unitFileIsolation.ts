@@ -7,7 +7,7 @@
  * - the `@azure/functions-core` stand-in in place before any functions/ module registers (`@azure/functions` looks
  *   its core up once per process, so the first file to register must not put it in test mode for the others), with
  *   an empty list of registrations;
- * - process.env back as it was after the file, whatever the file set, deleted or replaced.
+ * - process.env back, after the file, as it was before it, whatever the file set, deleted or replaced.
  * The rest is safe to share because no unit test mocks modules (`vi.mock`), stubs globals or fakes timers, and the
  * few that change process state restore it themselves (`process.stdout.write`, `TZ`, an `unhandledRejection`
  * listener, in `finally` or `afterEach`). A new test that does any of these must undo it, or add it here.
