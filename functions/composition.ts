@@ -114,7 +114,7 @@ function once<T>(
  * meter and logger providers, so it runs before the first `getMeter`/`getLogger`: one taken earlier stays a no-op.
  * Loaded lazily: most cold starts need none of it.
  */
-function appTelemetry(): Promise<Telemetry> {
+export function appTelemetry(): Promise<Telemetry> {
     return once(
         () => telemetry,
         (v) => {

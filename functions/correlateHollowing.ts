@@ -8,12 +8,14 @@ import { app } from '@azure/functions';
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processCorrelationBatch } from '../shared/correlate/correlationService';
 import type { CorrelationDependencies } from '../shared/correlate/correlationService';
-import { correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
+import { appTelemetry, correlationRunsOnEventHub, getCorrelationDependencies } from './composition';
+import type { Telemetry } from '../shared/ports/telemetry';
 import { EVENT_HUB_RETRY, runEventHubBatch } from './support/eventHubBatch';
 
 export function correlateHollowingWith(
     dependencies: () => Promise<CorrelationDependencies>,
     now: () => Date = () => new Date(),
+    telemetry: () => Promise<Telemetry> = appTelemetry,
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
         const outcome = await runEventHubBatch(
@@ -23,6 +25,7 @@ export function correlateHollowingWith(
             dependencies,
             processCorrelationBatch,
             now,
+            telemetry,
         );
         if (outcome === undefined) return;
         const line = `correlate: ${outcome.received} events, ${outcome.hosts} hosts, ${outcome.incidents.length} incidents created or updated, ${outcome.conflicts} ETag conflicts, ${outcome.transactions} table transactions, ${outcome.deadLettered} dead-lettered, ${outcome.delivered} incident versions delivered, ${outcome.pending} pending`;

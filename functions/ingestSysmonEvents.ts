@@ -8,16 +8,26 @@ import { app } from '@azure/functions';
 import type { EventHubHandler, InvocationContext } from '@azure/functions';
 import { processIngestBatch } from '../shared/ingest/ingestService';
 import type { IngestDependencies } from '../shared/ingest/ingestService';
-import { getIngestDependencies } from './composition';
+import { appTelemetry, getIngestDependencies } from './composition';
+import type { Telemetry } from '../shared/ports/telemetry';
 import { EVENT_HUB_RETRY, runEventHubBatch } from './support/eventHubBatch';
 
 /** Builds the handler around a dependency source; tests pass their own (Azurite, in-memory forwarder). */
 export function ingestSysmonEventsWith(
     dependencies: () => Promise<IngestDependencies>,
     now: () => Date = () => new Date(),
+    telemetry: () => Promise<Telemetry> = appTelemetry,
 ): EventHubHandler {
     return async (messages: unknown, context: InvocationContext): Promise<void> => {
-        const outcome = await runEventHubBatch('ingest', messages, context, dependencies, processIngestBatch, now);
+        const outcome = await runEventHubBatch(
+            'ingest',
+            messages,
+            context,
+            dependencies,
+            processIngestBatch,
+            now,
+            telemetry,
+        );
         if (outcome === undefined) return;
         const { report } = outcome;
         const line = `ingest: received ${report.received}, accepted ${report.accepted}, ignored ${report.ignored}, rejected ${report.rejected}; forwarded ${outcome.forwarded}, dead-lettered ${outcome.deadLettered}`;

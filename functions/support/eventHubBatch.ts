@@ -29,7 +29,11 @@ export interface ParkingDependencies {
     telemetry?: Telemetry;
 }
 
-/** The stage's outcome, or `undefined` when the batch failed on its last attempt and was parked. */
+/**
+ * The stage's outcome, or `undefined` when the batch failed on its last attempt and was parked. `telemetry` records
+ * the failure when the dependencies themselves could not be built (a bad setting, storage unreachable at start-up):
+ * a batch lost that way is then charted and alerted on like any other.
+ */
 export async function runEventHubBatch<Dependencies extends ParkingDependencies, Outcome>(
     stage: BatchStage,
     messages: unknown,
@@ -37,6 +41,7 @@ export async function runEventHubBatch<Dependencies extends ParkingDependencies,
     dependencies: () => Promise<Dependencies>,
     process: (batch: IngestMessage[], dependencies: Dependencies, now: Date) => Promise<Outcome>,
     now: () => Date,
+    telemetry: () => Promise<Telemetry>,
 ): Promise<Outcome | undefined> {
     const batch = withTriggerCoordinates(Array.isArray(messages) ? messages : [messages], context.triggerMetadata);
     let deps: Dependencies | undefined;
@@ -50,7 +55,7 @@ export async function runEventHubBatch<Dependencies extends ParkingDependencies,
             error,
             retry: context.retryContext,
             deadLetters: deps?.deadLetters,
-            telemetry: deps?.telemetry,
+            telemetry: deps !== undefined ? deps.telemetry : await telemetry().catch(() => undefined),
             now: now(),
             log: context,
         });

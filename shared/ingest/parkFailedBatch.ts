@@ -49,7 +49,7 @@ export interface FailedBatch {
     deadLetters: DeadLetterStore | undefined;
     now: Date;
     log: FailureLog;
-    /** Where the parked (or lost) batch is recorded; absent when the dependencies could not be built. */
+    /** Where the parked (or lost) batch is recorded (the app's telemetry when the dependencies could not be built). */
     telemetry?: Telemetry;
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_CORRELATION_CONFIG } from '../../../shared/correlate/config';
 import { Correlator } from '../../../shared/correlate/Correlator';
 import { InlineCorrelation } from '../../../shared/correlate/correlationService';
 import { DEFAULT_INGEST_LIMITS } from '../../../shared/ingest/ingestBatch';
+import { ConfigurationError } from '../../../shared/errors';
 import { EventHubEventForwarder } from '../../../shared/clients/EventHubEventForwarder';
 import { InMemoryEventForwarder } from '../../../shared/ports/InMemoryEventForwarder';
 import { IncidentStorePublisher } from '../../../shared/publish/IncidentStorePublisher';
@@ -292,5 +293,32 @@ describe('telemetry through the handlers', () => {
         });
         const letters = await deadLetters.list({ reason: 'retries-exhausted' });
         expect(letters.map((l) => l.raw)).toContain(processCreate);
+    });
+
+    it('a batch lost because the dependencies could not be built is still recorded, by both stages', async () => {
+        // A bad setting found at start-up: no dead-letter store to park in, and no telemetry from the dependencies.
+        const broken = () => Promise.reject(new ConfigurationError('HOLLOWTRACE_STORAGE_ACCOUNT_URL is not a URL'));
+        for (const [stage, handler] of [
+            ['ingest', ingestSysmonEventsWith(broken, undefined, () => Promise.resolve(telemetry))],
+            ['correlate', correlateHollowingWith(broken, undefined, () => Promise.resolve(telemetry))],
+        ] as const) {
+            const invocation = new InvocationContext({
+                functionName: stage,
+                triggerMetadata: context(stage, 1).triggerMetadata,
+                retryContext: { retryCount: 5, maxRetryCount: 5 },
+                logHandler: () => undefined,
+            });
+            await expect(handler(['{}'], invocation)).rejects.toThrow(/could not park a batch/);
+        }
+        const records = await logged();
+        expect(records.map((r) => [r.name, r.severity, r.attributes.stage, r.attributes.outcome])).toStrictEqual([
+            ['hollowtrace.batch.parked', 'ERROR', 'ingest', 'lost'],
+            ['hollowtrace.batch.parked', 'ERROR', 'correlate', 'lost'],
+        ]);
+        expect(records[0]?.attributes).toMatchObject({
+            partition: '3',
+            sequenceFrom: 100,
+            error: expect.stringMatching(/^ConfigurationError/) as unknown,
+        });
     });
 });
