@@ -2,7 +2,7 @@
  * Wires the app's dependencies from configuration, once per process (clients are reused across invocations).
  * The only place besides shared/config that touches `process.env`, and the only place that builds credentials.
  */
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
@@ -24,7 +24,7 @@ import { TableEnrichmentStore } from '../shared/storage/table/TableEnrichmentSto
 import { WorkspaceIncidentEnricher } from '../shared/api/WorkspaceIncidentEnricher';
 import { createWorkspaceQuery } from '../shared/clients/LogAnalyticsWorkspaceQuery';
 import { TableDeadLetterStore } from '../shared/storage/table/TableDeadLetterStore';
-import { createTableClientFromConnectionString } from '../shared/storage/table/tableSupport';
+import { tableClientFor } from '../shared/storage/table/tableSupport';
 import { TableHostStateStore } from '../shared/storage/table/TableHostStateStore';
 import { TableIncidentStore } from '../shared/storage/table/TableIncidentStore';
 import { createSentinelIncidentPublisher } from '../shared/clients/SentinelIncidentPublisher';
@@ -87,9 +87,7 @@ export function azureCredential(clientId?: string): TokenCredential {
 }
 
 function tableClient(storage: StorageConfig, table: string): TableClient {
-    if (storage.kind === 'connectionString')
-        return createTableClientFromConnectionString(storage.connectionString, table);
-    return new TableClient(storage.tableEndpoint.replace(/\/$/, ''), table, azureCredential(storage.clientId));
+    return tableClientFor(storage, table, azureCredential);
 }
 
 /** Builds once; a failed build is forgotten so the next invocation tries again. */

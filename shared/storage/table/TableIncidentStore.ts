@@ -175,6 +175,23 @@ export class TableIncidentStore extends TableStore implements IncidentStore {
         return { incidents, ...(next !== undefined ? { continuationToken: next } : {}) };
     }
 
+    /**
+     * Writes the index rows of one page of stored incidents, for a table written before the index existed (its
+     * incidents are otherwise found by `list` but not by `get` or a short host name until their next version).
+     * Idempotent: the rows are the ones every write repeats. Pass the returned token back until there is none.
+     */
+    async rebuildIndex(continuationToken?: string): Promise<{ indexed: number; continuationToken?: string }> {
+        const page = await this.query({
+            limit: MAX_ENTITIES_PER_PAGE,
+            ...(continuationToken !== undefined && { continuationToken }),
+        });
+        for (const incident of page.incidents) await this.writeIndex(incident, hostPartitionKey(incident.host));
+        return {
+            indexed: page.incidents.length,
+            ...(page.continuationToken !== undefined && { continuationToken: page.continuationToken }),
+        };
+    }
+
     private async upsertOne(incident: Incident, entity: IncidentEntity): Promise<void> {
         for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
             const current = await this.readVersion(entity);

@@ -5,6 +5,8 @@
 
  */
 import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
+import type { StorageConfig } from '../../config/loadConfig';
 import { StorageUnavailableError } from '../../errors';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -39,6 +41,20 @@ export function createTableClientFromConnectionString(
         ...options,
         ...(insecure ? { allowInsecureConnection: true } : {}),
     });
+}
+
+/**
+ * A client for `table` as the configuration says: from its connection string, or at its endpoint with the credential
+ * `credential` gives for the configured client id (the functions' managed identity; a developer's sign-in on a laptop).
+ */
+export function tableClientFor(
+    storage: StorageConfig,
+    table: string,
+    credential: (clientId: string | undefined) => TokenCredential,
+): TableClient {
+    if (storage.kind === 'connectionString')
+        return createTableClientFromConnectionString(storage.connectionString, table);
+    return new TableClient(storage.tableEndpoint.replace(/\/$/, ''), table, credential(storage.clientId));
 }
 
 /**
