@@ -1,5 +1,6 @@
 /**
- * The `hollowtrace` command line: `hollowtrace demo | replay | simulate ...`; `<command> --help` prints its usage.
+ * The `hollowtrace` command line: `hollowtrace demo | replay | simulate | reindex-incidents ...`; `<command> --help`
+ * prints its usage.
  * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error; replay adds 3 (incomplete input) and 4 (nothing
  * accepted): see `REPLAY_EXIT`.
  */
@@ -12,13 +13,15 @@ type DemoModule = typeof DemoModuleNs;
 type EnricherModule = typeof EnricherModuleNs;
 import { REPLAY_USAGE, parseReplayArgs, runReplay } from './replayCommand';
 import { SIMULATE_USAGE, parseSimulateArgs, runSimulate } from './simulateCommand';
+import { REINDEX_USAGE, runReindex } from './reindexCommand';
 
 const USAGE = `usage:
   hollowtrace demo [--port 7071] [--seed N]
       The whole pipeline on this machine: Azurite in-process, a simulated fleet with attacks, both stages with
       Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
 ${REPLAY_USAGE}
-${SIMULATE_USAGE}`;
+${SIMULATE_USAGE}
+${REINDEX_USAGE}`;
 
 /**
  * Outside the Functions host, @azure/functions warns once per registration that it runs in test mode. The local
@@ -59,6 +62,18 @@ export async function main(argv: readonly string[]): Promise<number> {
             return 2;
         }
         return runSimulate(options);
+    }
+    if (command === 'reindex-incidents') {
+        if (rest.includes('--help') || rest.includes('-h')) {
+            process.stdout.write(`usage:\n${REINDEX_USAGE}\n`);
+            return 0;
+        }
+        if (rest.length > 0) {
+            process.stderr.write(`hollowtrace reindex-incidents: takes no arguments\nusage:\n${REINDEX_USAGE}\n`);
+            return 2;
+        }
+        await runReindex({ env: process.env });
+        return 0;
     }
     if (command === 'demo') {
         let parsed;
