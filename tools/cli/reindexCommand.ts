@@ -12,7 +12,8 @@ import { tableClientFor } from '../../shared/storage/table/tableSupport';
 export const REINDEX_USAGE = `  hollowtrace reindex-incidents
       Writes the index rows of every stored incident (safe to run again; run it once after upgrading from a version
       without them). Uses the app's settings from the environment: HOLLOWTRACE_STORAGE_CONNECTION_STRING, or
-      HOLLOWTRACE_STORAGE_ACCOUNT_URL / _ACCOUNT_NAME with your Azure sign-in (az login), and HOLLOWTRACE_INCIDENT_TABLE.`;
+      HOLLOWTRACE_STORAGE_ACCOUNT or HOLLOWTRACE_TABLE_ENDPOINT with your Azure sign-in (az login), and
+      HOLLOWTRACE_INCIDENT_TABLE.`;
 
 export interface ReindexOptions {
     env: Readonly<Record<string, string | undefined>>;
