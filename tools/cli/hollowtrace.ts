@@ -37,18 +37,24 @@ function quietFunctionsTestMode(): void {
     };
 }
 
+/** The exit code of a parse that asked for help (0, usage on stdout) or found a problem (2, on stderr), else none. */
+function helpOrProblem(command: string, usage: string, parsed: object): number | undefined {
+    if ('help' in parsed) {
+        process.stdout.write(`usage:\n${usage}\n`);
+        return 0;
+    }
+    if ('problem' in parsed) {
+        process.stderr.write(`hollowtrace ${command}: ${String(parsed.problem)}\nusage:\n${usage}\n`);
+        return 2;
+    }
+    return undefined;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
     const [command, ...rest] = argv;
     if (command === 'replay') {
         const options = parseReplayArgs(rest);
-        if ('help' in options) {
-            process.stdout.write(`usage:\n${REPLAY_USAGE}\n`);
-            return 0;
-        }
-        if ('problem' in options) {
-            process.stderr.write(`hollowtrace replay: ${options.problem}\nusage:\n${REPLAY_USAGE}\n`);
-            return 2;
-        }
+        if ('help' in options || 'problem' in options) return helpOrProblem(command, REPLAY_USAGE, options) as number;
         return runReplay(options);
     }
     if (command === 'simulate') {
@@ -64,14 +70,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return runSimulate(options);
     }
     if (command === 'reindex-incidents') {
-        if (rest.includes('--help') || rest.includes('-h')) {
-            process.stdout.write(`usage:\n${REINDEX_USAGE}\n`);
-            return 0;
-        }
-        if (rest.length > 0) {
-            process.stderr.write(`hollowtrace reindex-incidents: takes no arguments\nusage:\n${REINDEX_USAGE}\n`);
-            return 2;
-        }
+        const help = rest.includes('--help') || rest.includes('-h');
+        const parsed = help ? { help } : rest.length > 0 ? { problem: 'takes no arguments' } : {};
+        const code = helpOrProblem(command, REINDEX_USAGE, parsed);
+        if (code !== undefined) return code;
         await runReindex({ env: process.env });
         return 0;
     }
