@@ -39,6 +39,45 @@ afterAll(() => tables.dropAll());
 deadLetterStoreContract('TableDeadLetterStore on Azurite', makeStore);
 
 describe('TableDeadLetterStore', () => {
+    it('moves letters stored before bucketing (PartitionKey: the day) into buckets, losing none, once', async () => {
+        const client = tables.newClient();
+        const store = await TableDeadLetterStore.create(client);
+        // 230 letters as the version before bucketing wrote them: PartitionKey the day, the same properties.
+        const old = Array.from({ length: 230 }, (_, i) => ({
+            ...letter(`p1-s${String(i)}-r0`, `2026-11-${String(20 + (i % 3))}T10:00:00.000Z`),
+            raw: `{"n":${String(i)}}`,
+            rawBytes: 8,
+        }));
+        const unknownDay = { ...letter('p1-sx-r0', 'not a time'), raw: 'x', rawBytes: 1 };
+        for (const l of [...old, unknownDay])
+            await client.createEntity({
+                partitionKey: Number.isNaN(Date.parse(l.rejectedAt)) ? '0000-00-00' : l.rejectedAt.slice(0, 10),
+                rowKey: l.id,
+                ...l,
+                rawBytes: { value: l.rawBytes, type: 'Double' },
+                messageIndex: { value: 0, type: 'Double' },
+                recordIndex: { value: 0, type: 'Double' },
+            });
+        const recent = letter('p2-s1-r0', '2026-12-01T10:00:00.000Z');
+        await store.putMany([recent]);
+        expect(await store.list()).toStrictEqual([recent]); // the old layout is not read
+
+        const moved: number[] = [];
+        for (let n = await store.moveFromDayPartitions(); n > 0; n = await store.moveFromDayPartitions()) moved.push(n);
+        expect(moved.reduce((a, b) => a + b, 0)).toBe(231);
+        expect(moved.length).toBeGreaterThan(1); // a page at a time
+        const listed = await store.list();
+        expect(listed).toHaveLength(232);
+        expect(new Set(listed.map((l) => JSON.stringify(l)))).toEqual(
+            new Set([...old, unknownDay, recent].map((l) => JSON.stringify(l))),
+        );
+        let dayPartitions = 0;
+        for await (const entity of client.listEntities({ queryOptions: { select: ['PartitionKey'] } }))
+            if (/^\d{4}-\d{2}-\d{2}$/.test(entity.partitionKey ?? '')) dayPartitions++;
+        expect(dayPartitions).toBe(0);
+        expect(await store.moveFromDayPartitions()).toBe(0);
+    }, 120_000);
+
     it('creating twice is harmless (409 TableAlreadyExists is ignored)', async () => {
         const store = await makeStore();
         await store.ensureTable();

@@ -1,10 +1,9 @@
 /**
  * `TableIncidentStore.rebuildIndex` on Azurite: a table written before the index rows existed (simulated by deleting
  * them) finds its incidents by id and by short host name again once the index is rebuilt, page by page, and a second
- * rebuild changes nothing; `hollowtrace reindex-incidents` does it for the table the app's settings name.
+ * rebuild changes nothing.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { runReindex } from '../../tools/cli/reindexCommand';
 import { createTableClientFromConnectionString } from '../../shared/storage/table/tableSupport';
 import { TableIncidentStore } from '../../shared/storage/table/TableIncidentStore';
 import { incidentId, sampleIncident } from '../helpers/incidents';
@@ -54,43 +53,4 @@ describe('rebuilding the incident index', () => {
         await store.rebuildIndex();
         expect(await indexRows()).toEqual(written);
     }, 120_000);
-});
-
-describe('hollowtrace reindex-incidents', () => {
-    const connectionString = inject('tablesConnectionString');
-
-    it('rebuilds the index of the incident table the settings name', async () => {
-        const name = `cli${table}`;
-        const cliClient = createTableClientFromConnectionString(connectionString, name);
-        const store = await TableIncidentStore.create(cliClient);
-        try {
-            await store.upsert([sampleIncident(incidentId(1), { host: 'WS01.contoso.local' })]);
-            for await (const row of cliClient.listEntities())
-                if (row.partitionKey?.startsWith('%')) await cliClient.deleteEntity(row.partitionKey, row.rowKey ?? '');
-            expect(await store.get(incidentId(1))).toBeUndefined();
-
-            const lines: string[] = [];
-            const indexed = await runReindex({
-                env: { HOLLOWTRACE_STORAGE_CONNECTION_STRING: connectionString, HOLLOWTRACE_INCIDENT_TABLE: name },
-                stdout: (text) => lines.push(text),
-            });
-            expect(indexed).toBe(1);
-            expect(lines).toEqual([`... 1 incidents indexed in ${name}\n`]);
-            expect((await store.get(incidentId(1)))?.host).toBe('WS01.contoso.local');
-        } finally {
-            await cliClient.deleteTable();
-        }
-    });
-
-    it('fails on a table that does not exist instead of creating an empty one', async () => {
-        const env = {
-            HOLLOWTRACE_STORAGE_CONNECTION_STRING: connectionString,
-            HOLLOWTRACE_INCIDENT_TABLE: 'nosuchtable',
-        };
-        await expect(runReindex({ env, stdout: () => undefined })).rejects.toThrow(/nosuchtable/);
-    });
-
-    it('names the setting that is wrong', async () => {
-        await expect(runReindex({ env: {}, stdout: () => undefined })).rejects.toThrow(/HOLLOWTRACE_STORAGE/);
-    });
 });

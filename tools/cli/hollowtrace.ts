@@ -1,5 +1,5 @@
 /**
- * The `hollowtrace` command line: `hollowtrace demo | replay | simulate | reindex-incidents ...`; `<command> --help`
+ * The `hollowtrace` command line: `hollowtrace demo | replay | simulate | upgrade-storage ...`; `<command> --help`
  * prints its usage.
  * Exit codes: 0 done, 1 failed (I/O, storage), 2 usage error; replay adds 3 (incomplete input) and 4 (nothing
  * accepted): see `REPLAY_EXIT`.
@@ -13,7 +13,7 @@ type DemoModule = typeof DemoModuleNs;
 type EnricherModule = typeof EnricherModuleNs;
 import { REPLAY_USAGE, parseReplayArgs, runReplay } from './replayCommand';
 import { SIMULATE_USAGE, parseSimulateArgs, runSimulate } from './simulateCommand';
-import { REINDEX_USAGE, runReindex } from './reindexCommand';
+import { UPGRADE_STORAGE_USAGE, runUpgradeStorage } from './upgradeStorageCommand';
 
 const USAGE = `usage:
   hollowtrace demo [--port 7071] [--seed N]
@@ -21,7 +21,7 @@ const USAGE = `usage:
       Table state, and the playbook API at http://127.0.0.1:<port>/api (function key: ${DEMO_FUNCTION_KEY}).
 ${REPLAY_USAGE}
 ${SIMULATE_USAGE}
-${REINDEX_USAGE}`;
+${UPGRADE_STORAGE_USAGE}`;
 
 /**
  * Outside the Functions host, @azure/functions warns once per registration that it runs in test mode. The local
@@ -69,12 +69,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         return runSimulate(options);
     }
-    if (command === 'reindex-incidents') {
+    if (command === 'upgrade-storage') {
         const help = rest.includes('--help') || rest.includes('-h');
         const parsed = help ? { help } : rest.length > 0 ? { problem: 'takes no arguments' } : {};
-        const code = helpOrProblem(command, REINDEX_USAGE, parsed);
+        const code = helpOrProblem(command, UPGRADE_STORAGE_USAGE, parsed);
         if (code !== undefined) return code;
-        await runReindex({ env: process.env });
+        await runUpgradeStorage({ env: process.env });
         return 0;
     }
     if (command === 'demo') {

@@ -12,6 +12,7 @@ import { odata } from '@azure/data-tables';
 import type { TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import {
     MAX_DEAD_LETTER_RAW_CHARS,
+    UNKNOWN_DEAD_LETTER_DAY,
     compareListingOrder,
     deadLetterDay,
     deadLetterKey,
@@ -38,6 +39,9 @@ import { TableStore } from './TableStore';
  * Changing it moves letters to other partitions: those already stored would no longer be found.
  */
 export const DEAD_LETTER_BUCKETS = 16;
+
+/** A PartitionKey of the layout before bucketing: the letter's day. */
+const DAY_PARTITION = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The bucket names, `00` to `0f`. */
 const BUCKETS = Array.from({ length: DEAD_LETTER_BUCKETS }, (_, b) => b.toString(16).padStart(2, '0'));
@@ -158,6 +162,42 @@ export class TableDeadLetterStore extends TableStore implements DeadLetterStore 
             }),
             WRITE_CONCURRENCY,
         );
+    }
+
+    /**
+     * Moves up to one page of letters from the layout before bucketing (PartitionKey: the day itself, `2026-11-25`)
+     * into the current one, for a table written by an earlier version: `list` reads only bucketed partitions, so
+     * such letters are not listed or reprocessed until moved. Each letter is written in its new place before its old
+     * entity is deleted, so a pass that stops half-way loses nothing and the next one finishes it. Returns how many
+     * it moved; 0 when none are left.
+     */
+    async moveFromDayPartitions(): Promise<number> {
+        // Bucketed keys start with `0` (buckets 00-0f); a day does from year 1000 on, or is the unknown day 0000-00-00.
+        const filter = odata`PartitionKey ge ${'1'} or PartitionKey eq ${UNKNOWN_DEAD_LETTER_DAY}`;
+        const old: DeadLetterEntity[] = [];
+        try {
+            const pages = this.client.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 100 });
+            const first = await pages.next();
+            if (first.done !== true)
+                for (const entity of first.value)
+                    if (DAY_PARTITION.test(entity.partitionKey ?? ''))
+                        old.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+        } catch (e) {
+            throw toStorageError(this.client.tableName, 'read day-partitioned dead letters from', e);
+        }
+        await this.putMany(old.map(fromEntity));
+        await runPooled(
+            old.map((entity) => async () => {
+                try {
+                    await this.client.deleteEntity(entity.partitionKey, entity.rowKey);
+                } catch (e) {
+                    if (!(statusOf(e) === 404 && errorCode(e) === 'ResourceNotFound'))
+                        throw toStorageError(this.client.tableName, 'delete a moved dead letter from', e);
+                }
+            }),
+            WRITE_CONCURRENCY,
+        );
+        return old.length;
     }
 
     /**

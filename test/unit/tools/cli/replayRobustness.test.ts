@@ -133,7 +133,7 @@ describe('help and bad options', () => {
             }
         }
         expect((await cli(['replay', '--help'])).stdout).toMatch(/--workers N/);
-        expect((await cli(['reindex-incidents', '--help'])).stdout).toMatch(/index rows of every stored incident/);
+        expect((await cli(['upgrade-storage', '--help'])).stdout).toMatch(/index rows of every stored incident/);
     });
 
     it('a bad option says which one and why, then the usage; exit 2', async () => {
@@ -154,13 +154,13 @@ describe('help and bad options', () => {
             ],
             [['replay'], /^hollowtrace replay: give at least one recording file or directory/],
             [['simulate', '--hosts', 'x'], /^hollowtrace simulate: --hosts must be a non-negative integer, got "x"/],
-            [['reindex-incidents', 'x'], /^hollowtrace reindex-incidents: takes no arguments/],
+            [['upgrade-storage', 'x'], /^hollowtrace upgrade-storage: takes no arguments/],
         ];
         for (const [argv, problem] of cases) {
             const { code, stderr } = await cli(argv);
             expect(code, argv.join(' ')).toBe(2);
             expect(stderr, argv.join(' ')).toMatch(problem);
-            expect(stderr).toMatch(/\nusage:\n {2}hollowtrace (replay|simulate|reindex-incidents)/);
+            expect(stderr).toMatch(/\nusage:\n {2}hollowtrace (replay|simulate|upgrade-storage)/);
         }
     });
 
