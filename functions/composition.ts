@@ -42,10 +42,6 @@ function correlationConfig(cfg: HollowtraceConfig): CorrelationConfig {
 }
 /** One credential per client id ('' for the default chain): storage, Event Hubs and the workspace may use different identities. */
 const credentials = new Map<string, TokenCredential>();
-let ingest: Promise<IngestDependencies> | undefined;
-let correlation: Promise<CorrelationDependencies> | undefined;
-let api: Promise<IncidentsApiDependencies> | undefined;
-let telemetry: Promise<Telemetry> | undefined;
 let publishers: IncidentPublisher[] | undefined;
 
 /** How API callers authenticate (HOLLOWTRACE_HTTP_AUTH); read before the rest, at registration. */
@@ -90,20 +86,14 @@ function tableClient(storage: StorageConfig, table: string): TableClient {
     return tableClientFor(storage, table, azureCredential);
 }
 
-/** Builds once; a failed build is forgotten so the next invocation tries again. */
-function once<T>(
-    get: () => Promise<T> | undefined,
-    set: (value: Promise<T> | undefined) => void,
-    build: () => Promise<T>,
-): Promise<T> {
-    const existing = get();
-    if (existing) return existing;
-    const built = build().catch((error: unknown) => {
-        set(undefined);
-        throw error;
-    });
-    set(built);
-    return built;
+/** A build run once and its result shared; a failed build is forgotten so the next invocation tries again. */
+function builtOnce<T>(build: () => Promise<T>): () => Promise<T> {
+    let built: Promise<T> | undefined;
+    return () =>
+        (built ??= build().catch((error: unknown) => {
+            built = undefined;
+            throw error;
+        }));
 }
 
 /**
@@ -112,21 +102,13 @@ function once<T>(
  * meter and logger providers, so it runs before the first `getMeter`/`getLogger`: one taken earlier stays a no-op.
  * Loaded lazily: most cold starts need none of it.
  */
-export function appTelemetry(): Promise<Telemetry> {
-    return once(
-        () => telemetry,
-        (v) => {
-            telemetry = v;
-        },
-        async () => {
-            const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-            if (!connectionString) return NO_TELEMETRY;
-            const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
-            useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
-            return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'), logs.getLogger('hollowtrace'));
-        },
-    );
-}
+export const appTelemetry: () => Promise<Telemetry> = builtOnce(async () => {
+    const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+    if (!connectionString) return NO_TELEMETRY;
+    const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+    useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
+    return new OpenTelemetryTelemetry(metrics.getMeter('hollowtrace'), logs.getLogger('hollowtrace'));
+});
 
 /**
  * Where committed incident versions are published besides our own table: the Sentinel workspace through the Logs
@@ -146,99 +128,72 @@ function reportInlineOutcome(outcome: CorrelationOutcome): void {
 }
 
 /** Stage 2 dependencies (also used by stage 1 in inline mode and by the expiry timer). */
-export function getCorrelationDependencies(): Promise<CorrelationDependencies> {
-    return once(
-        () => correlation,
-        (v) => {
-            correlation = v;
-        },
-        async () => {
-            const cfg = appConfig();
-            const [store, incidents, deadLetters, recorder] = await Promise.all([
-                TableHostStateStore.create(tableClient(cfg.storage, cfg.stateTable)),
-                TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
-                TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
-                appTelemetry(),
-            ]);
-            return {
-                correlator: new Correlator({
-                    config: correlationConfig(cfg),
-                    store,
-                    publishers: [new IncidentStorePublisher(incidents), ...getIncidentPublishers()],
-                }),
-                deadLetters,
-                telemetry: recorder,
-            };
-        },
-    );
-}
+export const getCorrelationDependencies: () => Promise<CorrelationDependencies> = builtOnce(async () => {
+    const cfg = appConfig();
+    const [store, incidents, deadLetters, recorder] = await Promise.all([
+        TableHostStateStore.create(tableClient(cfg.storage, cfg.stateTable)),
+        TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
+        TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+        appTelemetry(),
+    ]);
+    return {
+        correlator: new Correlator({
+            config: correlationConfig(cfg),
+            store,
+            publishers: [new IncidentStorePublisher(incidents), ...getIncidentPublishers()],
+        }),
+        deadLetters,
+        telemetry: recorder,
+    };
+});
 
 /** Stage 1 dependencies. */
-export function getIngestDependencies(): Promise<IngestDependencies> {
-    return once(
-        () => ingest,
-        (v) => {
-            ingest = v;
-        },
-        async () => {
-            const cfg = appConfig();
-            const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
-            const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
-            const recorder = await appTelemetry();
-            if (cfg.forwarding.mode === 'inline') {
-                const { correlator, deadLetters } = await getCorrelationDependencies();
-                const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome, recorder);
-                return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
-            }
-            const forwarding = cfg.forwarding;
-            const clientId =
-                forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
-            const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
-            const forwarder = new EventHubEventForwarder(
-                createEventHubProducer(forwarding, () => azureCredential(clientId)),
-            );
-            return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
-        },
-    );
-}
+export const getIngestDependencies: () => Promise<IngestDependencies> = builtOnce(async () => {
+    const cfg = appConfig();
+    const allowed = new Set(DEFAULT_CORRELATION_CONFIG.allowedSourceImages);
+    const needed = (event: SysmonEvent): boolean => isNeededForCorrelation(event, allowed);
+    const recorder = await appTelemetry();
+    if (cfg.forwarding.mode === 'inline') {
+        const { correlator, deadLetters } = await getCorrelationDependencies();
+        const forwarder = new InlineCorrelation(correlator, undefined, reportInlineOutcome, recorder);
+        return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
+    }
+    const forwarding = cfg.forwarding;
+    const clientId = forwarding.connection.kind === 'managedIdentity' ? forwarding.connection.clientId : undefined;
+    const deadLetters = await TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable));
+    const forwarder = new EventHubEventForwarder(createEventHubProducer(forwarding, () => azureCredential(clientId)));
+    return { deadLetters, forwarder, limits: cfg.ingestLimits, needed, telemetry: recorder };
+});
 
 /** HTTP API dependencies: the incident store, the enrichment cache, the dead letters, and the workspace enricher. */
-export function getApiDependencies(): Promise<IncidentsApiDependencies> {
-    return once(
-        () => api,
-        (v) => {
-            api = v;
-        },
-        async () => {
-            const cfg = appConfig();
-            const [incidents, enrichmentStore, deadLetters, recorder] = await Promise.all([
-                TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
-                TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
-                TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
-                appTelemetry(),
-            ]);
-            const workspace = cfg.workspace;
-            const port = workspace
-                ? createWorkspaceQuery({
-                      workspaceId: workspace.workspaceId,
-                      endpoint: workspace.endpoint,
-                      scopes: [workspace.scope],
-                      credential: azureCredential(workspace.clientId),
-                  })
-                : undefined;
-            // Without a workspace the answers still come, with enrichment marked unavailable and why.
-            return {
-                incidents,
-                enrichmentStore,
-                deadLetters,
-                enricher: new WorkspaceIncidentEnricher(
-                    port,
-                    workspace?.timeoutMs ?? 20_000,
-                    workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
-                    undefined,
-                    recorder,
-                ),
-            };
-        },
-    );
-}
+export const getApiDependencies: () => Promise<IncidentsApiDependencies> = builtOnce(async () => {
+    const cfg = appConfig();
+    const [incidents, enrichmentStore, deadLetters, recorder] = await Promise.all([
+        TableIncidentStore.create(tableClient(cfg.storage, cfg.incidentTable)),
+        TableEnrichmentStore.create(tableClient(cfg.storage, cfg.enrichmentTable)),
+        TableDeadLetterStore.create(tableClient(cfg.storage, cfg.deadLetterTable)),
+        appTelemetry(),
+    ]);
+    const workspace = cfg.workspace;
+    const port = workspace
+        ? createWorkspaceQuery({
+              workspaceId: workspace.workspaceId,
+              endpoint: workspace.endpoint,
+              scopes: [workspace.scope],
+              credential: azureCredential(workspace.clientId),
+          })
+        : undefined;
+    // Without a workspace the answers still come, with enrichment marked unavailable and why.
+    return {
+        incidents,
+        enrichmentStore,
+        deadLetters,
+        enricher: new WorkspaceIncidentEnricher(
+            port,
+            workspace?.timeoutMs ?? 20_000,
+            workspace ? { totalMs: workspace.budgetMs, concurrency: workspace.concurrency } : undefined,
+            undefined,
+            recorder,
+        ),
+    };
+});
